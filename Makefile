@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Each target installs what it needs first, so both work on a fresh machine.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+NPM ?= npm
+
+.PHONY: test demo check unit conformance tools js test-js python test-python clean
+
+## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
+test: check unit conformance
+
+## Formatting, lints and docs stay clean.
+check:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+## Rust tests of the core and the sandbox.
+unit:
+	$(CARGO) test --workspace
+
+## Every built request checked against the official OpenAPI document by Prism.
+conformance: tools
+	$(CARGO) test --test conformance -- --ignored
+
+## The npm package: wasm-bindgen build of bindings/wasm plus the js/ layer.
+js:
+	bash js/scripts/build.sh
+
+## The npm package's tests: Node, workerd (Miniflare), headless Chromium, the packed tarball.
+test-js:
+	bash js/scripts/test.sh
+
+## The pip package: a maturin wheel of bindings/python plus the python/ layer.
+python:
+	bash python/scripts/build.sh
+
+## The pip package's tests, against the installed wheel.
+test-python:
+	bash python/scripts/test.sh
+
+## Development tools from npm (Prism), pinned by tools/package-lock.json.
+tools: tools/node_modules/.installed
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	$(NPM) ci --prefix tools --no-audit --no-fund
+	touch $@
+
+clean:
+	$(CARGO) clean
+	rm -rf tools/node_modules

@@ -1,0 +1,263 @@
+//! Onboards one customer the way Cloudflare's tenant documents describe, with `ureq` as the
+//! transport: find the tenant's units, create an account on a unit with KYC fields, resolve the
+//! Administrator role by name, invite the customer's admin, create a service user for the
+//! customer, act as that user to accept its invitation, then list the tenant's accounts page
+//! by page.
+//!
+//! ```text
+//! cargo run --example onboard -- --base-url http://127.0.0.1:PORT/client/v4   # the sandbox
+//! cargo run --example onboard -- --live   # the real API, with CLOUDFLARE_API_TOKEN or
+//!                                         # CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY set
+//! ```
+//!
+//! Without `--live` it never talks to the real API.
+
+use std::error::Error as StdError;
+use std::process::ExitCode;
+
+use cloudflare_tenant::api::accounts::CreateAccount;
+use cloudflare_tenant::api::members::CreateMember;
+use cloudflare_tenant::api::memberships::{ListMemberships, UpdateMembership};
+use cloudflare_tenant::api::roles::ListRoles;
+use cloudflare_tenant::api::tenants::{GetTenant, ListTenantAccounts};
+use cloudflare_tenant::api::user::ListUserTenants;
+use cloudflare_tenant::api::users::CreateUser;
+use cloudflare_tenant::api::{MemberStatus, Paginated};
+use cloudflare_tenant::{ApiResponse, Client, Credentials, Operation, Paginator};
+
+type Result<T> = std::result::Result<T, Box<dyn StdError>>;
+
+/// The sandbox's documented tenant admin.
+const SANDBOX_EMAIL: &str = "admin@tenant.example";
+const SANDBOX_KEY: &str = "sandbox-global-key";
+
+/// Sends requests built by the core and hands the responses back to it.
+struct Transport {
+    agent: ureq::Agent,
+    client: Client,
+}
+
+impl Transport {
+    fn send<O: Operation>(
+        &self,
+        op: &O,
+        as_user: Option<&Credentials>,
+    ) -> Result<ApiResponse<O::Output>> {
+        let request = match as_user {
+            Some(credentials) => self.client.request_as(op, credentials)?,
+            None => self.client.request(op)?,
+        };
+        let mut response = self.agent.run(request)?;
+        let body = response.body_mut().read_to_vec()?;
+        let (parts, _) = response.into_parts();
+        let response = cloudflare_tenant::http::Response::from_parts(parts, body);
+        Ok(self.client.response::<O>(&response)?)
+    }
+
+    /// Every item of every page.
+    fn all<O: Paginated>(&self, first: O) -> Result<Vec<O::Item>> {
+        let mut pages = Paginator::new(first);
+        let mut items = Vec::new();
+        while let Some(op) = pages.next_request() {
+            items.extend(pages.feed(self.send(&op, None)?));
+        }
+        if let Some(stop) = pages.stop().filter(|s| s.is_anomaly()) {
+            eprintln!("warning: {} stopped early: {stop}", O::NAME);
+        }
+        Ok(items)
+    }
+}
+
+fn configure() -> Result<(Client, bool)> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let live = args.iter().any(|a| a == "--live");
+    let base_url = args
+        .iter()
+        .position(|a| a == "--base-url")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var("CLOUDFLARE_TENANT_BASE_URL").ok());
+    if live {
+        let credentials =
+            match (
+                std::env::var("CLOUDFLARE_API_TOKEN"),
+                std::env::var("CLOUDFLARE_EMAIL"),
+                std::env::var("CLOUDFLARE_API_KEY"),
+            ) {
+                (Ok(token), _, _) => Credentials::api_token(token)?,
+                (_, Ok(email), Ok(key)) => Credentials::global_key(email, key)?,
+                _ => return Err(
+                    "--live needs CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
+                        .into(),
+                ),
+            };
+        return Ok((Client::new(credentials), true));
+    }
+    let base_url =
+        base_url.ok_or("give --base-url (the sandbox's URL) or --live for the real API")?;
+    let client = Client::new(Credentials::global_key(SANDBOX_EMAIL, SANDBOX_KEY)?)
+        .with_base_url(base_url)?;
+    Ok((client, false))
+}
+
+fn onboard(api: &Transport, customer: &str) -> Result<()> {
+    let tenant = api.send(&ListUserTenants {}, None)?.result;
+    let tenant_id = tenant
+        .first()
+        .and_then(|t| t.id.clone())
+        .ok_or("the caller administers no tenant")?;
+    let details = api
+        .send(
+            &GetTenant {
+                tenant_id: tenant_id.clone(),
+            },
+            None,
+        )?
+        .result;
+    let units = details.tenant_units.unwrap_or_default();
+    println!(
+        "tenant {} ({tenant_id}): {} unit(s)",
+        details.tenant_name.unwrap_or_default(),
+        units.len()
+    );
+    let unit = units.first().and_then(|u| u.unit_tag.clone());
+
+    let account = api
+        .send(
+            &CreateAccount {
+                unit_id: unit.clone(),
+                business_name: Some(format!("{customer} Ltd")),
+                business_email: Some(format!("it@{}.example", customer.to_lowercase())),
+                business_phone: Some("+1 415 555 0100".into()),
+                business_address: Some("101 Townsend St, San Francisco, CA 94107".into()),
+                external_metadata: Some(format!("crm:{}", customer.to_uppercase())),
+                ..CreateAccount::new(customer)
+            },
+            None,
+        )?
+        .result;
+    let account_id = account.id.clone().ok_or("the new account has no id")?;
+    println!(
+        "created account {customer:?} {account_id} on unit {}",
+        unit.as_deref().unwrap_or("-")
+    );
+
+    let roles = api.all(ListRoles {
+        account_id: account_id.clone(),
+        per_page: Some(50),
+        ..Default::default()
+    })?;
+    let admin_role = roles
+        .iter()
+        .find(|r| r.name.as_deref() == Some("Administrator"))
+        .and_then(|r| r.id.clone())
+        .ok_or("no Administrator role")?;
+    println!(
+        "resolved role Administrator = {admin_role} (from {} roles)",
+        roles.len()
+    );
+
+    let invite = |email: String| CreateMember {
+        account_id: account_id.clone(),
+        email,
+        roles: Some(vec![admin_role.clone()]),
+        ..Default::default()
+    };
+    let admin_email = format!("admin@{}.example", customer.to_lowercase());
+    let member = api.send(&invite(admin_email.clone()), None)?.result;
+    println!(
+        "invited {admin_email} as Administrator: member {} ({})",
+        member.id.unwrap_or_default(),
+        status(&member.status)
+    );
+
+    let service_email = format!("svc-{}@partner.example", customer.to_lowercase());
+    let user = api
+        .send(
+            &CreateUser {
+                email: service_email.clone(),
+            },
+            None,
+        )?
+        .result;
+    let key = user.api_key.ok_or("the new service user has no api_key")?;
+    println!("created service user {service_email} (api_key received, not shown)");
+    let as_customer = Credentials::user_service_key(key.expose())?;
+
+    api.send(&invite(service_email.clone()), None)?;
+    let pending = api
+        .send(
+            &ListMemberships {
+                status: Some(MemberStatus::Pending),
+                ..Default::default()
+            },
+            Some(&as_customer),
+        )?
+        .result;
+    let membership = pending
+        .iter()
+        .find(|m| m.account.as_ref().and_then(|a| a.id.as_deref()) == Some(account_id.as_str()))
+        .and_then(|m| m.id.clone())
+        .ok_or("the service user sees no pending invitation")?;
+    let accepted = api
+        .send(
+            &UpdateMembership {
+                membership_id: membership,
+                status: MemberStatus::Accepted,
+            },
+            Some(&as_customer),
+        )?
+        .result;
+    println!(
+        "{service_email} accepted its invitation as itself: {}",
+        status(&accepted.status)
+    );
+
+    let mut pages = Paginator::new(ListTenantAccounts {
+        tenant_id,
+        per_page: Some(5),
+        ..Default::default()
+    });
+    let mut total = 0;
+    while let Some(op) = pages.next_request() {
+        let page = op.page.unwrap_or(1);
+        let accounts = pages.feed(api.send(&op, None)?);
+        total += accounts.len();
+        let names: Vec<_> = accounts.iter().filter_map(|a| a.name.as_deref()).collect();
+        println!("tenant accounts page {page}: {}", names.join(", "));
+    }
+    println!(
+        "listed {total} tenant account(s); {}",
+        pages.stop().map(|s| s.to_string()).unwrap_or_default()
+    );
+    Ok(())
+}
+
+fn status(status: &Option<MemberStatus>) -> &str {
+    status.as_ref().map_or("-", MemberStatus::as_str)
+}
+
+fn main() -> ExitCode {
+    let run = || -> Result<()> {
+        let (client, live) = configure()?;
+        println!(
+            "onboarding against {}{}",
+            client.base_url(),
+            if live { " (live)" } else { "" }
+        );
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        onboard(&Transport { agent, client }, "Acme")
+    };
+    match run() {
+        Ok(()) => {
+            println!("onboarding complete");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("onboarding failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

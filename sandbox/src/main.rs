@@ -1,0 +1,2 @@
+//! The sandbox (in progress).
+fn main() {}

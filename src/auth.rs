@@ -1,0 +1,266 @@
+//! Credentials. The API accepts three kinds; each is a header or two on the request.
+//!
+//! Secrets live in [`Secret`], whose `Debug` never shows the value, so a credential can be
+//! logged, printed in a panic or carried in an error without leaking.
+
+use std::fmt;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Invalid};
+
+/// A secret string: an API token, a global API key, a service key, a created user's `api_key`.
+///
+/// `Debug` prints `Secret(***)`; there is no `Display`. [`Secret::expose`] is the one way to the
+/// value. It serializes as the plain string, because a host that hands a created user's key to
+/// its caller must be able to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value itself. Call it only where the value must leave the program.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// How a request proves who sends it.
+///
+/// Build one with [`Credentials::api_token`], [`Credentials::global_key`] or
+/// [`Credentials::user_service_key`]: they refuse empty values and values that could split a
+/// header (CR, LF, NUL).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// `Authorization: Bearer <token>`.
+    ApiToken(Secret),
+    /// `X-Auth-Email` + `X-Auth-Key` (the global API key; what the tenant docs use).
+    GlobalKey {
+        /// The account e-mail; not a secret.
+        email: String,
+        /// The global API key.
+        key: Secret,
+    },
+    /// `X-Auth-User-Service-Key`.
+    UserServiceKey(Secret),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::ApiToken(_) => f.write_str("Credentials::ApiToken(***)"),
+            Credentials::GlobalKey { email, .. } => {
+                write!(f, "Credentials::GlobalKey {{ email: {email:?}, key: *** }}")
+            }
+            Credentials::UserServiceKey(_) => f.write_str("Credentials::UserServiceKey(***)"),
+        }
+    }
+}
+
+const X_AUTH_EMAIL: HeaderName = HeaderName::from_static("x-auth-email");
+const X_AUTH_KEY: HeaderName = HeaderName::from_static("x-auth-key");
+const X_AUTH_USER_SERVICE_KEY: HeaderName = HeaderName::from_static("x-auth-user-service-key");
+
+impl Credentials {
+    /// An API token, sent as `Authorization: Bearer <token>`.
+    pub fn api_token(token: impl Into<String>) -> Result<Self, Error> {
+        let token = token.into();
+        check_header_value("api_token", &token)?;
+        Ok(Credentials::ApiToken(Secret(token)))
+    }
+
+    /// An account e-mail and its global API key.
+    pub fn global_key(email: impl Into<String>, key: impl Into<String>) -> Result<Self, Error> {
+        let (email, key) = (email.into(), key.into());
+        check_header_value("api_email", &email)?;
+        check_header_value("api_key", &key)?;
+        Ok(Credentials::GlobalKey {
+            email,
+            key: Secret(key),
+        })
+    }
+
+    /// A user service key.
+    pub fn user_service_key(key: impl Into<String>) -> Result<Self, Error> {
+        let key = key.into();
+        check_header_value("user_service_key", &key)?;
+        Ok(Credentials::UserServiceKey(Secret(key)))
+    }
+
+    /// The names of the headers these credentials set; hosts use it to keep them out of logs.
+    pub fn header_names(&self) -> &'static [&'static str] {
+        match self {
+            Credentials::ApiToken(_) => &["authorization"],
+            Credentials::GlobalKey { .. } => &["x-auth-email", "x-auth-key"],
+            Credentials::UserServiceKey(_) => &["x-auth-user-service-key"],
+        }
+    }
+
+    pub(crate) fn apply(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+        let sensitive = |field: &'static str, value: &str| {
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| Error::from(Invalid::new(field, "is not a valid header value")))?;
+            value.set_sensitive(true);
+            Ok::<_, Error>(value)
+        };
+        match self {
+            Credentials::ApiToken(token) => {
+                let value = sensitive("api_token", &format!("Bearer {}", token.expose()))?;
+                headers.insert(AUTHORIZATION, value);
+            }
+            Credentials::GlobalKey { email, key } => {
+                headers.insert(X_AUTH_EMAIL, sensitive("api_email", email)?);
+                headers.insert(X_AUTH_KEY, sensitive("api_key", key.expose())?);
+            }
+            Credentials::UserServiceKey(key) => {
+                headers.insert(
+                    X_AUTH_USER_SERVICE_KEY,
+                    sensitive("user_service_key", key.expose())?,
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Credentials as the by-name entry point receives them: exactly one of the three forms.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamedCredentials {
+    api_token: Option<String>,
+    api_email: Option<String>,
+    api_key: Option<String>,
+    user_service_key: Option<String>,
+}
+
+impl Credentials {
+    /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}`.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, Error> {
+        let named: NamedCredentials = serde_json::from_value(value).map_err(|e| {
+            Invalid::new(
+                "credentials",
+                format!("{e}; expected api_token, api_email + api_key, or user_service_key"),
+            )
+        })?;
+        match named {
+            NamedCredentials {
+                api_token: Some(token),
+                api_email: None,
+                api_key: None,
+                user_service_key: None,
+            } => Credentials::api_token(token),
+            NamedCredentials {
+                api_token: None,
+                api_email: Some(email),
+                api_key: Some(key),
+                user_service_key: None,
+            } => Credentials::global_key(email, key),
+            NamedCredentials {
+                api_token: None,
+                api_email: None,
+                api_key: None,
+                user_service_key: Some(key),
+            } => Credentials::user_service_key(key),
+            _ => Err(Invalid::new(
+                "credentials",
+                "give exactly one of: api_token; api_email + api_key; user_service_key",
+            )
+            .into()),
+        }
+    }
+}
+
+/// Refuses what would break or split a header; the value itself is never echoed back.
+pub(crate) fn check_header_value(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, "must not be empty").into());
+    }
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(Invalid::new(field, "must not contain CR, LF or NUL").into());
+    }
+    if HeaderValue::from_str(value).is_err() {
+        return Err(Invalid::new(field, "must be visible ASCII").into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let all = [
+            Credentials::api_token("tok-123456").unwrap(),
+            Credentials::global_key("a@b.example", "key-123456").unwrap(),
+            Credentials::user_service_key("svc-123456").unwrap(),
+        ];
+        for creds in all {
+            let shown = format!("{creds:?} {:?}", Secret::new("tok-123456"));
+            assert!(!shown.contains("123456"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn refuses_header_injection_without_echoing_the_value() {
+        let err = Credentials::api_token("abc\r\nX-Evil: 1").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("api_token") && text.contains("CR"), "{text}");
+        assert!(!text.contains("Evil"), "{text}");
+        assert!(Credentials::global_key("", "k").is_err());
+        assert!(Credentials::user_service_key("  ").is_err());
+    }
+
+    #[test]
+    fn from_json_takes_exactly_one_form() {
+        use serde_json::json;
+        assert!(matches!(
+            Credentials::from_json(json!({"api_token": "t"})),
+            Ok(Credentials::ApiToken(_))
+        ));
+        assert!(matches!(
+            Credentials::from_json(json!({"api_email": "e@x.example", "api_key": "k"})),
+            Ok(Credentials::GlobalKey { .. })
+        ));
+        let both = Credentials::from_json(json!({"api_token": "t", "user_service_key": "k"}));
+        assert!(both.unwrap_err().to_string().contains("exactly one"));
+        let unknown = Credentials::from_json(json!({"token": "t"})).unwrap_err();
+        assert!(unknown.to_string().contains("token"));
+    }
+}

@@ -1,0 +1,234 @@
+//! One error type for everything that can go wrong between "build this request" and "here is
+//! your result". Nothing the server said is dropped: every `errors[]` entry, `messages[]`, the
+//! `cf-ray` header, the retry delay, and a bounded snippet of a body that was not an envelope.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::envelope::ApiMessage;
+
+/// Everything that can fail in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller's input was refused before any request existed.
+    #[error(transparent)]
+    Invalid(Box<Invalid>),
+    /// The API answered with an error envelope (a non-2xx status, or `success: false`).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The response could not be read as the API's envelope or as the operation's result.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The by-name entry point was given a name that is not an operation.
+    #[error("unknown operation `{0}`; see operations() for the list")]
+    UnknownOperation(String),
+}
+
+impl Error {
+    /// The operation this error belongs to, when it belongs to one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid(e) => e.operation,
+            Error::Api(e) => Some(e.operation),
+            Error::Decode(e) => Some(e.operation),
+            Error::UnknownOperation(_) => None,
+        }
+    }
+
+    pub(crate) fn in_operation(self, operation: &'static str) -> Self {
+        match self {
+            Error::Invalid(mut e) => {
+                e.operation.get_or_insert(operation);
+                Error::Invalid(e)
+            }
+            other => other,
+        }
+    }
+}
+
+/// Input refused before a request was built. Names the field and why; never echoes a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The operation being built, if any.
+    pub operation: Option<&'static str>,
+    /// The parameter at fault, as the caller named it (`account_id`, `policies[0].access`).
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Invalid {
+    pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Invalid {
+            operation: None,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = self.operation {
+            write!(f, "{op}: ")?;
+        }
+        write!(f, "invalid `{}`: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl From<Invalid> for Error {
+    fn from(e: Invalid) -> Self {
+        Error::Invalid(Box::new(e))
+    }
+}
+
+/// The API refused or failed the request and said so in its envelope.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation that failed.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// Every `errors[]` entry, in order.
+    pub errors: Vec<ApiMessage>,
+    /// Every `messages[]` entry, in order.
+    pub messages: Vec<ApiMessage>,
+    /// The `cf-ray` header, which Cloudflare support asks for.
+    pub ray_id: Option<String>,
+    /// How long the server asked us to wait (`Retry-After`, `retry-after-ms`, or the body's
+    /// `retry_after`).
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The first error code, the one the API leads with.
+    pub fn code(&self) -> Option<u64> {
+        self.errors.first().and_then(|e| e.code)
+    }
+
+    /// True when any `errors[]` entry carries this code.
+    pub fn has_code(&self, code: u64) -> bool {
+        self.errors.iter().any(|e| e.code == Some(code))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        for (i, e) in self.errors.iter().enumerate() {
+            f.write_str(if i == 0 { ": " } else { "; " })?;
+            if let Some(code) = e.code {
+                write!(f, "[{code}] ")?;
+            }
+            f.write_str(&e.message)?;
+            if let Some(pointer) = e.source.as_ref().and_then(|s| s.pointer.as_deref()) {
+                write!(f, " (at {pointer})")?;
+            }
+        }
+        if let Some(ray) = &self.ray_id {
+            write!(f, " (cf-ray {ray})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The body was not what the API sends: HTML from the edge, a truncated body, or a result of
+/// the wrong shape. Keeps the status, the `cf-ray` header and the start of the body.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation whose response this was.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `cf-ray` header.
+    pub ray_id: Option<String>,
+    /// What did not parse, with the JSON path when there is one.
+    pub reason: String,
+    /// The first [`SNIPPET_BYTES`] bytes of the body, lossily decoded.
+    pub snippet: String,
+    /// How long the server asked us to wait, if it did (edge 5xx/429 pages can carry it).
+    pub retry_after: Option<Duration>,
+}
+
+/// How much of an unreadable body an error keeps.
+pub const SNIPPET_BYTES: usize = 512;
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: could not read the HTTP {} response: {}",
+            self.operation, self.status, self.reason
+        )?;
+        if let Some(ray) = &self.ray_id {
+            write!(f, " (cf-ray {ray})")?;
+        }
+        if !self.snippet.is_empty() {
+            let short: String = self.snippet.chars().take(120).collect();
+            write!(f, "; body starts: {short:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The start of a body, at most [`SNIPPET_BYTES`], never split inside a character.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let mut end = body.len().min(SNIPPET_BYTES);
+    while end > 0 && end < body.len() && std::str::from_utf8(&body[..end]).is_err() {
+        end -= 1;
+    }
+    String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
+impl Error {
+    /// A stable JSON view of the error, the one every host exposes:
+    /// `{"kind": "invalid" | "api" | "decode" | "unknown_operation", ...}`. Never holds a
+    /// secret: credentials are not part of any error.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let seconds = |d: &Option<Duration>| d.map(|d| d.as_secs_f64());
+        match self {
+            Error::Invalid(e) => json!({
+                "kind": "invalid",
+                "operation": e.operation,
+                "field": e.field,
+                "reason": e.reason,
+                "message": self.to_string(),
+            }),
+            Error::Api(e) => json!({
+                "kind": "api",
+                "operation": e.operation,
+                "status": e.status,
+                "errors": e.errors,
+                "messages": e.messages,
+                "ray_id": e.ray_id,
+                "retry_after": seconds(&e.retry_after),
+                "message": self.to_string(),
+            }),
+            Error::Decode(e) => json!({
+                "kind": "decode",
+                "operation": e.operation,
+                "status": e.status,
+                "ray_id": e.ray_id,
+                "reason": e.reason,
+                "snippet": e.snippet,
+                "retry_after": seconds(&e.retry_after),
+                "message": self.to_string(),
+            }),
+            Error::UnknownOperation(name) => json!({
+                "kind": "unknown_operation",
+                "operation": name,
+                "message": self.to_string(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! A sans-IO client for Cloudflare's account-provisioning (Tenant) API.
+//!
+//! This crate turns typed operations into plain [`http::Request`]s and plain HTTP responses
+//! into typed results or typed errors. It never opens a socket, reads a clock or draws a random
+//! number: you send the request with any HTTP library (`ureq`, `reqwest`, `hyper`, `fetch` in a
+//! Worker) and hand back what came back. That keeps one tested core behind the Rust crate, the
+//! npm package and the Python package, and lets you test your provisioning code without a
+//! network.
+//!
+//! ```
+//! use cloudflare_tenant::api::accounts::CreateAccount;
+//! use cloudflare_tenant::{Client, Credentials};
+//!
+//! let client = Client::new(Credentials::api_token("my-token")?);
+//! let request = client.request(&CreateAccount {
+//!     unit_id: Some("f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b".into()),
+//!     business_name: Some("Acme Corp".into()),
+//!     ..CreateAccount::new("Acme Corp")
+//! })?;
+//! assert_eq!(request.uri(), "https://api.cloudflare.com/client/v4/accounts");
+//!
+//! // ... send `request` with your HTTP library, then:
+//! let response = http::Response::builder().status(200).body(
+//!     br#"{"success":true,"errors":[],"messages":[],
+//!          "result":{"id":"2bab6ace8c72ed3f09b9eca6db1396bb","name":"Acme Corp","type":"standard"}}"#,
+//! )?;
+//! let account = client.response::<CreateAccount>(&response)?.result;
+//! assert_eq!(account.id.as_deref(), Some("2bab6ace8c72ed3f09b9eca6db1396bb"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every operation is a type in [`api`]; [`operations`] lists them by their dotted names for
+//! the by-name entry point ([`Client::request_named`], [`parse_response_named`]).
+
+#![deny(missing_docs)]
+
+pub mod api;
+mod auth;
+mod client;
+mod envelope;
+mod error;
+mod lenient;
+mod named;
+mod paginate;
+
+pub use api::{Operation, Paginated};
+pub use auth::{Credentials, Secret};
+pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
+pub use error::{ApiError, DecodeError, Error, Invalid, SNIPPET_BYTES};
+pub use http;
+pub use named::{operation, operations, parse_response_named, NamedPaginator, OperationInfo};
+pub use paginate::{PageState, Paginator, Stop, DEFAULT_MAX_PAGES};

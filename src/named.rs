@@ -1,0 +1,270 @@
+//! The by-name entry point: operations addressed by their dotted name, parameters and results
+//! as JSON. The JavaScript and Python bindings are built on it; it is also the floor for Rust
+//! users who drive the API from configuration.
+
+use http::{HeaderMap, Method, Request};
+use serde_json::{Map, Value};
+
+use crate::api::{
+    accounts, members, memberships, permission_groups, roles, tenants, user, users, Operation,
+};
+use crate::auth::Credentials;
+use crate::client::Client;
+use crate::envelope::{self, ApiResponse, RawResponse};
+use crate::error::{Error, Invalid};
+use crate::paginate::{fingerprint, PageState, Stop};
+
+type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
+type ParseFn = fn(RawResponse<'_>) -> Result<ApiResponse<Value>, Error>;
+
+/// What the registry knows of an operation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// The stable dotted name.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// Whether it pages with `page`/`per_page` (see [`NamedPaginator`]).
+    pub paginated: bool,
+    build: BuildFn,
+    parse: ParseFn,
+}
+
+macro_rules! registry {
+    ($($op:ty $(: $paged:ident)?),* $(,)?) => {
+        static REGISTRY: &[OperationInfo] = &[$(
+            OperationInfo {
+                name: <$op as Operation>::NAME,
+                method: <$op as Operation>::METHOD,
+                paginated: registry!(@paged $($paged)?),
+                build: build::<$op>,
+                parse: parse::<$op>,
+            },
+        )*];
+    };
+    (@paged paged) => { true };
+    (@paged) => { false };
+}
+
+registry! {
+    accounts::ListAccounts: paged,
+    accounts::CreateAccount,
+    accounts::GetAccount,
+    accounts::UpdateAccount,
+    accounts::DeleteAccount,
+    members::ListMembers: paged,
+    members::CreateMember,
+    members::GetMember,
+    members::UpdateMember,
+    members::DeleteMember,
+    roles::ListRoles: paged,
+    roles::GetRole,
+    permission_groups::ListPermissionGroups: paged,
+    permission_groups::GetPermissionGroup,
+    permission_groups::ListResourceGroups,
+    users::CreateUser,
+    user::GetUser,
+    user::EditUser,
+    user::ListUserTenants,
+    memberships::ListMemberships: paged,
+    memberships::GetMembership,
+    memberships::UpdateMembership,
+    memberships::DeleteMembership,
+    tenants::GetTenant,
+    tenants::ListTenantAccounts: paged,
+    tenants::GetTenantEntitlements,
+    tenants::ListTenantMemberships,
+    tenants::ListTenantAccountTypes,
+}
+
+/// Every operation, in the order of the API reference.
+pub fn operations() -> &'static [OperationInfo] {
+    REGISTRY
+}
+
+/// The operation called `name`.
+pub fn operation(name: &str) -> Result<&'static OperationInfo, Error> {
+    REGISTRY
+        .iter()
+        .find(|info| info.name == name)
+        .ok_or_else(|| Error::UnknownOperation(name.to_owned()))
+}
+
+impl Client {
+    /// Builds the request for the operation called `name` from JSON parameters (an object, or
+    /// `null` for none), signed with `credentials` or else the client's.
+    pub fn request_named(
+        &self,
+        name: &str,
+        params: Value,
+        credentials: Option<&Credentials>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        (operation(name)?.build)(self, params, credentials)
+    }
+}
+
+/// Reads a response to the operation called `name`; the result comes back as JSON in the
+/// shape of the operation's typed output.
+pub fn parse_response_named(
+    name: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<ApiResponse<Value>, Error> {
+    (operation(name)?.parse)(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn build<O: Operation + serde::de::DeserializeOwned>(
+    client: &Client,
+    params: Value,
+    credentials: Option<&Credentials>,
+) -> Result<Request<Vec<u8>>, Error> {
+    let operation: O = from_params(params).map_err(|e| Error::from(e).in_operation(O::NAME))?;
+    match credentials {
+        Some(credentials) => client.request_as(&operation, credentials),
+        None => client.request(&operation),
+    }
+}
+
+fn parse<O: Operation>(response: RawResponse<'_>) -> Result<ApiResponse<Value>, Error> {
+    let typed = envelope::parse::<O::Output>(O::NAME, response)?;
+    Ok(ApiResponse {
+        result: serde_json::to_value(typed.result).expect("models serialize to JSON"),
+        result_info: typed.result_info,
+        messages: typed.messages,
+    })
+}
+
+/// Deserializes parameters, naming the field at fault: unknown, missing, or of the wrong type.
+fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Invalid> {
+    let params = match params {
+        Value::Null => Value::Object(Map::new()),
+        Value::Object(map) => Value::Object(map),
+        other => {
+            return Err(Invalid::new(
+                "params",
+                format!("must be an object, got {}", json_kind(&other)),
+            ))
+        }
+    };
+    serde_path_to_error::deserialize(params).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = e.inner().to_string();
+        // serde names a missing field only in its message, not in the path.
+        let field = match quoted_field(&reason).filter(|_| reason.starts_with("missing field")) {
+            Some(name) if path == "." => name.to_owned(),
+            Some(name) => format!("{path}.{name}"),
+            None => path,
+        };
+        Invalid::new(field, reason)
+    })
+}
+
+/// The first `` `name` `` in a serde message.
+fn quoted_field(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The paginator of the by-name entry point: parameters and items as JSON.
+#[derive(Debug, Clone)]
+pub struct NamedPaginator {
+    operation: &'static str,
+    params: Map<String, Value>,
+    state: PageState,
+}
+
+impl NamedPaginator {
+    /// Pages through the operation called `name`, starting from `params`.
+    pub fn new(name: &str, params: Value) -> Result<Self, Error> {
+        let info = operation(name)?;
+        if !info.paginated {
+            return Err(
+                Error::from(Invalid::new("operation", "is not a paginated list"))
+                    .in_operation(info.name),
+            );
+        }
+        let params = match params {
+            Value::Null => Map::new(),
+            Value::Object(map) => map,
+            other => {
+                return Err(Error::from(Invalid::new(
+                    "params",
+                    format!("must be an object, got {}", json_kind(&other)),
+                ))
+                .in_operation(info.name))
+            }
+        };
+        let number = |key: &str| {
+            params
+                .get(key)
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+        };
+        let state = PageState::new(number("page"), number("per_page"));
+        Ok(NamedPaginator {
+            operation: info.name,
+            params,
+            state,
+        })
+    }
+
+    /// Sets the page cap.
+    pub fn set_max_pages(&mut self, max_pages: u32) {
+        self.state.set_max_pages(max_pages);
+    }
+
+    /// The operation's name.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The parameters for the next page, or `None` when done.
+    pub fn next_params(&self) -> Option<Value> {
+        let page = self.state.next_page()?;
+        let mut params = self.params.clone();
+        params.insert("page".into(), Value::from(page));
+        Some(Value::Object(params))
+    }
+
+    /// Takes the parsed response to the last request and returns the page's new items.
+    pub fn feed(&mut self, response: ApiResponse<Value>) -> Vec<Value> {
+        let items = match response.result {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        let keep = self.state.feed(
+            items.len(),
+            fingerprint(&items),
+            response.result_info.as_ref(),
+        );
+        if keep {
+            items
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Why it stopped, once it has.
+    pub fn stop(&self) -> Option<&Stop> {
+        self.state.stop()
+    }
+}
