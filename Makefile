@@ -8,7 +8,11 @@ NPM ?= npm
 .PHONY: test demo check unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
-test: check unit conformance
+test: check unit conformance demo
+
+## Starts the bundled sandbox and onboards customers against it through the Rust example.
+demo:
+	scripts/with-sandbox.sh $(CARGO) run --quiet --example onboard
 
 ## Formatting, lints and docs stay clean.
 check:

@@ -27,6 +27,9 @@ use cloudflare_tenant::{ApiResponse, Client, Credentials, Operation, Paginator};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
+/// Who to onboard: enough customers that the tenant's account list takes two pages.
+const CUSTOMERS: [&str; 6] = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"];
+
 /// The sandbox's documented tenant admin.
 const SANDBOX_EMAIL: &str = "admin@tenant.example";
 const SANDBOX_KEY: &str = "sandbox-global-key";
@@ -99,13 +102,14 @@ fn configure() -> Result<(Client, bool)> {
     Ok((client, false))
 }
 
-fn onboard(api: &Transport, customer: &str) -> Result<()> {
-    let tenant = api.send(&ListUserTenants {}, None)?.result;
-    let tenant_id = tenant
+/// The tenant to provision into, and the unit new accounts go on.
+fn find_tenant(api: &Transport) -> Result<(String, Option<String>)> {
+    let tenants = api.send(&ListUserTenants {}, None)?.result;
+    let tenant_id = tenants
         .first()
         .and_then(|t| t.id.clone())
         .ok_or("the caller administers no tenant")?;
-    let details = api
+    let tenant = api
         .send(
             &GetTenant {
                 tenant_id: tenant_id.clone(),
@@ -113,20 +117,26 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
             None,
         )?
         .result;
-    let units = details.tenant_units.unwrap_or_default();
-    println!(
-        "tenant {} ({tenant_id}): {} unit(s)",
-        details.tenant_name.unwrap_or_default(),
-        units.len()
-    );
+    let units = tenant.tenant_units.unwrap_or_default();
     let unit = units.first().and_then(|u| u.unit_tag.clone());
+    println!(
+        "tenant {:?} ({tenant_id}): {} unit(s); new accounts go on unit {}",
+        tenant.tenant_name.unwrap_or_default(),
+        units.len(),
+        unit.as_deref().unwrap_or("-")
+    );
+    Ok((tenant_id, unit))
+}
 
+/// One customer: account with KYC, Administrator invite, service user that accepts its own.
+fn onboard(api: &Transport, unit: Option<&str>, customer: &str) -> Result<()> {
+    let slug = customer.to_lowercase();
     let account = api
         .send(
             &CreateAccount {
-                unit_id: unit.clone(),
+                unit_id: unit.map(str::to_owned),
                 business_name: Some(format!("{customer} Ltd")),
-                business_email: Some(format!("it@{}.example", customer.to_lowercase())),
+                business_email: Some(format!("it@{slug}.example")),
                 business_phone: Some("+1 415 555 0100".into()),
                 business_address: Some("101 Townsend St, San Francisco, CA 94107".into()),
                 external_metadata: Some(format!("crm:{}", customer.to_uppercase())),
@@ -136,11 +146,8 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
         )?
         .result;
     let account_id = account.id.clone().ok_or("the new account has no id")?;
-    println!(
-        "created account {customer:?} {account_id} on unit {}",
-        unit.as_deref().unwrap_or("-")
-    );
 
+    // Accounts have 100+ roles: resolve by name across every page.
     let roles = api.all(ListRoles {
         account_id: account_id.clone(),
         per_page: Some(50),
@@ -151,10 +158,6 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
         .find(|r| r.name.as_deref() == Some("Administrator"))
         .and_then(|r| r.id.clone())
         .ok_or("no Administrator role")?;
-    println!(
-        "resolved role Administrator = {admin_role} (from {} roles)",
-        roles.len()
-    );
 
     let invite = |email: String| CreateMember {
         account_id: account_id.clone(),
@@ -162,15 +165,11 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
         roles: Some(vec![admin_role.clone()]),
         ..Default::default()
     };
-    let admin_email = format!("admin@{}.example", customer.to_lowercase());
-    let member = api.send(&invite(admin_email.clone()), None)?.result;
-    println!(
-        "invited {admin_email} as Administrator: member {} ({})",
-        member.id.unwrap_or_default(),
-        status(&member.status)
-    );
+    let admin_email = format!("admin@{slug}.example");
+    let admin = api.send(&invite(admin_email.clone()), None)?.result;
 
-    let service_email = format!("svc-{}@partner.example", customer.to_lowercase());
+    // One service user per customer, acting with its own key.
+    let service_email = format!("svc-{slug}@partner.example");
     let user = api
         .send(
             &CreateUser {
@@ -180,9 +179,7 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
         )?
         .result;
     let key = user.api_key.ok_or("the new service user has no api_key")?;
-    println!("created service user {service_email} (api_key received, not shown)");
     let as_customer = Credentials::user_service_key(key.expose())?;
-
     api.send(&invite(service_email.clone()), None)?;
     let pending = api
         .send(
@@ -207,11 +204,22 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
             Some(&as_customer),
         )?
         .result;
+
+    println!("{customer}: account {account_id} (KYC set)");
     println!(
-        "{service_email} accepted its invitation as itself: {}",
+        "  Administrator = {admin_role}, found among {} roles; {admin_email} invited ({})",
+        roles.len(),
+        status(&admin.status)
+    );
+    println!(
+        "  service user {service_email} created (api_key kept, not shown), accepted as itself ({})",
         status(&accepted.status)
     );
+    Ok(())
+}
 
+/// The tenant's accounts, five to a page.
+fn list_accounts(api: &Transport, tenant_id: String) -> Result<()> {
     let mut pages = Paginator::new(ListTenantAccounts {
         tenant_id,
         per_page: Some(5),
@@ -223,12 +231,10 @@ fn onboard(api: &Transport, customer: &str) -> Result<()> {
         let accounts = pages.feed(api.send(&op, None)?);
         total += accounts.len();
         let names: Vec<_> = accounts.iter().filter_map(|a| a.name.as_deref()).collect();
-        println!("tenant accounts page {page}: {}", names.join(", "));
+        println!("tenant accounts, page {page}: {}", names.join(", "));
     }
-    println!(
-        "listed {total} tenant account(s); {}",
-        pages.stop().map(|s| s.to_string()).unwrap_or_default()
-    );
+    let stop = pages.stop().map(ToString::to_string).unwrap_or_default();
+    println!("{total} tenant account(s) listed ({stop})");
     Ok(())
 }
 
@@ -248,7 +254,12 @@ fn main() -> ExitCode {
             .http_status_as_error(false)
             .build()
             .into();
-        onboard(&Transport { agent, client }, "Acme")
+        let api = Transport { agent, client };
+        let (tenant_id, unit) = find_tenant(&api)?;
+        for customer in CUSTOMERS {
+            onboard(&api, unit.as_deref(), customer)?;
+        }
+        list_accounts(&api, tenant_id)
     };
     match run() {
         Ok(()) => {

@@ -1,0 +1,187 @@
+//! `/accounts` and `/accounts/{account_id}`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::catalog::ADMINISTRATOR_ROLE_ID;
+use crate::envelope::{
+    code, object_body, ok, ok_list, opt_str, paginate, ApiError, ApiResult, Query,
+};
+use crate::state::{Grant, Kyc, KYC_FIELDS};
+
+const NAME_MAX: usize = 100;
+const KYC_MAX: usize = 120;
+
+/// GET /accounts: the caller's accounts, sorted by name, filtered by `name` (substring,
+/// case-insensitive).
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Caller(user): Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
+    let q = Query::parse(raw.as_deref());
+    let (page, per_page) = q.pagination()?;
+    let desc = q.direction_desc()?;
+    let needle = q.get("name").map(str::to_lowercase);
+    let state = app.state();
+    let mut accounts = state.accounts_of(&user);
+    if let Some(n) = &needle {
+        accounts.retain(|a| a.name.to_lowercase().contains(n.as_str()));
+    }
+    accounts.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.created_on.cmp(&b.created_on))
+    });
+    if desc {
+        accounts.reverse();
+    }
+    let items: Vec<Value> = accounts.iter().map(|a| state.account_json(a)).collect();
+    let (items, info) = paginate(items, page, per_page);
+    ok_list(items, info)
+}
+
+fn required_name(body: &serde_json::Map<String, Value>) -> Result<String, ApiError> {
+    match opt_str(body, "name", NAME_MAX)? {
+        Some(n) if !n.trim().is_empty() => Ok(n),
+        _ => Err(ApiError::invalid("name", "is required")),
+    }
+}
+
+/// POST /accounts: tenant administrators only. The creator becomes an accepted
+/// Administrator member. Names are not unique (as on the real API), so a blindly retried
+/// create makes a second account.
+pub async fn create(State(app): State<Arc<App>>, Caller(user): Caller, body: Bytes) -> ApiResult {
+    let mut state = app.state();
+    let Some(tenant) = state.administered_tenant(&user).cloned() else {
+        return Err(ApiError::tenant_only("Account creation"));
+    };
+    let body = object_body(&body, false)?;
+    let name = required_name(&body)?;
+    let account_type = match body.get("type") {
+        None | Some(Value::Null) => "standard".to_string(),
+        Some(Value::String(t)) if t == "standard" || t == "enterprise" => t.clone(),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "type",
+                "must be `standard` or `enterprise`",
+            ))
+        }
+    };
+    let unit = match body.get("unit") {
+        None | Some(Value::Null) => tenant.units[0].tag.clone(),
+        Some(Value::Object(u)) => match u.get("id") {
+            Some(Value::String(id)) if tenant.units.iter().any(|x| &x.tag == id) => id.clone(),
+            Some(Value::String(id)) => {
+                return Err(ApiError::bad_request(
+                    code::UNKNOWN_UNIT,
+                    format!("unit.id `{id}` is not a unit of tenant {}", tenant.tag),
+                ))
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "unit.id",
+                    "is required and must be a string",
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "unit",
+                "must be an object `{\"id\": ...}`",
+            ))
+        }
+    };
+    let mut kyc = Kyc::default();
+    for field in KYC_FIELDS {
+        kyc.set(field, opt_str(&body, field, KYC_MAX)?);
+    }
+    let id = state.insert_account(name, account_type, Some(tenant.tag), Some(unit), kyc);
+    state.add_member(
+        &id,
+        &user.id,
+        &user.email,
+        "accepted",
+        Grant::Roles(vec![ADMINISTRATOR_ROLE_ID.into()]),
+    );
+    let account = state.account(&id).expect("just inserted");
+    ok(state.account_json(account))
+}
+
+/// GET /accounts/{account_id}
+pub async fn get(
+    State(app): State<Arc<App>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let state = app.state();
+    let account = state.account_for(&id, &user, false)?;
+    ok(state.account_json(account))
+}
+
+/// PUT /accounts/{account_id}: `name` (required, as the update replaces the account) and
+/// `settings` (`enforce_twofactor`, `abuse_contact_email`; absent keys are left alone).
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let mut state = app.state();
+    state.account_for(&id, &user, true)?;
+    let body = object_body(&body, false)?;
+    let name = required_name(&body)?;
+    let mut twofactor = None;
+    let mut abuse = None;
+    match body.get("settings") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(s)) => {
+            match s.get("enforce_twofactor") {
+                None | Some(Value::Null) => {}
+                Some(Value::Bool(b)) => twofactor = Some(*b),
+                Some(_) => {
+                    return Err(ApiError::invalid(
+                        "settings.enforce_twofactor",
+                        "must be a boolean",
+                    ))
+                }
+            }
+            if s.contains_key("abuse_contact_email") {
+                abuse = Some(opt_str(s, "abuse_contact_email", 90)?);
+            }
+        }
+        Some(_) => return Err(ApiError::invalid("settings", "must be an object")),
+    }
+    let account = state.account_mut(&id).expect("checked above");
+    account.name = name;
+    if let Some(b) = twofactor {
+        account.enforce_twofactor = b;
+    }
+    if let Some(e) = abuse {
+        account.abuse_contact_email = e;
+    }
+    let account = state.account(&id).expect("checked above");
+    ok(state.account_json(account))
+}
+
+/// DELETE /accounts/{account_id}: tenant administrators only; removes the members (and so
+/// the memberships) with the account.
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let mut state = app.state();
+    if state.administered_tenant(&user).is_none() {
+        return Err(ApiError::tenant_only("Account deletion"));
+    }
+    state.account_for(&id, &user, true)?;
+    state.delete_account(&id);
+    ok(json!({"id": id}))
+}
