@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{snippet, ApiError, DecodeError, Error};
+use crate::retry::retry_after;
 
 /// A successful answer: the typed result and what came with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,8 +153,6 @@ struct RawEnvelope<'a> {
     messages: Vec<ApiMessage>,
     #[serde(default)]
     result_info: Option<ResultInfo>,
-    #[serde(default)]
-    retry_after: Option<Value>,
 }
 
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ApiMessage>, D::Error> {
@@ -200,14 +199,11 @@ pub fn parse<T: DeserializeOwned>(
             } else {
                 format!("not a Cloudflare API envelope ({e})")
             };
-            return Err(decode_error(reason, header_retry_after(headers)));
+            return Err(decode_error(reason, retry_after(headers, body, None)));
         }
     };
     if !envelope.success || !(200..300).contains(&status) {
-        let retry_after = header_retry_after(headers)
-            .filter(|d| !d.is_zero())
-            .or_else(|| envelope.retry_after.as_ref().and_then(seconds_from_json))
-            .or_else(|| header_retry_after(headers));
+        let retry_after = retry_after(headers, body, None);
         return Err(Error::Api(Box::new(ApiError {
             operation,
             status,
@@ -242,28 +238,4 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-}
-
-/// `retry-after-ms` first (more precise), then `Retry-After` in seconds.
-fn header_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = header_str(headers, "retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
-    }
-    header_str(headers, "retry-after")
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| (0.0..1e9).contains(s))
-        .map(Duration::from_secs_f64)
-}
-
-fn seconds_from_json(value: &Value) -> Option<Duration> {
-    let seconds = match value {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
-    };
-    (0.0..1e9)
-        .contains(&seconds)
-        .then(|| Duration::from_secs_f64(seconds))
 }

@@ -23,6 +23,12 @@ pub enum Error {
     /// The by-name entry point was given a name that is not an operation.
     #[error("unknown operation `{0}`; see operations() for the list")]
     UnknownOperation(String),
+    /// A request that is not safe to resend may or may not have been carried out.
+    #[error(transparent)]
+    OutcomeUnknown(Box<OutcomeUnknown>),
+    /// The transport failed and retries did not help.
+    #[error(transparent)]
+    Transport(Box<TransportError>),
 }
 
 impl Error {
@@ -33,6 +39,8 @@ impl Error {
             Error::Api(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
             Error::UnknownOperation(_) => None,
+            Error::OutcomeUnknown(e) => Some(e.operation),
+            Error::Transport(e) => Some(e.operation),
         }
     }
 
@@ -129,6 +137,9 @@ impl fmt::Display for ApiError {
                 write!(f, " (at {pointer})")?;
             }
         }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {:.1} s)", wait.as_secs_f64())?;
+        }
         if let Some(ray) = &self.ray_id {
             write!(f, " (cf-ray {ray})")?;
         }
@@ -156,6 +167,65 @@ pub struct DecodeError {
     /// How long the server asked us to wait, if it did (edge 5xx/429 pages can carry it).
     pub retry_after: Option<Duration>,
 }
+
+/// A POST (or PATCH) got a 408 or 5xx, or no response at all: it may have been carried out.
+/// Resending could do it twice (a second account), so the caller must look before retrying:
+/// find the account by name, the member by e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutcomeUnknown {
+    /// The operation.
+    pub operation: &'static str,
+    /// Its HTTP method.
+    pub method: String,
+    /// The status of the answer, when one came.
+    pub status: Option<u16>,
+    /// The `cf-ray` header, when an answer came.
+    pub ray_id: Option<String>,
+    /// What happened.
+    pub detail: String,
+}
+
+impl fmt::Display for OutcomeUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: outcome unknown: the {} may or may not have been carried out, so it was not resent ",
+            self.operation, self.method
+        )?;
+        match self.status {
+            Some(status) => write!(f, "(HTTP {status}: {})", self.detail)?,
+            None => write!(f, "(no response: {})", self.detail)?,
+        }
+        if let Some(ray) = &self.ray_id {
+            write!(f, " (cf-ray {ray})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OutcomeUnknown {}
+
+/// The transport could not deliver the request or bring back the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// The operation.
+    pub operation: &'static str,
+    /// Whether the request may have left.
+    pub sent: bool,
+    /// The transport's own words.
+    pub message: String,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let when = if self.sent { "no response" } else { "not sent" };
+        write!(f, "{}: {when}: {}", self.operation, self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
 
 /// How much of an unreadable body an error keeps.
 pub const SNIPPET_BYTES: usize = 512;
@@ -227,6 +297,22 @@ impl Error {
             Error::UnknownOperation(name) => json!({
                 "kind": "unknown_operation",
                 "operation": name,
+                "message": self.to_string(),
+            }),
+            Error::OutcomeUnknown(e) => json!({
+                "kind": "outcome_unknown",
+                "operation": e.operation,
+                "method": e.method,
+                "status": e.status,
+                "ray_id": e.ray_id,
+                "detail": e.detail,
+                "message": self.to_string(),
+            }),
+            Error::Transport(e) => json!({
+                "kind": "transport",
+                "operation": e.operation,
+                "sent": e.sent,
+                "reason": e.message,
                 "message": self.to_string(),
             }),
         }

@@ -42,12 +42,21 @@ mod error;
 mod lenient;
 mod named;
 mod paginate;
+mod retry;
 
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};
 pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
-pub use error::{ApiError, DecodeError, Error, Invalid, SNIPPET_BYTES};
+pub use error::{
+    ApiError, DecodeError, Error, Invalid, OutcomeUnknown, TransportError, SNIPPET_BYTES,
+};
 pub use http;
+
+/// The README's examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use named::{operation, operations, parse_response_named, NamedPaginator, OperationInfo};
 pub use paginate::{PageState, Paginator, Stop, DEFAULT_MAX_PAGES};
+pub use retry::{retry_after, Attempt, Next, Pacer, Retry, RetryPolicy};

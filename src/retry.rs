@@ -1,0 +1,316 @@
+//! Retry and rate-limit decisions. The core decides; the host sleeps.
+//!
+//! Sans-IO: the host says what happened to an attempt, what time it is and hands in a jitter
+//! value in `[0, 1)`; [`Retry::after`] answers done, wait this long and resend, or fail with
+//! this error. The rules:
+//!
+//! - 429 is retried for every method: the request was refused, not done. The wait is the
+//!   server's (`retry-after-ms`, `Retry-After` in seconds or as an HTTP date, or the body's
+//!   `retry_after` when the header says 0), else the backoff; a wait over the cap fails.
+//! - 408, 5xx and transport errors after the request may have left are retried for GET, PUT
+//!   and DELETE only. For POST (and PATCH) the outcome is unknown: it may have been done, and
+//!   Cloudflare has no idempotency keys, so resending `POST /accounts` could create a second
+//!   account. That becomes [`Error::OutcomeUnknown`], for the caller (or a flow) to reconcile.
+//! - A request that never left (connection refused) is safe to resend whatever its method.
+//!
+//! [`Pacer`] keeps a bulk job under the API's limit instead of running into 429s.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method};
+use serde_json::Value;
+
+use crate::envelope::{self, RawResponse};
+use crate::error::{Error, OutcomeUnknown, TransportError};
+
+/// How persistent to be. The defaults are the official SDKs': 2 retries, 0.5 s doubling to
+/// 8 s, with jitter; and a server-requested wait of at most 2 minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff.
+    pub initial_backoff: Duration,
+    /// The longest backoff.
+    pub max_backoff: Duration,
+    /// The longest wait a server may ask for; past it the call fails instead of waiting.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (from 0): doubling, capped, shortened by up
+    /// to a quarter by `jitter` so that many clients do not retry in step.
+    pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
+        let doubled = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.min(31)));
+        let capped = doubled.min(self.max_backoff);
+        capped.mul_f64(1.0 - 0.25 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// What happened to one attempt.
+#[derive(Debug, Clone, Copy)]
+pub enum Attempt<'a> {
+    /// The request never left (connection refused, name not resolved): nothing was done.
+    NotSent {
+        /// The transport's own words.
+        message: &'a str,
+    },
+    /// The request may have left, and no response came (timeout, connection reset).
+    NoResponse {
+        /// The transport's own words.
+        message: &'a str,
+    },
+    /// A response came.
+    Response {
+        /// The HTTP status.
+        status: u16,
+        /// The response headers.
+        headers: &'a HeaderMap,
+        /// The whole body.
+        body: &'a [u8],
+    },
+}
+
+/// What the host does next.
+#[derive(Debug)]
+pub enum Next {
+    /// Use this response as it is: parse it for the result or its error.
+    Done,
+    /// Wait this long, then send the same request again.
+    Wait(Duration),
+    /// Stop with this error.
+    Fail(Error),
+}
+
+/// The retry state of one call.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    policy: RetryPolicy,
+    operation: &'static str,
+    method: Method,
+    retries: u32,
+}
+
+impl Retry {
+    /// Starts a call of `operation` (its dotted name) with `method`.
+    pub fn new(policy: RetryPolicy, operation: &'static str, method: Method) -> Self {
+        Retry {
+            policy,
+            operation,
+            method,
+            retries: 0,
+        }
+    }
+
+    /// Retries made so far.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// Decides after an attempt. `now` reads `Retry-After` dates; `jitter` is in `[0, 1)`.
+    pub fn after(&mut self, attempt: Attempt<'_>, now: SystemTime, jitter: f64) -> Next {
+        let idempotent = matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
+        let next = match attempt {
+            Attempt::NotSent { message } => self.again(None, jitter, || {
+                Error::Transport(Box::new(TransportError {
+                    operation: self.operation,
+                    sent: false,
+                    message: message.to_owned(),
+                }))
+            }),
+            Attempt::NoResponse { message } if idempotent => self.again(None, jitter, || {
+                Error::Transport(Box::new(TransportError {
+                    operation: self.operation,
+                    sent: true,
+                    message: message.to_owned(),
+                }))
+            }),
+            Attempt::NoResponse { message } => Next::Fail(self.unknown(None, None, message)),
+            Attempt::Response {
+                status,
+                headers,
+                body,
+            } => {
+                let parsed = || {
+                    envelope::parse::<serde::de::IgnoredAny>(
+                        self.operation,
+                        RawResponse {
+                            status,
+                            headers,
+                            body,
+                        },
+                    )
+                    .err()
+                    .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
+                };
+                match status {
+                    429 => match retry_after(headers, body, Some(now)) {
+                        Some(wait) if wait > self.policy.max_retry_after => Next::Fail(parsed()),
+                        wait => self.again(wait, jitter, parsed),
+                    },
+                    408 | 500..=599 if idempotent => {
+                        let wait = retry_after(headers, body, Some(now))
+                            .filter(|w| *w <= self.policy.max_retry_after);
+                        self.again(wait, jitter, parsed)
+                    }
+                    408 | 500..=599 => {
+                        let ray = headers
+                            .get("cf-ray")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        Next::Fail(self.unknown(Some(status), ray, &parsed().to_string()))
+                    }
+                    _ => Next::Done,
+                }
+            }
+        };
+        if matches!(next, Next::Wait(_)) {
+            self.retries += 1;
+        }
+        next
+    }
+
+    /// Waits and retries while retries remain; else fails with `last`.
+    fn again(&self, wait: Option<Duration>, jitter: f64, last: impl FnOnce() -> Error) -> Next {
+        if self.retries >= self.policy.max_retries {
+            return Next::Fail(last());
+        }
+        Next::Wait(wait.unwrap_or_else(|| self.policy.backoff(self.retries, jitter)))
+    }
+
+    fn unknown(&self, status: Option<u16>, ray_id: Option<String>, detail: &str) -> Error {
+        Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+            operation: self.operation,
+            method: self.method.to_string(),
+            status,
+            ray_id,
+            detail: detail.to_owned(),
+        }))
+    }
+}
+
+/// The wait a response asks for: `retry-after-ms`, then `Retry-After` (seconds, or an HTTP
+/// date when `now` is known), and when that header is absent or 0, the body's `retry_after`.
+/// Negative, unreadable and absurd values (over a day) are ignored.
+pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) -> Option<Duration> {
+    const DAY: f64 = 86_400.0;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let seconds = |text: &str| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|s| (0.0..=DAY).contains(s))
+            .map(Duration::from_secs_f64)
+    };
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if (0.0..=DAY * 1000.0).contains(&ms) {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let from_header = header("retry-after").and_then(|value| {
+        seconds(value).or_else(|| {
+            let date = httpdate::parse_http_date(value).ok()?;
+            Some(date.duration_since(now?).unwrap_or(Duration::ZERO))
+        })
+    });
+    match from_header {
+        Some(wait) if !wait.is_zero() => Some(wait),
+        header_wait => body_retry_after(body).or(header_wait),
+    }
+}
+
+/// The top-level `retry_after` of a JSON body, in seconds.
+fn body_retry_after(body: &[u8]) -> Option<Duration> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        retry_after: Option<Value>,
+    }
+    let value = serde_json::from_slice::<Body>(body).ok()?.retry_after?;
+    let seconds = match value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (0.0..=86_400.0)
+        .contains(&seconds)
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+/// Keeps a client under a request budget (Cloudflare's: 1,200 requests per 5 minutes per
+/// credential): it says how long to wait before the next send. Time is any monotonic clock's
+/// reading, as a duration since its own origin.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    limit: usize,
+    window: Duration,
+    sent: VecDeque<Duration>,
+}
+
+impl Pacer {
+    /// At most `limit` sends in any `window`.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Pacer {
+            limit: limit.max(1) as usize,
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// Cloudflare's documented budget: 1,200 requests per 300 seconds.
+    pub fn cloudflare() -> Self {
+        Pacer::new(1200, Duration::from_secs(300))
+    }
+
+    /// How long to wait at `now` before the next send.
+    pub fn delay(&mut self, now: Duration) -> Duration {
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= self.window)
+        {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < self.limit {
+            return Duration::ZERO;
+        }
+        let oldest = self.sent[self.sent.len() - self.limit];
+        (oldest + self.window).saturating_sub(now)
+    }
+
+    /// Records a send at `now`.
+    pub fn record(&mut self, now: Duration) {
+        self.sent.push_back(now);
+        if self.sent.len() > self.limit {
+            self.sent.pop_front();
+        }
+    }
+}
