@@ -5,10 +5,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: test demo check unit conformance tools js test-js python test-python clean
+.PHONY: test demo faults faults-short check unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
-test: check unit conformance demo
+test: check unit conformance demo faults-short
 
 ## Starts the bundled sandbox and onboards customers against it through the Rust example.
 demo:
@@ -43,6 +43,18 @@ python:
 ## The pip package's tests, against the installed wheel.
 test-python:
 	bash python/scripts/test.sh
+
+## The fault run: 500 onboardings with a quarter of all requests faulted, through the onboarding
+## flow (asserts no duplicate and nothing lost), then the same with a naive client that resends
+## every failed POST, as the official SDKs do (prints what it duplicated).
+FAULT_SANDBOX := --faults 0.25 --latency-ms 20 --rate-limit 1000000
+faults:
+	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 500
+	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 500 --naive
+
+## The short fault run inside `make test`.
+faults-short:
+	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 100
 
 ## Development tools from npm (Prism), pinned by tools/package-lock.json.
 tools: tools/node_modules/.installed

@@ -39,6 +39,7 @@ mod auth;
 mod client;
 mod envelope;
 mod error;
+pub mod flows;
 mod lenient;
 mod named;
 mod paginate;

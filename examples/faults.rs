@@ -1,0 +1,350 @@
+//! The fault run: many onboardings against the sandbox with injected faults (edge 502s, lost
+//! responses, dropped connections, 429s, latency), through the core's onboarding flow; then
+//! the sandbox's state is counted for duplicates and for anything the reports got wrong.
+//! With `--naive` it runs a client that resends every failed POST, as the official SDKs do,
+//! and counts what that creates.
+//!
+//! ```text
+//! scripts/with-sandbox.sh --sandbox-args "--faults 0.25 --latency-ms 20" \
+//!     cargo run --example faults -- --onboardings 500 [--naive]
+//! ```
+//!
+//! Exits non-zero when the flow left a duplicate or lost track of anything.
+
+use std::collections::{HashMap, HashSet};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use cloudflare_tenant::api::accounts::CreateAccount;
+use cloudflare_tenant::api::members::CreateMember;
+use cloudflare_tenant::api::roles::ADMINISTRATOR_ROLE_ID;
+use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
+use cloudflare_tenant::http::{Request, Response};
+use cloudflare_tenant::{Attempt, Client, Credentials, Operation, RetryPolicy};
+use serde_json::{json, Value};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// What happened on the wire, in the terms the core's retry rules use.
+enum Outcome {
+    Response(Response<Vec<u8>>),
+    NotSent(String),
+    NoResponse(String),
+}
+
+fn send(agent: &ureq::Agent, request: Request<Vec<u8>>) -> Outcome {
+    match agent.run(request) {
+        Ok(mut response) => match response.body_mut().read_to_vec() {
+            Ok(body) => {
+                let (parts, _) = response.into_parts();
+                Outcome::Response(Response::from_parts(parts, body))
+            }
+            Err(e) => Outcome::NoResponse(e.to_string()),
+        },
+        Err(e @ (ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)) => {
+            Outcome::NotSent(e.to_string())
+        }
+        Err(e) => Outcome::NoResponse(e.to_string()),
+    }
+}
+
+/// A cheap, seeded jitter source: the fault run must be reproducible, and the core takes
+/// randomness as an input.
+fn jitter(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn spec(i: usize, unit: &str) -> OnboardingSpec {
+    serde_json::from_value(json!({
+        "name": format!("Customer {i:04}"),
+        "unit_id": unit,
+        "business_name": format!("Customer {i:04} Ltd"),
+        "business_email": format!("it@c{i:04}.example"),
+        "members": [{"email": format!("admin@c{i:04}.example"), "roles": ["Administrator"]}],
+        "service_user": {"email": format!("svc-c{i:04}@partner.example")}
+    }))
+    .expect("a valid spec")
+}
+
+fn onboard(agent: &ureq::Agent, client: &Client, spec: OnboardingSpec, seed: u64) -> Report {
+    // Generous retries: the run injects a fault into a quarter of all requests.
+    let policy = RetryPolicy {
+        max_retries: 6,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(200),
+        ..RetryPolicy::default()
+    };
+    let mut flow = Onboarding::new(client.clone(), spec, policy).expect("a valid spec");
+    let mut random = seed;
+    loop {
+        match flow.next_action() {
+            Action::Send(request) => {
+                let now = SystemTime::now();
+                let j = jitter(&mut random);
+                match send(agent, request) {
+                    Outcome::Response(r) => {
+                        let attempt = Attempt::Response {
+                            status: r.status().as_u16(),
+                            headers: r.headers(),
+                            body: r.body(),
+                        };
+                        flow.feed(attempt, now, j);
+                    }
+                    Outcome::NotSent(message) => {
+                        flow.feed(Attempt::NotSent { message: &message }, now, j)
+                    }
+                    Outcome::NoResponse(message) => {
+                        flow.feed(Attempt::NoResponse { message: &message }, now, j)
+                    }
+                }
+            }
+            Action::Wait(wait) => std::thread::sleep(wait),
+            Action::Done => return flow.report().clone(),
+        }
+    }
+}
+
+/// What the official SDKs do: resend on any transport error, 408, 409, 429 or 5xx, twice.
+fn naive_send<O: Operation>(agent: &ureq::Agent, client: &Client, op: &O) -> Option<O::Output> {
+    for attempt in 0..3 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Outcome::Response(r) = send(agent, client.request(op).ok()?) {
+            if matches!(r.status().as_u16(), 408 | 409 | 429 | 500..=599) {
+                continue;
+            }
+            return client.response::<O>(&r).ok().map(|r| r.result);
+        }
+    }
+    None
+}
+
+fn naive_onboard(agent: &ureq::Agent, client: &Client, spec: &OnboardingSpec) {
+    let create = CreateAccount {
+        unit_id: spec.unit_id.clone(),
+        business_name: spec.business_name.clone(),
+        ..CreateAccount::new(&spec.name)
+    };
+    let Some(account) = naive_send(agent, client, &create) else {
+        return;
+    };
+    for member in &spec.members {
+        naive_send(
+            agent,
+            client,
+            &CreateMember {
+                account_id: account.id.clone().unwrap_or_default(),
+                email: member.email.clone(),
+                roles: Some(vec![ADMINISTRATOR_ROLE_ID.into()]),
+                ..Default::default()
+            },
+        );
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    duplicate_accounts: usize,
+    duplicate_members: usize,
+    lost: usize,
+    complete: usize,
+    incomplete: usize,
+    reconciled: usize,
+}
+
+/// Counts the sandbox's state against the reports.
+fn tally(state: &Value, reports: &[(String, Report)]) -> Tally {
+    let mut t = Tally::default();
+    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+    for a in state["accounts"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(id)) = (a["name"].as_str(), a["id"].as_str()) {
+            by_name.entry(name).or_default().push(id);
+        }
+    }
+    let mut members: HashMap<(String, String), usize> = HashMap::new();
+    for m in state["members"].as_array().into_iter().flatten() {
+        let key = (
+            m["account_id"].as_str().unwrap_or("").to_owned(),
+            m["email"].as_str().unwrap_or("").to_lowercase(),
+        );
+        *members.entry(key).or_default() += 1;
+    }
+    let users: HashSet<&str> = state["service_users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    for (name, report) in reports {
+        let ids = by_name.get(name.as_str()).cloned().unwrap_or_default();
+        t.duplicate_accounts += ids.len().saturating_sub(1);
+        let exists = |s: StepStatus| matches!(s, StepStatus::Created | StepStatus::Existed);
+        // Lost: the report and the state disagree about what exists.
+        let account_ok = match (&report.account.id, exists(report.account.status)) {
+            (Some(id), true) => ids.contains(&id.as_str()),
+            _ => ids.is_empty(),
+        };
+        let members_ok = report.members.iter().all(|m| {
+            let present = ids
+                .first()
+                .is_some_and(|id| members.contains_key(&(id.to_string(), m.target.to_lowercase())));
+            exists(m.status) == present || (m.status == StepStatus::Pending && !present)
+        });
+        let user_ok = report
+            .service_user
+            .as_ref()
+            .is_none_or(|u| exists(u.status) == users.contains(u.target.as_str()));
+        if !(account_ok && members_ok && user_ok) {
+            t.lost += 1;
+            eprintln!(
+                "lost track: {name}: {}",
+                serde_json::to_string(report).unwrap_or_default()
+            );
+        }
+        if report.complete {
+            t.complete += 1;
+        } else {
+            t.incomplete += 1;
+        }
+        let steps = std::iter::once(&report.account)
+            .chain(&report.members)
+            .chain(&report.service_user);
+        t.reconciled += steps.filter(|s| s.reconciled).count();
+    }
+    t.duplicate_members = members.values().map(|n| n.saturating_sub(1)).sum();
+    t
+}
+
+fn run() -> Result<bool> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count: usize = args
+        .iter()
+        .position(|a| a == "--onboardings")
+        .and_then(|i| args.get(i + 1))
+        .map_or(Ok(100), |n| n.parse())?;
+    let naive = args.iter().any(|a| a == "--naive");
+    let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
+        .map_err(|_| "run under scripts/with-sandbox.sh")?;
+    let workers = 16;
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let client = Client::new(Credentials::global_key(
+        "admin@tenant.example",
+        "sandbox-global-key",
+    )?)
+    .with_base_url(format!("{base}/client/v4"))?;
+    let inspect = |path: &str| -> Result<Value> {
+        let mut r = agent.get(format!("{base}{path}")).call()?;
+        Ok(serde_json::from_slice(&r.body_mut().read_to_vec()?)?)
+    };
+    let unit = inspect("/__sandbox/state")?["tenants"][0]["units"][0]["unit_tag"]
+        .as_str()
+        .ok_or("the sandbox has no unit")?
+        .to_owned();
+
+    let next = AtomicUsize::new(0);
+    let reports = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            let (agent, client, next, reports, unit) = (&agent, &client, &next, &reports, &unit);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                let spec = spec(i, unit);
+                let name = spec.name.clone();
+                if naive {
+                    naive_onboard(agent, client, &spec);
+                } else {
+                    let report = onboard(agent, client, spec, (worker * 1_000_003 + i) as u64 + 1);
+                    reports.lock().unwrap().push((name, report));
+                }
+            });
+        }
+    });
+
+    let state = inspect("/__sandbox/state")?;
+    let faults = &state["counters"]["faults"];
+    let requests = state["counters"]["requests"].as_u64().unwrap_or(0);
+    let injected: u64 = faults
+        .as_object()
+        .map_or(0, |f| f.values().filter_map(Value::as_u64).sum());
+    println!(
+        "onboardings: {count} ({})",
+        if naive {
+            "naive client: resends every POST"
+        } else {
+            "onboarding flow"
+        }
+    );
+    println!(
+        "requests: {requests}, faults injected: {injected} ({:.1}%) {faults}",
+        100.0 * injected as f64 / requests.max(1) as f64
+    );
+    if naive {
+        let names: Vec<_> = (0..count).map(|i| format!("Customer {i:04}")).collect();
+        let mut per_name: HashMap<&str, usize> = HashMap::new();
+        for a in state["accounts"].as_array().into_iter().flatten() {
+            *per_name
+                .entry(a["name"].as_str().unwrap_or(""))
+                .or_default() += 1;
+        }
+        let duplicates: usize = names
+            .iter()
+            .map(|n| {
+                per_name
+                    .get(n.as_str())
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(1)
+            })
+            .sum();
+        let mut members: HashMap<(String, String), usize> = HashMap::new();
+        for m in state["members"].as_array().into_iter().flatten() {
+            *members
+                .entry((m["account_id"].to_string(), m["email"].to_string()))
+                .or_default() += 1;
+        }
+        println!("duplicate_accounts: {duplicates}");
+        println!(
+            "duplicate_members: {}",
+            members.values().map(|n| n.saturating_sub(1)).sum::<usize>()
+        );
+        return Ok(true);
+    }
+    let reports = reports.into_inner()?;
+    let t = tally(&state, &reports);
+    println!(
+        "complete: {}, reported incomplete: {}, unknown outcomes reconciled: {}",
+        t.complete, t.incomplete, t.reconciled
+    );
+    println!("duplicate_accounts: {}", t.duplicate_accounts);
+    println!("duplicate_members: {}", t.duplicate_members);
+    println!("lost: {}", t.lost);
+    Ok(t.duplicate_accounts == 0 && t.duplicate_members == 0 && t.lost == 0 && injected > 0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("the fault run found duplicates or lost track of something");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("fault run failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Multi-step flows as sans-IO state machines: the flow says what to send (or how long to
+//! wait), the host sends it and feeds back what happened. Retries, reconciliation after an
+//! unknown outcome, and pagination all live here, so every host runs the same logic.
+
+pub mod onboarding;
+
+pub use onboarding::{
+    Action, MemberSpec, Onboarding, OnboardingSpec, Report, ServiceUserSpec, Step, StepStatus,
+};

@@ -1,0 +1,862 @@
+//! Onboards one customer from a declarative spec: the account (with KYC, on a unit), its
+//! members by roles (names or ids) or policies, and optionally a service user that accepts its
+//! own invitation.
+//!
+//! It never creates a second account. It looks the account up by name before creating it, so
+//! running it again continues from what exists; and when a create's outcome is unknown (a 502,
+//! a dropped connection) it looks again before anything else: the account by name, the member
+//! by e-mail. The [`Report`] says what was created, what already existed and what failed.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//!
+//! use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
+//! use cloudflare_tenant::http::{Request, Response};
+//! use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
+//!
+//! /// `send` and `sleep` are the host's; the flow decides everything else.
+//! fn onboard(
+//!     send: impl Fn(Request<Vec<u8>>) -> Response<Vec<u8>>,
+//!     sleep: impl Fn(Duration),
+//! ) -> Result<(), Box<dyn std::error::Error>> {
+//!     let spec: OnboardingSpec = serde_json::from_value(serde_json::json!({
+//!         "name": "Acme Corp",
+//!         "members": [{"email": "admin@acme.example", "roles": ["Administrator"]}],
+//!         "service_user": {"email": "svc-acme@partner.example"}
+//!     }))?;
+//!     let client = Client::new(Credentials::api_token("token")?);
+//!     let mut flow = Onboarding::new(client, spec, RetryPolicy::default())?;
+//!     loop {
+//!         match flow.next_action() {
+//!             Action::Send(request) => {
+//!                 let response = send(request);
+//!                 let attempt = Attempt::Response {
+//!                     status: response.status().as_u16(),
+//!                     headers: response.headers(),
+//!                     body: response.body(),
+//!                 };
+//!                 // The jitter is the host's random number in [0, 1).
+//!                 flow.feed(attempt, SystemTime::now(), 0.5);
+//!             }
+//!             Action::Wait(duration) => sleep(duration),
+//!             Action::Done => break,
+//!         }
+//!     }
+//!     println!("{}", serde_json::to_string_pretty(flow.report())?);
+//!     Ok(())
+//! }
+//! ```
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use http::{Method, Request};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::api::accounts::CreateAccount;
+use crate::api::members::{PolicyInput, MAX_EMAIL};
+use crate::api::{check_len, check_not_empty, AccountType, Operation};
+use crate::auth::{Credentials, Secret};
+use crate::client::Client;
+use crate::envelope::ApiResponse;
+use crate::error::{Error, Invalid};
+use crate::named::{operation, parse_response_named, NamedPaginator};
+use crate::retry::{Attempt, Next, Retry, RetryPolicy};
+
+/// What to set up for one customer.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingSpec {
+    /// The account name; also how the account is found again.
+    pub name: String,
+    /// `standard` or `enterprise`.
+    #[serde(default)]
+    pub r#type: Option<AccountType>,
+    /// The tenant unit to create the account on.
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    /// KYC: business name.
+    #[serde(default)]
+    pub business_name: Option<String>,
+    /// KYC: business address.
+    #[serde(default)]
+    pub business_address: Option<String>,
+    /// KYC: business e-mail.
+    #[serde(default)]
+    pub business_email: Option<String>,
+    /// KYC: business phone.
+    #[serde(default)]
+    pub business_phone: Option<String>,
+    /// KYC: the partner's own reference.
+    #[serde(default)]
+    pub external_metadata: Option<String>,
+    /// People to invite.
+    #[serde(default)]
+    pub members: Vec<MemberSpec>,
+    /// A service user for this customer, invited and accepting as itself.
+    #[serde(default)]
+    pub service_user: Option<ServiceUserSpec>,
+}
+
+/// A member to invite: with roles (names like `Administrator`, or ids) or with policies.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    /// Who.
+    pub email: String,
+    /// Role names or 32-hex role ids.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Policies instead of roles.
+    #[serde(default)]
+    pub policies: Option<Vec<PolicyInput>>,
+}
+
+/// The customer's service user.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceUserSpec {
+    /// Its e-mail.
+    pub email: String,
+    /// Its roles on the account (names or ids); `Administrator` when none are given.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Where a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not reached (an earlier step failed).
+    Pending,
+    /// This run created it (for an invitation: accepted it).
+    Created,
+    /// It was there already.
+    Existed,
+    /// It failed; `error` says why.
+    Failed,
+}
+
+/// One thing the flow set up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// The account name or the member's e-mail.
+    pub target: String,
+    /// The id, once known.
+    pub id: Option<String>,
+    /// Where it ended.
+    pub status: StepStatus,
+    /// Why it failed, as [`Error::to_json`] gives it.
+    pub error: Option<Value>,
+    /// True when an unknown outcome was resolved by looking (it was not resent blindly).
+    pub reconciled: bool,
+}
+
+impl Step {
+    fn new(target: &str) -> Self {
+        Step {
+            target: target.to_owned(),
+            id: None,
+            status: StepStatus::Pending,
+            error: None,
+            reconciled: false,
+        }
+    }
+
+    fn done(&mut self, status: StepStatus, id: Option<String>) {
+        self.status = status;
+        self.id = id;
+    }
+
+    fn fail(&mut self, error: &Error) {
+        self.status = StepStatus::Failed;
+        self.error = Some(error.to_json());
+    }
+}
+
+/// What the flow did. `api_key` is the service user's key: `Debug` hides it, serializing
+/// shows it, because the partner needs it to act as that user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The account.
+    pub account: Step,
+    /// Each invitation, the service user's last.
+    pub members: Vec<Step>,
+    /// The service user itself.
+    pub service_user: Option<Step>,
+    /// The service user's API key, when this run created the user.
+    pub api_key: Option<Secret>,
+    /// The service user accepting its invitation.
+    pub invitation: Option<Step>,
+    /// True when nothing failed.
+    pub complete: bool,
+}
+
+/// What the host does next. (`Send` is by far the most common answer, so it is not boxed.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Action {
+    /// Send this request, then [`Onboarding::feed`] what happened.
+    Send(Request<Vec<u8>>),
+    /// Sleep this long, then ask again.
+    Wait(Duration),
+    /// Finished: read [`Onboarding::report`].
+    Done,
+}
+
+/// How often a create is tried at least, when looking showed the earlier one was not done.
+const MIN_CREATES: u32 = 3;
+
+#[derive(Debug)]
+enum Stage {
+    FindAccount {
+        pages: NamedPaginator,
+        reconciling: bool,
+    },
+    CreateAccount,
+    ResolveRoles(NamedPaginator),
+    ListMembers {
+        pages: NamedPaginator,
+        reconciling: Option<usize>,
+    },
+    CreateMember(usize),
+    CreateServiceUser,
+    FindInvitation(NamedPaginator),
+    AcceptInvitation(String),
+    Done,
+}
+
+#[derive(Debug)]
+struct Call {
+    operation: &'static str,
+    params: Value,
+    as_service_user: bool,
+    retry: Retry,
+    wait: Option<Duration>,
+}
+
+/// The onboarding state machine. See the module docs.
+#[derive(Debug)]
+pub struct Onboarding {
+    client: Client,
+    policy: RetryPolicy,
+    spec: OnboardingSpec,
+    /// Every invitation to send: the spec's members, then the service user's.
+    invites: Vec<MemberSpec>,
+    stage: Stage,
+    call: Option<Call>,
+    report: Report,
+    found: Vec<Value>,
+    roles: HashMap<String, String>,
+    members: HashMap<String, String>,
+    creates: HashMap<usize, u32>,
+    account_creates: u32,
+    user_creates: u32,
+    service_user: Option<Credentials>,
+}
+
+impl Onboarding {
+    /// Checks the spec and prepares the flow; nothing is sent yet.
+    pub fn new(client: Client, spec: OnboardingSpec, policy: RetryPolicy) -> Result<Self, Error> {
+        let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
+        create_account(&spec).validate().map_err(fail)?;
+        let mut invites = spec.members.clone();
+        if let Some(user) = &spec.service_user {
+            let roles = if user.roles.is_empty() {
+                vec!["Administrator".to_owned()]
+            } else {
+                user.roles.clone()
+            };
+            invites.push(MemberSpec {
+                email: user.email.clone(),
+                roles,
+                policies: None,
+            });
+        }
+        for (i, member) in invites.iter().enumerate() {
+            let at = |field: &str| format!("members[{i}].{field}");
+            check_not_empty("email", &member.email)
+                .and_then(|_| check_len("email", Some(&member.email), MAX_EMAIL))
+                .map_err(|e| Invalid::new(at("email"), e.reason))
+                .map_err(fail)?;
+            if member.roles.is_empty() == member.policies.is_none() {
+                return Err(fail(Invalid::new(
+                    at("roles"),
+                    "give roles or policies, not both",
+                )));
+            }
+        }
+        let report = Report {
+            account: Step::new(&spec.name),
+            members: invites.iter().map(|m| Step::new(&m.email)).collect(),
+            service_user: spec.service_user.as_ref().map(|u| Step::new(&u.email)),
+            api_key: None,
+            invitation: spec.service_user.as_ref().map(|u| Step::new(&u.email)),
+            complete: false,
+        };
+        let stage = Stage::FindAccount {
+            pages: account_search(&spec.name),
+            reconciling: false,
+        };
+        Ok(Onboarding {
+            client,
+            policy,
+            spec,
+            invites,
+            stage,
+            call: None,
+            report,
+            found: Vec::new(),
+            roles: HashMap::new(),
+            members: HashMap::new(),
+            creates: HashMap::new(),
+            account_creates: 0,
+            user_creates: 0,
+            service_user: None,
+        })
+    }
+
+    /// What the report says so far (final once [`Action::Done`] came).
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// The next thing to do.
+    pub fn next_action(&mut self) -> Action {
+        loop {
+            if let Some(call) = &mut self.call {
+                if let Some(wait) = call.wait.take() {
+                    return Action::Wait(wait);
+                }
+                let credentials = if call.as_service_user {
+                    self.service_user.as_ref()
+                } else {
+                    None
+                };
+                match self
+                    .client
+                    .request_named(call.operation, call.params.clone(), credentials)
+                {
+                    Ok(request) => return Action::Send(request),
+                    Err(e) => {
+                        self.call = None;
+                        self.complete(Err(e));
+                        continue;
+                    }
+                }
+            }
+            if matches!(self.stage, Stage::Done) {
+                return Action::Done;
+            }
+            match self.call_for_stage() {
+                Ok(call) => self.call = Some(call),
+                Err(e) => self.complete(Err(e)),
+            }
+        }
+    }
+
+    /// Feeds what happened to the request [`Action::Send`] gave. `now` reads `Retry-After`
+    /// dates; `jitter` in `[0, 1)` spreads backoffs.
+    pub fn feed(&mut self, attempt: Attempt<'_>, now: SystemTime, jitter: f64) {
+        let Some(call) = &mut self.call else {
+            return;
+        };
+        let outcome = match call.retry.after(attempt, now, jitter) {
+            Next::Wait(wait) => {
+                call.wait = Some(wait);
+                return;
+            }
+            Next::Fail(error) => Err(error),
+            Next::Done => match attempt {
+                Attempt::Response {
+                    status,
+                    headers,
+                    body,
+                } => parse_response_named(call.operation, status, headers, body),
+                _ => unreachable!("a transport error is never done"),
+            },
+        };
+        self.call = None;
+        self.complete(outcome);
+    }
+
+    fn call_for_stage(&self) -> Result<Call, Error> {
+        let (operation, params, as_service_user) = match &self.stage {
+            Stage::FindAccount { pages, .. }
+            | Stage::ResolveRoles(pages)
+            | Stage::ListMembers { pages, .. } => (
+                pages.operation(),
+                pages.next_params().unwrap_or(Value::Null),
+                false,
+            ),
+            Stage::FindInvitation(pages) => (
+                pages.operation(),
+                pages.next_params().unwrap_or(Value::Null),
+                true,
+            ),
+            Stage::CreateAccount => (CreateAccount::NAME, account_params(&self.spec), false),
+            Stage::CreateMember(i) => ("accounts.members.create", self.member_params(*i)?, false),
+            Stage::CreateServiceUser => {
+                let email = self.spec.service_user.as_ref().map(|u| u.email.clone());
+                ("users.create", json!({ "email": email }), false)
+            }
+            Stage::AcceptInvitation(id) => (
+                "memberships.update",
+                json!({"membership_id": id, "status": "accepted"}),
+                true,
+            ),
+            Stage::Done => unreachable!("no call once done"),
+        };
+        let method = operation_method(operation);
+        Ok(Call {
+            operation,
+            params,
+            as_service_user,
+            retry: Retry::new(self.policy, operation, method),
+            wait: None,
+        })
+    }
+
+    /// Creates are resent only after looking showed they were not done (or, for a service
+    /// user, when asking again is itself the look): as often as the policy retries.
+    fn create_limit(&self) -> u32 {
+        (self.policy.max_retries + 1).max(MIN_CREATES)
+    }
+
+    fn account_id(&self) -> String {
+        self.report.account.id.clone().unwrap_or_default()
+    }
+
+    fn member_params(&self, i: usize) -> Result<Value, Error> {
+        let member = &self.invites[i];
+        let mut params = Map::new();
+        params.insert("account_id".into(), json!(self.account_id()));
+        params.insert("email".into(), json!(member.email));
+        match &member.policies {
+            Some(policies) => params.insert("policies".into(), json!(policies)),
+            None => {
+                let ids = member
+                    .roles
+                    .iter()
+                    .map(|r| self.role_id(r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                params.insert("roles".into(), json!(ids))
+            }
+        };
+        Ok(Value::Object(params))
+    }
+
+    /// A role's id from its id or its name (exact, then ignoring case).
+    fn role_id(&self, role: &str) -> Result<String, Error> {
+        if is_id(role) {
+            return Ok(role.to_owned());
+        }
+        let found = self
+            .roles
+            .get(role)
+            .or_else(|| self.roles.get(&role.to_lowercase()));
+        found.cloned().ok_or_else(|| {
+            Error::from(Invalid::new(
+                "roles",
+                format!("the account has no role named {role:?}"),
+            ))
+            .in_operation("accounts.members.create")
+        })
+    }
+
+    /// Moves the flow on after a call finished.
+    fn complete(&mut self, outcome: Result<ApiResponse<Value>, Error>) {
+        let stage = std::mem::replace(&mut self.stage, Stage::Done);
+        self.stage = match stage {
+            Stage::FindAccount {
+                mut pages,
+                reconciling,
+            } => match outcome {
+                Ok(response) => {
+                    let name = self.spec.name.clone();
+                    self.found.extend(
+                        pages
+                            .feed(response)
+                            .into_iter()
+                            .filter(|a| a["name"].as_str() == Some(name.as_str())),
+                    );
+                    if pages.next_params().is_some() {
+                        Stage::FindAccount { pages, reconciling }
+                    } else {
+                        self.account_found(reconciling)
+                    }
+                }
+                Err(e) => self.account_failed(&e),
+            },
+            Stage::CreateAccount => {
+                self.account_creates += 1;
+                match outcome {
+                    Ok(response) => {
+                        let id = response.result["id"].as_str().map(str::to_owned);
+                        self.report.account.done(StepStatus::Created, id);
+                        self.after_account()
+                    }
+                    Err(Error::OutcomeUnknown(_)) => {
+                        self.found.clear();
+                        Stage::FindAccount {
+                            pages: account_search(&self.spec.name),
+                            reconciling: true,
+                        }
+                    }
+                    Err(e) => self.account_failed(&e),
+                }
+            }
+            Stage::ResolveRoles(mut pages) => match outcome {
+                Ok(response) => {
+                    for role in pages.feed(response) {
+                        if let (Some(name), Some(id)) = (role["name"].as_str(), role["id"].as_str())
+                        {
+                            self.roles
+                                .entry(name.to_owned())
+                                .or_insert_with(|| id.to_owned());
+                            self.roles
+                                .entry(name.to_lowercase())
+                                .or_insert_with(|| id.to_owned());
+                        }
+                    }
+                    if pages.next_params().is_some() {
+                        Stage::ResolveRoles(pages)
+                    } else {
+                        self.list_members(None)
+                    }
+                }
+                Err(e) => self.members_failed(0, &e),
+            },
+            Stage::ListMembers {
+                mut pages,
+                reconciling,
+            } => match outcome {
+                Ok(response) => {
+                    for member in pages.feed(response) {
+                        let email = member["email"]
+                            .as_str()
+                            .or_else(|| member["user"]["email"].as_str());
+                        if let (Some(email), Some(id)) = (email, member["id"].as_str()) {
+                            self.members.insert(email.to_lowercase(), id.to_owned());
+                        }
+                    }
+                    if pages.next_params().is_some() {
+                        Stage::ListMembers { pages, reconciling }
+                    } else {
+                        self.next_member(reconciling.unwrap_or(0), reconciling.is_some())
+                    }
+                }
+                Err(e) => self.members_failed(reconciling.unwrap_or(0), &e),
+            },
+            Stage::CreateMember(i) => {
+                *self.creates.entry(i).or_default() += 1;
+                match outcome {
+                    Ok(response) => {
+                        let id = response.result["id"].as_str().map(str::to_owned);
+                        if let Some(id) = &id {
+                            self.members
+                                .insert(self.invites[i].email.to_lowercase(), id.clone());
+                        }
+                        self.report.members[i].done(StepStatus::Created, id);
+                        self.next_member(i + 1, false)
+                    }
+                    Err(Error::OutcomeUnknown(_)) => self.list_members(Some(i)),
+                    Err(e) => {
+                        self.report.members[i].fail(&e);
+                        self.next_member(i + 1, false)
+                    }
+                }
+            }
+            Stage::CreateServiceUser => {
+                self.user_creates += 1;
+                let unknown_before = self.user_creates > 1;
+                let may_ask_again = self.user_creates < self.create_limit();
+                let step = self
+                    .report
+                    .service_user
+                    .as_mut()
+                    .expect("a service user step");
+                match outcome {
+                    Ok(response) => {
+                        let id = response.result["id"].as_str().map(str::to_owned);
+                        let key = response.result["api_key"].as_str().map(Secret::new);
+                        step.done(StepStatus::Created, id);
+                        self.service_user = key
+                            .as_ref()
+                            .and_then(|k| Credentials::user_service_key(k.expose()).ok());
+                        self.report.api_key = key;
+                    }
+                    // The first create's answer was lost; asking again shows whether it was
+                    // made. Made by this run then, but its key went with the lost answer.
+                    Err(Error::Api(api)) if api.status == 409 && unknown_before => {
+                        step.done(StepStatus::Created, None);
+                        step.reconciled = true;
+                    }
+                    Err(Error::Api(api)) if api.status == 409 => {
+                        step.done(StepStatus::Existed, None)
+                    }
+                    Err(Error::OutcomeUnknown(_)) if may_ask_again => {
+                        self.stage = Stage::CreateServiceUser;
+                        return;
+                    }
+                    Err(e) => step.fail(&e),
+                }
+                // Without its key the user cannot accept; the partner can still invite it.
+                self.next_member(self.spec.members.len(), false)
+            }
+            Stage::FindInvitation(mut pages) => match outcome {
+                Ok(response) => {
+                    let account_id = self.account_id();
+                    let mine = pages
+                        .feed(response)
+                        .into_iter()
+                        .find(|m| m["account"]["id"].as_str() == Some(account_id.as_str()));
+                    match mine {
+                        Some(m) if m["status"] == "accepted" => {
+                            self.invitation_done(StepStatus::Existed, &m);
+                            Stage::Done
+                        }
+                        Some(m) => {
+                            Stage::AcceptInvitation(m["id"].as_str().unwrap_or_default().to_owned())
+                        }
+                        None if pages.next_params().is_some() => Stage::FindInvitation(pages),
+                        None => {
+                            let missing = Invalid::new(
+                                "membership",
+                                "the service user sees no invitation to this account",
+                            );
+                            self.invitation_failed(&missing.into());
+                            Stage::Done
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.invitation_failed(&e);
+                    Stage::Done
+                }
+            },
+            Stage::AcceptInvitation(_) => {
+                match outcome {
+                    Ok(response) => self.invitation_done(StepStatus::Created, &response.result),
+                    Err(e) => self.invitation_failed(&e),
+                }
+                Stage::Done
+            }
+            Stage::Done => Stage::Done,
+        };
+        if matches!(self.stage, Stage::Done) {
+            self.report.complete = self.report_is_complete();
+        }
+    }
+
+    fn account_found(&mut self, reconciling: bool) -> Stage {
+        let found = std::mem::take(&mut self.found);
+        match found.as_slice() {
+            [account] => {
+                let id = account["id"].as_str().map(str::to_owned);
+                let status = if reconciling {
+                    StepStatus::Created
+                } else {
+                    StepStatus::Existed
+                };
+                self.report.account.done(status, id);
+                self.report.account.reconciled = reconciling;
+                self.after_account()
+            }
+            [] if self.account_creates < self.create_limit() => Stage::CreateAccount,
+            [] => self
+                .account_failed(&Invalid::new("name", "the account could not be created").into()),
+            several => {
+                let reason = format!(
+                    "{} accounts are named {:?}; onboarding will not guess which is this customer's",
+                    several.len(),
+                    self.spec.name
+                );
+                self.account_failed(&Invalid::new("name", reason).into())
+            }
+        }
+    }
+
+    fn account_failed(&mut self, error: &Error) -> Stage {
+        self.report.account.fail(error);
+        Stage::Done
+    }
+
+    fn after_account(&mut self) -> Stage {
+        let needs_names = self
+            .invites
+            .iter()
+            .any(|m| m.policies.is_none() && m.roles.iter().any(|r| !is_id(r)));
+        if needs_names {
+            let params = json!({"account_id": self.account_id(), "per_page": 50});
+            match NamedPaginator::new("accounts.roles.list", params) {
+                Ok(pages) => return Stage::ResolveRoles(pages),
+                Err(e) => return self.members_failed(0, &e),
+            }
+        }
+        self.list_members(None)
+    }
+
+    fn list_members(&mut self, reconciling: Option<usize>) -> Stage {
+        if self.invites.is_empty() {
+            return self.next_member(0, false);
+        }
+        let params = json!({"account_id": self.account_id(), "per_page": 50});
+        match NamedPaginator::new("accounts.members.list", params) {
+            Ok(pages) => Stage::ListMembers { pages, reconciling },
+            Err(e) => self.members_failed(reconciling.unwrap_or(0), &e),
+        }
+    }
+
+    /// The next invitation from `i` on, skipping members that exist; the service user is
+    /// created just before its own invitation.
+    fn next_member(&mut self, start: usize, reconciling: bool) -> Stage {
+        let limit = self.create_limit();
+        let mut i = start;
+        while i < self.invites.len() {
+            // Only the member whose create had an unknown outcome was made by this run.
+            let reconciling = reconciling && i == start;
+            let service_invite = self.spec.service_user.is_some() && i == self.spec.members.len();
+            let service_pending = self
+                .report
+                .service_user
+                .as_ref()
+                .is_some_and(|s| s.status == StepStatus::Pending);
+            if service_invite && service_pending {
+                return Stage::CreateServiceUser;
+            }
+            let email = self.invites[i].email.to_lowercase();
+            let step = &mut self.report.members[i];
+            if let Some(id) = self.members.get(&email) {
+                if step.status == StepStatus::Pending {
+                    let status = if reconciling {
+                        StepStatus::Created
+                    } else {
+                        StepStatus::Existed
+                    };
+                    step.done(status, Some(id.clone()));
+                    step.reconciled = reconciling;
+                }
+                i += 1;
+                continue;
+            }
+            if step.status == StepStatus::Pending
+                && self.creates.get(&i).copied().unwrap_or(0) < limit
+            {
+                return Stage::CreateMember(i);
+            }
+            if step.status == StepStatus::Pending {
+                step.fail(&Invalid::new("email", "the invitation could not be sent").into());
+            }
+            i += 1;
+        }
+        self.after_members()
+    }
+
+    fn members_failed(&mut self, from: usize, error: &Error) -> Stage {
+        for step in &mut self.report.members[from..] {
+            if step.status == StepStatus::Pending {
+                step.fail(error);
+            }
+        }
+        self.after_members()
+    }
+
+    fn after_members(&mut self) -> Stage {
+        let Some(step) = &self.report.invitation else {
+            return Stage::Done;
+        };
+        if step.status != StepStatus::Pending {
+            return Stage::Done;
+        }
+        let invited = self
+            .report
+            .members
+            .last()
+            .is_some_and(|m| matches!(m.status, StepStatus::Created | StepStatus::Existed));
+        if self.service_user.is_none() || !invited {
+            let reason = if self.service_user.is_none() {
+                "no key to act as the service user (it was not created by this run)"
+            } else {
+                "the service user was not invited"
+            };
+            self.invitation_failed(&Invalid::new("service_user", reason).into());
+            return Stage::Done;
+        }
+        match NamedPaginator::new("memberships.list", json!({"per_page": 50})) {
+            Ok(pages) => Stage::FindInvitation(pages),
+            Err(e) => {
+                self.invitation_failed(&e);
+                Stage::Done
+            }
+        }
+    }
+
+    fn invitation_done(&mut self, status: StepStatus, membership: &Value) {
+        if let Some(step) = &mut self.report.invitation {
+            step.done(status, membership["id"].as_str().map(str::to_owned));
+        }
+    }
+
+    fn invitation_failed(&mut self, error: &Error) {
+        if let Some(step) = &mut self.report.invitation {
+            step.fail(error);
+        }
+    }
+
+    fn report_is_complete(&self) -> bool {
+        let r = &self.report;
+        std::iter::once(&r.account)
+            .chain(&r.members)
+            .chain(&r.service_user)
+            .chain(&r.invitation)
+            .all(|s| matches!(s.status, StepStatus::Created | StepStatus::Existed))
+    }
+}
+
+fn create_account(spec: &OnboardingSpec) -> CreateAccount {
+    CreateAccount {
+        name: spec.name.clone(),
+        r#type: spec.r#type.clone(),
+        unit_id: spec.unit_id.clone(),
+        business_name: spec.business_name.clone(),
+        business_address: spec.business_address.clone(),
+        business_email: spec.business_email.clone(),
+        business_phone: spec.business_phone.clone(),
+        external_metadata: spec.external_metadata.clone(),
+    }
+}
+
+fn account_params(spec: &OnboardingSpec) -> Value {
+    let mut params = Map::new();
+    params.insert("name".into(), json!(spec.name));
+    let optional = [
+        ("type", spec.r#type.as_ref().map(|t| t.as_str().to_owned())),
+        ("unit_id", spec.unit_id.clone()),
+        ("business_name", spec.business_name.clone()),
+        ("business_address", spec.business_address.clone()),
+        ("business_email", spec.business_email.clone()),
+        ("business_phone", spec.business_phone.clone()),
+        ("external_metadata", spec.external_metadata.clone()),
+    ];
+    for (field, value) in optional {
+        if let Some(value) = value {
+            params.insert(field.into(), json!(value));
+        }
+    }
+    Value::Object(params)
+}
+
+fn account_search(name: &str) -> NamedPaginator {
+    NamedPaginator::new("accounts.list", json!({"name": name, "per_page": 50}))
+        .expect("accounts.list is a paginated operation")
+}
+
+fn operation_method(name: &str) -> Method {
+    operation(name).map_or(Method::GET, |info| info.method.clone())
+}
+
+fn is_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}

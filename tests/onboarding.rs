@@ -1,0 +1,376 @@
+//! The onboarding flow driven by canned responses: what it sends, and what it reports.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime};
+
+use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
+use cloudflare_tenant::http::HeaderMap;
+use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "2bab6ace8c72ed3f09b9eca6db1396bb";
+const ADMIN_ROLE: &str = "05784afa30c1afe1440e79d9351c7430";
+
+/// One canned answer: `(status, body)`, or `None` for a dropped connection.
+type Answer = Option<(u16, Value)>;
+
+fn ok(result: Value) -> Answer {
+    Some((
+        200,
+        json!({"success": true, "errors": [], "messages": [], "result": result}),
+    ))
+}
+
+fn fail(status: u16, code: u64) -> Answer {
+    Some((
+        status,
+        json!({"success": false, "errors": [{"code": code, "message": "no"}], "messages": [], "result": null}),
+    ))
+}
+
+fn edge_502() -> Answer {
+    Some((502, Value::String("<html>502 Bad Gateway</html>".into())))
+}
+
+/// Runs the flow against answers keyed by "METHOD path"; returns the report and every
+/// request line sent, in order.
+fn run(spec: Value, mut script: Vec<(&str, Answer)>) -> (Report, Vec<String>) {
+    let spec: OnboardingSpec = serde_json::from_value(spec).unwrap();
+    let client = Client::new(Credentials::api_token("partner").unwrap());
+    let mut flow = Onboarding::new(client, spec, RetryPolicy::default()).unwrap();
+    let mut sent = Vec::new();
+    let mut waits = Duration::ZERO;
+    let mut queue: VecDeque<_> = script.drain(..).collect();
+    loop {
+        match flow.next_action() {
+            Action::Send(request) => {
+                let line = format!(
+                    "{} {}",
+                    request.method(),
+                    request.uri().path_and_query().unwrap()
+                );
+                let line = line
+                    .trim_start_matches("/client/v4")
+                    .replace("/client/v4", "");
+                sent.push(line.clone());
+                let (expected, answer) = queue
+                    .pop_front()
+                    .unwrap_or_else(|| panic!("no answer scripted for {line}"));
+                assert!(
+                    line.starts_with(expected),
+                    "sent {line}, scripted {expected}"
+                );
+                let headers = HeaderMap::new();
+                match answer {
+                    Some((status, Value::String(text))) => flow.feed(
+                        Attempt::Response {
+                            status,
+                            headers: &headers,
+                            body: text.as_bytes(),
+                        },
+                        SystemTime::UNIX_EPOCH,
+                        0.0,
+                    ),
+                    Some((status, body)) => {
+                        let bytes = serde_json::to_vec(&body).unwrap();
+                        flow.feed(
+                            Attempt::Response {
+                                status,
+                                headers: &headers,
+                                body: &bytes,
+                            },
+                            SystemTime::UNIX_EPOCH,
+                            0.0,
+                        )
+                    }
+                    None => flow.feed(
+                        Attempt::NoResponse {
+                            message: "connection reset",
+                        },
+                        SystemTime::UNIX_EPOCH,
+                        0.0,
+                    ),
+                }
+            }
+            Action::Wait(d) => waits += d,
+            Action::Done => break,
+        }
+    }
+    assert!(queue.is_empty(), "answers left over: {queue:?}");
+    (flow.report().clone(), sent)
+}
+
+fn spec() -> Value {
+    json!({
+        "name": "Acme Corp",
+        "members": [{"email": "admin@acme.example", "roles": ["Administrator"]}],
+        "service_user": {"email": "svc-acme@partner.example"}
+    })
+}
+
+fn account() -> Value {
+    json!({"id": ACCOUNT, "name": "Acme Corp", "type": "standard"})
+}
+
+fn roles() -> Answer {
+    ok(
+        json!([{"id": "0000000000000000000000000000000a", "name": "Billing"}, {"id": ADMIN_ROLE, "name": "Administrator"}]),
+    )
+}
+
+#[test]
+fn a_new_customer_is_onboarded_step_by_step() {
+    let (report, sent) = run(
+        spec(),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/roles",
+                roles(),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "1".repeat(32), "email": "admin@acme.example"})),
+            ),
+            (
+                "POST /users",
+                ok(
+                    json!({"id": "2".repeat(32), "email": "svc-acme@partner.example", "api_key": "svc-key"}),
+                ),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "3".repeat(32), "email": "svc-acme@partner.example"})),
+            ),
+            (
+                "GET /memberships",
+                ok(
+                    json!([{"id": "4".repeat(32), "status": "pending", "account": {"id": ACCOUNT}}]),
+                ),
+            ),
+            (
+                "PUT /memberships/44444444444444444444444444444444",
+                ok(json!({"id": "4".repeat(32), "status": "accepted"})),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(report.account.status, StepStatus::Created);
+    assert_eq!(
+        report.members.iter().map(|m| m.status).collect::<Vec<_>>(),
+        [StepStatus::Created; 2]
+    );
+    assert_eq!(report.api_key.as_ref().unwrap().expose(), "svc-key");
+    assert!(!format!("{report:?}").contains("svc-key"));
+    assert_eq!(
+        report.invitation.as_ref().unwrap().status,
+        StepStatus::Created
+    );
+    assert_eq!(sent.len(), 9);
+}
+
+#[test]
+fn an_unknown_create_is_looked_up_never_resent_blindly() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp"}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", edge_502()),
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+        ],
+    );
+    assert!(report.complete);
+    assert_eq!(
+        (report.account.status, report.account.reconciled),
+        (StepStatus::Created, true)
+    );
+    assert_eq!(
+        sent.iter()
+            .filter(|l| l.starts_with("POST /accounts"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_create_that_was_not_done_is_sent_again_after_looking() {
+    let (report, _) = run(
+        json!({"name": "Acme Corp"}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", None),
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+        ],
+    );
+    assert_eq!(
+        (report.account.status, report.account.reconciled),
+        (StepStatus::Created, false)
+    );
+}
+
+#[test]
+fn running_again_continues_from_what_exists() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "members": [{"email": "Admin@Acme.example", "roles": [ADMIN_ROLE]}]}),
+        vec![
+            // The name filter may match loosely; only the exact name counts.
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([account(), {"id": "9".repeat(32), "name": "Acme Corp EU"}])),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([{"id": "1".repeat(32), "email": "admin@acme.example"}])),
+            ),
+        ],
+    );
+    assert!(report.complete);
+    assert_eq!(report.account.status, StepStatus::Existed);
+    assert_eq!(report.members[0].status, StepStatus::Existed);
+    assert!(sent.iter().all(|l| l.starts_with("GET")), "{sent:?}");
+}
+
+#[test]
+fn a_lost_member_invite_is_found_by_email() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "members": [{"email": "admin@acme.example", "roles": [ADMIN_ROLE]}]}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                None,
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([{"id": "1".repeat(32), "user": {"email": "admin@acme.example"}}])),
+            ),
+        ],
+    );
+    assert!(report.complete);
+    assert_eq!(
+        (report.members[0].status, report.members[0].reconciled),
+        (StepStatus::Created, true)
+    );
+    assert_eq!(sent.iter().filter(|l| l.starts_with("POST")).count(), 1);
+}
+
+#[test]
+fn failures_are_reported_with_the_servers_error() {
+    let (report, _) = run(
+        spec(),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", fail(403, 1002)),
+        ],
+    );
+    assert!(!report.complete);
+    assert_eq!(report.account.status, StepStatus::Failed);
+    assert_eq!(
+        report.account.error.as_ref().unwrap()["errors"][0]["code"],
+        1002
+    );
+    assert_eq!(report.members[0].status, StepStatus::Pending);
+
+    let (report, _) = run(
+        json!({"name": "Acme Corp"}),
+        vec![(
+            "GET /accounts?name=Acme%20Corp",
+            ok(json!([account(), account()])),
+        )],
+    );
+    assert_eq!(report.account.status, StepStatus::Failed);
+    assert!(report.account.error.as_ref().unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .contains("2 accounts"));
+}
+
+#[test]
+fn an_unknown_role_name_fails_that_member_only() {
+    let (report, _) = run(
+        json!({"name": "Acme Corp", "members": [
+            {"email": "a@acme.example", "roles": ["Chief Wizard"]},
+            {"email": "b@acme.example", "roles": ["Administrator"]}
+        ]}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/roles",
+                roles(),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "2".repeat(32)})),
+            ),
+        ],
+    );
+    assert_eq!(report.members[0].status, StepStatus::Failed);
+    assert_eq!(report.members[0].error.as_ref().unwrap()["field"], "roles");
+    assert_eq!(report.members[1].status, StepStatus::Created);
+}
+
+#[test]
+fn a_lost_service_user_create_is_asked_again() {
+    let (report, _) = run(
+        json!({"name": "Acme Corp", "service_user": {"email": "svc@partner.example", "roles": [ADMIN_ROLE]}}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            ("POST /users", edge_502()),
+            ("POST /users", fail(409, 1009)),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "3".repeat(32)})),
+            ),
+        ],
+    );
+    let user = report.service_user.as_ref().unwrap();
+    assert_eq!((user.status, user.reconciled), (StepStatus::Created, true));
+    assert!(report.api_key.is_none());
+    assert_eq!(
+        report.invitation.as_ref().unwrap().status,
+        StepStatus::Failed
+    );
+    assert!(!report.complete);
+}
+
+#[test]
+fn bad_specs_are_refused_before_anything_is_sent() {
+    let client = Client::new(Credentials::api_token("t").unwrap());
+    for (spec, field) in [
+        (json!({"name": ""}), "name"),
+        (
+            json!({"name": "A", "members": [{"email": "a@b.example"}]}),
+            "members[0].roles",
+        ),
+        (
+            json!({"name": "A", "members": [{"email": "", "roles": ["Administrator"]}]}),
+            "members[0].email",
+        ),
+        (
+            json!({"name": "A", "business_name": "x".repeat(121)}),
+            "business_name",
+        ),
+    ] {
+        let spec: OnboardingSpec = serde_json::from_value(spec).unwrap();
+        let err = Onboarding::new(client.clone(), spec, RetryPolicy::default()).unwrap_err();
+        assert_eq!(err.to_json()["field"], field);
+    }
+}
