@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: test demo faults faults-short check unit conformance tools js test-js python test-python clean
+.PHONY: test demo faults faults-short fuzz check unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
 test: check unit conformance demo faults-short
@@ -55,6 +55,12 @@ faults:
 ## The short fault run inside `make test`.
 faults-short:
 	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 100
+
+## Fuzzing (nightly + cargo-fuzz): the envelope, every operation's parse, Retry-After, by-name
+## params. FUZZ_RUNS executions per target.
+FUZZ_RUNS ?= 10000000
+fuzz:
+	scripts/fuzz.sh $(FUZZ_RUNS)
 
 ## Development tools from npm (Prism), pinned by tools/package-lock.json.
 tools: tools/node_modules/.installed
