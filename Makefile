@@ -8,11 +8,14 @@ NPM ?= npm
 .PHONY: test demo faults faults-short fuzz check unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
-test: check unit conformance demo faults-short
+test: check unit conformance test-js test-python demo faults-short
 
-## Starts the bundled sandbox and onboards customers against it through the Rust example.
+## Starts the bundled sandbox and onboards customers against it: through the Rust example, then
+## through the npm package (Node) and the pip package, each against a fresh sandbox.
 demo:
 	scripts/with-sandbox.sh $(CARGO) run --quiet --example onboard
+	scripts/with-sandbox.sh scripts/demo-js.sh
+	scripts/with-sandbox.sh scripts/demo-python.sh
 
 ## Formatting, lints and docs stay clean.
 check:

@@ -172,11 +172,25 @@ struct NamedCredentials {
 impl Credentials {
     /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}`.
     pub fn from_json(value: serde_json::Value) -> Result<Self, Error> {
-        let named: NamedCredentials = serde_json::from_value(value).map_err(|e| {
-            Invalid::new(
-                "credentials",
-                format!("{e}; expected api_token, api_email + api_key, or user_service_key"),
-            )
+        const EXPECTED: &str =
+            "expected an object with api_token, api_email + api_key, or user_service_key";
+        // serde's messages quote the offending value, which may be the secret itself: name
+        // the field and the expected shape only.
+        if !value.is_object() {
+            return Err(Invalid::new("credentials", EXPECTED).into());
+        }
+        let named: NamedCredentials = serde_path_to_error::deserialize(value).map_err(|e| {
+            let inner = e.inner().to_string();
+            let what = if inner.starts_with("unknown field") {
+                inner
+                    .split(", expected")
+                    .next()
+                    .unwrap_or("unknown field")
+                    .to_owned()
+            } else {
+                format!("`{}` must be a string", e.path())
+            };
+            Invalid::new("credentials", format!("{what}; {EXPECTED}"))
         })?;
         match named {
             NamedCredentials {
@@ -262,5 +276,16 @@ mod tests {
         assert!(both.unwrap_err().to_string().contains("exactly one"));
         let unknown = Credentials::from_json(json!({"token": "t"})).unwrap_err();
         assert!(unknown.to_string().contains("token"));
+        for leaky in [
+            json!("tok-SECRET"),
+            json!({"api_token": ["tok-SECRET"]}),
+            json!({"api_key": 123456789}),
+        ] {
+            let text = Credentials::from_json(leaky).unwrap_err().to_string();
+            assert!(
+                !text.contains("SECRET") && !text.contains("123456789"),
+                "{text}"
+            );
+        }
     }
 }

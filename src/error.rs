@@ -261,8 +261,9 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 
 impl Error {
     /// A stable JSON view of the error, the one every host exposes:
-    /// `{"kind": "invalid" | "api" | "decode" | "unknown_operation", ...}`. Never holds a
-    /// secret: credentials are not part of any error.
+    /// `{"kind": "invalid" | "api" | "decode" | "unknown_operation" | "outcome_unknown" |
+    /// "transport", "operation", "message", ...}`. Never holds a secret: credentials are not
+    /// part of any error.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let seconds = |d: &Option<Duration>| d.map(|d| d.as_secs_f64());

@@ -16,6 +16,7 @@ use crate::paginate::{fingerprint, PageState, Stop};
 
 type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
 type ParseFn = fn(RawResponse<'_>) -> Result<ApiResponse<Value>, Error>;
+type CheckFn = fn(Value) -> Result<(), Error>;
 
 /// What the registry knows of an operation.
 #[derive(Debug, Clone)]
@@ -27,8 +28,12 @@ pub struct OperationInfo {
     pub method: Method,
     /// Whether it pages with `page`/`per_page` (see [`NamedPaginator`]).
     pub paginated: bool,
+    /// Result fields that hold secrets (a created user's `api_key`): hosts must keep them out
+    /// of reprs and logs, since the by-name result is plain JSON.
+    pub secret_fields: &'static [&'static str],
     build: BuildFn,
     parse: ParseFn,
+    check: CheckFn,
 }
 
 macro_rules! registry {
@@ -38,8 +43,10 @@ macro_rules! registry {
                 name: <$op as Operation>::NAME,
                 method: <$op as Operation>::METHOD,
                 paginated: registry!(@paged $($paged)?),
+                secret_fields: <$op as Operation>::SECRET_FIELDS,
                 build: build::<$op>,
                 parse: parse::<$op>,
+                check: check::<$op>,
             },
         )*];
     };
@@ -131,6 +138,14 @@ fn build<O: Operation + serde::de::DeserializeOwned>(
     }
 }
 
+/// Refuses params the operation would refuse, without building a request.
+fn check<O: Operation + serde::de::DeserializeOwned>(params: Value) -> Result<(), Error> {
+    let operation: O = from_params(params).map_err(|e| Error::from(e).in_operation(O::NAME))?;
+    operation
+        .validate()
+        .map_err(|e| Error::from(e).in_operation(O::NAME))
+}
+
 fn parse<O: Operation>(response: RawResponse<'_>) -> Result<ApiResponse<Value>, Error> {
     let typed = envelope::parse::<O::Output>(O::NAME, response)?;
     Ok(ApiResponse {
@@ -192,7 +207,8 @@ pub struct NamedPaginator {
 }
 
 impl NamedPaginator {
-    /// Pages through the operation called `name`, starting from `params`.
+    /// Pages through the operation called `name`, starting from `params`, which are checked
+    /// here, before any request.
     pub fn new(name: &str, params: Value) -> Result<Self, Error> {
         let info = operation(name)?;
         if !info.paginated {
@@ -201,6 +217,7 @@ impl NamedPaginator {
                     .in_operation(info.name),
             );
         }
+        (info.check)(params.clone())?;
         let params = match params {
             Value::Null => Map::new(),
             Value::Object(map) => map,

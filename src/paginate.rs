@@ -52,6 +52,29 @@ impl Stop {
     }
 }
 
+impl Stop {
+    /// A stable JSON view for the hosts: `{"reason", "anomaly", "message", ...}` with
+    /// `reason` one of `last_page`, `short_page`, `empty_page`, `total_count`,
+    /// `repeated_page` (with `page`, `first_seen`), `page_cap` (with `max_pages`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut view = match self {
+            Stop::LastPage => serde_json::json!({"reason": "last_page"}),
+            Stop::ShortPage => serde_json::json!({"reason": "short_page"}),
+            Stop::EmptyPage => serde_json::json!({"reason": "empty_page"}),
+            Stop::TotalCount => serde_json::json!({"reason": "total_count"}),
+            Stop::RepeatedPage { page, first_seen } => {
+                serde_json::json!({"reason": "repeated_page", "page": page, "first_seen": first_seen})
+            }
+            Stop::PageCap { max_pages } => {
+                serde_json::json!({"reason": "page_cap", "max_pages": max_pages})
+            }
+        };
+        view["anomaly"] = self.is_anomaly().into();
+        view["message"] = self.to_string().into();
+        view
+    }
+}
+
 impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -65,7 +65,13 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(retry.min(31)));
         let capped = doubled.min(self.max_backoff);
-        capped.mul_f64(1.0 - 0.25 * jitter.clamp(0.0, 1.0))
+        // NaN or infinite jitter from a host counts as none, rather than a panic.
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        capped.mul_f64(1.0 - 0.25 * jitter)
     }
 }
 

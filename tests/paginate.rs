@@ -172,3 +172,29 @@ fn the_by_name_paginator_follows_the_same_rules() {
         })
     ));
 }
+
+#[test]
+fn stops_have_a_stable_json_view() {
+    let view = Stop::RepeatedPage {
+        page: 2,
+        first_seen: 1,
+    }
+    .to_json();
+    assert_eq!(view["reason"], "repeated_page");
+    assert_eq!(
+        (view["page"].as_u64(), view["first_seen"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(view["anomaly"], true);
+    assert_eq!(Stop::LastPage.to_json()["anomaly"], false);
+    assert_eq!(Stop::PageCap { max_pages: 9 }.to_json()["max_pages"], 9);
+}
+
+#[test]
+fn the_by_name_paginator_checks_params_before_any_request() {
+    let err =
+        NamedPaginator::new("accounts.roles.list", json!({"account_id": "../x"})).unwrap_err();
+    assert_eq!(err.to_json()["field"], "account_id");
+    let err = NamedPaginator::new("accounts.list", json!({"per_page": 500})).unwrap_err();
+    assert_eq!(err.to_json()["field"], "per_page");
+}

@@ -266,6 +266,9 @@ fn backoff_doubles_to_the_cap_and_jitter_only_shortens() {
     assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 8000, 8000]);
     assert_eq!(policy.backoff(0, 0.999).as_millis(), 375);
     assert_eq!(policy.backoff(40, 0.5), Duration::from_secs(7));
+    for odd in [f64::NAN, f64::INFINITY, -3.0, 7.0] {
+        assert!(policy.backoff(1, odd) <= Duration::from_secs(1), "{odd}");
+    }
     let mut never = Retry::new(RetryPolicy::none(), "accounts.get", Method::GET);
     assert!(matches!(
         after(&mut never, &response(503, &[], ERROR_BODY)),

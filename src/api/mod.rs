@@ -43,6 +43,8 @@ pub trait Operation {
     const METHOD: Method;
     /// The type of the envelope's `result`.
     type Output: DeserializeOwned + Serialize;
+    /// Fields of the result that hold secrets.
+    const SECRET_FIELDS: &'static [&'static str] = &[];
 
     /// The path below the base URL, ids already checked by [`Operation::validate`].
     fn path(&self) -> String;

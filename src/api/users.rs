@@ -20,6 +20,7 @@ impl Operation for CreateUser {
     const NAME: &'static str = "users.create";
     const METHOD: Method = Method::POST;
     type Output = CreatedUser;
+    const SECRET_FIELDS: &'static [&'static str] = &["api_key"];
 
     fn path(&self) -> String {
         "/users".into()

@@ -1,1 +1,783 @@
-//! PyO3 bindings (in progress).
+//! PyO3 bindings of `cloudflare-tenant`: the module `cloudflare_tenant._native`.
+//!
+//! Marshalling only: Python values in, the core's by-name entry point, Python values out. Every
+//! decision about Cloudflare's API (paths, validation, envelopes, paging) is the core's; errors
+//! leave as the core's stable JSON view (`Error::to_json`), turned into the package's exception
+//! classes by `cloudflare_tenant._exceptions._from_native`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue};
+use cloudflare_tenant::{
+    operations as core_operations, parse_response_named, Client, Credentials, Error,
+    NamedPaginator, Stop,
+};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
+};
+use serde_json::{Map, Number, Value};
+
+/// Nesting deeper than this is refused when reading Python values (cycles end here too).
+const MAX_DEPTH: usize = 128;
+/// Bodies at least this long are parsed with the GIL released.
+const DETACH_BYTES: usize = 16 * 1024;
+
+// ---- JSON <-> Python -------------------------------------------------------------------------
+
+/// A JSON value as plain Python objects: dict, list, str, int, float, bool, None.
+fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Converter::new(py).value(value)
+}
+
+/// Builds Python objects from JSON, making each distinct dict key once per conversion (a list
+/// of 50 accounts repeats the same dozen keys), as `json.loads` does.
+struct Converter<'py, 'v> {
+    py: Python<'py>,
+    keys: HashMap<&'v str, Bound<'py, PyString>>,
+}
+
+impl<'py, 'v> Converter<'py, 'v> {
+    fn new(py: Python<'py>) -> Self {
+        Converter {
+            py,
+            keys: HashMap::new(),
+        }
+    }
+
+    fn value(&mut self, value: &'v Value) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match value {
+            Value::Null => py.None().into_bound(py),
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Number(n) => number_to_py(py, n)?,
+            Value::String(s) => PyString::new(py, s).into_any(),
+            Value::Array(items) => {
+                let list = PyList::empty(py);
+                for item in items {
+                    list.append(self.value(item)?)?;
+                }
+                list.into_any()
+            }
+            Value::Object(map) => self.map(map)?.into_any(),
+        })
+    }
+
+    fn map(&mut self, map: &'v Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(self.py);
+        for (key, value) in map {
+            let key = match self.keys.get(key.as_str()) {
+                Some(k) => k.clone(),
+                None => {
+                    let k = PyString::new(self.py, key);
+                    self.keys.insert(key.as_str(), k.clone());
+                    k
+                }
+            };
+            dict.set_item(key, self.value(value)?)?;
+        }
+        Ok(dict)
+    }
+}
+
+fn number_to_py<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(i) = n.as_i64() {
+        Ok(i.into_pyobject(py)?.into_any())
+    } else if let Some(u) = n.as_u64() {
+        Ok(u.into_pyobject(py)?.into_any())
+    } else {
+        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
+    }
+}
+
+/// Why a Python value is not JSON, and where.
+struct NotJson {
+    path: String,
+    reason: String,
+}
+
+/// A Python value as JSON. Mappings need `str` keys; floats must be finite.
+fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Value, NotJson> {
+    let fail = |path: &str, reason: String| NotJson {
+        path: path.to_owned(),
+        reason,
+    };
+    if depth > MAX_DEPTH {
+        return Err(fail(path, format!("nests deeper than {MAX_DEPTH} levels")));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s
+            .to_cow()
+            .map_err(|_| fail(path, "is not valid Unicode".into()))?;
+        return Ok(Value::String(text.into_owned()));
+    }
+    if obj.cast::<PyInt>().is_ok() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(fail(path, "is an integer out of the 64-bit range".into()));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| fail(path, "is not a finite number".into()));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (key, value) in dict.iter() {
+            let key = dict_key(&key).map_err(|reason| fail(path, reason))?;
+            let len = path.len();
+            push_key(path, &key);
+            let value = from_py(&value, path, depth + 1)?;
+            path.truncate(len);
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
+        let mut items = Vec::new();
+        let iter = obj
+            .try_iter()
+            .map_err(|e| fail(path, format!("cannot be iterated: {e}")))?;
+        for (i, item) in iter.enumerate() {
+            let item = item.map_err(|e| fail(path, format!("cannot be iterated: {e}")))?;
+            let len = path.len();
+            let _ = write!(path, "[{i}]");
+            items.push(from_py(&item, path, depth + 1)?);
+            path.truncate(len);
+        }
+        return Ok(Value::Array(items));
+    }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        let items = mapping
+            .items()
+            .map_err(|e| fail(path, format!("cannot be read as a mapping: {e}")))?;
+        let mut map = Map::new();
+        for pair in items.iter() {
+            let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair
+                .extract()
+                .map_err(|_| fail(path, "has an item that is not a pair".into()))?;
+            let key = dict_key(&key).map_err(|reason| fail(path, reason))?;
+            let len = path.len();
+            push_key(path, &key);
+            let value = from_py(&value, path, depth + 1)?;
+            path.truncate(len);
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    let type_name = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into());
+    Err(fail(
+        path,
+        format!(
+            "must be JSON-compatible (dict, list, str, int, float, bool, None), got {type_name}"
+        ),
+    ))
+}
+
+fn dict_key(key: &Bound<'_, PyAny>) -> Result<String, String> {
+    key.cast::<PyString>()
+        .ok()
+        .and_then(|k| k.to_cow().ok().map(|c| c.into_owned()))
+        .ok_or_else(|| "has a key that is not a str".to_owned())
+}
+
+fn push_key(path: &mut String, key: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+}
+
+/// Parameters (a mapping or `None`) as JSON; what is not JSON is refused like the core refuses
+/// a bad field, naming it.
+fn params_to_json(
+    py: Python<'_>,
+    operation: &str,
+    params: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Value> {
+    let Some(params) = params.filter(|p| !p.is_none()) else {
+        return Ok(Value::Null);
+    };
+    let mut path = String::new();
+    from_py(params, &mut path, 0).map_err(|e| invalid(py, Some(operation), &e.path, &e.reason))
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The exception for an error's JSON view, built by the package's Python layer.
+fn error_from_json(py: Python<'_>, view: &Value) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let factory = FROM_NATIVE.import(py, "cloudflare_tenant._exceptions", "_from_native")?;
+        let exception = factory.call1((to_py(py, view)?,))?;
+        Ok(PyErr::from_value(exception))
+    };
+    build().unwrap_or_else(|e| {
+        let message = view["message"]
+            .as_str()
+            .unwrap_or("cloudflare_tenant error");
+        let fallback = PyRuntimeError::new_err(message.to_owned());
+        fallback.set_cause(py, Some(e));
+        fallback
+    })
+}
+
+fn raise(py: Python<'_>, error: Error) -> PyErr {
+    error_from_json(py, &error.to_json())
+}
+
+/// A refusal of the caller's input found while marshalling, in the core's `invalid` shape.
+fn invalid(py: Python<'_>, operation: Option<&str>, field: &str, reason: &str) -> PyErr {
+    let field = if field.is_empty() { "params" } else { field };
+    let message = match operation {
+        Some(op) => format!("{op}: invalid `{field}`: {reason}"),
+        None => format!("invalid `{field}`: {reason}"),
+    };
+    error_from_json(
+        py,
+        &serde_json::json!({
+            "kind": "invalid",
+            "operation": operation,
+            "field": field,
+            "reason": reason,
+            "message": message,
+        }),
+    )
+}
+
+// ---- credentials -----------------------------------------------------------------------------
+
+/// How a request proves who sends it. Its repr never shows the secret.
+#[pyclass(frozen, eq, module = "cloudflare_tenant._native", name = "Credentials")]
+#[derive(PartialEq)]
+struct PyCredentials(Credentials);
+
+#[pymethods]
+impl PyCredentials {
+    /// An API token, sent as `Authorization: Bearer <token>`.
+    #[staticmethod]
+    fn api_token(py: Python<'_>, token: &str) -> PyResult<Self> {
+        Credentials::api_token(token)
+            .map(PyCredentials)
+            .map_err(|e| raise(py, e))
+    }
+
+    /// An account e-mail and its global API key (`X-Auth-Email` + `X-Auth-Key`).
+    #[staticmethod]
+    fn global_key(py: Python<'_>, email: &str, key: &str) -> PyResult<Self> {
+        Credentials::global_key(email, key)
+            .map(PyCredentials)
+            .map_err(|e| raise(py, e))
+    }
+
+    /// A user service key (`X-Auth-User-Service-Key`), e.g. a created user's `api_key`.
+    #[staticmethod]
+    fn user_service_key(py: Python<'_>, key: &str) -> PyResult<Self> {
+        Credentials::user_service_key(key)
+            .map(PyCredentials)
+            .map_err(|e| raise(py, e))
+    }
+
+    /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}`.
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Self> {
+        credentials_from_mapping(py, value).map(PyCredentials)
+    }
+
+    /// `api_token`, `global_key` or `user_service_key`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match &self.0 {
+            Credentials::ApiToken(_) => "api_token",
+            Credentials::GlobalKey { .. } => "global_key",
+            Credentials::UserServiceKey(_) => "user_service_key",
+            _ => "other",
+        }
+    }
+
+    /// The names of the headers these credentials set (lower-case).
+    #[getter]
+    fn header_names(&self) -> Vec<&'static str> {
+        self.0.header_names().to_vec()
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.0 {
+            Credentials::ApiToken(_) => "Credentials.api_token(***)".to_owned(),
+            Credentials::GlobalKey { email, .. } => {
+                format!("Credentials.global_key({email:?}, ***)")
+            }
+            Credentials::UserServiceKey(_) => "Credentials.user_service_key(***)".to_owned(),
+            _ => "Credentials(***)".to_owned(),
+        }
+    }
+}
+
+fn credentials_from_mapping(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Credentials> {
+    const EXPECTED: &str =
+        "must be a Credentials or a dict: api_token; api_email + api_key; or user_service_key";
+    // Checked here, before the core sees it: the core's message for a non-object echoes the
+    // value, which may be the secret itself (see python/README.md, "Differences").
+    if value.cast::<PyDict>().is_err() && value.cast::<PyMapping>().is_err() {
+        return Err(invalid(py, None, "credentials", EXPECTED));
+    }
+    let mut path = String::new();
+    let json =
+        from_py(value, &mut path, 0).map_err(|_| invalid(py, None, "credentials", EXPECTED))?;
+    Credentials::from_json(json).map_err(|e| raise(py, e))
+}
+
+/// `Credentials`, a mapping, or `None`.
+fn credentials_arg(
+    py: Python<'_>,
+    credentials: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Credentials>> {
+    match credentials {
+        None => Ok(None),
+        Some(c) if c.is_none() => Ok(None),
+        Some(c) => match c.cast::<PyCredentials>() {
+            Ok(c) => Ok(Some(c.get().0.clone())),
+            Err(_) => credentials_from_mapping(py, c).map(Some),
+        },
+    }
+}
+
+// ---- requests --------------------------------------------------------------------------------
+
+/// An HTTP request ready to send: method, url, headers, body. Its repr masks credential headers.
+#[pyclass(frozen, module = "cloudflare_tenant._native", name = "Request")]
+struct PyRequest {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    sensitive: Vec<String>,
+    body: Option<Vec<u8>>,
+}
+
+#[pymethods]
+impl PyRequest {
+    /// The HTTP method, upper-case.
+    #[getter]
+    fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The full URL, query included.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every header, lower-case names (a new dict each time).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (name, value) in &self.headers {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
+    }
+
+    /// The names of the headers that carry a secret.
+    #[getter]
+    fn sensitive_headers(&self) -> Vec<String> {
+        self.sensitive.clone()
+    }
+
+    /// The body, or `None` when none is sent.
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.body.as_deref().map(|b| PyBytes::new(py, b))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut headers = String::new();
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                headers.push_str(", ");
+            }
+            let shown = if self.sensitive.contains(name) {
+                "***".to_owned()
+            } else {
+                PyString::new(py, value).repr()?.to_string()
+            };
+            let _ = write!(headers, "{}: {shown}", PyString::new(py, name).repr()?);
+        }
+        let body = match &self.body {
+            Some(body) => PyBytes::new(py, body).repr()?.to_string(),
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "Request(method={:?}, url={}, headers={{{headers}}}, body={body})",
+            self.method,
+            PyString::new(py, &self.url).repr()?,
+        ))
+    }
+}
+
+fn client_for(
+    py: Python<'_>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> PyResult<Client> {
+    let mut client = Client::default();
+    if let Some(url) = base_url {
+        client = client.with_base_url(url).map_err(|e| raise(py, e))?;
+    }
+    if let Some(agent) = user_agent {
+        client = client.with_user_agent(agent).map_err(|e| raise(py, e))?;
+    }
+    Ok(client)
+}
+
+fn build(
+    py: Python<'_>,
+    client: &Client,
+    operation: &str,
+    params: Value,
+    credentials: Option<&Credentials>,
+) -> PyResult<PyRequest> {
+    let request = client
+        .request_named(operation, params, credentials)
+        .map_err(|e| raise(py, e))?;
+    let (parts, body) = request.into_parts();
+    let mut headers = Vec::with_capacity(parts.headers.len());
+    let mut sensitive = Vec::new();
+    for (name, value) in &parts.headers {
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if value.is_sensitive() && !sensitive.iter().any(|s| s == name.as_str()) {
+            sensitive.push(name.as_str().to_owned());
+        }
+        headers.push((name.as_str().to_owned(), text));
+    }
+    Ok(PyRequest {
+        method: parts.method.as_str().to_owned(),
+        url: parts.uri.to_string(),
+        headers,
+        sensitive,
+        body: (!body.is_empty()).then_some(body),
+    })
+}
+
+/// Builds the request for the operation called `operation`.
+#[pyfunction]
+#[pyo3(signature = (operation, params=None, credentials=None, base_url=None, user_agent=None))]
+fn build_request(
+    py: Python<'_>,
+    operation: &str,
+    params: Option<&Bound<'_, PyAny>>,
+    credentials: Option<&Bound<'_, PyAny>>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> PyResult<PyRequest> {
+    let params = params_to_json(py, operation, params)?;
+    let credentials = credentials_arg(py, credentials)?;
+    let client = client_for(py, base_url, user_agent)?;
+    build(py, &client, operation, params, credentials.as_ref())
+}
+
+// ---- responses -------------------------------------------------------------------------------
+
+/// Headers from a dict, an object with `items()` (httpx.Headers, http.client.HTTPMessage), or
+/// pairs. Names and values may be `str` or `bytes`; a header that HTTP forbids is skipped.
+fn headers_from_py(headers: Option<&Bound<'_, PyAny>>) -> PyResult<HeaderMap> {
+    let mut map = HeaderMap::new();
+    let Some(headers) = headers.filter(|h| !h.is_none()) else {
+        return Ok(map);
+    };
+    let mut add = |name: Bound<'_, PyAny>, value: Bound<'_, PyAny>| -> PyResult<()> {
+        let name = header_bytes(&name)?;
+        let value = header_bytes(&value)?;
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(&name),
+            HeaderValue::from_bytes(&value),
+        ) {
+            map.append(name, value);
+        }
+        Ok(())
+    };
+    if let Ok(dict) = headers.cast::<PyDict>() {
+        for (name, value) in dict.iter() {
+            add(name, value)?;
+        }
+        return Ok(map);
+    }
+    let pairs = if headers.hasattr("items")? {
+        headers.call_method0("items")?
+    } else {
+        headers.clone()
+    };
+    for pair in pairs.try_iter()? {
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+        add(name, value)?;
+    }
+    Ok(map)
+}
+
+fn header_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(s.to_cow()?.as_bytes().to_vec());
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err(
+        "header names and values must be str or bytes",
+    ))
+}
+
+/// The body as bytes: `bytes`, `bytearray`, `memoryview`, `str` (UTF-8) or `None`.
+fn with_body<R>(body: Option<&Bound<'_, PyAny>>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    let Some(body) = body.filter(|b| !b.is_none()) else {
+        return Ok(f(b""));
+    };
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return Ok(f(bytes.as_bytes()));
+    }
+    if let Ok(text) = body.cast::<PyString>() {
+        return Ok(f(text.to_cow()?.as_bytes()));
+    }
+    if let Ok(array) = body.cast::<PyByteArray>() {
+        return Ok(f(&array.to_vec()));
+    }
+    if body.get_type().name()?.to_cow()? == "memoryview" {
+        let bytes = body.call_method0("tobytes")?;
+        return Ok(f(bytes.cast::<PyBytes>()?.as_bytes()));
+    }
+    Err(PyTypeError::new_err(
+        "body must be bytes, bytearray, memoryview, str or None",
+    ))
+}
+
+type Parsed = Result<cloudflare_tenant::ApiResponse<Value>, Error>;
+
+fn parse(
+    py: Python<'_>,
+    operation: &str,
+    status: u16,
+    headers: Option<&Bound<'_, PyAny>>,
+    body: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Parsed> {
+    let headers = headers_from_py(headers)?;
+    with_body(body, |bytes| {
+        if bytes.len() >= DETACH_BYTES {
+            py.detach(|| parse_response_named(operation, status, &headers, bytes))
+        } else {
+            parse_response_named(operation, status, &headers, bytes)
+        }
+    })
+}
+
+fn to_py_serialized<'py>(
+    py: Python<'py>,
+    value: impl serde::Serialize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_value(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("could not convert: {e}")))?;
+    to_py(py, &json)
+}
+
+fn response_to_py<'py>(
+    py: Python<'py>,
+    response: &cloudflare_tenant::ApiResponse<Value>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("result", to_py(py, &response.result)?)?;
+    match &response.result_info {
+        Some(info) => dict.set_item("result_info", to_py_serialized(py, info)?)?,
+        None => dict.set_item("result_info", py.None())?,
+    }
+    dict.set_item("messages", to_py_serialized(py, &response.messages)?)?;
+    Ok(dict)
+}
+
+/// Reads a response to the operation called `operation`:
+/// `{"result": ..., "result_info": ... or None, "messages": [...]}`.
+#[pyfunction]
+#[pyo3(signature = (operation, status, headers=None, body=None))]
+fn parse_response<'py>(
+    py: Python<'py>,
+    operation: &str,
+    status: u16,
+    headers: Option<&Bound<'py, PyAny>>,
+    body: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let response = parse(py, operation, status, headers, body)?.map_err(|e| raise(py, e))?;
+    response_to_py(py, &response)
+}
+
+/// Every operation: `[{"name", "method", "paginated"}]`, in the order of the API reference.
+#[pyfunction]
+fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for op in core_operations() {
+        let dict = PyDict::new(py);
+        dict.set_item("name", op.name)?;
+        dict.set_item("method", op.method.as_str())?;
+        dict.set_item("paginated", op.paginated)?;
+        list.append(dict)?;
+    }
+    Ok(list)
+}
+
+// ---- pagination ------------------------------------------------------------------------------
+
+/// Pages through a list operation: `next_request()`, send it, `feed(status, headers, body)`
+/// returns the page's new items; `None` from `next_request()` means done (see `stop`).
+#[pyclass(module = "cloudflare_tenant._native", name = "Paginator")]
+struct PyPaginator {
+    inner: NamedPaginator,
+}
+
+#[pymethods]
+impl PyPaginator {
+    #[new]
+    #[pyo3(signature = (operation, params=None, max_pages=None))]
+    fn new(
+        py: Python<'_>,
+        operation: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        max_pages: Option<u32>,
+    ) -> PyResult<Self> {
+        let params = params_to_json(py, operation, params)?;
+        let mut inner = NamedPaginator::new(operation, params).map_err(|e| raise(py, e))?;
+        if let Some(max) = max_pages {
+            inner.set_max_pages(max);
+        }
+        Ok(PyPaginator { inner })
+    }
+
+    /// The operation's name.
+    #[getter]
+    fn operation(&self) -> &'static str {
+        self.inner.operation()
+    }
+
+    /// True once there is no next page.
+    #[getter]
+    fn done(&self) -> bool {
+        self.inner.next_params().is_none()
+    }
+
+    /// The parameters of the next page, or `None` when done.
+    fn next_params<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .next_params()
+            .map(|params| to_py(py, &params))
+            .transpose()
+    }
+
+    /// The request for the next page, or `None` when done.
+    #[pyo3(signature = (credentials=None, base_url=None, user_agent=None))]
+    fn next_request(
+        &self,
+        py: Python<'_>,
+        credentials: Option<&Bound<'_, PyAny>>,
+        base_url: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> PyResult<Option<PyRequest>> {
+        let Some(params) = self.inner.next_params() else {
+            return Ok(None);
+        };
+        let credentials = credentials_arg(py, credentials)?;
+        let client = client_for(py, base_url, user_agent)?;
+        build(
+            py,
+            &client,
+            self.inner.operation(),
+            params,
+            credentials.as_ref(),
+        )
+        .map(Some)
+    }
+
+    /// Reads the response to the last request and returns the page's new items. An error
+    /// response raises and leaves the paginator where it was, so the page can be asked again.
+    #[pyo3(signature = (status, headers=None, body=None))]
+    fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        status: u16,
+        headers: Option<&Bound<'py, PyAny>>,
+        body: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let response =
+            parse(py, self.inner.operation(), status, headers, body)?.map_err(|e| raise(py, e))?;
+        let items = self.inner.feed(response);
+        let list = PyList::empty(py);
+        let mut convert = Converter::new(py);
+        for item in &items {
+            list.append(convert.value(item)?)?;
+        }
+        Ok(list)
+    }
+
+    /// Why it stopped, once it has: `{"reason", "message", "anomaly", ...}`; `anomaly` is true
+    /// when the listing may be incomplete (a repeated page, the page cap).
+    #[getter]
+    fn stop<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(stop) = self.inner.stop() else {
+            return Ok(None);
+        };
+        let dict = PyDict::new(py);
+        let reason = match stop {
+            Stop::LastPage => "last_page",
+            Stop::ShortPage => "short_page",
+            Stop::EmptyPage => "empty_page",
+            Stop::TotalCount => "total_count",
+            Stop::RepeatedPage { page, first_seen } => {
+                dict.set_item("page", page)?;
+                dict.set_item("first_seen", first_seen)?;
+                "repeated_page"
+            }
+            Stop::PageCap { max_pages } => {
+                dict.set_item("max_pages", max_pages)?;
+                "page_cap"
+            }
+            _ => "other",
+        };
+        dict.set_item("reason", reason)?;
+        dict.set_item("message", stop.to_string())?;
+        dict.set_item("anomaly", stop.is_anomaly())?;
+        Ok(Some(dict))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Paginator(operation={:?})", self.inner.operation())
+    }
+}
+
+// ---- the module ------------------------------------------------------------------------------
+
+/// The native part of `cloudflare_tenant`: the sans-IO core, by operation name.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(build_request, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_class::<PyCredentials>()?;
+    m.add_class::<PyRequest>()?;
+    m.add_class::<PyPaginator>()?;
+    m.add("DEFAULT_BASE_URL", cloudflare_tenant::DEFAULT_BASE_URL)?;
+    m.add("DEFAULT_USER_AGENT", cloudflare_tenant::DEFAULT_USER_AGENT)?;
+    m.add("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

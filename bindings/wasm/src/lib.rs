@@ -1,1 +1,596 @@
-//! wasm-bindgen bindings (in progress).
+//! wasm-bindgen bindings of [`cloudflare_tenant`]: marshalling only.
+//!
+//! This crate converts values and errors between JavaScript and the core's by-name entry point
+//! ([`Client::request_named`], [`parse_response_named`], [`NamedPaginator`]); every decision
+//! about Cloudflare's API is the core's. The npm package (`js/`) wraps these functions into its
+//! public API (`buildRequest`, `parseResponse`, `Paginator`, `TenantClient`) and turns the
+//! errors thrown here into its error classes.
+//!
+//! How values cross:
+//! - parameters, credentials and response headers come in as JSON text (the JS layer calls
+//!   `JSON.stringify`), so the core's own JSON reader (recursion limit, exact numbers, field
+//!   paths in errors) sees them, not a JS-object walker;
+//! - a response body comes in as a string or as bytes (`parseText` / `parseBytes`): bytes keep
+//!   a body that is not UTF-8 exactly as the server sent it;
+//! - requests, results and error views go out as JSON text for `JSON.parse`, which builds plain
+//!   objects faster than walking them field by field across the boundary;
+//! - an error is thrown as a JS `Error` named `CloudflareTenantCoreError` whose `detail` property
+//!   holds the core's stable JSON view ([`Error::to_json`]): `kind` `invalid` | `api` |
+//!   `decode` | `unknown_operation`. The view never holds a secret.
+//!
+//! No function here panics on any input; should the core ever panic, the panic message is kept
+//! for [`take_panic`] so the JS layer can report it instead of a bare `unreachable` trap.
+
+use std::cell::RefCell;
+
+use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Request};
+use std::time::{Duration, SystemTime};
+
+use cloudflare_tenant::{
+    operation as core_operation, operations as core_operations, parse_response_named, ApiResponse,
+    Attempt, Client, Credentials, Error, Invalid, NamedPaginator, Next, Retry as CoreRetry,
+    RetryPolicy, Stop, DEFAULT_USER_AGENT,
+};
+use serde_json::{json, Map, Value};
+use wasm_bindgen::prelude::*;
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/// The JS value thrown for a core error: an `Error` with the core's JSON view as `detail`.
+fn throw(error: &Error) -> JsValue {
+    let view = error.to_json();
+    let message = view["message"]
+        .as_str()
+        .unwrap_or("cloudflare-tenant error");
+    let js_error = js_sys::Error::new(message);
+    js_error.set_name("CloudflareTenantCoreError");
+    let detail = js_sys::JSON::parse(&view.to_string()).unwrap_or(JsValue::NULL);
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&js_error, &JsValue::from_str("detail"), &detail);
+    js_error.into()
+}
+
+/// An input refused by this crate before it reached the core (text that is not JSON).
+fn invalid(operation: Option<&str>, field: &str, reason: String) -> Error {
+    let mut invalid = Invalid {
+        operation: None,
+        field: field.to_owned(),
+        reason,
+    };
+    invalid.operation = operation
+        .and_then(|name| core_operation(name).ok())
+        .map(|info| info.name);
+    Error::from(invalid)
+}
+
+/// Reads JSON text the JS layer produced; `field` names the argument in the error.
+fn read_json(operation: Option<&str>, field: &str, text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| invalid(operation, field, format!("is not valid JSON text ({e})")))
+}
+
+fn read_credentials(
+    operation: Option<&str>,
+    text: Option<String>,
+) -> Result<Option<Credentials>, Error> {
+    match text {
+        None => Ok(None),
+        Some(text) => match read_json(operation, "credentials", &text)? {
+            Value::Null => Ok(None),
+            value => Credentials::from_json(value)
+                .map(Some)
+                .map_err(|e| match e {
+                    Error::Invalid(mut inner) => {
+                        inner.operation = inner.operation.or_else(|| {
+                            operation
+                                .and_then(|n| core_operation(n).ok())
+                                .map(|i| i.name)
+                        });
+                        Error::Invalid(inner)
+                    }
+                    other => other,
+                }),
+        },
+    }
+}
+
+// ---- panics ---------------------------------------------------------------------------------
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps the message of a panic (the wasm build aborts on panic, which JS sees as a trap).
+fn install_panic_hook() {
+    thread_local! {
+        static INSTALLED: RefCell<bool> = const { RefCell::new(false) };
+    }
+    INSTALLED.with(|installed| {
+        if !installed.replace(true) {
+            std::panic::set_hook(Box::new(|info| {
+                let message = info.to_string();
+                LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+            }));
+        }
+    });
+}
+
+/// The message of the last panic, if one happened since the last call; the JS layer turns a
+/// `WebAssembly.RuntimeError` into an error that carries it.
+#[wasm_bindgen(js_name = takePanic)]
+pub fn take_panic() -> Option<String> {
+    LAST_PANIC.with(|last| last.borrow_mut().take())
+}
+
+// ---- operations -----------------------------------------------------------------------------
+
+/// Every operation: JSON `[{"name", "method", "paginated"}]`, in the order of the API reference.
+#[wasm_bindgen]
+pub fn operations() -> String {
+    let list: Vec<Value> = core_operations()
+        .iter()
+        .map(|op| json!({"name": op.name, "method": op.method.as_str(), "paginated": op.paginated}))
+        .collect();
+    Value::Array(list).to_string()
+}
+
+/// The `User-Agent` the core sends unless told otherwise.
+#[wasm_bindgen(js_name = defaultUserAgent)]
+pub fn default_user_agent() -> String {
+    DEFAULT_USER_AGENT.to_owned()
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+/// `{"method", "url", "headers": {lower-case name: value}, "body": string | null}`.
+fn request_json(request: &Request<Vec<u8>>) -> String {
+    let mut headers = Map::new();
+    for (name, value) in request.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            _ => {
+                headers.insert(name.as_str().to_owned(), Value::String(value.into_owned()));
+            }
+        }
+    }
+    let body = if request.body().is_empty() {
+        Value::Null
+    } else {
+        Value::String(String::from_utf8_lossy(request.body()).into_owned())
+    };
+    // Written by hand to keep the fields in this order (serde_json's maps sort their keys).
+    format!(
+        r#"{{"method":{},"url":{},"headers":{},"body":{}}}"#,
+        Value::from(request.method().as_str()),
+        Value::from(request.uri().to_string()),
+        Value::Object(headers),
+        body,
+    )
+}
+
+fn configured(
+    credentials: Option<Credentials>,
+    base_url: Option<String>,
+    user_agent: Option<String>,
+) -> Result<Client, Error> {
+    let mut client = match credentials {
+        Some(credentials) => Client::new(credentials),
+        None => Client::default(),
+    };
+    if let Some(base_url) = base_url {
+        client = client.with_base_url(base_url)?;
+    }
+    if let Some(user_agent) = user_agent {
+        client = client.with_user_agent(user_agent)?;
+    }
+    Ok(client)
+}
+
+/// A configured core client: base URL, user agent and default credentials, checked once.
+#[wasm_bindgen]
+pub struct Core {
+    client: Client,
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// `credentials`: JSON `{"api_token"}` | `{"api_email", "api_key"}` | `{"user_service_key"}`,
+    /// or none (then every call must bring its own).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        credentials: Option<String>,
+        base_url: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<Core, JsValue> {
+        install_panic_hook();
+        let credentials = read_credentials(None, credentials).map_err(|e| throw(&e))?;
+        let client = configured(credentials, base_url, user_agent).map_err(|e| throw(&e))?;
+        Ok(Core { client })
+    }
+
+    /// The base URL requests go to.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.client.base_url().to_owned()
+    }
+
+    /// The request for `operation` as JSON (see [`build_request`]); `credentials` (JSON, or
+    /// none) replace the client's for this call.
+    pub fn request(
+        &self,
+        operation: &str,
+        params: &str,
+        credentials: Option<String>,
+    ) -> Result<String, JsValue> {
+        install_panic_hook();
+        build(&self.client, operation, params, credentials).map_err(|e| throw(&e))
+    }
+}
+
+fn build(
+    client: &Client,
+    operation: &str,
+    params: &str,
+    credentials: Option<String>,
+) -> Result<String, Error> {
+    core_operation(operation)?;
+    let params = read_json(Some(operation), "params", params)?;
+    let credentials = read_credentials(Some(operation), credentials)?;
+    let request = client.request_named(operation, params, credentials.as_ref())?;
+    Ok(request_json(&request))
+}
+
+/// Builds the request for `operation`: JSON text of params in, JSON text of
+/// `{"method", "url", "headers", "body"}` out. `credentials` is JSON text; `base_url` and
+/// `user_agent` default to the core's.
+#[wasm_bindgen(js_name = buildRequest)]
+pub fn build_request(
+    operation: &str,
+    params: &str,
+    credentials: Option<String>,
+    base_url: Option<String>,
+    user_agent: Option<String>,
+) -> Result<String, JsValue> {
+    install_panic_hook();
+    configured(None, base_url, user_agent)
+        .map_err(|e| match e {
+            Error::Invalid(mut inner) => {
+                inner.operation = core_operation(operation).ok().map(|i| i.name);
+                Error::Invalid(inner)
+            }
+            other => other,
+        })
+        .and_then(|client| build(&client, operation, params, credentials))
+        .map_err(|e| throw(&e))
+}
+
+// ---- responses ------------------------------------------------------------------------------
+
+/// Headers as JSON `[[name, value], ...]`. Pairs that are not valid HTTP (a name with spaces,
+/// a value with CR/LF) cannot come from a real response and are skipped.
+fn read_headers(operation: &str, headers: &str) -> Result<HeaderMap, Error> {
+    let pairs = match read_json(Some(operation), "headers", headers)? {
+        Value::Array(pairs) => pairs,
+        Value::Null => Vec::new(),
+        _ => {
+            return Err(invalid(
+                Some(operation),
+                "headers",
+                "must be a list of [name, value] pairs".into(),
+            ))
+        }
+    };
+    let mut map = HeaderMap::new();
+    for pair in pairs {
+        let (Some(name), Some(value)) = (pair.get(0).and_then(Value::as_str), pair.get(1)) else {
+            continue;
+        };
+        let value = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.append(name, value);
+        }
+    }
+    Ok(map)
+}
+
+fn parse(
+    operation: &str,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+) -> Result<ApiResponse<Value>, Error> {
+    core_operation(operation)?;
+    let headers = read_headers(operation, headers)?;
+    parse_response_named(operation, status, &headers, body)
+}
+
+fn response_json(response: &ApiResponse<Value>) -> String {
+    serde_json::to_string(response).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Reads a response whose body is text: JSON text of `{"result", "result_info"?, "messages"}`,
+/// or throws the error it carries. `headers` is JSON `[[name, value], ...]`.
+#[wasm_bindgen(js_name = parseText)]
+pub fn parse_text(
+    operation: &str,
+    status: u16,
+    headers: &str,
+    body: &str,
+) -> Result<String, JsValue> {
+    install_panic_hook();
+    parse(operation, status, headers, body.as_bytes())
+        .map(|r| response_json(&r))
+        .map_err(|e| throw(&e))
+}
+
+/// [`parse_text`] for a body given as bytes (a `Uint8Array`), kept exactly as sent.
+#[wasm_bindgen(js_name = parseBytes)]
+pub fn parse_bytes(
+    operation: &str,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+) -> Result<String, JsValue> {
+    install_panic_hook();
+    parse(operation, status, headers, body)
+        .map(|r| response_json(&r))
+        .map_err(|e| throw(&e))
+}
+
+// ---- pagination -----------------------------------------------------------------------------
+
+/// Pages through a list operation: [`NamedPaginator`] with JSON text in and out.
+#[wasm_bindgen]
+pub struct Paginator {
+    inner: NamedPaginator,
+}
+
+#[wasm_bindgen]
+impl Paginator {
+    /// Starts from `params` (JSON text); refuses an operation that does not page.
+    #[wasm_bindgen(constructor)]
+    pub fn new(operation: &str, params: &str) -> Result<Paginator, JsValue> {
+        install_panic_hook();
+        let start = || {
+            core_operation(operation)?;
+            let params = read_json(Some(operation), "params", params)?;
+            NamedPaginator::new(operation, params)
+        };
+        start()
+            .map(|inner| Paginator { inner })
+            .map_err(|e| throw(&e))
+    }
+
+    /// The operation's name.
+    #[wasm_bindgen(getter)]
+    pub fn operation(&self) -> String {
+        self.inner.operation().to_owned()
+    }
+
+    /// Sets the page cap.
+    #[wasm_bindgen(js_name = setMaxPages)]
+    pub fn set_max_pages(&mut self, max_pages: u32) {
+        self.inner.set_max_pages(max_pages);
+    }
+
+    /// The params of the next page as JSON text, or `undefined` when done.
+    #[wasm_bindgen(js_name = nextParams)]
+    pub fn next_params(&self) -> Option<String> {
+        self.inner.next_params().map(|params| params.to_string())
+    }
+
+    /// Reads the response to the last page's request (body as text) and returns JSON text of
+    /// `{"items", "result_info"?, "messages"}`; throws the error the response carries, and then
+    /// the next page is the same one again.
+    #[wasm_bindgen(js_name = feedText)]
+    pub fn feed_text(&mut self, status: u16, headers: &str, body: &str) -> Result<String, JsValue> {
+        install_panic_hook();
+        self.feed(status, headers, body.as_bytes())
+    }
+
+    /// [`Paginator::feed_text`] for a body given as bytes.
+    #[wasm_bindgen(js_name = feedBytes)]
+    pub fn feed_bytes(
+        &mut self,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+    ) -> Result<String, JsValue> {
+        install_panic_hook();
+        self.feed(status, headers, body)
+    }
+
+    /// Why it stopped, once it has: JSON text of `{"reason", "message", "anomaly", ...}`.
+    pub fn stop(&self) -> Option<String> {
+        self.inner.stop().map(|stop| stop_json(stop).to_string())
+    }
+}
+
+impl Paginator {
+    fn feed(&mut self, status: u16, headers: &str, body: &[u8]) -> Result<String, JsValue> {
+        let response =
+            parse(self.inner.operation(), status, headers, body).map_err(|e| throw(&e))?;
+        let result_info = response.result_info.clone();
+        let messages = response.messages.clone();
+        let items = self.inner.feed(response);
+        let mut page = Map::new();
+        page.insert("items".into(), Value::Array(items));
+        if let Some(info) = result_info {
+            page.insert("result_info".into(), json!(info));
+        }
+        page.insert("messages".into(), json!(messages));
+        Ok(Value::Object(page).to_string())
+    }
+}
+
+/// The stop reason as data: `reason` is `last_page`, `short_page`, `empty_page`,
+/// `total_count`, `repeated_page` (with `page`, `first_seen`) or `page_cap` (with
+/// `max_pages`); `anomaly` is the core's `is_anomaly()`.
+fn stop_json(stop: &Stop) -> Value {
+    let mut view = Map::new();
+    let reason = match stop {
+        Stop::LastPage => "last_page",
+        Stop::ShortPage => "short_page",
+        Stop::EmptyPage => "empty_page",
+        Stop::TotalCount => "total_count",
+        Stop::RepeatedPage { page, first_seen } => {
+            view.insert("page".into(), json!(page));
+            view.insert("first_seen".into(), json!(first_seen));
+            "repeated_page"
+        }
+        Stop::PageCap { max_pages } => {
+            view.insert("max_pages".into(), json!(max_pages));
+            "page_cap"
+        }
+        _ => "other",
+    };
+    view.insert("reason".into(), json!(reason));
+    view.insert("message".into(), json!(stop.to_string()));
+    view.insert("anomaly".into(), json!(stop.is_anomaly()));
+    Value::Object(view)
+}
+
+// ---- retries --------------------------------------------------------------------------------
+
+/// The retry decisions of one call ([`cloudflare_tenant::Retry`]): after each attempt the host
+/// asks what next, and gets `undefined` (use this response), a wait in seconds (sleep, then
+/// resend), or the error to fail with, thrown.
+#[wasm_bindgen]
+pub struct Retry {
+    inner: CoreRetry,
+}
+
+/// A duration given in seconds by JS; refused when negative, NaN or too large.
+fn seconds(field: &str, value: Option<f64>, default: Duration) -> Result<Duration, Error> {
+    match value {
+        None => Ok(default),
+        Some(s) => Duration::try_from_secs_f64(s).map_err(|_| {
+            invalid(
+                None,
+                field,
+                format!("must be a number of seconds >= 0, got {s}"),
+            )
+        }),
+    }
+}
+
+/// The host's clock reading (milliseconds since the epoch, `Date.now()`) as a time.
+fn at(now_ms: f64) -> SystemTime {
+    Duration::try_from_secs_f64(now_ms / 1000.0)
+        .ok()
+        .and_then(|since| SystemTime::UNIX_EPOCH.checked_add(since))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+#[wasm_bindgen]
+impl Retry {
+    /// Starts a call of `operation`. Unset policy fields keep the core's defaults (2 retries,
+    /// 0.5 s doubling to 8 s, a server-requested wait of at most 120 s); durations in seconds.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        operation: &str,
+        max_retries: Option<u32>,
+        initial_backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
+    ) -> Result<Retry, JsValue> {
+        install_panic_hook();
+        let start = || {
+            let info = core_operation(operation)?;
+            let defaults = RetryPolicy::default();
+            let policy = RetryPolicy {
+                max_retries: max_retries.unwrap_or(defaults.max_retries),
+                initial_backoff: seconds(
+                    "initialBackoff",
+                    initial_backoff,
+                    defaults.initial_backoff,
+                )?,
+                max_backoff: seconds("maxBackoff", max_backoff, defaults.max_backoff)?,
+                max_retry_after: seconds(
+                    "maxRetryAfter",
+                    max_retry_after,
+                    defaults.max_retry_after,
+                )?,
+            };
+            Ok::<_, Error>(CoreRetry::new(policy, info.name, info.method.clone()))
+        };
+        start().map(|inner| Retry { inner }).map_err(|e| throw(&e))
+    }
+
+    /// Retries made so far.
+    #[wasm_bindgen(getter)]
+    pub fn retries(&self) -> u32 {
+        self.inner.retries()
+    }
+
+    /// After a response: `undefined` to use it, seconds to wait before resending, or throws.
+    #[wasm_bindgen(js_name = afterResponse)]
+    pub fn after_response(
+        &mut self,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+        now_ms: f64,
+        jitter: f64,
+    ) -> Result<Option<f64>, JsValue> {
+        install_panic_hook();
+        let headers = read_headers("", headers).map_err(|e| throw(&e))?;
+        let attempt = Attempt::Response {
+            status,
+            headers: &headers,
+            body,
+        };
+        decide(self.inner.after(attempt, at(now_ms), self::jitter(jitter)))
+    }
+
+    /// After `fetch` failed: `sent` is false only when the request surely never left
+    /// (connection refused, name not resolved). Seconds to wait before resending, or throws.
+    #[wasm_bindgen(js_name = afterTransportError)]
+    pub fn after_transport_error(
+        &mut self,
+        sent: bool,
+        message: &str,
+        now_ms: f64,
+        jitter: f64,
+    ) -> Result<Option<f64>, JsValue> {
+        install_panic_hook();
+        let attempt = if sent {
+            Attempt::NoResponse { message }
+        } else {
+            Attempt::NotSent { message }
+        };
+        decide(self.inner.after(attempt, at(now_ms), self::jitter(jitter)))
+    }
+}
+
+/// Work-around, to remove once the core clamps NaN itself: `RetryPolicy::backoff` panics on a
+/// NaN jitter (`Duration::mul_f64(NaN)`), so keep jitter a finite number in [0, 1).
+fn jitter(value: f64) -> f64 {
+    if value.is_finite() {
+        value.clamp(0.0, 0.999_999)
+    } else {
+        0.0
+    }
+}
+
+fn decide(next: Next) -> Result<Option<f64>, JsValue> {
+    match next {
+        Next::Done => Ok(None),
+        Next::Wait(wait) => Ok(Some(wait.as_secs_f64())),
+        Next::Fail(error) => Err(throw(&error)),
+        // A decision this version does not know: use the response as it is.
+        #[allow(unreachable_patterns)]
+        _ => Ok(None),
+    }
+}

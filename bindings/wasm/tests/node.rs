@@ -1,0 +1,371 @@
+#![cfg(target_arch = "wasm32")]
+//! The bindings under a JS engine (Node by default; Chromium with WASM_BINDGEN_USE_BROWSER=1):
+//! JSON text in and out, errors thrown as `CloudflareTenantCoreError` with the core's view, and
+//! the module keeps working after every kind of error.
+
+use cloudflare_tenant_wasm::{
+    build_request, operations, parse_bytes, parse_text, take_panic, Core, Paginator, Retry,
+};
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const TOKEN: &str = r#"{"api_token":"secret-token-123"}"#;
+const ACCOUNT: &str = "2bab6ace8c72ed3f09b9eca6db1396bb";
+
+/// The core's JSON view carried by a thrown error.
+fn detail(error: JsValue) -> Value {
+    let error: js_sys::Error = error.dyn_into().expect("an Error object");
+    assert_eq!(String::from(error.name()), "CloudflareTenantCoreError");
+    let detail = js_sys::Reflect::get(&error, &"detail".into()).unwrap();
+    let text = js_sys::JSON::stringify(&detail).unwrap();
+    let view: Value = serde_json::from_str(&String::from(text)).unwrap();
+    assert_eq!(
+        view["message"].as_str(),
+        Some(String::from(error.message()).as_str()),
+        "the Error's message is the view's"
+    );
+    view
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn lists_the_operations() {
+    let ops = json(&operations());
+    let ops = ops.as_array().unwrap();
+    assert_eq!(ops.len(), 28);
+    assert!(ops.contains(&json!({"name": "accounts.list", "method": "GET", "paginated": true})));
+    assert!(ops.contains(&json!({"name": "users.create", "method": "POST", "paginated": false})));
+}
+
+#[wasm_bindgen_test]
+fn builds_a_request_as_json() {
+    let params = json!({"name": "Acme", "unit_id": "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b"});
+    let text = build_request(
+        "accounts.create",
+        &params.to_string(),
+        Some(TOKEN.into()),
+        Some("http://127.0.0.1:8787/client/v4/".into()),
+        Some("test-agent/1".into()),
+    )
+    .unwrap();
+    assert!(text.starts_with(r#"{"method":"POST","url":"#), "{text}");
+    let request = json(&text);
+    assert_eq!(request["url"], "http://127.0.0.1:8787/client/v4/accounts");
+    assert_eq!(
+        request["headers"]["authorization"],
+        "Bearer secret-token-123"
+    );
+    assert_eq!(request["headers"]["user-agent"], "test-agent/1");
+    assert_eq!(
+        json(request["body"].as_str().unwrap()),
+        json!({"name": "Acme", "unit": {"id": "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b"}})
+    );
+    let get = json(&build_request("user.get", "null", Some(TOKEN.into()), None, None).unwrap());
+    assert_eq!(get["body"], Value::Null);
+    assert_eq!(get["url"], "https://api.cloudflare.com/client/v4/user");
+}
+
+#[wasm_bindgen_test]
+fn refuses_bad_input_with_the_field_and_keeps_working() {
+    let cases = [
+        (
+            "accounts.get",
+            r#"{"account_id":"../x"}"#,
+            Some(TOKEN),
+            "account_id",
+        ),
+        (
+            "accounts.get",
+            r#"{"account_id":5}"#,
+            Some(TOKEN),
+            "account_id",
+        ),
+        ("accounts.get", r#"{}"#, Some(TOKEN), "account_id"),
+        ("accounts.get", r#"[1]"#, Some(TOKEN), "params"),
+        ("accounts.get", r#"{not json"#, Some(TOKEN), "params"),
+        (
+            "accounts.create",
+            r#"{"name":"x","colour":"red"}"#,
+            Some(TOKEN),
+            "colour",
+        ),
+        ("user.get", "null", None, "credentials"),
+        ("user.get", "null", Some(r#"{"token":"t"}"#), "credentials"),
+        (
+            "user.get",
+            "null",
+            Some(r#"{"api_token":"a\r\nb"}"#),
+            "api_token",
+        ),
+    ];
+    for _ in 0..3 {
+        for (op, params, creds, field) in cases {
+            let err = build_request(op, params, creds.map(Into::into), None, None).unwrap_err();
+            let view = detail(err);
+            assert_eq!(view["kind"], "invalid", "{op} {params}: {view}");
+            assert_eq!(view["field"], field, "{op} {params}: {view}");
+            assert_eq!(view["operation"], op, "{op} {params}: {view}");
+        }
+        let view = detail(build_request("nope", "{}", Some(TOKEN.into()), None, None).unwrap_err());
+        assert_eq!(view["kind"], "unknown_operation");
+        let view = detail(
+            build_request(
+                "user.get",
+                "{}",
+                Some(TOKEN.into()),
+                Some("ftp://x".into()),
+                None,
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(
+            (view["kind"].as_str(), view["field"].as_str()),
+            (Some("invalid"), Some("base_url"))
+        );
+        // Still fine after all of that.
+        assert!(build_request("user.get", "{}", Some(TOKEN.into()), None, None).is_ok());
+    }
+    assert_eq!(take_panic(), None, "no panic along the way");
+}
+
+#[wasm_bindgen_test]
+fn errors_never_show_a_secret() {
+    let secret = "very-secret-key-98765";
+    let creds = [
+        json!({"api_token": format!("{secret}\n")}),
+        json!({"api_token": secret, "user_service_key": secret}),
+        json!({"api_email": "a@b.example", "api_key": format!("{secret}\u{0}")}),
+        json!({"user_service_key": 12345}),
+    ];
+    for creds in creds {
+        let err = build_request("user.get", "{}", Some(creds.to_string()), None, None).unwrap_err();
+        let view = detail(err);
+        assert!(!view.to_string().contains("98765"), "{view}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_core_client_keeps_its_credentials_and_takes_others_per_call() {
+    let core = Core::new(
+        Some(TOKEN.into()),
+        Some("http://127.0.0.1:1/client/v4".into()),
+        None,
+    )
+    .unwrap();
+    assert_eq!(core.base_url(), "http://127.0.0.1:1/client/v4");
+    let own = json(&core.request("user.get", "null", None).unwrap());
+    assert_eq!(own["headers"]["authorization"], "Bearer secret-token-123");
+    let other = json(
+        &core
+            .request(
+                "user.get",
+                "null",
+                Some(r#"{"user_service_key":"svc"}"#.into()),
+            )
+            .unwrap(),
+    );
+    assert_eq!(other["headers"]["x-auth-user-service-key"], "svc");
+    assert!(other["headers"].get("authorization").is_none());
+    assert!(Core::new(Some(r#"{"api_key":"k"}"#.into()), None, None).is_err());
+    let anonymous = Core::new(None, None, None).unwrap();
+    let view = detail(anonymous.request("user.get", "null", None).unwrap_err());
+    assert_eq!(view["field"], "credentials");
+}
+
+fn envelope(result: Value) -> String {
+    json!({"success": true, "errors": [], "messages": [], "result": result}).to_string()
+}
+
+#[wasm_bindgen_test]
+fn parses_text_and_bytes_alike() {
+    let body = envelope(json!({"id": ACCOUNT, "name": "Acme", "future_field": {"x": 1}}));
+    let from_text = json(&parse_text("accounts.get", 200, "[]", &body).unwrap());
+    let from_bytes = json(&parse_bytes("accounts.get", 200, "[]", body.as_bytes()).unwrap());
+    assert_eq!(from_text, from_bytes);
+    assert_eq!(
+        from_text,
+        json!({"result": {"id": ACCOUNT, "name": "Acme", "future_field": {"x": 1}}, "messages": []})
+    );
+}
+
+#[wasm_bindgen_test]
+fn api_and_decode_errors_carry_every_field() {
+    let headers = json!([
+        ["CF-Ray", "8f3c2a1b0d9e8f7a-AMS"],
+        ["retry-after", "7"],
+        ["bad name", "x"],
+        ["x-crlf", "a\r\nb"]
+    ]);
+    let body = json!({"success": false, "result": null, "messages": [],
+        "errors": [{"code": 1002, "message": "forbidden", "documentation_url": "https://d.example", "source": {"pointer": "/name"}}]});
+    let view = detail(
+        parse_text(
+            "accounts.create",
+            403,
+            &headers.to_string(),
+            &body.to_string(),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(view["kind"], "api");
+    assert_eq!(view["status"], 403);
+    assert_eq!(view["ray_id"], "8f3c2a1b0d9e8f7a-AMS");
+    assert_eq!(view["retry_after"], 7.0);
+    assert_eq!(view["errors"], body["errors"]);
+    assert_eq!(view["operation"], "accounts.create");
+
+    let html = b"<html><body>502 Bad Gateway \xff\xfe</body></html>";
+    let view =
+        detail(parse_bytes("accounts.get", 502, r#"[["cf-ray","abc-SJC"]]"#, html).unwrap_err());
+    assert_eq!(view["kind"], "decode");
+    assert_eq!(view["status"], 502);
+    assert_eq!(view["ray_id"], "abc-SJC");
+    assert!(view["snippet"]
+        .as_str()
+        .unwrap()
+        .starts_with("<html><body>502 Bad Gateway"));
+    let view = detail(parse_text("accounts.get", 200, "{}", "{}").unwrap_err());
+    assert_eq!(
+        (view["kind"].as_str(), view["field"].as_str()),
+        (Some("invalid"), Some("headers"))
+    );
+    // And it still parses.
+    assert!(parse_text("accounts.get", 200, "[]", &envelope(json!({}))).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn pages_until_the_last_one_and_reports_why() {
+    let mut pages = Paginator::new(
+        "accounts.roles.list",
+        &json!({"account_id": ACCOUNT, "per_page": 5}).to_string(),
+    )
+    .unwrap();
+    assert_eq!(pages.operation(), "accounts.roles.list");
+    let role = |i: u32| json!({"id": format!("{i:032x}"), "name": format!("Role {i}")});
+    let mut seen = Vec::new();
+    while let Some(params) = pages.next_params() {
+        let params = json(&params);
+        let page = params["page"].as_u64().unwrap() as u32;
+        assert_eq!(params["per_page"], 5);
+        // An error response first: the page is asked again.
+        if page == 2 && seen.len() == 5 {
+            let err = pages.feed_text(500, "[]", "oops").unwrap_err();
+            assert_eq!(detail(err)["kind"], "decode");
+            seen.push(json!("error"));
+            continue;
+        }
+        let items: Vec<Value> = (0..if page < 3 { 5 } else { 2 })
+            .map(|i| role(page * 10 + i))
+            .collect();
+        let body = json!({"success": true, "errors": [], "messages": [], "result": items,
+            "result_info": {"page": page, "per_page": 5, "count": items.len(), "total_count": 12}});
+        let fed = json(
+            &pages
+                .feed_bytes(200, "[]", body.to_string().as_bytes())
+                .unwrap(),
+        );
+        assert_eq!(fed["items"].as_array().unwrap().len(), items.len());
+        assert_eq!(fed["result_info"]["page"], page);
+        seen.extend(fed["items"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(seen.len(), 13); // 12 roles and the one error
+    let stop = json(&pages.stop().unwrap());
+    assert_eq!(stop["reason"], "short_page");
+    assert_eq!(stop["anomaly"], false);
+
+    // A server that ignores `page`: stopped and reported as an anomaly.
+    let mut pages = Paginator::new("accounts.list", "null").unwrap();
+    let same = json!({"success": true, "errors": [], "messages": [],
+        "result": (0..20).map(role).collect::<Vec<_>>(), "result_info": {"per_page": 20}});
+    let mut fed = 0;
+    while pages.next_params().is_some() {
+        fed += json(&pages.feed_text(200, "[]", &same.to_string()).unwrap())["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    }
+    assert_eq!(fed, 20);
+    let stop = json(&pages.stop().unwrap());
+    assert_eq!(
+        (
+            stop["reason"].as_str(),
+            stop["page"].as_u64(),
+            stop["anomaly"].as_bool()
+        ),
+        (Some("repeated_page"), Some(2), Some(true))
+    );
+
+    let view = detail(
+        Paginator::new("accounts.get", "{}")
+            .map(|_| ())
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (view["kind"].as_str(), view["field"].as_str()),
+        (Some("invalid"), Some("operation"))
+    );
+}
+
+#[wasm_bindgen_test]
+fn retry_decisions_come_from_the_core() {
+    const NOW: f64 = 1_790_000_000_000.0;
+    let busy =
+        r#"{"success":false,"errors":[{"code":1,"message":"busy"}],"messages":[],"result":null}"#;
+    // A GET meeting 503s: wait, wait, then fail with the API error.
+    let mut retry = Retry::new("accounts.get", None, Some(0.5), None, None).unwrap();
+    let first = retry
+        .after_response(503, "[]", busy.as_bytes(), NOW, 0.0)
+        .unwrap();
+    assert_eq!(first, Some(0.5));
+    let second = retry
+        .after_response(503, "[]", busy.as_bytes(), NOW, f64::NAN)
+        .unwrap();
+    assert_eq!(second, Some(1.0));
+    assert_eq!(retry.retries(), 2);
+    let view = detail(
+        retry
+            .after_response(503, "[]", busy.as_bytes(), NOW, 0.0)
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (view["kind"].as_str(), view["status"].as_u64()),
+        (Some("api"), Some(503))
+    );
+    // A success is used as it is.
+    let mut retry = Retry::new("accounts.get", None, None, None, None).unwrap();
+    assert_eq!(
+        retry.after_response(200, "[]", b"{}", NOW, 0.5).unwrap(),
+        None
+    );
+    // A POST with no response: outcome unknown, never resent.
+    let mut retry = Retry::new("accounts.create", None, None, None, None).unwrap();
+    let view = detail(
+        retry
+            .after_transport_error(true, "connection reset", NOW, 0.1)
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (view["kind"].as_str(), view["method"].as_str()),
+        (Some("outcome_unknown"), Some("POST"))
+    );
+    // A 429 waits as the server says, for a POST too.
+    let mut retry = Retry::new("accounts.create", None, None, None, None).unwrap();
+    let wait = retry
+        .after_response(429, r#"[["retry-after","3"]]"#, busy.as_bytes(), NOW, 0.3)
+        .unwrap();
+    assert_eq!(wait, Some(3.0));
+    // Bad policies are refused, not panicked on.
+    for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
+        let view = detail(
+            Retry::new("user.get", None, Some(bad), None, None)
+                .map(|_| ())
+                .unwrap_err(),
+        );
+        assert_eq!(view["field"], "initialBackoff");
+    }
+    assert_eq!(take_panic(), None);
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Every test of the npm package, against the built package: wasm-bindgen-test (Node and
+# Chromium), the golden corpus and TenantClient under `node --test`, the type declarations
+# (tsc), the packed tarball installed into an empty folder, the real Workers runtime (workerd
+# through Miniflare, against the sandbox) and headless Chromium. Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+js="$root/js"
+
+bash "$js/scripts/build.sh" || { echo "build failed" >&2; exit 1; }
+
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+  echo "== installing chromium (Debian)" >&2
+  sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null \
+    || { echo "could not install chromium" >&2; exit 1; }
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+summary=()
+failed=0
+
+# run NAME PATTERN CMD...: runs CMD, shows its output, keeps the lines matching PATTERN as the
+# suite's closing summary.
+run() {
+  local name="$1" pattern="$2"
+  shift 2
+  printf '\n==== %s\n' "$name"
+  local log="$work/$(echo "$name" | tr -c 'a-zA-Z0-9' _).log"
+  local started=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local closing
+  closing="$(grep -E "$pattern" "$log" | tr '\n' ' ' | sed 's/  */ /g')"
+  local verdict="ok"
+  if [[ $status -ne 0 ]]; then
+    verdict="FAILED (exit $status)"
+    failed=1
+  fi
+  summary+=("$(printf '%-28s %-20s %s (%ss)' "$name" "$verdict" "$closing" $((SECONDS - started)))")
+}
+
+wasm_test() {
+  (cd "$root/bindings/wasm" &&
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+      cargo test --target wasm32-unknown-unknown --test node "$@")
+}
+
+NODE_TESTS='^# (tests|pass|fail) '
+
+run "wasm-bindgen-test (Node)" '^test result:' wasm_test
+run "wasm-bindgen-test (Chromium)" '^test result:' \
+  env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver bash -c "$(declare -f wasm_test); root='$root'; wasm_test"
+run "node: fixtures + client" "$NODE_TESTS" \
+  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs"
+run "typescript (tsc --noEmit)" '^tsc:' \
+  bash -c "'$js/node_modules/.bin/tsc' -p '$js/tsconfig.json' && echo 'tsc: examples/typed.ts type-checks against dist/index.d.ts'"
+
+pack_test() {
+  local tarball
+  tarball="$(cd "$js" && npm pack --silent --pack-destination "$work")" || return 1
+  tarball="$work/$tarball"
+  echo "packed $(basename "$tarball"): $(wc -c < "$tarball") bytes"
+  tar -tzf "$tarball" | sed 's/^/  /'
+  local app="$work/app"
+  mkdir -p "$app" && cd "$app" || return 1
+  echo '{"name": "app", "private": true, "type": "module"}' > package.json
+  npm install --offline --no-audit --no-fund --silent "$tarball" || return 1
+  [[ -z "$(ls node_modules | grep -v '^cloudflare-tenant$' | grep -v '^\.')" ]] || { echo "unexpected dependencies"; return 1; }
+  cp "$js/test/pack-smoke.mjs" . && node pack-smoke.mjs "$root/tests/fixtures" || return 1
+  # The installed package's declarations, from outside the repository.
+  mkdir -p examples && cp "$js/examples/typed.ts" examples/ && cp "$js/tsconfig.json" . || return 1
+  "$js/node_modules/.bin/tsc" -p tsconfig.json || return 1
+  echo "tsc: examples/typed.ts checks against the installed package"
+}
+run "npm pack + plain node" '^pack smoke test:|^tsc:' pack_test
+# pack_test ran in a subshell of `run`'s pipeline: find the tarball again.
+export CLOUDFLARE_TENANT_TARBALL="$(ls "$work"/cloudflare-tenant-*.tgz 2>/dev/null | head -n 1)"
+
+run "workerd (Miniflare)" "$NODE_TESTS" \
+  "$root/scripts/with-sandbox.sh" --sandbox-args "--fault-html-502 1.0" bash -c \
+  'CLOUDFLARE_TENANT_FAULT_BASE_URL="$CLOUDFLARE_TENANT_BASE_URL" exec scripts/with-sandbox.sh node --test --test-reporter=tap js/test/workerd.test.mjs'
+run "chromium (playwright-core)" "$NODE_TESTS|^# chromium" \
+  node --test --test-reporter=tap "$js/test/browser.test.mjs"
+
+wasm="$js/dist/cloudflare_tenant_wasm_bg.wasm"
+printf '\n==== summary\n'
+printf '%s\n' "${summary[@]}"
+echo "wasm: $(wc -c < "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped; tarball: $(wc -c < "$CLOUDFLARE_TENANT_TARBALL") bytes"
+if [[ $failed -ne 0 ]]; then
+  echo "js tests: FAILED" >&2
+  exit 1
+fi
+echo "js tests: all passed"

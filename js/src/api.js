@@ -1,0 +1,286 @@
+// The sans-IO surface: buildRequest, parseResponse, operations, Paginator. Every Cloudflare
+// decision is made by the core (Rust, compiled to WebAssembly); this file only converts JS values
+// to the JSON text the core reads and the core's answers and errors back to JS values.
+
+import * as core from "./cloudflare_tenant_wasm.js";
+import { CloudflareError, ValidationError, fromCoreView } from "./errors.js";
+
+// ---- calling the core -----------------------------------------------------------------------
+
+/** Runs a core call, turning what it throws into this package's error classes. */
+export function callCore(fn, cause) {
+  try {
+    return fn();
+  } catch (error) {
+    const translated = translate(error);
+    if (cause !== undefined && translated instanceof CloudflareError && translated.cause === undefined) {
+      Object.defineProperty(translated, "cause", { value: cause, configurable: true, writable: true });
+    }
+    throw translated;
+  }
+}
+
+function translate(error) {
+  if (error instanceof CloudflareError) return error;
+  if (error && error.name === "CloudflareTenantCoreError" && error.detail && typeof error.detail === "object") {
+    return fromCoreView(error.detail);
+  }
+  if (typeof WebAssembly !== "undefined" && error instanceof WebAssembly.RuntimeError) {
+    let panic = null;
+    try {
+      panic = core.takePanic() ?? null;
+    } catch {
+      // the module may be unusable; report the trap itself
+    }
+    return new CloudflareError(
+      `internal error in the cloudflare-tenant core: ${panic ?? error.message}; please report it`,
+      { kind: "internal", cause: error },
+    );
+  }
+  return error;
+}
+
+// ---- arguments to JSON text -----------------------------------------------------------------
+
+const CREDENTIAL_KEYS = {
+  apiToken: "api_token",
+  apiEmail: "api_email",
+  apiKey: "api_key",
+  userServiceKey: "user_service_key",
+  // The core's own spelling (the fixture corpus uses it) is taken as well.
+  api_token: "api_token",
+  api_email: "api_email",
+  api_key: "api_key",
+  user_service_key: "user_service_key",
+};
+
+/** `{apiToken} | {apiEmail, apiKey} | {userServiceKey}` as the core's JSON, or undefined. */
+export function credentialsText(credentials, operation = null) {
+  if (credentials === undefined || credentials === null) return undefined;
+  if (typeof credentials !== "object" || Array.isArray(credentials)) {
+    throw new ValidationError(
+      "invalid `credentials`: must be an object {apiToken} | {apiEmail, apiKey} | {userServiceKey}",
+      { field: "credentials", reason: "must be an object", operation },
+    );
+  }
+  const out = {};
+  for (const [key, value] of Object.entries(credentials)) {
+    if (value === undefined) continue;
+    const name = CREDENTIAL_KEYS[key];
+    if (name === undefined) {
+      // The key is the caller's; the value may be a secret and is never echoed.
+      throw new ValidationError(
+        `invalid \`credentials\`: unknown key \`${String(key).slice(0, 40)}\`; expected apiToken, apiEmail + apiKey, or userServiceKey`,
+        { field: "credentials", reason: "unknown key", operation },
+      );
+    }
+    out[name] = value;
+  }
+  return JSON.stringify(out);
+}
+
+/** Parameters as JSON text (`undefined` fields are left out, as JSON.stringify does). */
+export function paramsText(params, operation = null) {
+  if (params === undefined) return "null";
+  try {
+    return JSON.stringify(params);
+  } catch (error) {
+    throw new ValidationError(`invalid \`params\`: not representable as JSON (${error.message})`, {
+      field: "params",
+      reason: "not representable as JSON",
+      operation,
+      cause: error,
+    });
+  }
+}
+
+/** Headers (Headers, Map, [[name, value]] or a plain object) as JSON text of pairs. */
+export function headersText(headers) {
+  if (headers === undefined || headers === null) return "[]";
+  const pairs = [];
+  if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
+    // Headers and Map both call back with (value, name).
+    headers.forEach((value, name) => pairs.push([String(name), String(value)]));
+  } else if (Array.isArray(headers) || typeof headers[Symbol.iterator] === "function") {
+    for (const [name, value] of headers) pairs.push([String(name), String(value)]);
+  } else if (typeof headers === "object") {
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const v of value) pairs.push([name, String(v)]);
+      else pairs.push([name, String(value)]);
+    }
+  }
+  return JSON.stringify(pairs);
+}
+
+function checkStatus(status, operation) {
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new ValidationError("invalid `status`: must be an HTTP status code (an integer 100..999)", {
+      field: "status",
+      reason: "must be an integer 100..999",
+      operation,
+    });
+  }
+}
+
+/** A body as the core reads it: a string, or bytes. */
+function bodyOf(body, operation) {
+  if (body === undefined || body === null) return "";
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw new ValidationError("invalid `body`: must be a string, a Uint8Array or an ArrayBuffer (read the response first)", {
+    field: "body",
+    reason: "must be a string, a Uint8Array or an ArrayBuffer",
+    operation,
+  });
+}
+
+// ---- the sans-IO functions ------------------------------------------------------------------
+
+/**
+ * The request for `operation`: `{method, url, headers, body}`, ready for `fetch(url, {method,
+ * headers, body})`. Headers are a plain object with lower-case names; body is a string or null.
+ */
+export function buildRequest(operation, params, credentials, options = {}) {
+  const creds = credentialsText(credentials, operation);
+  const text = paramsText(params, operation);
+  const { baseUrl, userAgent, ...unknown } = options ?? {};
+  rejectUnknownOptions(unknown, ["baseUrl", "userAgent"], operation);
+  return JSON.parse(callCore(() => core.buildRequest(String(operation), text, creds, baseUrl ?? undefined, userAgent ?? undefined)));
+}
+
+export function rejectUnknownOptions(unknown, known, operation = null) {
+  const keys = Object.keys(unknown);
+  if (keys.length > 0) {
+    throw new ValidationError(
+      `invalid \`options\`: unknown key \`${keys[0].slice(0, 40)}\`; expected ${known.join(", ")}`,
+      { field: "options", reason: "unknown key", operation },
+    );
+  }
+}
+
+/**
+ * Reads a response to `operation`: `{status, headers, body}` with the body as a string or
+ * bytes. Returns `{result, result_info?, messages}` or throws CloudflareApiError,
+ * ResponseDecodeError or ValidationError.
+ */
+export function parseResponse(operation, response) {
+  const { status, headers, body } = response ?? {};
+  checkStatus(status, operation);
+  const data = bodyOf(body, operation);
+  const h = headersText(headers);
+  const text = callCore(() =>
+    typeof data === "string"
+      ? core.parseText(String(operation), status, h, data)
+      : core.parseBytes(String(operation), status, h, data),
+  );
+  return JSON.parse(text);
+}
+
+/** Reads a `fetch` Response (consumes its body) with parseResponse. */
+export async function parseFetchResponse(operation, response) {
+  const body = new Uint8Array(await response.arrayBuffer());
+  return parseResponse(operation, { status: response.status, headers: response.headers, body });
+}
+
+let operationList = null;
+
+/** Every operation: `[{name, method, paginated}]`, in the order of the API reference. */
+export function operations() {
+  operationList ??= Object.freeze(JSON.parse(core.operations()).map((op) => Object.freeze(op)));
+  return operationList.map((op) => ({ ...op }));
+}
+
+/** The `User-Agent` sent unless told otherwise. */
+export function defaultUserAgent() {
+  return core.defaultUserAgent();
+}
+
+/**
+ * Pages through a paginated list operation, sans-IO: `nextParams()` (or `nextRequest()`),
+ * send it, then `feed(response)` returns the page's items. `stop` says why it ended; a stop with
+ * `anomaly: true` (a repeated page, the page cap) means the listing may be incomplete.
+ */
+export class Paginator {
+  #inner;
+
+  constructor(operation, params, { maxPages } = {}) {
+    const text = paramsText(params, operation);
+    this.#inner = callCore(() => new core.Paginator(String(operation), text));
+    if (maxPages !== undefined) {
+      if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 0xffffffff) {
+        this.free();
+        throw new ValidationError("invalid `maxPages`: must be a positive integer", {
+          field: "maxPages",
+          reason: "must be a positive integer",
+          operation,
+        });
+      }
+      this.#inner.setMaxPages(maxPages);
+    }
+  }
+
+  get operation() {
+    return this.#live().operation;
+  }
+
+  /** The params of the next page, or null when done. */
+  nextParams() {
+    const text = this.#live().nextParams();
+    return text === undefined ? null : JSON.parse(text);
+  }
+
+  /** The next page's JSON params as text (what `buildRequest` would stringify), or null. */
+  nextParamsText() {
+    return this.#live().nextParams() ?? null;
+  }
+
+  /** The request for the next page (see buildRequest), or null when done. */
+  nextRequest(credentials, options) {
+    const params = this.nextParams();
+    return params === null ? null : buildRequest(this.operation, params, credentials, options);
+  }
+
+  /**
+   * Reads the response to the last page's request and returns its new items; throws what the
+   * response carries (and the same page is asked for again next).
+   */
+  feed(response) {
+    return this.feedPage(response).items;
+  }
+
+  /** Like feed, with the page's `result_info` and `messages`: `{items, result_info?, messages}`. */
+  feedPage(response) {
+    const inner = this.#live();
+    const { status, headers, body } = response ?? {};
+    checkStatus(status, inner.operation);
+    const data = bodyOf(body, inner.operation);
+    const h = headersText(headers);
+    const text = callCore(() =>
+      typeof data === "string" ? inner.feedText(status, h, data) : inner.feedBytes(status, h, data),
+    );
+    return JSON.parse(text);
+  }
+
+  /** Why it stopped: `{reason, message, anomaly, ...}`, or null while pages remain. */
+  get stop() {
+    const text = this.#live().stop();
+    return text === undefined ? null : JSON.parse(text);
+  }
+
+  get done() {
+    return this.#live().nextParams() === undefined;
+  }
+
+  /** Frees the WebAssembly memory now (it is freed when collected otherwise). */
+  free() {
+    this.#inner?.free();
+    this.#inner = null;
+  }
+
+  #live() {
+    if (!this.#inner) throw new CloudflareError("this Paginator was freed", { kind: "internal" });
+    return this.#inner;
+  }
+}

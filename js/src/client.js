@@ -1,0 +1,301 @@
+// TenantClient: the sans-IO core plus `fetch`. One method per operation, named by its dotted
+// name (client.accounts.members.list). Paginated lists return a PageIterator; every other
+// operation returns a Promise of its result.
+
+import * as core from "./cloudflare_tenant_wasm.js";
+import {
+  Paginator,
+  callCore,
+  credentialsText,
+  headersText,
+  operations,
+  paramsText,
+  parseResponse,
+  rejectUnknownOptions,
+} from "./api.js";
+import { CloudflareError, ValidationError } from "./errors.js";
+
+const CLIENT_OPTIONS = ["apiToken", "apiEmail", "apiKey", "userServiceKey", "fetch", "baseUrl", "userAgent", "retry", "onWarning"];
+const RETRY_OPTIONS = ["maxRetries", "initialBackoff", "maxBackoff", "maxRetryAfter"];
+const CALL_OPTIONS = ["credentials", "signal", "maxPages"];
+
+/** The default transport: the global fetch, looked up at call time and called unbound. */
+const globalFetch = (input, init) => globalThis.fetch(input, init);
+
+/**
+ * A client for the Tenant API.
+ *
+ *   const client = new TenantClient({ apiToken });               // or {apiEmail, apiKey}, {userServiceKey}
+ *   const account = await client.accounts.create({ name: "Acme" });
+ *   for await (const member of client.accounts.members.list({ account_id: account.id })) { ... }
+ *
+ * Options: `fetch` (default globalThis.fetch), `baseUrl` (default the public API), `userAgent`,
+ * `retry` (false, or `{maxRetries, initialBackoff, maxBackoff, maxRetryAfter}` in seconds; the
+ * core decides what is retried and how long to wait), `onWarning(message, detail)` (default
+ * console.warn; told when a listing stopped early).
+ * Credentials may be left out and given with each call instead. Credentials and options come
+ * in one object, or as two: `new TenantClient({apiToken}, {fetch, baseUrl})`.
+ */
+export class TenantClient {
+  #core;
+  #fetch;
+  #onWarning;
+  #retry;
+
+  constructor(options = {}, more = undefined) {
+    // Credentials and options may come in one object or as two: `(credentials, options)`.
+    for (const value of [options, more ?? {}]) {
+      if (value === null || typeof value !== "object") {
+        throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object" });
+      }
+    }
+    const clash = Object.keys(more ?? {}).filter((key) => key in options);
+    if (clash.length > 0) {
+      throw new ValidationError(`invalid \`${clash[0]}\`: given twice`, { field: clash[0], reason: "given twice" });
+    }
+    options = { ...options, ...more };
+    const { apiToken, apiEmail, apiKey, userServiceKey, fetch, baseUrl, userAgent, retry, onWarning, ...unknown } = options;
+    rejectUnknownOptions(unknown, CLIENT_OPTIONS);
+    if (fetch !== undefined && typeof fetch !== "function") {
+      throw new ValidationError("invalid `fetch`: must be a function", { field: "fetch", reason: "must be a function" });
+    }
+    if (onWarning !== undefined && typeof onWarning !== "function") {
+      throw new ValidationError("invalid `onWarning`: must be a function", { field: "onWarning", reason: "must be a function" });
+    }
+    const given = Object.fromEntries(
+      Object.entries({ apiToken, apiEmail, apiKey, userServiceKey }).filter(([, v]) => v !== undefined),
+    );
+    const creds = Object.keys(given).length > 0 ? credentialsText(given) : undefined;
+    this.#core = callCore(() => new core.Core(creds, baseUrl ?? undefined, userAgent ?? undefined));
+    this.#fetch = fetch ?? globalFetch;
+    this.#retry = retryPolicy(retry);
+    // Check the policy once, now.
+    callCore(() => new core.Retry("user.get", ...this.#retry)).free();
+    this.#onWarning = onWarning ?? ((message) => console.warn(`cloudflare-tenant: ${message}`));
+    for (const op of operations()) attach(this, op);
+  }
+
+  /** The base URL requests go to. */
+  get baseUrl() {
+    return this.#core.baseUrl;
+  }
+
+  /** Calls any operation by name; resolves to the whole `{result, result_info?, messages}`. */
+  async call(operation, params, options = {}) {
+    const { credentials, signal } = callOptions(options, operation);
+    const text = paramsText(params, operation);
+    const creds = credentialsText(credentials, operation);
+    const request = JSON.parse(callCore(() => this.#core.request(String(operation), text, creds)));
+    const response = await this.#send(String(operation), request, signal);
+    return parseResponse(String(operation), response);
+  }
+
+  /** Every item of a paginated list, page after page (see PageIterator). */
+  paginate(operation, params, options = {}) {
+    const { credentials, signal, maxPages } = callOptions(options, operation);
+    return new PageIterator(this, String(operation), params, { credentials, signal, maxPages });
+  }
+
+  /** @internal */
+  _build(operation, paramsJson, credentialsJson) {
+    return JSON.parse(callCore(() => this.#core.request(operation, paramsJson, credentialsJson)));
+  }
+
+  /** @internal */
+  async _page(paginator, credentialsJson, signal) {
+    const paramsJson = paginator.nextParamsText();
+    if (paramsJson === null) return null;
+    const operation = paginator.operation;
+    const request = this._build(operation, paramsJson, credentialsJson);
+    const response = await this.#send(operation, request, signal);
+    return paginator.feedPage(response);
+  }
+
+  /** @internal */
+  _warn(message, detail) {
+    try {
+      this.#onWarning(message, detail);
+    } catch {
+      // a failing warning handler must not break the listing
+    }
+  }
+
+  async #send(operation, request, signal) {
+    const retry = callCore(() => new core.Retry(operation, ...this.#retry));
+    try {
+      for (;;) {
+        let response;
+        try {
+          response = await this.#fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body ?? undefined,
+            signal,
+          });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          // Only the transport's own message (never the headers) reaches the core's error.
+          const wait = callCore(
+            () => retry.afterTransportError(!neverSent(error), errorText(error), Date.now(), Math.random()),
+            error,
+          );
+          await sleep(wait, signal);
+          continue;
+        }
+        if (!response || typeof response.status !== "number") {
+          throw new CloudflareError(`${operation}: fetch did not return a Response`, { kind: "transport", operation });
+        }
+        const body =
+          typeof response.arrayBuffer === "function"
+            ? new Uint8Array(await response.arrayBuffer())
+            : new TextEncoder().encode(typeof response.text === "function" ? await response.text() : "");
+        const headers = headersText(response.headers);
+        const wait = callCore(() => retry.afterResponse(response.status, headers, body, Date.now(), Math.random()));
+        if (wait === undefined) return { status: response.status, headers: response.headers, body };
+        await sleep(wait, signal);
+      }
+    } finally {
+      retry.free();
+    }
+  }
+}
+
+/** True when the request surely never left (Node's codes for a refused or unresolved connection). */
+function neverSent(error) {
+  const code = error?.cause?.code ?? error?.code;
+  return ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(code);
+}
+
+function sleep(seconds, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(done, Math.max(0, seconds * 1000));
+    function done() {
+      signal?.removeEventListener?.("abort", abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }
+    signal?.addEventListener?.("abort", abort, { once: true });
+  });
+}
+
+/** `retry: false | {maxRetries, initialBackoff, maxBackoff, maxRetryAfter}` (seconds). */
+function retryPolicy(retry) {
+  if (retry === undefined || retry === true) return [];
+  if (retry === false) return [0];
+  if (retry === null || typeof retry !== "object") {
+    throw new ValidationError("invalid `retry`: must be false or an object", { field: "retry", reason: "must be false or an object" });
+  }
+  const { maxRetries, initialBackoff, maxBackoff, maxRetryAfter, ...unknown } = retry;
+  rejectUnknownOptions(unknown, RETRY_OPTIONS);
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0 && maxRetries <= 0xffffffff)) {
+    throw new ValidationError("invalid `retry.maxRetries`: must be an integer >= 0", { field: "maxRetries", reason: "must be an integer >= 0" });
+  }
+  for (const [field, value] of Object.entries({ initialBackoff, maxBackoff, maxRetryAfter })) {
+    if (value !== undefined && typeof value !== "number") {
+      throw new ValidationError(`invalid \`retry.${field}\`: must be a number of seconds`, { field, reason: "must be a number of seconds" });
+    }
+  }
+  return [maxRetries, initialBackoff, maxBackoff, maxRetryAfter];
+}
+
+function errorText(error) {
+  const text = error && typeof error.message === "string" ? error.message : String(error);
+  return text.slice(0, 200);
+}
+
+function callOptions(options, operation) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object") {
+    throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation });
+  }
+  const { credentials, signal, maxPages, ...unknown } = options;
+  rejectUnknownOptions(unknown, CALL_OPTIONS, operation);
+  return { credentials, signal, maxPages };
+}
+
+/**
+ * The items of every page of a list, fetched as they are consumed:
+ *
+ *   for await (const account of client.accounts.list()) { ... }
+ *   const all = await client.accounts.list().all();
+ *   for await (const page of client.accounts.list().pages()) { page.items, page.result_info }
+ *
+ * `stop` tells why the last run ended (`{reason, message, anomaly}`); an anomaly (a repeated
+ * page, the page cap) is also reported to the client's onWarning.
+ */
+export class PageIterator {
+  #client;
+  #operation;
+  #params;
+  #options;
+
+  constructor(client, operation, params, options) {
+    this.#client = client;
+    this.#operation = operation;
+    this.#params = params;
+    this.#options = options;
+    /** Why the last run stopped, once it has. */
+    this.stop = null;
+    // Refuse bad params and credentials now, not at the first page: build the first request.
+    const first = new Paginator(operation, params, { maxPages: options.maxPages });
+    try {
+      client._build(operation, first.nextParamsText(), credentialsText(options.credentials, operation));
+    } finally {
+      first.free();
+    }
+  }
+
+  get operation() {
+    return this.#operation;
+  }
+
+  /** Each page: `{items, result_info?, messages}`. */
+  async *pages() {
+    const paginator = new Paginator(this.#operation, this.#params, { maxPages: this.#options.maxPages });
+    const creds = credentialsText(this.#options.credentials, this.#operation);
+    this.stop = null;
+    try {
+      for (;;) {
+        const page = await this.#client._page(paginator, creds, this.#options.signal);
+        if (page === null) break;
+        yield page;
+      }
+      this.stop = paginator.stop;
+      if (this.stop?.anomaly) this.#client._warn(`${this.#operation}: ${this.stop.message}`, this.stop);
+    } finally {
+      paginator.free();
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const page of this.pages()) yield* page.items;
+  }
+
+  /** Every item, as one array. */
+  async all() {
+    const items = [];
+    for await (const item of this) items.push(item);
+    return items;
+  }
+}
+
+/** Adds `client.a.b.c(params, options)` for the operation `a.b.c`. */
+function attach(client, { name, paginated }) {
+  const parts = name.split(".");
+  let node = client;
+  for (const part of parts.slice(0, -1)) {
+    if (!Object.prototype.hasOwnProperty.call(node, part)) {
+      Object.defineProperty(node, part, { value: {}, enumerable: true });
+    }
+    node = node[part];
+  }
+  const method = paginated
+    ? (params, options) => client.paginate(name, params, options)
+    : async (params, options) => (await client.call(name, params, options)).result;
+  Object.defineProperty(method, "name", { value: name });
+  Object.defineProperty(node, parts[parts.length - 1], { value: method, enumerable: true });
+}

@@ -1,0 +1,726 @@
+// Type declarations of the npm package `cloudflare-tenant`.
+//
+// Params and results use the API's own snake_case field names. Results are lenient, as the API
+// is: every field may be missing, and fields this version does not know are kept (hence the
+// index signatures). Enumerations in results may hold values this version does not know.
+
+// ---- shared ---------------------------------------------------------------------------------
+
+/** A string enum of results: the known values, or any other string the API may add. */
+export type Open<T extends string> = T | (string & {});
+
+/** Fields this version does not know yet, kept as the API sent them. */
+export interface Extra {
+  [field: string]: unknown;
+}
+
+export type Direction = "asc" | "desc";
+export type AccountType = "standard" | "enterprise";
+export type MemberStatus = "accepted" | "pending" | "rejected";
+export type Access = "allow" | "deny";
+
+/** A reference by id: the bare id, or the API's own `{id}`. */
+export type IdRef = string | { id: string };
+
+/** Paging facts. `total_pages` is only in newer responses. */
+export interface ResultInfo extends Extra {
+  page?: number;
+  per_page?: number;
+  count?: number;
+  total_count?: number;
+  total_pages?: number;
+}
+
+/** One `errors[]` or `messages[]` entry. */
+export interface ApiMessage extends Extra {
+  code?: number;
+  message: string;
+  documentation_url?: string;
+  source?: { pointer?: string; [field: string]: unknown };
+}
+
+/** What parseResponse and TenantClient.call return. */
+export interface ApiResponse<R> {
+  result: R;
+  /** Present when the response had one. */
+  result_info?: ResultInfo;
+  messages: ApiMessage[];
+}
+
+// ---- models ---------------------------------------------------------------------------------
+
+export interface Account extends Extra {
+  id?: string;
+  name?: string;
+  type?: Open<AccountType>;
+  created_on?: string;
+  managed_by?: ManagedBy;
+  settings?: AccountSettings;
+}
+
+export interface ManagedBy extends Extra {
+  parent_org_id?: string;
+  parent_org_name?: string;
+}
+
+export interface AccountSettings extends Extra {
+  enforce_twofactor?: boolean;
+  abuse_contact_email?: string;
+}
+
+/** What a delete returns. */
+export interface Deleted extends Extra {
+  id?: string;
+}
+
+export interface Member extends Extra {
+  id?: string;
+  email?: string;
+  status?: Open<MemberStatus>;
+  user?: MemberUser;
+  /** The create response may leave them out; `accounts.members.get` returns them. */
+  roles?: Role[];
+  policies?: Policy[];
+}
+
+export interface MemberUser extends Extra {
+  id?: string;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  two_factor_authentication_enabled?: boolean;
+}
+
+export interface Grants extends Extra {
+  read?: boolean;
+  write?: boolean;
+}
+
+export interface Role extends Extra {
+  id?: string;
+  /** e.g. `Administrator`. */
+  name?: string;
+  description?: string;
+  permissions?: Record<string, Grants>;
+}
+
+export interface Policy extends Extra {
+  id?: string;
+  access?: Open<Access>;
+  permission_groups?: PermissionGroup[];
+  resource_groups?: ResourceGroup[];
+}
+
+export interface PermissionGroup extends Extra {
+  id?: string;
+  name?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface ResourceGroup extends Extra {
+  id?: string;
+  name?: string;
+  meta?: Record<string, unknown>;
+  scope?: Scope;
+}
+
+export interface Scope extends Extra {
+  key?: string;
+  objects?: Array<{ key?: string; [field: string]: unknown }>;
+}
+
+/** A service user from `users.create`. `api_key` is a secret: act as the user with it. */
+export interface CreatedUser extends Extra {
+  id?: string;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+  telephone?: string;
+  country?: string;
+  created_on?: string;
+  modified_on?: string;
+  two_factor_authentication?: { enabled?: boolean; locked?: boolean; [field: string]: unknown };
+  api_key?: string;
+}
+
+export interface User extends Extra {
+  id?: string;
+  email?: string;
+  first_name?: string;
+  last_name?: string;
+  telephone?: string;
+  country?: string;
+  zipcode?: string;
+  betas?: string[];
+  has_pro_zones?: boolean;
+  has_business_zones?: boolean;
+  has_enterprise_zones?: boolean;
+  suspended?: boolean;
+  two_factor_authentication_enabled?: boolean;
+  two_factor_authentication_locked?: boolean;
+  organizations?: Organization[];
+}
+
+export interface Organization extends Extra {
+  id?: string;
+  name?: string;
+  permissions?: string[];
+  roles?: string[];
+  status?: string;
+}
+
+export interface UserTenant extends Extra {
+  /** The tenant id (its tag). */
+  id?: string;
+  name?: string;
+  create_time?: string;
+  meta?: Record<string, unknown>;
+  parent?: Record<string, unknown>;
+  profile?: Record<string, unknown>;
+}
+
+export interface Membership extends Extra {
+  id?: string;
+  status?: Open<MemberStatus>;
+  account?: Account;
+  roles?: string[];
+  permissions?: Record<string, Grants>;
+  policies?: Policy[];
+  api_access_enabled?: boolean;
+}
+
+export interface Tenant extends Extra {
+  tenant_tag?: string;
+  tenant_name?: string;
+  tenant_type?: string;
+  tenant_status?: string;
+  tenant_labels?: string[];
+  tenant_contacts?: Record<string, unknown>;
+  tenant_metadata?: Record<string, unknown>;
+  tenant_network?: Record<string, unknown>;
+  /** Accounts are created on a unit: pass `unit_tag` as `unit_id` to `accounts.create`. */
+  tenant_units?: TenantUnit[];
+  cdate?: string;
+  edate?: string;
+  customer_id?: string;
+}
+
+export interface TenantUnit extends Extra {
+  unit_tag?: string;
+  unit_name?: string;
+  unit_status?: string;
+  unit_metadata?: Record<string, unknown>;
+  unit_memberships?: unknown[];
+}
+
+/** `{type: "bool", value}`, `{type: "max_count", value}`, or a shape kept as sent. */
+export type Allocation =
+  | { type: "bool"; value: boolean }
+  | { type: "max_count"; value: number }
+  | { [field: string]: unknown };
+
+export interface Entitlements extends Extra {
+  allow_add_subdomain?: Allocation;
+  allow_auto_accept_invites?: Allocation;
+  cname_setup_allowed?: Allocation;
+  partial_setup_allowed?: Allocation;
+  mhs_certificate_count?: Allocation;
+  custom_entitlements?: Array<{ feature?: Record<string, unknown>; allocation?: Allocation; [field: string]: unknown }>;
+}
+
+export interface TenantMembership extends Extra {
+  user_tag?: string;
+  user_email?: string;
+  user_name?: string;
+}
+
+// ---- params ---------------------------------------------------------------------------------
+
+/** Page through a list: `page` from 1, `per_page` 5..50. */
+export interface PageParams {
+  page?: number;
+  per_page?: number;
+}
+
+export interface ListAccountsParams extends PageParams {
+  name?: string;
+  direction?: Direction;
+}
+
+export interface CreateAccountParams {
+  /** At most 100 characters. */
+  name: string;
+  type?: AccountType;
+  /** The tenant unit: a `unit_tag` from `tenants.get`. Sent as `unit: {id}`. */
+  unit_id?: string;
+  /** KYC fields, each at most 120 characters. */
+  business_name?: string;
+  business_address?: string;
+  business_email?: string;
+  business_phone?: string;
+  external_metadata?: string;
+}
+
+export interface AccountIdParams {
+  account_id: string;
+}
+
+export interface UpdateAccountParams extends AccountIdParams {
+  /** The API replaces the name: send the current one to keep it. */
+  name: string;
+  /** Required by the API's schema on update (it does not change the type). */
+  type: AccountType;
+  enforce_twofactor?: boolean;
+  abuse_contact_email?: string;
+}
+
+export interface ListMembersParams extends AccountIdParams, PageParams {
+  status?: MemberStatus;
+  order?: "user.first_name" | "user.last_name" | "user.email" | "status";
+  direction?: Direction;
+}
+
+/** A policy as a request sends it. */
+export interface PolicyInput {
+  /** To keep an existing policy on update; new policies have none. */
+  id?: string;
+  access: Access;
+  permission_groups: IdRef[];
+  resource_groups: IdRef[];
+}
+
+/** Roles (ids) or policies, never both. */
+export type MemberAccess =
+  | { roles: IdRef[]; policies?: undefined }
+  | { policies: PolicyInput[]; roles?: undefined };
+
+export type CreateMemberParams = AccountIdParams & {
+  /** At most 90 characters. */
+  email: string;
+  status?: "accepted" | "pending";
+} & MemberAccess;
+
+export interface MemberIdParams extends AccountIdParams {
+  member_id: string;
+}
+
+export type UpdateMemberParams = MemberIdParams & MemberAccess;
+
+export interface ListRolesParams extends AccountIdParams, PageParams {}
+
+export interface GetRoleParams extends AccountIdParams {
+  role_id: string;
+}
+
+export interface ListPermissionGroupsParams extends AccountIdParams, PageParams {
+  id?: string;
+  name?: string;
+  label?: string;
+}
+
+export interface GetPermissionGroupParams extends AccountIdParams {
+  permission_group_id: string;
+}
+
+export interface ListResourceGroupsParams extends AccountIdParams {
+  id?: string;
+  name?: string;
+}
+
+export interface CreateUserParams {
+  /** e.g. `<customer id>@yourdomain`; at most 90 characters. */
+  email: string;
+}
+
+export interface EditUserParams {
+  first_name?: string;
+  last_name?: string;
+  telephone?: string;
+  country?: string;
+  zipcode?: string;
+}
+
+export interface ListMembershipsParams extends PageParams {
+  /** Sent as `account.name`. */
+  account_name?: string;
+  order?: "id" | "account.name" | "status";
+  direction?: Direction;
+  name?: string;
+  status?: MemberStatus;
+}
+
+export interface MembershipIdParams {
+  membership_id: string;
+}
+
+export interface UpdateMembershipParams extends MembershipIdParams {
+  status: "accepted" | "rejected";
+}
+
+export interface TenantIdParams {
+  /** The tenant tag. */
+  tenant_id: string;
+}
+
+export interface ListTenantAccountsParams extends TenantIdParams, PageParams {
+  order?: string;
+  /** `asc`/`desc`, or the endpoint's own `0`/`1`. */
+  direction?: Direction | 0 | 1;
+}
+
+/** No parameters. */
+export type NoParams = Record<string, never>;
+
+// ---- the operations -------------------------------------------------------------------------
+
+/** Every operation: its params and its result (`item`: one element of a paginated list). */
+export interface Operations {
+  "accounts.list": { params: ListAccountsParams; result: Account[]; item: Account };
+  "accounts.create": { params: CreateAccountParams; result: Account };
+  "accounts.get": { params: AccountIdParams; result: Account };
+  "accounts.update": { params: UpdateAccountParams; result: Account };
+  "accounts.delete": { params: AccountIdParams; result: Deleted | null };
+  "accounts.members.list": { params: ListMembersParams; result: Member[]; item: Member };
+  "accounts.members.create": { params: CreateMemberParams; result: Member };
+  "accounts.members.get": { params: MemberIdParams; result: Member };
+  "accounts.members.update": { params: UpdateMemberParams; result: Member };
+  "accounts.members.delete": { params: MemberIdParams; result: Deleted | null };
+  "accounts.roles.list": { params: ListRolesParams; result: Role[]; item: Role };
+  "accounts.roles.get": { params: GetRoleParams; result: Role };
+  "accounts.permission_groups.list": { params: ListPermissionGroupsParams; result: PermissionGroup[]; item: PermissionGroup };
+  "accounts.permission_groups.get": { params: GetPermissionGroupParams; result: PermissionGroup };
+  "accounts.resource_groups.list": { params: ListResourceGroupsParams; result: ResourceGroup[] };
+  "users.create": { params: CreateUserParams; result: CreatedUser };
+  "user.get": { params: NoParams; result: User };
+  "user.edit": { params: EditUserParams; result: User };
+  "user.tenants.list": { params: NoParams; result: UserTenant[] };
+  "memberships.list": { params: ListMembershipsParams; result: Membership[]; item: Membership };
+  "memberships.get": { params: MembershipIdParams; result: Membership };
+  "memberships.update": { params: UpdateMembershipParams; result: Membership };
+  "memberships.delete": { params: MembershipIdParams; result: Deleted | null };
+  "tenants.get": { params: TenantIdParams; result: Tenant };
+  "tenants.accounts.list": { params: ListTenantAccountsParams; result: Account[]; item: Account };
+  "tenants.entitlements.get": { params: TenantIdParams; result: Entitlements };
+  "tenants.memberships.list": { params: TenantIdParams; result: TenantMembership[] };
+  "tenants.account_types.list": { params: TenantIdParams; result: string[] };
+}
+
+export type OperationName = keyof Operations;
+
+/** The operations that page (`item` is one element of a page). */
+export type PaginatedOperationName = {
+  [N in OperationName]: Operations[N] extends { item: unknown } ? N : never;
+}[OperationName];
+
+export type ParamsOf<N extends OperationName> = Operations[N]["params"];
+export type ResultOf<N extends OperationName> = Operations[N]["result"];
+export type ItemOf<N extends PaginatedOperationName> = Operations[N] extends { item: infer I } ? I : never;
+
+export interface OperationInfo {
+  name: OperationName;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  paginated: boolean;
+}
+
+// ---- sans-IO --------------------------------------------------------------------------------
+
+/** Exactly one of the three forms. */
+export type Credentials =
+  | { apiToken: string; apiEmail?: undefined; apiKey?: undefined; userServiceKey?: undefined }
+  | { apiEmail: string; apiKey: string; apiToken?: undefined; userServiceKey?: undefined }
+  | { userServiceKey: string; apiToken?: undefined; apiEmail?: undefined; apiKey?: undefined };
+
+/** No default credentials: each call brings its own. */
+export type NoCredentials = { apiToken?: undefined; apiEmail?: undefined; apiKey?: undefined; userServiceKey?: undefined };
+
+export interface BuildOptions {
+  /** Default `https://api.cloudflare.com/client/v4`. */
+  baseUrl?: string;
+  /** Default `cloudflare-tenant/<version>`. */
+  userAgent?: string;
+}
+
+/** A request ready for `fetch(url, {method, headers, body})`. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  /** Lower-case names. Holds the credential headers: do not log it. */
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export type HeadersInput =
+  | Headers
+  | Map<string, string>
+  | Iterable<readonly [string, string]>
+  | Record<string, string | string[] | undefined>;
+
+export type BodyInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | null | undefined;
+
+export interface HttpResponse {
+  status: number;
+  headers?: HeadersInput;
+  /** Bytes keep a body that is not UTF-8 exactly as sent. */
+  body?: BodyInput;
+}
+
+/** Builds the request for an operation; throws ValidationError on bad params or credentials. */
+export function buildRequest<N extends OperationName>(
+  operation: N,
+  params: ParamsOf<N> | undefined,
+  credentials: Credentials,
+  options?: BuildOptions,
+): HttpRequest;
+
+/** Reads a response to an operation; throws CloudflareApiError, ResponseDecodeError, ValidationError. */
+export function parseResponse<N extends OperationName>(operation: N, response: HttpResponse): ApiResponse<ResultOf<N>>;
+
+/** parseResponse for a `fetch` Response (consumes its body). */
+export function parseFetchResponse<N extends OperationName>(
+  operation: N,
+  response: Response,
+): Promise<ApiResponse<ResultOf<N>>>;
+
+/** Every operation, in the order of the API reference. */
+export function operations(): OperationInfo[];
+
+/** The `User-Agent` sent unless told otherwise. */
+export function defaultUserAgent(): string;
+
+/** Why a paginator stopped. `anomaly`: the listing may be incomplete. */
+export interface PaginationStop {
+  reason: "last_page" | "short_page" | "empty_page" | "total_count" | "repeated_page" | "page_cap" | "other";
+  message: string;
+  anomaly: boolean;
+  /** For `repeated_page`. */
+  page?: number;
+  first_seen?: number;
+  /** For `page_cap`. */
+  max_pages?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  result_info?: ResultInfo;
+  messages: ApiMessage[];
+}
+
+/** The sans-IO pagination state machine. */
+export class Paginator<N extends PaginatedOperationName = PaginatedOperationName> {
+  constructor(operation: N, params?: ParamsOf<N>, options?: { maxPages?: number });
+  readonly operation: N;
+  /** The params of the next page, or null when done. */
+  nextParams(): ParamsOf<N> | null;
+  nextParamsText(): string | null;
+  /** The request for the next page, or null when done. */
+  nextRequest(credentials: Credentials, options?: BuildOptions): HttpRequest | null;
+  /** The page's new items; throws what an error response carries (the page is asked again). */
+  feed(response: HttpResponse): ItemOf<N>[];
+  feedPage(response: HttpResponse): Page<ItemOf<N>>;
+  readonly stop: PaginationStop | null;
+  readonly done: boolean;
+  free(): void;
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+export type ErrorKind = "invalid" | "api" | "decode" | "unknown_operation" | "transport" | "outcome_unknown" | "internal";
+
+/** Base class of every error of this package. */
+export class CloudflareError extends Error {
+  readonly kind: ErrorKind;
+  /** The dotted operation name, when the error belongs to one. */
+  readonly operation: string | null;
+  /** The core's JSON view of the error (shared with the Rust and Python hosts). */
+  readonly detail: Record<string, unknown> | null;
+  toJSON(): Record<string, unknown>;
+}
+
+/** Bad input, refused before any request existed. */
+export class ValidationError extends CloudflareError {
+  readonly kind: "invalid" | "unknown_operation";
+  /** The parameter at fault, as the caller named it (`account_id`, `policies[0].access`). */
+  readonly field: string | null;
+  readonly reason: string;
+}
+
+export class UnknownOperationError extends ValidationError {
+  readonly kind: "unknown_operation";
+}
+
+/** The API answered with an error envelope (a non-2xx status, or `success: false`). */
+export class CloudflareApiError extends CloudflareError {
+  readonly kind: "api";
+  readonly status: number;
+  readonly errors: ApiMessage[];
+  readonly messages: ApiMessage[];
+  /** The `cf-ray` header. */
+  readonly rayId: string | null;
+  /** Seconds to wait before retrying, when the server said. */
+  readonly retryAfter: number | null;
+  /** The first error code. */
+  readonly code: number | null;
+  hasCode(code: number): boolean;
+}
+
+/** The body was not the API's envelope (HTML from the edge, truncated), or had the wrong shape. */
+export class ResponseDecodeError extends CloudflareError {
+  readonly kind: "decode";
+  readonly status: number;
+  readonly rayId: string | null;
+  /** The first 512 bytes of the body. */
+  readonly snippet: string;
+  readonly reason: string;
+  readonly retryAfter: number | null;
+}
+
+/** `fetch` failed (no response) and retries did not help. */
+export class TransportError extends CloudflareError {
+  readonly kind: "transport";
+  /** Whether the request may have left. */
+  readonly sent: boolean;
+  /** The transport's own words. */
+  readonly reason: string;
+}
+
+/**
+ * A POST (or PATCH) got a 408 or 5xx, or no response: it may have been carried out, so it was
+ * not resent. Look before retrying (the account by name, the member by e-mail).
+ */
+export class OutcomeUnknownError extends CloudflareError {
+  readonly kind: "outcome_unknown";
+  readonly method: string | null;
+  /** The status of the answer, when one came. */
+  readonly status: number | null;
+  readonly rayId: string | null;
+  readonly reason: string;
+}
+
+// ---- the client -----------------------------------------------------------------------------
+
+export type Fetch = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+
+/**
+ * Retries, as the core decides them: 429 for every method after the server's wait; 408, 5xx and
+ * transport errors for GET, PUT and DELETE only. Durations in seconds.
+ */
+export interface RetryOptions {
+  /** Default 2. */
+  maxRetries?: number;
+  /** Default 0.5, doubling. */
+  initialBackoff?: number;
+  /** Default 8. */
+  maxBackoff?: number;
+  /** The longest wait a server may ask for; past it the call fails. Default 120. */
+  maxRetryAfter?: number;
+}
+
+/** The client's options without credentials: the second argument of `new TenantClient(credentials, options)`. */
+export type TenantClientSettings = {
+  /** Default: `globalThis.fetch`, looked up at each call. In a Worker, bind service fetches. */
+  fetch?: Fetch;
+  baseUrl?: string;
+  userAgent?: string;
+  /** `false`: never retry. */
+  retry?: false | RetryOptions;
+  /** Told when a listing stopped early (a repeated page, the page cap). Default console.warn. */
+  onWarning?: (message: string, detail: PaginationStop) => void;
+};
+
+export type TenantClientOptions = (Credentials | NoCredentials) & TenantClientSettings;
+
+export interface CallOptions {
+  /** Sign this call with other credentials (e.g. a service user's `{userServiceKey}`). */
+  credentials?: Credentials;
+  signal?: AbortSignal;
+}
+
+export interface ListOptions extends CallOptions {
+  /** Stop after this many pages (default 1000). */
+  maxPages?: number;
+}
+
+/** Every item of every page, fetched as consumed. */
+export class PageIterator<T> implements AsyncIterable<T> {
+  readonly operation: string;
+  /** Why the last run stopped, once it has. */
+  stop: PaginationStop | null;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+  pages(): AsyncGenerator<Page<T>, void, undefined>;
+  all(): Promise<T[]>;
+}
+
+type Method<N extends OperationName> = N extends PaginatedOperationName
+  ? {} extends ParamsOf<N>
+    ? (params?: ParamsOf<N>, options?: ListOptions) => PageIterator<ItemOf<N>>
+    : (params: ParamsOf<N>, options?: ListOptions) => PageIterator<ItemOf<N>>
+  : {} extends ParamsOf<N>
+    ? (params?: ParamsOf<N>, options?: CallOptions) => Promise<ResultOf<N>>
+    : (params: ParamsOf<N>, options?: CallOptions) => Promise<ResultOf<N>>;
+
+export class TenantClient {
+  constructor(options?: TenantClientOptions);
+  constructor(credentials: Credentials, options: TenantClientSettings);
+  readonly baseUrl: string;
+  /** Any operation by name; resolves to the whole response. */
+  call<N extends OperationName>(operation: N, params?: ParamsOf<N>, options?: CallOptions): Promise<ApiResponse<ResultOf<N>>>;
+  paginate<N extends PaginatedOperationName>(operation: N, params?: ParamsOf<N>, options?: ListOptions): PageIterator<ItemOf<N>>;
+
+  readonly accounts: {
+    list: Method<"accounts.list">;
+    create: Method<"accounts.create">;
+    get: Method<"accounts.get">;
+    update: Method<"accounts.update">;
+    delete: Method<"accounts.delete">;
+    members: {
+      list: Method<"accounts.members.list">;
+      create: Method<"accounts.members.create">;
+      get: Method<"accounts.members.get">;
+      update: Method<"accounts.members.update">;
+      delete: Method<"accounts.members.delete">;
+    };
+    roles: {
+      list: Method<"accounts.roles.list">;
+      get: Method<"accounts.roles.get">;
+    };
+    permission_groups: {
+      list: Method<"accounts.permission_groups.list">;
+      get: Method<"accounts.permission_groups.get">;
+    };
+    resource_groups: {
+      list: Method<"accounts.resource_groups.list">;
+    };
+  };
+  readonly users: {
+    create: Method<"users.create">;
+  };
+  readonly user: {
+    get: Method<"user.get">;
+    edit: Method<"user.edit">;
+    tenants: {
+      list: Method<"user.tenants.list">;
+    };
+  };
+  readonly memberships: {
+    list: Method<"memberships.list">;
+    get: Method<"memberships.get">;
+    update: Method<"memberships.update">;
+    delete: Method<"memberships.delete">;
+  };
+  readonly tenants: {
+    get: Method<"tenants.get">;
+    accounts: {
+      list: Method<"tenants.accounts.list">;
+    };
+    entitlements: {
+      get: Method<"tenants.entitlements.get">;
+    };
+    memberships: {
+      list: Method<"tenants.memberships.list">;
+    };
+    account_types: {
+      list: Method<"tenants.account_types.list">;
+    };
+  };
+}

@@ -1,0 +1,20 @@
+// The public API, shared by every entry point (workerd.js, node.js, browser.js, default.js);
+// each entry instantiates the WebAssembly core its own way, then re-exports this module.
+export {
+  buildRequest,
+  parseResponse,
+  parseFetchResponse,
+  operations,
+  defaultUserAgent,
+  Paginator,
+} from "./api.js";
+export {
+  CloudflareError,
+  ValidationError,
+  UnknownOperationError,
+  CloudflareApiError,
+  ResponseDecodeError,
+  TransportError,
+  OutcomeUnknownError,
+} from "./errors.js";
+export { TenantClient, PageIterator } from "./client.js";

@@ -1,0 +1,122 @@
+// The package in the real Workers runtime: a Worker importing "cloudflare-tenant" from the
+// packed tarball, bundled by wrangler (`deploy --dry-run`), run by Miniflare's workerd, talking
+// to the sandbox over fetch. Needs CLOUDFLARE_TENANT_BASE_URL (scripts/with-sandbox.sh) and
+// CLOUDFLARE_TENANT_FAULT_BASE_URL (a second sandbox started with --fault-html-502 1.0).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { loadCorpus } from "./support/corpus.mjs";
+
+const JS = fileURLToPath(new URL("..", import.meta.url));
+const BASE_URL = process.env.CLOUDFLARE_TENANT_BASE_URL;
+const FAULT_BASE_URL = process.env.CLOUDFLARE_TENANT_FAULT_BASE_URL;
+
+let dir;
+let mf;
+
+before(async () => {
+  assert.ok(BASE_URL, "CLOUDFLARE_TENANT_BASE_URL is not set: run under scripts/with-sandbox.sh");
+  assert.ok(FAULT_BASE_URL, "CLOUDFLARE_TENANT_FAULT_BASE_URL is not set");
+  dir = mkdtempSync(join(tmpdir(), "cloudflare-tenant-worker-"));
+  let tarball = process.env.CLOUDFLARE_TENANT_TARBALL;
+  if (!tarball) {
+    const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: JS, encoding: "utf8" }).trim().split("\n").pop();
+    tarball = join(dir, name);
+  }
+  for (const file of ["test/workerd/worker.mjs", "test/workerd/wrangler.toml", "test/fixture-cases.mjs"]) {
+    copyFileSync(join(JS, file), join(dir, file.split("/").pop()));
+  }
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", tarball], { cwd: dir, stdio: "inherit" });
+  execFileSync(join(JS, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", "out"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
+  });
+  const wasm = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".wasm"));
+  assert.equal(wasm.length, 1, "wrangler bundled the .wasm as a module of its own");
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: join(dir, "out", "worker.js"),
+    modulesRoot: join(dir, "out"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2025-09-01",
+    bindings: {
+      BASE_URL,
+      FAULT_BASE_URL,
+      API_TOKEN: "sandbox-token",
+      PLAIN_TOKEN: "sandbox-plain-token",
+    },
+  });
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(path, init) {
+  const response = await mf.dispatchFetch(`http://worker${path}`, init);
+  const body = await response.json();
+  assert.equal(response.status, 200, JSON.stringify(body));
+  return body;
+}
+
+describe("workerd (Miniflare) against the sandbox", () => {
+  test("onboards a customer end to end", async () => {
+    const { ok, steps } = await call("/onboard");
+    if (process.env.VERBOSE) console.log(JSON.stringify(steps));
+    assert.equal(ok, true);
+    assert.equal(steps.operations, 28);
+    assert.ok(steps.tenant.units >= 1);
+    assert.equal(steps.administrator.id, "05784afa30c1afe1440e79d9351c7430");
+    assert.ok(steps.administrator.pagesRead > 1, "the Administrator role is past the first page");
+    assert.equal(steps.member.status, "pending");
+    assert.equal(steps.serviceUser.hasApiKey, true);
+    assert.equal(steps.membership.status, "accepted");
+    assert.equal(steps.membership.memberStatus, "accepted");
+    const { pages, total, stop } = steps.tenantAccounts;
+    assert.ok(pages.length >= 2, `several pages: ${JSON.stringify(pages)}`);
+    assert.equal(total, pages[0].total_count);
+    assert.deepEqual(pages.map((p) => p.page), pages.map((_, i) => i + 1));
+    assert.equal(stop.anomaly, false);
+  });
+
+  test("failures arrive as the right classes", async () => {
+    const r = await call("/errors");
+    assert.deepEqual(r.validation, { name: "ValidationError", isValidation: true, isBase: true, field: "account_id", kind: "invalid", operation: "accounts.get" });
+    assert.equal(r.forbidden.name, "CloudflareApiError");
+    assert.equal(r.forbidden.isApiError, true);
+    assert.equal(r.forbidden.status, 403);
+    assert.equal(r.forbidden.code, 1002);
+    assert.equal(r.forbidden.operation, "accounts.create");
+    assert.match(r.forbidden.rayId, /^[0-9a-f]{16}-SJC$/);
+    assert.equal(r.forbidden.leaksToken, false);
+    assert.equal(r.html502.name, "ResponseDecodeError");
+    assert.equal(r.html502.isDecode, true);
+    assert.equal(r.html502.isApiError, false);
+    assert.equal(r.html502.status, 502);
+    assert.match(r.html502.rayId, /-SJC$/);
+    assert.match(r.html502.snippet, /<html/i);
+    assert.equal(r.post502.name, "OutcomeUnknownError");
+    assert.equal(r.post502.isOutcomeUnknown, true);
+    assert.equal(r.post502.status, 502);
+    assert.equal(r.afterwards, "admin@tenant.example");
+  });
+
+  test("the golden corpus gives the same requests and parses in workerd", async () => {
+    const report = await call("/fixtures", { method: "POST", body: JSON.stringify(loadCorpus()) });
+    assert.deepEqual(report.failed, []);
+    assert.equal(report.passed, report.total);
+    assert.ok(report.total > 400, `${report.total} cases`);
+  });
+});

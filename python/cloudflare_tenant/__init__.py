@@ -1,0 +1,100 @@
+"""A sans-IO client for Cloudflare's account-provisioning (Tenant) API.
+
+The core (in Rust) builds plain HTTP requests and reads plain HTTP responses; it never does
+I/O. On top of it:
+
+- :func:`build_request`, :func:`parse_response`, :class:`Paginator`, :func:`operations`: the
+  by-name sans-IO functions, for any HTTP library;
+- :class:`TenantClient` (standard library ``urllib`` by default, or an ``httpx.Client``) and
+  :class:`AsyncTenantClient` (``httpx.AsyncClient``): one method per operation.
+"""
+
+from ._async_client import AsyncTenantClient
+from ._client import CredentialsLike, TenantClient
+from ._core import (
+    DEFAULT_BASE_URL,
+    USER_AGENT,
+    Credentials,
+    Paginator,
+    Request,
+    build_request,
+    operations,
+    parse_response,
+)
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CloudflareError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PaginationWarning,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    UnknownOperationError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+from ._native import CORE_VERSION as __version__
+from ._pagination import AsyncPageIterator, PageIterator
+from ._secret import Secret
+from ._transport import (
+    AsyncHttpxTransport,
+    AsyncTransport,
+    HttpxTransport,
+    HTTPResponse,
+    Transport,
+    UrllibTransport,
+)
+
+__all__ = [
+    "__version__",
+    # sans-IO
+    "build_request",
+    "parse_response",
+    "operations",
+    "Paginator",
+    "Request",
+    "Credentials",
+    "CredentialsLike",
+    "DEFAULT_BASE_URL",
+    "USER_AGENT",
+    # clients
+    "TenantClient",
+    "AsyncTenantClient",
+    "PageIterator",
+    "AsyncPageIterator",
+    "Secret",
+    # transports
+    "HTTPResponse",
+    "Transport",
+    "AsyncTransport",
+    "UrllibTransport",
+    "HttpxTransport",
+    "AsyncHttpxTransport",
+    # errors
+    "CloudflareError",
+    "ValidationError",
+    "UnknownOperationError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "ServerError",
+    "InternalServerError",
+    "ResponseDecodeError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "OutcomeUnknownError",
+    "PaginationWarning",
+]

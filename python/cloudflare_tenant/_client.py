@@ -1,0 +1,235 @@
+"""The synchronous client: the standard library's ``urllib`` by default, or an ``httpx.Client``."""
+
+from __future__ import annotations
+
+import copy
+from types import TracebackType
+from typing import Any, Dict, Mapping, Optional, Type, TypeVar, Union
+
+from ._core import USER_AGENT, parse_response
+from ._exceptions import APIConnectionError, ValidationError
+from ._native import Credentials, Paginator, Request, build_request, operations
+from ._pagination import PageIterator
+from ._resources import (
+    AccountsResource,
+    MembershipsResource,
+    TenantsResource,
+    UserResource,
+    UsersResource,
+)
+from ._transport import HTTPResponse, Transport, sync_transport
+
+__all__ = ["TenantClient", "CredentialsLike"]
+
+#: Credentials as the clients take them: a :class:`Credentials`, or a dict with ``api_token``;
+#: ``api_email`` + ``api_key``; or ``user_service_key``.
+CredentialsLike = Union[Credentials, Mapping[str, str]]
+
+_PAGINATED: Dict[str, bool] = {op["name"]: op["paginated"] for op in operations()}
+
+_C = TypeVar("_C", bound="_ClientBase")
+
+# Credentials that only serve to check a client's settings; never sent.
+_PROBE = Credentials.api_token("settings-check")
+
+
+def _credentials(
+    credentials: Optional[CredentialsLike],
+    api_token: Optional[str],
+    api_email: Optional[str],
+    api_key: Optional[str],
+    user_service_key: Optional[str],
+) -> Optional[Credentials]:
+    given = {
+        name: value
+        for name, value in (
+            ("api_token", api_token),
+            ("api_email", api_email),
+            ("api_key", api_key),
+            ("user_service_key", user_service_key),
+        )
+        if value is not None
+    }
+    if credentials is not None:
+        if given:
+            raise ValidationError(
+                "invalid `credentials`: give credentials= or the api_* keywords, not both",
+                field="credentials",
+                reason="give credentials= or the api_* keywords, not both",
+            )
+        if isinstance(credentials, Credentials):
+            return credentials
+        return Credentials.from_dict(credentials)
+    if not given:
+        return None
+    return Credentials.from_dict(given)
+
+
+class _ClientBase:
+    """Configuration and the sans-IO steps shared by the sync and async clients."""
+
+    _credentials: Optional[Credentials]
+    _base_url: Optional[str]
+    _user_agent: str
+    _max_pages: Optional[int]
+    _owns_transport: bool
+
+    def _configure(
+        self,
+        credentials: Optional[Credentials],
+        base_url: Optional[str],
+        user_agent: Optional[str],
+        max_pages: Optional[int],
+    ) -> None:
+        self._credentials = credentials
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._user_agent = user_agent or USER_AGENT
+        self._max_pages = max_pages
+        # Checks base_url and user_agent now rather than at the first call.
+        build_request("user.get", None, _PROBE, self._base_url, self._user_agent)
+
+    @property
+    def base_url(self) -> str:
+        """Where requests go."""
+        from ._core import DEFAULT_BASE_URL
+
+        return self._base_url or DEFAULT_BASE_URL
+
+    def _request(
+        self, operation: str, params: Optional[Mapping[str, Any]], credentials: Any
+    ) -> Request:
+        return build_request(
+            operation,
+            params,
+            credentials if credentials is not None else self._credentials,
+            self._base_url,
+            self._user_agent,
+        )
+
+    def _paged_request(self, paginator: Paginator, credentials: Any) -> Optional[Request]:
+        return paginator.next_request(
+            credentials if credentials is not None else self._credentials,
+            self._base_url,
+            self._user_agent,
+        )
+
+    @staticmethod
+    def _parse(operation: str, status: int, headers: Any, body: bytes) -> Any:
+        return parse_response(operation, status, headers, body)["result"]
+
+    @staticmethod
+    def _connection_error(error: APIConnectionError, operation: str) -> APIConnectionError:
+        error.operation = operation
+        error._view["operation"] = operation
+        return error
+
+    def _view(self: _C, credentials: CredentialsLike) -> _C:
+        view = copy.copy(self)
+        view._credentials = _credentials(credentials, None, None, None, None)
+        view._owns_transport = False
+        view._init_resources()
+        return view
+
+    def _init_resources(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"credentials={self._credentials!r})"
+        )
+
+
+class TenantClient(_ClientBase):
+    """A client for the Tenant API.
+
+    Credentials: one of ``api_token``; ``api_email`` + ``api_key``; ``user_service_key``; or
+    ``credentials`` (a :class:`Credentials` or the same as a dict). Without any, every call needs
+    its own ``credentials=``.
+
+    ``transport``: ``None`` (the standard library's ``urllib``, no dependency), an
+    ``httpx.Client`` (yours: the client does not close it), or any object with
+    ``send(request) -> HTTPResponse``.
+
+    Every operation is a method named by its dotted name: ``client.accounts.create(...)``,
+    ``client.accounts.members.list(account_id)``. Each takes ``credentials=`` to act as someone
+    else for one call; :meth:`with_credentials` gives a client that does so for every call.
+    """
+
+    accounts: AccountsResource
+    users: UsersResource
+    user: UserResource
+    memberships: MembershipsResource
+    tenants: TenantsResource
+
+    def __init__(
+        self,
+        *,
+        api_token: Optional[str] = None,
+        api_email: Optional[str] = None,
+        api_key: Optional[str] = None,
+        user_service_key: Optional[str] = None,
+        credentials: Optional[CredentialsLike] = None,
+        transport: Any = None,
+        base_url: Optional[str] = None,
+        timeout: Optional[float] = 60.0,
+        user_agent: Optional[str] = None,
+        max_pages: Optional[int] = None,
+    ) -> None:
+        self._configure(
+            _credentials(credentials, api_token, api_email, api_key, user_service_key),
+            base_url,
+            user_agent,
+            max_pages,
+        )
+        self._transport: Transport
+        self._transport, self._owns_transport = sync_transport(transport, timeout)
+        self._init_resources()
+
+    def _init_resources(self) -> None:
+        self.accounts = AccountsResource(self)
+        self.users = UsersResource(self)
+        self.user = UserResource(self)
+        self.memberships = MembershipsResource(self)
+        self.tenants = TenantsResource(self)
+
+    def with_credentials(self, credentials: CredentialsLike) -> TenantClient:
+        """The same client (same transport, same settings) acting as ``credentials``, e.g.
+        ``client.with_credentials(Credentials.user_service_key(user["api_key"]))``. Closing it
+        does not close the shared transport."""
+        return self._view(credentials)
+
+    def _send(self, request: Request, operation: str) -> HTTPResponse:
+        try:
+            return self._transport.send(request)
+        except APIConnectionError as error:
+            self._connection_error(error, operation)
+            raise
+
+    def _call(
+        self, operation: str, params: Optional[Mapping[str, Any]], credentials: Any
+    ) -> Any:
+        request = self._request(operation, params, credentials)
+        status, headers, body = self._send(request, operation)
+        return self._parse(operation, status, headers, body)
+
+    def _list(
+        self, operation: str, params: Dict[str, Any], credentials: Any
+    ) -> PageIterator[Any]:
+        return PageIterator(self, operation, params, credentials, _PAGINATED[operation])
+
+    def close(self) -> None:
+        """Closes the transport if the client created it (never one you passed in)."""
+        if self._owns_transport:
+            self._transport.close()
+
+    def __enter__(self) -> TenantClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
