@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: test demo faults faults-short fuzz check unit conformance tools js test-js python test-python clean
+.PHONY: test demo faults faults-short fuzz bench check unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
 test: check unit conformance test-js test-python demo faults-short
@@ -64,6 +64,11 @@ faults-short:
 FUZZ_RUNS ?= 10000000
 fuzz:
 	scripts/fuzz.sh $(FUZZ_RUNS)
+
+## Benchmarks: ratios against same-process baselines, and package sizes
+## (target/bench/results.json). Never part of `make test`.
+bench:
+	scripts/bench.sh
 
 ## Development tools from npm (Prism), pinned by tools/package-lock.json.
 tools: tools/node_modules/.installed

@@ -12,7 +12,7 @@ use crate::auth::Credentials;
 use crate::client::Client;
 use crate::envelope::{self, ApiResponse, RawResponse};
 use crate::error::{Error, Invalid};
-use crate::paginate::{fingerprint, PageState, Stop};
+use crate::paginate::{PageState, Stop};
 
 type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
 type ParseFn = fn(RawResponse<'_>) -> Result<ApiResponse<Value>, Error>;
@@ -268,16 +268,7 @@ impl NamedPaginator {
             Value::Null => Vec::new(),
             other => vec![other],
         };
-        let keep = self.state.feed(
-            items.len(),
-            fingerprint(&items),
-            response.result_info.as_ref(),
-        );
-        if keep {
-            items
-        } else {
-            Vec::new()
-        }
+        self.state.take_page(items, response.result_info.as_ref())
     }
 
     /// Why it stopped, once it has.

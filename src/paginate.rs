@@ -175,6 +175,17 @@ impl PageState {
     }
 }
 
+impl PageState {
+    /// Records a page and returns its items, or none when the page repeats an earlier one.
+    pub fn take_page<T: Serialize>(&mut self, items: Vec<T>, info: Option<&ResultInfo>) -> Vec<T> {
+        if self.feed(items.len(), fingerprint(&items), info) {
+            items
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// A stable fingerprint of a page's items, to notice a page the API sends again.
 pub fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -228,17 +239,8 @@ impl<O: Paginated> Paginator<O> {
 
     /// Takes the response to the last request and returns the page's new items.
     pub fn feed(&mut self, response: ApiResponse<Vec<O::Item>>) -> Vec<O::Item> {
-        let items = response.result;
-        let keep = self.state.feed(
-            items.len(),
-            fingerprint(&items),
-            response.result_info.as_ref(),
-        );
-        if keep {
-            items
-        } else {
-            Vec::new()
-        }
+        self.state
+            .take_page(response.result, response.result_info.as_ref())
     }
 
     /// Why it stopped, once it has.

@@ -66,36 +66,27 @@ use crate::retry::{Attempt, Next, Retry, RetryPolicy};
 
 /// What to set up for one customer.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct OnboardingSpec {
     /// The account name; also how the account is found again.
     pub name: String,
     /// `standard` or `enterprise`.
-    #[serde(default)]
     pub r#type: Option<AccountType>,
     /// The tenant unit to create the account on.
-    #[serde(default)]
     pub unit_id: Option<String>,
     /// KYC: business name.
-    #[serde(default)]
     pub business_name: Option<String>,
     /// KYC: business address.
-    #[serde(default)]
     pub business_address: Option<String>,
     /// KYC: business e-mail.
-    #[serde(default)]
     pub business_email: Option<String>,
     /// KYC: business phone.
-    #[serde(default)]
     pub business_phone: Option<String>,
     /// KYC: the partner's own reference.
-    #[serde(default)]
     pub external_metadata: Option<String>,
     /// People to invite.
-    #[serde(default)]
     pub members: Vec<MemberSpec>,
     /// A service user for this customer, invited and accepting as itself.
-    #[serde(default)]
     pub service_user: Option<ServiceUserSpec>,
 }
 
