@@ -123,6 +123,14 @@ impl Credentials {
         Ok(Credentials::UserServiceKey(Secret(key)))
     }
 
+    /// Every header any kind of credentials sets: what a host keeps out of its logs.
+    pub const HEADER_NAMES: [&'static str; 4] = [
+        "authorization",
+        "x-auth-email",
+        "x-auth-key",
+        "x-auth-user-service-key",
+    ];
+
     /// The names of the headers these credentials set; hosts use it to keep them out of logs.
     pub fn header_names(&self) -> &'static [&'static str] {
         match self {

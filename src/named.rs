@@ -156,7 +156,7 @@ fn parse<O: Operation>(response: RawResponse<'_>) -> Result<ApiResponse<Value>, 
 }
 
 /// Deserializes parameters, naming the field at fault: unknown, missing, or of the wrong type.
-fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Invalid> {
+pub(crate) fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Invalid> {
     let params = match params {
         Value::Null => Value::Object(Map::new()),
         Value::Object(map) => Value::Object(map),

@@ -296,6 +296,16 @@ impl Pacer {
         Pacer::new(1200, Duration::from_secs(300))
     }
 
+    /// Sends allowed per window.
+    pub fn limit(&self) -> u32 {
+        self.limit as u32
+    }
+
+    /// The window.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// How long to wait at `now` before the next send.
     pub fn delay(&mut self, now: Duration) -> Duration {
         while self

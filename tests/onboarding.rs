@@ -352,6 +352,21 @@ fn a_lost_service_user_create_is_asked_again() {
 }
 
 #[test]
+fn specs_read_from_json_name_the_field() {
+    let err = OnboardingSpec::from_json(
+        json!({"name": "A", "members": [{"email": "a@b.example", "role": "x"}]}),
+    )
+    .unwrap_err();
+    assert_eq!(err.to_json()["field"], "members[0].role");
+    let err = OnboardingSpec::from_json(json!({"name": 5})).unwrap_err();
+    assert_eq!(
+        (err.to_json()["field"].as_str(), err.operation()),
+        (Some("name"), Some("onboarding"))
+    );
+    assert!(OnboardingSpec::from_json(json!({"name": "A"})).is_ok());
+}
+
+#[test]
 fn bad_specs_are_refused_before_anything_is_sent() {
     let client = Client::new(Credentials::api_token("t").unwrap());
     for (spec, field) in [

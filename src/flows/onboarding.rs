@@ -90,6 +90,13 @@ pub struct OnboardingSpec {
     pub service_user: Option<ServiceUserSpec>,
 }
 
+impl OnboardingSpec {
+    /// Reads a spec from JSON (what the JS and Python hosts pass), naming the field at fault.
+    pub fn from_json(value: Value) -> Result<Self, Error> {
+        crate::named::from_params(value).map_err(|e| Error::from(e).in_operation("onboarding"))
+    }
+}
+
 /// A member to invite: with roles (names like `Administrator`, or ids) or with policies.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,7 +273,14 @@ impl Onboarding {
             });
         }
         for (i, member) in invites.iter().enumerate() {
-            let at = |field: &str| format!("members[{i}].{field}");
+            // The service user's invitation comes last; name its fields as the spec does.
+            let at = |field: &str| {
+                if i == spec.members.len() {
+                    format!("service_user.{field}")
+                } else {
+                    format!("members[{i}].{field}")
+                }
+            };
             check_not_empty("email", &member.email)
                 .and_then(|_| check_len("email", Some(&member.email), MAX_EMAIL))
                 .map_err(|e| Invalid::new(at("email"), e.reason))
@@ -767,10 +781,17 @@ impl Onboarding {
             .last()
             .is_some_and(|m| matches!(m.status, StepStatus::Created | StepStatus::Existed));
         if self.service_user.is_none() || !invited {
-            let reason = if self.service_user.is_none() {
-                "no key to act as the service user (it was not created by this run)"
-            } else {
-                "the service user was not invited"
+            let user = self.report.service_user.as_ref().map(|u| u.status);
+            let reason = match user {
+                _ if self.service_user.is_some() => "the service user was not invited",
+                Some(StepStatus::Created) => {
+                    "the service user was created, but its API key was lost with the unanswered \
+                     users.create response, so it cannot act; give it a new key to accept"
+                }
+                Some(StepStatus::Existed) => {
+                    "the service user existed before this run, so its API key is not known here"
+                }
+                _ => "the service user could not be created",
             };
             self.invitation_failed(&Invalid::new("service_user", reason).into());
             return Stage::Done;
