@@ -10,9 +10,12 @@ import {
   parseResponse,
   operations,
   Paginator,
+  Pacer,
   type Account,
   type ApiResponse,
   type Member,
+  type OnboardingReport,
+  type OnboardingSpec,
   type OperationName,
   type ParamsOf,
   type ResultOf,
@@ -88,6 +91,33 @@ export function sansIo(): string {
   return request.url;
 }
 
+export async function onboardWithTheFlow(apiToken: string, unit: string): Promise<string | null> {
+  const client = new TenantClient({ apiToken, pace: true, retry: { maxRetries: 6 } });
+  const spec: OnboardingSpec = {
+    name: "Acme Corp",
+    type: "standard",
+    unit_id: unit,
+    business_name: "Acme Corporation",
+    members: [
+      { email: "admin@acme.example", roles: ["Administrator"] },
+      { email: "ops@acme.example", policies: [{ access: "allow", permission_groups: ["p".repeat(32)], resource_groups: [{ id: "r".repeat(32) }] }] },
+    ],
+    service_user: { email: "svc-acme@partner.example" },
+  };
+  const controller = new AbortController();
+  const report: OnboardingReport = await client.onboard(spec, { signal: controller.signal });
+  for (const step of [report.account, ...report.members, report.service_user, report.invitation]) {
+    if (step?.status === "failed") console.log(step.target, step.error?.kind, step.error?.message, step.reconciled);
+  }
+  const paced = new TenantClient({ apiToken }, { pace: { limit: 100, window: 60 } });
+  await paced.onboard({ name: "Tyrell" }, { credentials: { apiEmail: "a@b.example", apiKey: "k" } });
+  const pacer = new Pacer({ limit: 2, window: 1 });
+  const wait: number = pacer.delay(performance.now() / 1000);
+  if (wait === 0) pacer.record();
+  Pacer.cloudflare().free();
+  return report.complete ? report.api_key : null;
+}
+
 export async function refusedByTheTypes(client: TenantClient) {
   // @ts-expect-error account_id is required
   await client.accounts.get({});
@@ -103,5 +133,11 @@ export async function refusedByTheTypes(client: TenantClient) {
   buildRequest("accounts.explode", {}, { apiToken: "t" });
   // @ts-expect-error status accepted or rejected only
   await client.memberships.update({ membership_id: "m", status: "pending" });
+  // @ts-expect-error an onboarding needs a name
+  await client.onboard({ members: [] });
+  // @ts-expect-error a member has roles or policies, not both
+  await client.onboard({ name: "x", members: [{ email: "e", roles: ["Administrator"], policies: [] }] });
+  // @ts-expect-error a pace is a budget, not a number
+  new TenantClient({ apiToken: "t", pace: 1200 });
   void accounts;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the npm package, against the built package: wasm-bindgen-test (Node and
-# Chromium), the golden corpus and TenantClient under `node --test`, the type declarations
-# (tsc), the packed tarball installed into an empty folder, the real Workers runtime (workerd
-# through Miniflare, against the sandbox) and headless Chromium. Exits non-zero on any failure.
+# Chromium), the golden corpus, TenantClient, onboarding and pacing under `node --test`, the
+# fault run (client.onboard against a sandbox injecting faults), the type declarations (tsc),
+# the packed tarball installed into an empty folder, the real Workers runtime (workerd through
+# Miniflare, against the sandbox) and headless Chromium. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -56,7 +57,10 @@ run "wasm-bindgen-test (Node)" '^test result:' wasm_test
 run "wasm-bindgen-test (Chromium)" '^test result:' \
   env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver bash -c "$(declare -f wasm_test); root='$root'; wasm_test"
 run "node: fixtures + client" "$NODE_TESTS" \
-  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs"
+  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs" "$js/test/onboard.test.mjs"
+run "node: fault run (sandbox)" '^# js fault run:' \
+  "$root/scripts/with-sandbox.sh" --sandbox-args "--faults 0.25 --latency-ms 20 --rate-limit 1000000" \
+  node --test --test-reporter=tap "$js/test/faults.test.mjs"
 run "typescript (tsc --noEmit)" '^tsc:' \
   bash -c "'$js/node_modules/.bin/tsc' -p '$js/tsconfig.json' && echo 'tsc: examples/typed.ts type-checks against dist/index.d.ts'"
 

@@ -284,3 +284,76 @@ export class Paginator {
     return this.#inner;
   }
 }
+
+// ---- pacing ---------------------------------------------------------------------------------
+
+/** A monotonic clock in seconds (`performance.now()`; `Date.now()` where there is none). */
+export function monotonicSeconds() {
+  const performance = globalThis.performance;
+  return (typeof performance?.now === "function" ? performance.now() : Date.now()) / 1000;
+}
+
+/**
+ * A request budget, sans-IO: at most `limit` sends in any `window` seconds; `new Pacer()` and
+ * `Pacer.cloudflare()` give Cloudflare's documented budget, 1,200 per 300 s (per credential). Ask `delay(now)` before a send, wait that many
+ * seconds, ask again, and `record(now)` the send when the answer is 0. `now` is a monotonic
+ * clock in seconds; it defaults to `performance.now() / 1000`.
+ */
+const CLOUDFLARE_BUDGET = Symbol("cloudflare budget");
+
+export class Pacer {
+  #inner;
+
+  constructor(options = CLOUDFLARE_BUDGET) {
+    if (options === CLOUDFLARE_BUDGET) {
+      this.#inner = core.Pacer.cloudflare();
+      return;
+    }
+    if (options === null || typeof options !== "object") {
+      throw new ValidationError("invalid `options`: must be an object {limit, window}", { field: "options", reason: "must be an object" });
+    }
+    const { limit, window, ...unknown } = options;
+    rejectUnknownOptions(unknown, ["limit", "window"]);
+    if (typeof limit !== "number" || typeof window !== "number") {
+      const field = typeof limit !== "number" ? "limit" : "window";
+      throw new ValidationError(`invalid \`${field}\`: must be a number`, { field, reason: "must be a number" });
+    }
+    this.#inner = callCore(() => new core.Pacer(limit, window));
+  }
+
+  /** Cloudflare's documented budget: 1,200 requests per 300 seconds. */
+  static cloudflare() {
+    return new Pacer(CLOUDFLARE_BUDGET);
+  }
+
+  /** Seconds to wait at `now` before the next send (0: send now). */
+  delay(now = monotonicSeconds()) {
+    return this.#live().delay(checkNow(now));
+  }
+
+  /** Records a send at `now`. */
+  record(now = monotonicSeconds()) {
+    this.#live().record(checkNow(now));
+  }
+
+  /** Frees the WebAssembly memory now (it is freed when collected otherwise). */
+  free() {
+    this.#inner?.free();
+    this.#inner = null;
+  }
+
+  #live() {
+    if (!this.#inner) throw new CloudflareError("this Pacer was freed", { kind: "internal" });
+    return this.#inner;
+  }
+}
+
+function checkNow(now) {
+  if (typeof now !== "number" || !Number.isFinite(now) || now < 0) {
+    throw new ValidationError("invalid `now`: must be a monotonic clock reading in seconds (a number >= 0)", {
+      field: "now",
+      reason: "must be a number >= 0",
+    });
+  }
+  return now;
+}

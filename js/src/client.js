@@ -4,6 +4,7 @@
 
 import * as core from "./cloudflare_tenant_wasm.js";
 import {
+  Pacer,
   Paginator,
   callCore,
   credentialsText,
@@ -12,12 +13,16 @@ import {
   paramsText,
   parseResponse,
   rejectUnknownOptions,
+  monotonicSeconds,
 } from "./api.js";
 import { CloudflareError, ValidationError } from "./errors.js";
 
-const CLIENT_OPTIONS = ["apiToken", "apiEmail", "apiKey", "userServiceKey", "fetch", "baseUrl", "userAgent", "retry", "onWarning"];
+const CLIENT_OPTIONS = ["apiToken", "apiEmail", "apiKey", "userServiceKey", "fetch", "baseUrl", "userAgent", "retry", "pace", "onWarning"];
 const RETRY_OPTIONS = ["maxRetries", "initialBackoff", "maxBackoff", "maxRetryAfter"];
 const CALL_OPTIONS = ["credentials", "signal", "maxPages"];
+const ONBOARD_OPTIONS = ["credentials", "signal"];
+/** Past this many identities, pacers idle for a whole window are dropped (they would say 0). */
+const PACERS_KEPT = 256;
 
 /** The default transport: the global fetch, looked up at call time and called unbound. */
 const globalFetch = (input, init) => globalThis.fetch(input, init);
@@ -32,7 +37,9 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
  * Options: `fetch` (default globalThis.fetch), `baseUrl` (default the public API), `userAgent`,
  * `retry` (false, or `{maxRetries, initialBackoff, maxBackoff, maxRetryAfter}` in seconds; the
  * core decides what is retried and how long to wait), `onWarning(message, detail)` (default
- * console.warn; told when a listing stopped early).
+ * console.warn; told when a listing stopped early), `pace` (true for Cloudflare's budget of 1,200
+ * requests per 300 s, or `{limit, window}` in seconds: every send first waits for the budget of
+ * the identity that signs it; default off).
  * Credentials may be left out and given with each call instead. Credentials and options come
  * in one object, or as two: `new TenantClient({apiToken}, {fetch, baseUrl})`.
  */
@@ -41,6 +48,11 @@ export class TenantClient {
   #fetch;
   #onWarning;
   #retry;
+  /** `{create, window}` when pacing, else null. */
+  #pace;
+  /** One Pacer per identity, keyed by a salted hash of the credential headers (never the secret). */
+  #pacers = new Map();
+  #salt = Math.random().toString(36).slice(2) + Date.now().toString(36);
 
   constructor(options = {}, more = undefined) {
     // Credentials and options may come in one object or as two: `(credentials, options)`.
@@ -54,7 +66,7 @@ export class TenantClient {
       throw new ValidationError(`invalid \`${clash[0]}\`: given twice`, { field: clash[0], reason: "given twice" });
     }
     options = { ...options, ...more };
-    const { apiToken, apiEmail, apiKey, userServiceKey, fetch, baseUrl, userAgent, retry, onWarning, ...unknown } = options;
+    const { apiToken, apiEmail, apiKey, userServiceKey, fetch, baseUrl, userAgent, retry, pace, onWarning, ...unknown } = options;
     rejectUnknownOptions(unknown, CLIENT_OPTIONS);
     if (fetch !== undefined && typeof fetch !== "function") {
       throw new ValidationError("invalid `fetch`: must be a function", { field: "fetch", reason: "must be a function" });
@@ -71,6 +83,7 @@ export class TenantClient {
     this.#retry = retryPolicy(retry);
     // Check the policy once, now.
     callCore(() => new core.Retry("user.get", ...this.#retry)).free();
+    this.#pace = paceOption(pace);
     this.#onWarning = onWarning ?? ((message) => console.warn(`cloudflare-tenant: ${message}`));
     for (const op of operations()) attach(this, op);
   }
@@ -94,6 +107,62 @@ export class TenantClient {
   paginate(operation, params, options = {}) {
     const { credentials, signal, maxPages } = callOptions(options, operation);
     return new PageIterator(this, String(operation), params, { credentials, signal, maxPages });
+  }
+
+  /**
+   * Onboards one customer with the core's onboarding flow: the account (looked up by name
+   * first, never created twice), its members, and optionally a service user that accepts its
+   * own invitation. A create whose outcome is unknown (a 502, a lost connection) is looked up,
+   * not resent. Resolves to the report `{account, members, service_user, api_key, invitation,
+   * complete}`; failures of single steps are in the report, not thrown. Throws a
+   * ValidationError for a bad spec (before any request) and the signal's reason on abort.
+   * The report's `api_key` is the new service user's key: do not log it.
+   */
+  async onboard(spec, options = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation: "onboarding" });
+    }
+    const { credentials, signal, ...unknown } = options;
+    rejectUnknownOptions(unknown, ONBOARD_OPTIONS, "onboarding");
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+      throw new ValidationError("invalid `spec`: must be an object", { field: "spec", reason: "must be an object", operation: "onboarding" });
+    }
+    const text = paramsText(spec, "onboarding");
+    const creds = credentialsText(credentials, "onboarding");
+    if (creds === undefined && !this.#core.hasCredentials) {
+      throw new ValidationError("invalid `credentials`: the client has none; give them to the client or to this call", {
+        field: "credentials",
+        reason: "missing",
+        operation: "onboarding",
+      });
+    }
+    const flow = callCore(() => new core.Onboarding(this.#core, text, creds, ...this.#retry));
+    try {
+      for (;;) {
+        if (signal?.aborted) throw signal.reason;
+        const action = JSON.parse(callCore(() => flow.nextAction()));
+        if (action.action === "done") break;
+        if (action.action === "wait") {
+          await sleep(action.seconds, signal);
+          continue;
+        }
+        if (action.action !== "send") {
+          throw new CloudflareError(`onboarding: unknown action ${action.action}`, { kind: "internal", operation: "onboarding" });
+        }
+        const outcome = await this.#attempt("onboarding", action.request, signal);
+        if (outcome.error !== undefined) {
+          const { error } = outcome;
+          callCore(() => flow.feedTransportError(!neverSent(error), errorText(error), Date.now(), Math.random()));
+        } else {
+          const { status, headers, body } = outcome.response;
+          const h = headersText(headers);
+          callCore(() => flow.feedResponse(status, h, body, Date.now(), Math.random()));
+        }
+      }
+      return JSON.parse(flow.report());
+    } finally {
+      flow.free();
+    }
   }
 
   /** @internal */
@@ -124,38 +193,94 @@ export class TenantClient {
     const retry = callCore(() => new core.Retry(operation, ...this.#retry));
     try {
       for (;;) {
-        let response;
-        try {
-          response = await this.#fetch(request.url, {
-            method: request.method,
-            headers: request.headers,
-            body: request.body ?? undefined,
-            signal,
-          });
-        } catch (error) {
-          if (signal?.aborted) throw error;
+        const outcome = await this.#attempt(operation, request, signal);
+        let wait;
+        if (outcome.error !== undefined) {
+          const { error } = outcome;
           // Only the transport's own message (never the headers) reaches the core's error.
-          const wait = callCore(
+          wait = callCore(
             () => retry.afterTransportError(!neverSent(error), errorText(error), Date.now(), Math.random()),
             error,
           );
-          await sleep(wait, signal);
-          continue;
+        } else {
+          const response = outcome.response;
+          const headers = headersText(response.headers);
+          wait = callCore(() => retry.afterResponse(response.status, headers, response.body, Date.now(), Math.random()));
+          if (wait === undefined) return response;
         }
-        if (!response || typeof response.status !== "number") {
-          throw new CloudflareError(`${operation}: fetch did not return a Response`, { kind: "transport", operation });
-        }
-        const body =
-          typeof response.arrayBuffer === "function"
-            ? new Uint8Array(await response.arrayBuffer())
-            : new TextEncoder().encode(typeof response.text === "function" ? await response.text() : "");
-        const headers = headersText(response.headers);
-        const wait = callCore(() => retry.afterResponse(response.status, headers, body, Date.now(), Math.random()));
-        if (wait === undefined) return { status: response.status, headers: response.headers, body };
         await sleep(wait, signal);
       }
     } finally {
       retry.free();
+    }
+  }
+
+  /**
+   * Sends `request` once (after the pacer's wait, when pacing): `{response: {status, headers,
+   * body}}`, or `{error}` when fetch failed or the body could not be read. Throws on abort.
+   */
+  async #attempt(operation, request, signal) {
+    await this.#paced(request.headers, signal);
+    let response;
+    try {
+      response = await this.#fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? undefined,
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { error };
+    }
+    if (!response || typeof response.status !== "number") {
+      throw new CloudflareError(`${operation}: fetch did not return a Response`, { kind: "transport", operation });
+    }
+    let body;
+    try {
+      body =
+        typeof response.arrayBuffer === "function"
+          ? new Uint8Array(await response.arrayBuffer())
+          : new TextEncoder().encode(typeof response.text === "function" ? await response.text() : "");
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // The connection broke in the body: the request left, its answer did not arrive whole.
+      return { error: error ?? new Error("the response body could not be read") };
+    }
+    return { response: { status: response.status, headers: response.headers, body } };
+  }
+
+  /** Waits for the budget of the identity that signs `headers`, then records the send. */
+  async #paced(headers, signal) {
+    if (this.#pace === null) return;
+    const key = callCore(() => core.credentialKey(JSON.stringify(headers ?? {}), this.#salt));
+    let entry = this.#pacers.get(key);
+    if (entry === undefined) {
+      this.#sweepPacers();
+      entry = { pacer: this.#pace.create(), last: -Infinity };
+      this.#pacers.set(key, entry);
+    }
+    for (;;) {
+      const now = monotonicSeconds();
+      const wait = entry.pacer.delay(now);
+      // Asking and recording in one synchronous step: concurrent sends cannot both pass.
+      if (wait <= 0) {
+        entry.pacer.record(now);
+        entry.last = now;
+        return;
+      }
+      await sleep(wait, signal);
+    }
+  }
+
+  #sweepPacers() {
+    if (this.#pacers.size < PACERS_KEPT) return;
+    const now = monotonicSeconds();
+    for (const [key, entry] of this.#pacers) {
+      if (now - entry.last >= this.#pace.window) {
+        entry.pacer.free();
+        this.#pacers.delete(key);
+      }
     }
   }
 }
@@ -180,6 +305,22 @@ function sleep(seconds, signal) {
     }
     signal?.addEventListener?.("abort", abort, { once: true });
   });
+}
+
+/** `pace: true | false | {limit, window}` (seconds) as `{limit, window}`, or null when off. */
+function paceOption(pace) {
+  if (pace === undefined || pace === null || pace === false) return null;
+  // Cloudflare's budget is the core's (1,200 per 300 s); the window here only says when an idle
+  // identity's pacer may be dropped.
+  if (pace === true) return { create: () => Pacer.cloudflare(), window: 300 };
+  if (typeof pace !== "object") {
+    throw new ValidationError("invalid `pace`: must be true, false or {limit, window}", { field: "pace", reason: "must be true, false or an object" });
+  }
+  const { limit, window, ...unknown } = pace;
+  rejectUnknownOptions(unknown, ["limit", "window"]);
+  // Check the budget once, now.
+  new Pacer({ limit, window }).free();
+  return { create: () => new Pacer({ limit, window }), window };
 }
 
 /** `retry: false | {maxRetries, initialBackoff, maxBackoff, maxRetryAfter}` (seconds). */

@@ -624,6 +624,12 @@ export type TenantClientSettings = {
   userAgent?: string;
   /** `false`: never retry. */
   retry?: false | RetryOptions;
+  /**
+   * Keep under a request budget instead of running into 429s: before each send, wait until the
+   * identity signing it (the client's credentials, each per-call credential, each service user)
+   * is within budget. `true`: Cloudflare's 1,200 requests per 300 s. Default off.
+   */
+  pace?: boolean | PaceOptions;
   /** Told when a listing stopped early (a repeated page, the page cap). Default console.warn. */
   onWarning?: (message: string, detail: PaginationStop) => void;
 };
@@ -632,6 +638,97 @@ export type TenantClientOptions = (Credentials | NoCredentials) & TenantClientSe
 
 export interface CallOptions {
   /** Sign this call with other credentials (e.g. a service user's `{userServiceKey}`). */
+  credentials?: Credentials;
+  signal?: AbortSignal;
+}
+
+/** At most `limit` sends in any `window` seconds. */
+export interface PaceOptions {
+  limit: number;
+  window: number;
+}
+
+/**
+ * A request budget, sans-IO: ask `delay(now)` before a send, sleep that many seconds, ask again,
+ * and `record(now)` the send once the answer is 0. `now` is a monotonic clock in seconds
+ * (default `performance.now() / 1000`).
+ */
+export class Pacer {
+  /** No options: Cloudflare's documented budget, 1,200 requests per 300 s. */
+  constructor(options?: PaceOptions);
+  /** Cloudflare's documented budget, 1,200 requests per 300 s (per credential). */
+  static cloudflare(): Pacer;
+  /** Seconds to wait at `now` before the next send; 0 to send now. */
+  delay(now?: number): number;
+  /** Records a send at `now`. */
+  record(now?: number): void;
+  free(): void;
+}
+
+// ---- onboarding -----------------------------------------------------------------------------
+
+/** A member to invite: role names (`Administrator`) or ids, or policies. */
+export type OnboardingMember = { email: string } & (
+  | { roles: string[]; policies?: undefined }
+  | { policies: PolicyInput[]; roles?: undefined }
+);
+
+/** What to set up for one customer (the core's `OnboardingSpec`, in its snake_case JSON). */
+export interface OnboardingSpec {
+  /** The account name; also how the account is found again (at most 100 characters). */
+  name: string;
+  type?: AccountType;
+  /** The tenant unit to create the account on. */
+  unit_id?: string;
+  /** KYC fields, each at most 120 characters. */
+  business_name?: string;
+  business_address?: string;
+  business_email?: string;
+  business_phone?: string;
+  external_metadata?: string;
+  members?: OnboardingMember[];
+  /** A service user for the customer, invited and accepting its invitation as itself. */
+  service_user?: {
+    email: string;
+    /** Role names or ids on the account; default `["Administrator"]`. */
+    roles?: string[];
+  };
+}
+
+/** `created`: this run made it (an invitation: accepted it); `existed`: it was there already. */
+export type StepStatus = "created" | "existed" | "failed" | "pending";
+
+/** One thing the flow set up. */
+export interface OnboardingStep {
+  /** The account name or the e-mail. */
+  target: string;
+  id: string | null;
+  status: StepStatus;
+  /** Why it failed: the core's error view (`{kind, message, field?, status?, ...}`). */
+  error: ({ kind: string; message: string } & Record<string, unknown>) | null;
+  /** True when an unknown outcome (a 502, a lost connection) was resolved by looking. */
+  reconciled: boolean;
+}
+
+/** What `client.onboard` did. */
+export interface OnboardingReport {
+  account: OnboardingStep;
+  /** Each invitation, the service user's last. */
+  members: OnboardingStep[];
+  service_user: OnboardingStep | null;
+  /**
+   * The new service user's API key, when this run created it and its answer arrived. A secret:
+   * store it, act as the user with it (`{credentials: {userServiceKey}}`), never log it.
+   */
+  api_key: string | null;
+  /** The service user accepting its invitation, as itself. */
+  invitation: OnboardingStep | null;
+  /** True when every step is `created` or `existed`. */
+  complete: boolean;
+}
+
+export interface OnboardOptions {
+  /** The partner's credentials for this onboarding, instead of the client's. */
   credentials?: Credentials;
   signal?: AbortSignal;
 }
@@ -666,6 +763,13 @@ export class TenantClient {
   /** Any operation by name; resolves to the whole response. */
   call<N extends OperationName>(operation: N, params?: ParamsOf<N>, options?: CallOptions): Promise<ApiResponse<ResultOf<N>>>;
   paginate<N extends PaginatedOperationName>(operation: N, params?: ParamsOf<N>, options?: ListOptions): PageIterator<ItemOf<N>>;
+  /**
+   * Onboards one customer with the core's flow: never a second account (looked up by name
+   * first; a create whose outcome is unknown is looked up, not resent), members by role names,
+   * and the service user accepting as itself. Failed steps are in the report; a bad spec is a
+   * ValidationError before any request.
+   */
+  onboard(spec: OnboardingSpec, options?: OnboardOptions): Promise<OnboardingReport>;
 
   readonly accounts: {
     list: Method<"accounts.list">;

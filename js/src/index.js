@@ -7,6 +7,7 @@ export {
   operations,
   defaultUserAgent,
   Paginator,
+  Pacer,
 } from "./api.js";
 export {
   CloudflareError,

@@ -1,7 +1,7 @@
 // Run with plain Node from a folder where only the packed tarball is installed: the package
 // imports by name, builds a request and parses a fixture response like the core does.
 import { readFileSync } from "node:fs";
-import { buildRequest, parseResponse, operations, CloudflareApiError, ResponseDecodeError, TenantClient } from "cloudflare-tenant";
+import { buildRequest, parseResponse, operations, CloudflareApiError, ResponseDecodeError, TenantClient, Pacer, ValidationError } from "cloudflare-tenant";
 
 const fixtures = process.argv[2];
 const read = (path) => JSON.parse(readFileSync(`${fixtures}/${path}`, "utf8"));
@@ -35,4 +35,13 @@ try {
   check(e instanceof CloudflareApiError && e.code === 1002, "a CloudflareApiError");
 }
 check(typeof new TenantClient({ apiToken: "t" }).accounts.members.list === "function", "the client");
+const pacer = new Pacer({ limit: 1, window: 10 });
+pacer.record(1);
+check(pacer.delay(2) === 9, "the pacer");
+try {
+  await new TenantClient({ apiToken: "t", pace: true }).onboard({ name: "A", members: [{ email: "", roles: ["Administrator"] }] });
+  check(false, "a bad onboarding spec threw");
+} catch (e) {
+  check(e instanceof ValidationError && e.field === "members[0].email", "onboard refuses a bad spec");
+}
 console.log(`pack smoke test: ${checks} checks passed (node ${process.version})`);

@@ -91,6 +91,19 @@ describe("workerd (Miniflare) against the sandbox", () => {
     assert.equal(stop.anomaly, false);
   });
 
+  test("client.onboard runs the core's onboarding flow in workerd", async () => {
+    const report = await call("/onboard-flow");
+    if (process.env.VERBOSE) console.log(JSON.stringify(report));
+    assert.equal(report.complete, true, JSON.stringify(report));
+    assert.equal(report.account.status, "created");
+    assert.match(report.account.id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(report.members.map((m) => m.status), ["created", "created"]);
+    assert.equal(report.service_user.status, "created");
+    assert.equal(report.invitation.status, "created");
+    assert.equal(report.hasApiKey, true);
+    assert.equal(report.membershipStatus, "accepted");
+  });
+
   test("failures arrive as the right classes", async () => {
     const r = await call("/errors");
     assert.deepEqual(r.validation, { name: "ValidationError", isValidation: true, isBase: true, field: "account_id", kind: "invalid", operation: "accounts.get" });

@@ -6,7 +6,10 @@ I/O. On top of it:
 - :func:`build_request`, :func:`parse_response`, :class:`Paginator`, :func:`operations`: the
   by-name sans-IO functions, for any HTTP library;
 - :class:`TenantClient` (standard library ``urllib`` by default, or an ``httpx.Client``) and
-  :class:`AsyncTenantClient` (``httpx.AsyncClient``): one method per operation.
+  :class:`AsyncTenantClient` (``httpx.AsyncClient``): one method per operation, retries
+  decided by the core, optional pacing, and ``onboard(spec)``;
+- :class:`Retry`, :class:`RetryPolicy`, :class:`Pacer`, :class:`Onboarding`: the core's retry
+  decisions, pacer and onboarding flow, sans-IO.
 """
 
 from ._async_client import AsyncTenantClient
@@ -42,6 +45,7 @@ from ._exceptions import (
     ValidationError,
 )
 from ._native import CORE_VERSION as __version__
+from ._native import Onboarding, Pacer, Retry, RetryPolicy
 from ._pagination import AsyncPageIterator, PageIterator
 from ._secret import Secret
 from ._transport import (
@@ -63,6 +67,10 @@ __all__ = [
     "Request",
     "Credentials",
     "CredentialsLike",
+    "Retry",
+    "RetryPolicy",
+    "Pacer",
+    "Onboarding",
     "DEFAULT_BASE_URL",
     "USER_AGENT",
     # clients

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Any, Dict, Mapping, Optional, Type
+
+from . import _retry
 
 from ._async_resources import (
     AsyncAccountsResource,
@@ -16,7 +19,9 @@ from ._client import _PAGINATED, CredentialsLike, _ClientBase, _credentials
 from ._exceptions import APIConnectionError
 from ._native import Request
 from ._pagination import AsyncPageIterator
+from ._retry import PaceLike, RetryLike
 from ._transport import AsyncTransport, HTTPResponse, async_transport
+from .types import OnboardingReport, OnboardingSpec
 
 __all__ = ["AsyncTenantClient"]
 
@@ -28,6 +33,9 @@ class AsyncTenantClient(_ClientBase):
     ``transport``: ``None`` (a new ``httpx.AsyncClient``, closed by :meth:`aclose`), an
     ``httpx.AsyncClient`` (yours: not closed by the client), or any object with
     ``async send(request) -> HTTPResponse``.
+
+    ``retry=``, ``max_retries=`` and ``pace=`` as for :class:`TenantClient`; waits are
+    ``asyncio.sleep``.
     """
 
     accounts: AsyncAccountsResource
@@ -48,12 +56,18 @@ class AsyncTenantClient(_ClientBase):
         base_url: Optional[str] = None,
         user_agent: Optional[str] = None,
         max_pages: Optional[int] = None,
+        retry: RetryLike = None,
+        max_retries: Optional[int] = None,
+        pace: PaceLike = False,
     ) -> None:
         self._configure(
             _credentials(credentials, api_token, api_email, api_key, user_service_key),
             base_url,
             user_agent,
             max_pages,
+            retry,
+            max_retries,
+            pace,
         )
         self._transport: AsyncTransport
         self._transport, self._owns_transport = async_transport(transport)
@@ -72,11 +86,50 @@ class AsyncTenantClient(_ClientBase):
         return self._view(credentials)
 
     async def _send(self, request: Request, operation: str) -> HTTPResponse:
-        try:
-            return await self._transport.send(request)
-        except APIConnectionError as error:
-            self._connection_error(error, operation)
-            raise
+        """Sends ``request`` until the core's retry rules say its response is final (or
+        raise), pacing each send when pacing is on."""
+        retry = self._retry(operation, request)
+        while True:
+            if self._pacing is not None:
+                await self._pacing.wait_async(request)
+            try:
+                response = await self._transport.send(request)
+            except APIConnectionError as error:
+                self._connection_error(error, operation)
+                wait = _retry.after_failure(retry, error)
+            else:
+                after = _retry.after_response(retry, operation, response)
+                if after is None:
+                    return response
+                wait = after
+            await asyncio.sleep(wait)
+
+    async def onboard(
+        self,
+        spec: Optional[OnboardingSpec] = None,
+        /,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+        **fields: Any,
+    ) -> OnboardingReport:
+        """The async counterpart of :meth:`TenantClient.onboard`: the same flow, the same
+        report. Many onboardings may run at once (``asyncio.gather``)."""
+        flow = self._onboarding(spec, fields, credentials)
+        while True:
+            action = flow.next_action()
+            if action is None:
+                return flow.report()
+            if isinstance(action, float):
+                await asyncio.sleep(action)
+                continue
+            if self._pacing is not None:
+                await self._pacing.wait_async(action)
+            try:
+                response = await self._transport.send(action)
+            except APIConnectionError as error:
+                _retry.feed_failure(flow, error)
+            else:
+                _retry.feed_response(flow, response)
 
     async def _call(
         self, operation: str, params: Optional[Mapping[str, Any]], credentials: Any

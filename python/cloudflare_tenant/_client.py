@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import copy
+import time
 from types import TracebackType
 from typing import Any, Dict, Mapping, Optional, Type, TypeVar, Union
 
+from . import _retry
 from ._core import USER_AGENT, parse_response
 from ._exceptions import APIConnectionError, ValidationError
-from ._native import Credentials, Paginator, Request, build_request, operations
+from ._native import (
+    Credentials,
+    Onboarding,
+    Paginator,
+    Request,
+    Retry,
+    RetryPolicy,
+    build_request,
+    operations,
+)
 from ._pagination import PageIterator
+from ._retry import PaceLike, RetryLike
 from ._resources import (
     AccountsResource,
     MembershipsResource,
@@ -18,6 +30,7 @@ from ._resources import (
     UsersResource,
 )
 from ._transport import HTTPResponse, Transport, sync_transport
+from .types import OnboardingReport, OnboardingSpec
 
 __all__ = ["TenantClient", "CredentialsLike"]
 
@@ -73,6 +86,8 @@ class _ClientBase:
     _user_agent: str
     _max_pages: Optional[int]
     _owns_transport: bool
+    _retry_policy: RetryPolicy
+    _pacing: Optional[_retry.Pacing]
 
     def _configure(
         self,
@@ -80,13 +95,51 @@ class _ClientBase:
         base_url: Optional[str],
         user_agent: Optional[str],
         max_pages: Optional[int],
+        retry: RetryLike = None,
+        max_retries: Optional[int] = None,
+        pace: PaceLike = False,
     ) -> None:
         self._credentials = credentials
         self._base_url = base_url.rstrip("/") if base_url else None
         self._user_agent = user_agent or USER_AGENT
         self._max_pages = max_pages
+        self._retry_policy = _retry.retry_policy(retry, max_retries)
+        self._pacing = _retry.pacing(pace)
         # Checks base_url and user_agent now rather than at the first call.
         build_request("user.get", None, _PROBE, self._base_url, self._user_agent)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """How persistent the client is (see :class:`RetryPolicy`)."""
+        return self._retry_policy
+
+    def _retry(self, operation: str, request: Request) -> Retry:
+        return Retry(operation, request.method, self._retry_policy)
+
+    def _onboarding(
+        self,
+        spec: Optional[Mapping[str, Any]],
+        fields: Mapping[str, Any],
+        credentials: Any,
+    ) -> Onboarding:
+        if spec is not None and not isinstance(spec, Mapping):
+            raise ValidationError(
+                "onboarding: invalid `spec`: must be a dict",
+                field="spec",
+                reason="must be a dict",
+                operation="onboarding",
+            )
+        merged: Dict[str, Any] = dict(spec or {})
+        merged.update(fields)
+        who = credentials if credentials is not None else self._credentials
+        if who is None:
+            raise ValidationError(
+                "onboarding: invalid `credentials`: the client has none; pass credentials=",
+                field="credentials",
+                reason="the client has none; pass credentials=",
+                operation="onboarding",
+            )
+        return Onboarding(merged, who, self._retry_policy, self._base_url, self._user_agent)
 
     @property
     def base_url(self) -> str:
@@ -151,6 +204,11 @@ class TenantClient(_ClientBase):
     ``httpx.Client`` (yours: the client does not close it), or any object with
     ``send(request) -> HTTPResponse``.
 
+    Retries are the core's decisions (``retry=``: a :class:`RetryPolicy`, ``True`` for the
+    default of 2, ``False`` for none; or just ``max_retries=``). ``pace=True`` keeps each
+    credential under Cloudflare's budget (1,200 requests per 5 minutes), ``pace=(limit,
+    window_seconds)`` under another; off by default.
+
     Every operation is a method named by its dotted name: ``client.accounts.create(...)``,
     ``client.accounts.members.list(account_id)``. Each takes ``credentials=`` to act as someone
     else for one call; :meth:`with_credentials` gives a client that does so for every call.
@@ -175,12 +233,18 @@ class TenantClient(_ClientBase):
         timeout: Optional[float] = 60.0,
         user_agent: Optional[str] = None,
         max_pages: Optional[int] = None,
+        retry: RetryLike = None,
+        max_retries: Optional[int] = None,
+        pace: PaceLike = False,
     ) -> None:
         self._configure(
             _credentials(credentials, api_token, api_email, api_key, user_service_key),
             base_url,
             user_agent,
             max_pages,
+            retry,
+            max_retries,
+            pace,
         )
         self._transport: Transport
         self._transport, self._owns_transport = sync_transport(transport, timeout)
@@ -200,11 +264,60 @@ class TenantClient(_ClientBase):
         return self._view(credentials)
 
     def _send(self, request: Request, operation: str) -> HTTPResponse:
-        try:
-            return self._transport.send(request)
-        except APIConnectionError as error:
-            self._connection_error(error, operation)
-            raise
+        """Sends ``request`` until the core's retry rules say its response is final (or
+        raise), pacing each send when pacing is on."""
+        retry = self._retry(operation, request)
+        while True:
+            if self._pacing is not None:
+                self._pacing.wait(request)
+            try:
+                response = self._transport.send(request)
+            except APIConnectionError as error:
+                self._connection_error(error, operation)
+                wait = _retry.after_failure(retry, error)
+            else:
+                after = _retry.after_response(retry, operation, response)
+                if after is None:
+                    return response
+                wait = after
+            time.sleep(wait)
+
+    def onboard(
+        self,
+        spec: Optional[OnboardingSpec] = None,
+        /,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+        **fields: Any,
+    ) -> OnboardingReport:
+        """Onboards one customer with the core's flow: finds the account by name or creates it
+        (with KYC fields, on ``unit_id``), invites ``members`` (roles by name or id, or
+        policies), and creates ``service_user`` and accepts its invitation as that user. A
+        create whose outcome is unknown (a 502, a lost answer) is looked up, never blindly
+        resent, so running it again continues from what exists.
+
+        ``spec`` is a dict (:class:`~cloudflare_tenant.types.OnboardingSpec`), or give its
+        fields as keywords. A bad spec raises :class:`ValidationError` before any request.
+        Returns the report: ``{account, members, service_user, api_key, invitation,
+        complete}``; failures are in the report (``status: "failed"`` with ``error``), not
+        raised. The client's retry policy and pacing apply.
+        """
+        flow = self._onboarding(spec, fields, credentials)
+        while True:
+            action = flow.next_action()
+            if action is None:
+                return flow.report()
+            if isinstance(action, float):
+                time.sleep(action)
+                continue
+            if self._pacing is not None:
+                self._pacing.wait(action)
+            try:
+                response = self._transport.send(action)
+            except APIConnectionError as error:
+                _retry.feed_failure(flow, error)
+            else:
+                _retry.feed_response(flow, response)
 
     def _call(
         self, operation: str, params: Optional[Mapping[str, Any]], credentials: Any

@@ -1,8 +1,8 @@
 """The exceptions of ``cloudflare_tenant``.
 
 The native core reports every failure as one JSON view (``kind``: ``invalid``, ``api``,
-``decode`` or ``unknown_operation``); :func:`_from_native` turns that view into the class below
-that fits it. Which class an HTTP status gets is decided here, nowhere else.
+``decode``, ``unknown_operation``, ``outcome_unknown`` or ``transport``); :func:`_from_native`
+turns that view into the class below that fits it. Which class an HTTP status gets is decided here, nowhere else.
 
 Names follow the official ``cloudflare`` SDK where they overlap (``APIError``,
 ``BadRequestError``, ``AuthenticationError``, ``PermissionDeniedError``, ``NotFoundError``,
@@ -257,12 +257,19 @@ class ResponseDecodeError(CloudflareError):
 
 class APIConnectionError(CloudflareError):
     """The request could not be sent or no response came back (DNS, refused connection,
-    reset). Whether the API acted on it is unknown: do not blindly resend a ``POST``."""
+    reset, timeout), and retries did not help. ``sent`` says whether the request may have
+    left: a ``POST`` that may have is an :class:`OutcomeUnknownError` instead, since the API
+    may have acted on it.
+
+    Transports raise it too (the clients read ``sent`` to decide): a custom transport should
+    pass ``sent=False`` only when the request certainly never left."""
 
     #: The method of the request.
     method: Optional[str]
     #: The URL of the request (it never holds a credential).
     url: Optional[str]
+    #: Whether the request may have reached the server (``False``: it certainly did not).
+    sent: bool
 
     def __init__(
         self,
@@ -271,15 +278,18 @@ class APIConnectionError(CloudflareError):
         operation: Optional[str] = None,
         method: Optional[str] = None,
         url: Optional[str] = None,
+        sent: bool = True,
     ) -> None:
         super().__init__(message, operation=operation)
         self.method = method
         self.url = url
+        self.sent = sent
         self._view = {
-            "kind": "connection",
+            "kind": "transport",
             "operation": operation,
             "method": method,
             "url": url,
+            "sent": sent,
             "message": message,
         }
 
@@ -291,7 +301,8 @@ class APITimeoutError(APIConnectionError):
 class OutcomeUnknownError(CloudflareError):
     """A request that is not safe to resend (a ``POST``) got a 408/5xx or no answer: it may or
     may not have been carried out. Look before retrying (the account by name, the member by
-    e-mail). The core's ``outcome_unknown`` error; raised once retries are wired in."""
+    e-mail). The core's ``outcome_unknown`` error. ``client.onboard`` does that looking for
+    you."""
 
     def __init__(
         self,
@@ -390,6 +401,7 @@ class _NativeInit:
                 operation=operation,
                 method=view.get("method"),
                 url=view.get("url"),
+                sent=bool(view.get("sent", True)),
             )
         elif isinstance(error, OutcomeUnknownError):
             OutcomeUnknownError.__init__(

@@ -2,7 +2,7 @@
 
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, final
 
-from .types import OperationInfo, PageStop, ParsedResponse
+from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse
 
 _Headers = Union[
     Mapping[str, str],
@@ -21,6 +21,10 @@ __all__ = [
     "Credentials",
     "Request",
     "Paginator",
+    "RetryPolicy",
+    "Retry",
+    "Pacer",
+    "Onboarding",
     "DEFAULT_BASE_URL",
     "DEFAULT_USER_AGENT",
     "CORE_VERSION",
@@ -100,3 +104,97 @@ def parse_response(
     operation: str, status: int, headers: _Headers = None, body: _Body = None
 ) -> ParsedResponse: ...
 def operations() -> List[OperationInfo]: ...
+
+@final
+class RetryPolicy:
+    """How persistent the clients are; ``None`` takes the core's default (2 retries, 0.5 s
+    doubling to 8 s, server waits up to 120 s)."""
+
+    def __new__(
+        cls,
+        max_retries: Optional[int] = None,
+        initial_backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
+    ) -> RetryPolicy: ...
+    @staticmethod
+    def none() -> RetryPolicy: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def initial_backoff(self) -> float: ...
+    @property
+    def max_backoff(self) -> float: ...
+    @property
+    def max_retry_after(self) -> float: ...
+    def backoff(self, retry: int, jitter: float = 0.0) -> float: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class Retry:
+    """The core's retry decisions for one call: ``None`` (use the response), seconds to wait
+    and resend, or raises the call's error."""
+
+    def __new__(
+        cls,
+        operation: str,
+        method: Optional[str] = None,
+        policy: Optional[RetryPolicy] = None,
+    ) -> Retry: ...
+    @property
+    def retries(self) -> int: ...
+    def after_response(
+        self,
+        status: int,
+        headers: _Headers = None,
+        body: _Body = None,
+        now: Optional[float] = None,
+        jitter: Optional[float] = None,
+    ) -> Optional[float]: ...
+    def after_not_sent(
+        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
+    ) -> Optional[float]: ...
+    def after_no_response(
+        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
+    ) -> Optional[float]: ...
+
+@final
+class Pacer:
+    """At most ``limit`` sends in any ``window`` seconds; ``now`` is ``time.monotonic()``."""
+
+    def __new__(cls, limit: int, window: float) -> Pacer: ...
+    @staticmethod
+    def cloudflare() -> Pacer: ...
+    def delay(self, now: float) -> float: ...
+    def record(self, now: float) -> None: ...
+
+@final
+class Onboarding:
+    """The core's onboarding flow: ``next_action()`` gives a ``Request`` to send, seconds to
+    sleep, or ``None`` when done; feed back what happened to each request."""
+
+    def __new__(
+        cls,
+        spec: Mapping[str, Any],
+        credentials: _CredentialsLike,
+        policy: Optional[RetryPolicy] = None,
+        base_url: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Onboarding: ...
+    def next_action(self) -> Union[Request, float, None]: ...
+    def feed_response(
+        self,
+        status: int,
+        headers: _Headers = None,
+        body: _Body = None,
+        now: Optional[float] = None,
+        jitter: Optional[float] = None,
+    ) -> None: ...
+    def feed_not_sent(
+        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
+    ) -> None: ...
+    def feed_no_response(
+        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
+    ) -> None: ...
+    def report(self) -> OnboardingReport: ...

@@ -2,7 +2,8 @@
 
 A transport sends one :class:`~cloudflare_tenant.Request` and returns an :class:`HTTPResponse`
 for any status (an error status is not an exception here: the core reads it). It raises
-:class:`~cloudflare_tenant.APIConnectionError` only when no response came back.
+:class:`~cloudflare_tenant.APIConnectionError` only when no response came back, with ``sent``
+saying whether the request may have left (the core's retry rules depend on it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class AsyncTransport(Protocol):
 
 
 def _connection_error(
-    request: Request, error: BaseException, timeout: bool = False
+    request: Request, error: BaseException, timeout: bool = False, sent: bool = True
 ) -> APIConnectionError:
     cls = APITimeoutError if timeout else APIConnectionError
     what = "timed out" if timeout else "failed"
@@ -62,7 +63,18 @@ def _connection_error(
         f"{request.method} {request.url} {what}: {type(error).__name__}: {error}",
         method=request.method,
         url=request.url,
+        sent=sent,
     )
+
+
+def _httpx_error(request: Request, error: Exception) -> APIConnectionError:
+    """An httpx failure, told apart by whether the request may have left: a connection that
+    could not be made (or no free one in the pool) means nothing was sent."""
+    import httpx
+
+    not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+    timeout = isinstance(error, httpx.TimeoutException)
+    return _connection_error(request, error, timeout, sent=not isinstance(error, not_sent))
 
 
 class UrllibTransport:
@@ -99,8 +111,10 @@ class UrllibTransport:
             finally:
                 error.close()
         except urllib.error.URLError as error:
+            # urllib raises URLError only while connecting and writing the request: the
+            # server never had all of it, so it cannot have acted on it.
             timeout = isinstance(error.reason, (socket.timeout, TimeoutError))
-            raise _connection_error(request, error, timeout) from error
+            raise _connection_error(request, error, timeout, sent=False) from error
         except (socket.timeout, TimeoutError) as error:
             raise _connection_error(request, error, True) from error
         except (OSError, http.client.HTTPException) as error:
@@ -133,10 +147,8 @@ class HttpxTransport:
                 headers=request.headers,
                 content=request.body,
             )
-        except httpx.TimeoutException as error:
-            raise _connection_error(request, error, True) from error
         except httpx.HTTPError as error:
-            raise _connection_error(request, error) from error
+            raise _httpx_error(request, error) from error
         return HTTPResponse(response.status_code, response.headers.multi_items(), response.content)
 
     def close(self) -> None:
@@ -171,10 +183,8 @@ class AsyncHttpxTransport:
                 headers=request.headers,
                 content=request.body,
             )
-        except httpx.TimeoutException as error:
-            raise _connection_error(request, error, True) from error
         except httpx.HTTPError as error:
-            raise _connection_error(request, error) from error
+            raise _httpx_error(request, error) from error
         return HTTPResponse(response.status_code, response.headers.multi_items(), response.content)
 
     async def aclose(self) -> None:

@@ -8,7 +8,7 @@ these ``TypedDict`` s are ``total=False`` and a result may hold more keys than l
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 from ._secret import Secret
 
@@ -46,6 +46,12 @@ __all__ = [
     "TenantMembership",
     "PolicyInput",
     "IdRef",
+    "OnboardingSpec",
+    "MemberSpec",
+    "ServiceUserSpec",
+    "OnboardingStep",
+    "OnboardingReport",
+    "StepStatus",
 ]
 
 
@@ -377,3 +383,82 @@ class TenantMembership(TypedDict, total=False):
     user_tag: str
     user_email: str
     user_name: str
+
+
+# ---- onboarding ------------------------------------------------------------------------------
+
+
+class _MemberSpecEmail(TypedDict):
+    email: str
+
+
+class MemberSpec(_MemberSpecEmail, total=False):
+    """A member to invite: ``email``, with ``roles`` (names such as ``"Administrator"``, or
+    32-hex role ids) or ``policies``, not both."""
+
+    roles: List[str]
+    policies: List[PolicyInput]
+
+
+class _ServiceUserSpecEmail(TypedDict):
+    email: str
+
+
+class ServiceUserSpec(_ServiceUserSpecEmail, total=False):
+    """The customer's service user: its ``email``, and its ``roles`` on the account (names or
+    ids; ``["Administrator"]`` when left out)."""
+
+    roles: List[str]
+
+
+class _OnboardingSpecName(TypedDict):
+    name: str
+
+
+class OnboardingSpec(_OnboardingSpecName, total=False):
+    """What ``client.onboard`` sets up for one customer (the core's ``OnboardingSpec``).
+    ``name`` is also how the account is found again; the ``business_*`` and
+    ``external_metadata`` fields are the KYC fields of ``accounts.create``."""
+
+    type: Literal["standard", "enterprise"]
+    unit_id: str
+    business_name: str
+    business_address: str
+    business_email: str
+    business_phone: str
+    external_metadata: str
+    members: List[MemberSpec]
+    service_user: Optional[ServiceUserSpec]
+
+
+#: Where a step ended: ``created`` by this run (for the invitation: accepted), ``existed``
+#: already, ``failed`` (see ``error``), or ``pending`` (not reached).
+StepStatus = Literal["created", "existed", "failed", "pending"]
+
+
+class OnboardingStep(TypedDict):
+    """One thing the onboarding set up."""
+
+    #: The account name, or the member's e-mail.
+    target: str
+    #: The id, once known.
+    id: Optional[str]
+    status: StepStatus
+    #: Why it failed: the error's ``to_dict()`` view (``kind``, ``message``, ...).
+    error: Optional[Dict[str, Any]]
+    #: True when an unknown outcome was resolved by looking (it was not resent blindly).
+    reconciled: bool
+
+
+class OnboardingReport(TypedDict):
+    """What ``client.onboard`` did. ``api_key`` is the service user's key when this run created
+    the user (a :class:`~cloudflare_tenant.Secret`: masked in reprs)."""
+
+    account: OnboardingStep
+    #: Each invitation, the service user's last.
+    members: List[OnboardingStep]
+    service_user: Optional[OnboardingStep]
+    api_key: Optional[Secret]
+    invitation: Optional[OnboardingStep]
+    #: True when nothing failed.
+    complete: bool

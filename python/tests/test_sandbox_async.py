@@ -94,8 +94,15 @@ async def test_async_errors(sandbox: Sandbox) -> None:
 
 
 async def test_async_connection_error() -> None:
-    async with ct.AsyncTenantClient(api_token="t", base_url="http://127.0.0.1:9/client/v4") as client:
+    # Nothing listens there: the request never leaves, so even a POST is tried again.
+    policy = ct.RetryPolicy(max_retries=1, initial_backoff=0.01)
+    async with ct.AsyncTenantClient(
+        api_token="t", base_url="http://127.0.0.1:9/client/v4", retry=policy
+    ) as client:
         with pytest.raises(ct.APIConnectionError) as caught:
             await client.user.get()
         assert caught.value.operation == "user.get"
         assert "Bearer" not in str(caught.value)
+        with pytest.raises(ct.APIConnectionError) as refused:
+            await client.accounts.create(name="Acme")
+        assert not refused.value.sent and "not sent" in str(refused.value)

@@ -3,6 +3,7 @@ core before anything is sent)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterator, List
 
 import httpx
@@ -116,11 +117,25 @@ def test_429_rate_limited(start_sandbox: Callable[..., Sandbox], transport: Any)
     assert error.retry_after is not None and error.retry_after > 0
 
 
+# Short backoffs, so that the tests that exhaust retries do not wait.
+QUICK = ct.RetryPolicy(max_retries=2, initial_backoff=0.01, max_backoff=0.02)
+
+
 def test_502_html_from_the_edge(start_sandbox: Callable[..., Sandbox], transport: Any) -> None:
     faulty = start_sandbox("--fault-html-502", "1.0")
-    with ct.TenantClient(api_token=ADMIN_TOKEN, base_url=faulty.base_url, transport=transport) as client:
+    with ct.TenantClient(
+        api_token=ADMIN_TOKEN, base_url=faulty.base_url, transport=transport, retry=QUICK
+    ) as client:
         with pytest.raises(ct.ResponseDecodeError) as caught:
             client.user.get()
+        # A GET is retried (twice), then the last answer is the error.
+        assert faulty.state()["counters"]["requests"] == 3
+        # A POST is not resent: it may have been carried out.
+        with pytest.raises(ct.OutcomeUnknownError) as unknown:
+            client.accounts.create(name=unique("edge"))
+        assert faulty.state()["counters"]["requests"] == 4
+        assert unknown.value.status == 502 and unknown.value.ray_id
+        assert isinstance(unknown.value.__cause__, ct.ResponseDecodeError)
     error = caught.value
     assert error.status == error.status_code == 502
     assert error.snippet.lstrip().startswith("<")
@@ -159,22 +174,27 @@ def test_validation_error_before_any_request(sandbox: Sandbox) -> None:
 
 def test_connection_refused(transport: Any) -> None:
     with ct.TenantClient(
-        api_token=ADMIN_TOKEN, base_url="http://127.0.0.1:9/client/v4", transport=transport
+        api_token=ADMIN_TOKEN, base_url="http://127.0.0.1:9/client/v4", transport=transport, retry=QUICK
     ) as client:
         with pytest.raises(ct.APIConnectionError) as caught:
             client.user.get()
     error = caught.value
     assert error.operation == "user.get"
     assert error.method == "GET" and error.url == "http://127.0.0.1:9/client/v4/user"
+    assert not error.sent and isinstance(error.__cause__, ct.APIConnectionError)
     assert ADMIN_TOKEN not in str(error)
 
 
 def test_429_with_retry_after_zero_reads_the_body(start_sandbox: Callable[..., Sandbox]) -> None:
     # `Retry-After: 0` in the header, the real delay in the body's `retry_after`.
     throttled = start_sandbox("--fault-429-zero", "1.0")
-    with ct.TenantClient(api_token=ADMIN_TOKEN, base_url=throttled.base_url) as client:
+    with ct.TenantClient(api_token=ADMIN_TOKEN, base_url=throttled.base_url, max_retries=1) as client:
+        started = time.monotonic()
         with pytest.raises(ct.RateLimitError) as caught:
             client.accounts.create(name=unique("throttled"))
+        # A 429 was refused, not done: the POST is resent after the body's delay (1 s).
+        assert time.monotonic() - started >= 1.0
+        assert throttled.state()["counters"]["requests"] == 2
     error = caught.value
     assert error.status == 429 and error.operation == "accounts.create"
     assert error.retry_after is not None and error.retry_after > 0

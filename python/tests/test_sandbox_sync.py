@@ -3,6 +3,7 @@ onboarding a customer end to end."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterator, List
 
 import httpx
@@ -171,3 +172,46 @@ def test_user_edit(make_client: Callable[..., ct.TenantClient]) -> None:
     me = client.user.edit(first_name="Ada", country="GB")
     assert me["first_name"] == "Ada"
     assert client.user.get()["country"] == "GB"
+
+
+def test_onboard_with_the_core_flow(make_client: Callable[..., ct.TenantClient], sandbox: Sandbox) -> None:
+    client = make_client(api_token=ADMIN_TOKEN)
+    unit_id = sandbox.state()["tenants"][0]["units"][0]["unit_tag"]
+    name = unique("Flow")
+    spec: ct.types.OnboardingSpec = {
+        "name": name,
+        "unit_id": unit_id,
+        "business_name": f"{name} Ltd",
+        "members": [
+            {"email": f"admin@{name}.example", "roles": ["Administrator"]},
+            {"email": f"ops@{name}.example", "roles": [ADMINISTRATOR_ROLE_ID]},
+        ],
+        "service_user": {"email": f"svc@{name}.example"},
+    }
+    report = client.onboard(spec)
+    assert report["complete"], report
+    account_id = report["account"]["id"]
+    assert account_id is not None and client.accounts.get(account_id)["name"] == name
+    members = {m["email"] for m in client.accounts.members.list(account_id)}
+    assert {f"admin@{name}.example", f"ops@{name}.example", f"svc@{name}.example"} <= members
+    key = report["api_key"]
+    assert key is not None and repr(key) == "Secret('***')" and str(key) not in repr(report)
+    as_user = client.with_credentials(ct.Credentials.user_service_key(key))
+    mine = [m for m in as_user.memberships.list() if m["account"]["id"] == account_id]
+    assert [m["status"] for m in mine] == ["accepted"]
+    # A second run finds everything and creates nothing.
+    again = client.onboard(spec)
+    assert again["account"] == {**report["account"], "status": "existed"}
+    assert {m["status"] for m in again["members"]} == {"existed"}
+    assert len([a for a in sandbox.state()["accounts"] if a["name"] == name]) == 1
+
+
+def test_pacing_stays_under_the_sandbox_limit(start_sandbox: Callable[..., Sandbox]) -> None:
+    limited = start_sandbox("--rate-limit", "3", "--rate-window", "1")
+    # 3 per 1.2 s by our clock: a margin over the sandbox's 3 per 1 s window.
+    with ct.TenantClient(api_token=ADMIN_TOKEN, base_url=limited.base_url, pace=(3, 1.2), retry=False) as client:
+        started = time.monotonic()
+        for _ in range(7):
+            client.user.get()
+        assert time.monotonic() - started >= 2.4
+    assert limited.state()["counters"]["rate_limited"] == 0

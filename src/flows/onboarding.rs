@@ -93,7 +93,11 @@ pub struct OnboardingSpec {
 impl OnboardingSpec {
     /// Reads a spec from JSON (what the JS and Python hosts pass), naming the field at fault.
     pub fn from_json(value: Value) -> Result<Self, Error> {
-        crate::named::from_params(value).map_err(|e| Error::from(e).in_operation("onboarding"))
+        let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
+        if !value.is_object() {
+            return Err(fail(Invalid::new("spec", "must be an object")));
+        }
+        crate::named::from_params(value).map_err(fail)
     }
 }
 
@@ -285,11 +289,13 @@ impl Onboarding {
                 .and_then(|_| check_len("email", Some(&member.email), MAX_EMAIL))
                 .map_err(|e| Invalid::new(at("email"), e.reason))
                 .map_err(fail)?;
-            if member.roles.is_empty() == member.policies.is_none() {
-                return Err(fail(Invalid::new(
-                    at("roles"),
-                    "give roles or policies, not both",
-                )));
+            let reason = match (member.roles.is_empty(), member.policies.is_none()) {
+                (false, false) => Some("give roles or policies, not both"),
+                (true, true) => Some("give roles or policies"),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                return Err(fail(Invalid::new(at("roles"), reason)));
             }
         }
         let report = Report {

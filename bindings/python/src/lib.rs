@@ -7,11 +7,15 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue};
+use cloudflare_tenant::api::members::PolicyInput;
+use cloudflare_tenant::api::AccountType;
+use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
+use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use cloudflare_tenant::{
-    operations as core_operations, parse_response_named, Client, Credentials, Error,
-    NamedPaginator, Stop,
+    operation as core_operation, operations as core_operations, parse_response_named, Attempt,
+    Client, Credentials, Error, NamedPaginator, Next, Pacer, Retry, RetryPolicy, Stop,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -19,6 +23,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
 };
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused when reading Python values (cycles end here too).
@@ -438,7 +443,15 @@ fn client_for(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> PyResult<Client> {
-    let mut client = Client::default();
+    configure(py, Client::default(), base_url, user_agent)
+}
+
+fn configure(
+    py: Python<'_>,
+    mut client: Client,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> PyResult<Client> {
     if let Some(url) = base_url {
         client = client.with_base_url(url).map_err(|e| raise(py, e))?;
     }
@@ -458,6 +471,11 @@ fn build(
     let request = client
         .request_named(operation, params, credentials)
         .map_err(|e| raise(py, e))?;
+    Ok(request_to_py(request))
+}
+
+/// A request of the core, as the Python `Request`.
+fn request_to_py(request: cloudflare_tenant::http::Request<Vec<u8>>) -> PyRequest {
     let (parts, body) = request.into_parts();
     let mut headers = Vec::with_capacity(parts.headers.len());
     let mut sensitive = Vec::new();
@@ -468,13 +486,13 @@ fn build(
         }
         headers.push((name.as_str().to_owned(), text));
     }
-    Ok(PyRequest {
+    PyRequest {
         method: parts.method.as_str().to_owned(),
         url: parts.uri.to_string(),
         headers,
         sensitive,
         body: (!body.is_empty()).then_some(body),
-    })
+    }
 }
 
 /// Builds the request for the operation called `operation`.
@@ -765,6 +783,521 @@ impl PyPaginator {
     }
 }
 
+// ---- retries, pacing, onboarding -------------------------------------------------------------
+
+/// Seconds as a `Duration`: finite and not negative.
+fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        invalid(
+            py,
+            None,
+            field,
+            "must be a finite, non-negative number of seconds",
+        )
+    })
+}
+
+/// A wall-clock reading in seconds since the Unix epoch (`time.time()`); `None` is now.
+fn wall_clock(py: Python<'_>, now: Option<f64>) -> PyResult<SystemTime> {
+    match now {
+        None => Ok(SystemTime::now()),
+        Some(now) => Ok(UNIX_EPOCH + seconds(py, "now", now)?),
+    }
+}
+
+/// A jitter value in `[0, 1)`; `None` is none.
+fn jitter(jitter: Option<f64>) -> f64 {
+    jitter.unwrap_or(0.0)
+}
+
+/// How persistent the clients are: `max_retries` after the first attempt, backoffs (seconds)
+/// doubling from `initial_backoff` up to `max_backoff`, and the longest server-requested wait
+/// (`max_retry_after`) before a call fails instead. `None` takes the core's default.
+#[pyclass(frozen, eq, module = "cloudflare_tenant._native", name = "RetryPolicy")]
+#[derive(PartialEq, Clone, Copy)]
+struct PyRetryPolicy(RetryPolicy);
+
+#[pymethods]
+impl PyRetryPolicy {
+    #[new]
+    #[pyo3(signature = (max_retries=None, initial_backoff=None, max_backoff=None, max_retry_after=None))]
+    fn new(
+        py: Python<'_>,
+        max_retries: Option<i64>,
+        initial_backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
+    ) -> PyResult<Self> {
+        let default = RetryPolicy::default();
+        let max_retries = match max_retries {
+            None => default.max_retries,
+            Some(n) => u32::try_from(n).map_err(|_| {
+                invalid(
+                    py,
+                    None,
+                    "max_retries",
+                    "must be an integer from 0 to 2**32 - 1",
+                )
+            })?,
+        };
+        let or = |field: &str, value: Option<f64>, default: Duration| match value {
+            None => Ok(default),
+            Some(value) => seconds(py, field, value),
+        };
+        Ok(PyRetryPolicy(RetryPolicy {
+            max_retries,
+            initial_backoff: or("initial_backoff", initial_backoff, default.initial_backoff)?,
+            max_backoff: or("max_backoff", max_backoff, default.max_backoff)?,
+            max_retry_after: or("max_retry_after", max_retry_after, default.max_retry_after)?,
+        }))
+    }
+
+    /// A policy that never retries (the core's other decisions still apply: a `POST` that
+    /// got a 5xx is an unknown outcome).
+    #[staticmethod]
+    fn none() -> Self {
+        PyRetryPolicy(RetryPolicy::none())
+    }
+
+    /// Retries after the first attempt.
+    #[getter]
+    fn max_retries(&self) -> u32 {
+        self.0.max_retries
+    }
+
+    /// The first backoff, in seconds.
+    #[getter]
+    fn initial_backoff(&self) -> f64 {
+        self.0.initial_backoff.as_secs_f64()
+    }
+
+    /// The longest backoff, in seconds.
+    #[getter]
+    fn max_backoff(&self) -> f64 {
+        self.0.max_backoff.as_secs_f64()
+    }
+
+    /// The longest wait a server may ask for, in seconds; past it the call fails.
+    #[getter]
+    fn max_retry_after(&self) -> f64 {
+        self.0.max_retry_after.as_secs_f64()
+    }
+
+    /// The backoff before retry number `retry` (from 0), in seconds, shortened by up to a
+    /// quarter by `jitter` in `[0, 1)`.
+    #[pyo3(signature = (retry, jitter=0.0))]
+    fn backoff(&self, retry: u32, jitter: f64) -> f64 {
+        self.0.backoff(retry, jitter).as_secs_f64()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RetryPolicy(max_retries={}, initial_backoff={}, max_backoff={}, max_retry_after={})",
+            self.0.max_retries,
+            py_float(self.0.initial_backoff),
+            py_float(self.0.max_backoff),
+            py_float(self.0.max_retry_after),
+        )
+    }
+}
+
+/// A duration as Python would print the float.
+fn py_float(duration: Duration) -> String {
+    let text = duration.as_secs_f64().to_string();
+    if text.contains(['.', 'e', 'i', 'N']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+fn policy_arg(policy: Option<&Bound<'_, PyRetryPolicy>>) -> RetryPolicy {
+    policy.map_or_else(RetryPolicy::default, |p| p.get().0)
+}
+
+/// The retry decisions of one call, made by the core. After each attempt, tell it what
+/// happened (`after_response`, `after_not_sent`, `after_no_response`): `None` means use the
+/// response as it is, a float means sleep that many seconds and send the same request again,
+/// and an exception is the call's error (`OutcomeUnknownError` for a `POST` that got a 5xx or
+/// no answer, `APIConnectionError` when the transport kept failing).
+///
+/// `now` is `time.time()` (it reads `Retry-After` dates; `None` reads the clock) and `jitter`
+/// a random number in `[0, 1)` (`None` is no jitter).
+#[pyclass(module = "cloudflare_tenant._native", name = "Retry")]
+struct PyRetry {
+    inner: Retry,
+}
+
+fn next_to_py(py: Python<'_>, next: Next) -> PyResult<Option<f64>> {
+    match next {
+        Next::Done => Ok(None),
+        Next::Wait(wait) => Ok(Some(wait.as_secs_f64())),
+        Next::Fail(error) => Err(raise(py, error)),
+    }
+}
+
+#[pymethods]
+impl PyRetry {
+    #[new]
+    #[pyo3(signature = (operation, method=None, policy=None))]
+    fn new(
+        py: Python<'_>,
+        operation: &str,
+        method: Option<&str>,
+        policy: Option<&Bound<'_, PyRetryPolicy>>,
+    ) -> PyResult<Self> {
+        let info = core_operation(operation).map_err(|e| raise(py, e))?;
+        let method = match method {
+            None => info.method.clone(),
+            Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                .map_err(|_| invalid(py, Some(info.name), "method", "is not an HTTP method"))?,
+        };
+        Ok(PyRetry {
+            inner: Retry::new(policy_arg(policy), info.name, method),
+        })
+    }
+
+    /// Retries made so far.
+    #[getter]
+    fn retries(&self) -> u32 {
+        self.inner.retries()
+    }
+
+    /// A response came back: `None` (parse it), seconds to wait, or raises.
+    #[pyo3(signature = (status, headers=None, body=None, now=None, jitter=None))]
+    fn after_response(
+        &mut self,
+        py: Python<'_>,
+        status: u16,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<Option<f64>> {
+        let headers = headers_from_py(headers)?;
+        let now = wall_clock(py, now)?;
+        let jitter = self::jitter(jitter);
+        let next = with_body(body, |body| {
+            let attempt = Attempt::Response {
+                status,
+                headers: &headers,
+                body,
+            };
+            self.inner.after(attempt, now, jitter)
+        })?;
+        next_to_py(py, next)
+    }
+
+    /// The request never left (connection refused, name not resolved): seconds to wait, or
+    /// raises.
+    #[pyo3(signature = (message, now=None, jitter=None))]
+    fn after_not_sent(
+        &mut self,
+        py: Python<'_>,
+        message: &str,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<Option<f64>> {
+        let now = wall_clock(py, now)?;
+        let next = self
+            .inner
+            .after(Attempt::NotSent { message }, now, self::jitter(jitter));
+        next_to_py(py, next)
+    }
+
+    /// The request may have left and no response came (timeout, reset): seconds to wait, or
+    /// raises.
+    #[pyo3(signature = (message, now=None, jitter=None))]
+    fn after_no_response(
+        &mut self,
+        py: Python<'_>,
+        message: &str,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<Option<f64>> {
+        let now = wall_clock(py, now)?;
+        let next = self
+            .inner
+            .after(Attempt::NoResponse { message }, now, self::jitter(jitter));
+        next_to_py(py, next)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Retry(retries={})", self.inner.retries())
+    }
+}
+
+/// Keeps requests under a budget: at most `limit` sends in any `window` seconds. Before a
+/// send, `delay(now)` says how many seconds to wait; after it, `record(now)`. `now` is a
+/// monotonic clock's reading in seconds (`time.monotonic()`).
+#[pyclass(module = "cloudflare_tenant._native", name = "Pacer")]
+struct PyPacer {
+    inner: Pacer,
+}
+
+#[pymethods]
+impl PyPacer {
+    #[new]
+    fn new(py: Python<'_>, limit: i64, window: f64) -> PyResult<Self> {
+        let limit = u32::try_from(limit)
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| invalid(py, None, "limit", "must be an integer from 1 to 2**32 - 1"))?;
+        Ok(PyPacer {
+            inner: Pacer::new(limit, seconds(py, "window", window)?),
+        })
+    }
+
+    /// Cloudflare's documented budget: 1,200 requests per 300 seconds.
+    #[staticmethod]
+    fn cloudflare() -> Self {
+        PyPacer {
+            inner: Pacer::cloudflare(),
+        }
+    }
+
+    /// Seconds to wait at `now` before the next send (0.0: send now).
+    fn delay(&mut self, py: Python<'_>, now: f64) -> PyResult<f64> {
+        Ok(self.inner.delay(seconds(py, "now", now)?).as_secs_f64())
+    }
+
+    /// Records a send at `now`.
+    fn record(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
+        self.inner.record(seconds(py, "now", now)?);
+        Ok(())
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "Pacer()"
+    }
+}
+
+/// A refusal of the spec: the field (as the caller wrote it) and why.
+type Bad = (String, String);
+
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: &Value, at: &str) -> Result<(), Bad> {
+    T::deserialize(value)
+        .map(|_| ())
+        .map_err(|e| (at.to_owned(), e.to_string()))
+}
+
+/// An object with only `known` keys, and every `required` one.
+fn object<'v>(
+    value: &'v Value,
+    at: &str,
+    known: &[&str],
+    required: &[&str],
+) -> Result<&'v Map<String, Value>, Bad> {
+    let field = if at.is_empty() { "spec" } else { at };
+    let map = value
+        .as_object()
+        .ok_or_else(|| (field.to_owned(), "must be a dict".to_owned()))?;
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err((
+            join(at, key),
+            format!("is not a field here; expected one of: {}", known.join(", ")),
+        ));
+    }
+    if let Some(key) = required.iter().find(|k| !map.contains_key(**k)) {
+        return Err((join(at, key), "is required".to_owned()));
+    }
+    Ok(map)
+}
+
+/// Checks the shape of an onboarding spec field by field, so that a refusal names the field
+/// (`members[1].roles`); the core checks the values themselves.
+fn check_spec(spec: &Value) -> Result<(), Bad> {
+    const FIELDS: &[&str] = &[
+        "name",
+        "type",
+        "unit_id",
+        "business_name",
+        "business_address",
+        "business_email",
+        "business_phone",
+        "external_metadata",
+        "members",
+        "service_user",
+    ];
+    for (key, value) in object(spec, "", FIELDS, &["name"])? {
+        match key.as_str() {
+            "name" => typed::<String>(value, key)?,
+            "type" => typed::<Option<AccountType>>(value, key)?,
+            "members" => {
+                let members = value
+                    .as_array()
+                    .ok_or_else(|| (key.clone(), "must be a list".to_owned()))?;
+                for (i, member) in members.iter().enumerate() {
+                    let at = format!("members[{i}]");
+                    let known = ["email", "roles", "policies"];
+                    for (key, value) in object(member, &at, &known, &["email"])? {
+                        let at = join(&at, key);
+                        match key.as_str() {
+                            "email" => typed::<String>(value, &at)?,
+                            "roles" => typed::<Vec<String>>(value, &at)?,
+                            _ => typed::<Option<Vec<PolicyInput>>>(value, &at)?,
+                        }
+                    }
+                }
+            }
+            "service_user" if !value.is_null() => {
+                for (key, value) in object(value, key, &["email", "roles"], &["email"])? {
+                    let at = join("service_user", key);
+                    match key.as_str() {
+                        "email" => typed::<String>(value, &at)?,
+                        _ => typed::<Vec<String>>(value, &at)?,
+                    }
+                }
+            }
+            _ => typed::<Option<String>>(value, key)?,
+        }
+    }
+    Ok(())
+}
+
+fn spec_from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<OnboardingSpec> {
+    const OPERATION: Option<&str> = Some("onboarding");
+    let mut path = String::new();
+    let json = from_py(spec, &mut path, 0).map_err(|e| {
+        let field = if e.path.is_empty() { "spec" } else { &e.path };
+        invalid(py, OPERATION, field, &e.reason)
+    })?;
+    check_spec(&json).map_err(|(field, reason)| invalid(py, OPERATION, &field, &reason))?;
+    serde_json::from_value(json).map_err(|e| invalid(py, OPERATION, "spec", &e.to_string()))
+}
+
+static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Onboards one customer: the core's flow (find or create the account by name, resolve
+/// roles, invite members, create the service user and accept its invitation), which never
+/// resends a create whose outcome is unknown without looking first.
+///
+/// Drive it: `next_action()` gives a `Request` to send (then feed what happened with
+/// `feed_response`, `feed_not_sent` or `feed_no_response`), a float (sleep that many seconds,
+/// then ask again) or `None` (done: read `report()`).
+#[pyclass(module = "cloudflare_tenant._native", name = "Onboarding")]
+struct PyOnboarding {
+    flow: Onboarding,
+}
+
+#[pymethods]
+impl PyOnboarding {
+    #[new]
+    #[pyo3(signature = (spec, credentials, policy=None, base_url=None, user_agent=None))]
+    fn new(
+        py: Python<'_>,
+        spec: &Bound<'_, PyAny>,
+        credentials: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyRetryPolicy>>,
+        base_url: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> PyResult<Self> {
+        let spec = spec_from_py(py, spec)?;
+        let credentials = credentials_arg(py, Some(credentials))?.ok_or_else(|| {
+            invalid(
+                py,
+                Some("onboarding"),
+                "credentials",
+                "are required: the flow acts as the partner",
+            )
+        })?;
+        let client = configure(py, Client::new(credentials), base_url, user_agent)?;
+        let flow = Onboarding::new(client, spec, policy_arg(policy)).map_err(|e| raise(py, e))?;
+        Ok(PyOnboarding { flow })
+    }
+
+    /// A `Request` to send, seconds to sleep (a float), or `None` when done.
+    fn next_action<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self.flow.next_action() {
+            Action::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
+            Action::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
+            Action::Done => py.None().into_bound(py),
+        })
+    }
+
+    /// A response came back to the last request.
+    #[pyo3(signature = (status, headers=None, body=None, now=None, jitter=None))]
+    fn feed_response(
+        &mut self,
+        py: Python<'_>,
+        status: u16,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<()> {
+        let headers = headers_from_py(headers)?;
+        let now = wall_clock(py, now)?;
+        let jitter = self::jitter(jitter);
+        with_body(body, |body| {
+            let attempt = Attempt::Response {
+                status,
+                headers: &headers,
+                body,
+            };
+            self.flow.feed(attempt, now, jitter)
+        })
+    }
+
+    /// The last request never left (connection refused, name not resolved).
+    #[pyo3(signature = (message, now=None, jitter=None))]
+    fn feed_not_sent(
+        &mut self,
+        py: Python<'_>,
+        message: &str,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<()> {
+        let now = wall_clock(py, now)?;
+        self.flow
+            .feed(Attempt::NotSent { message }, now, self::jitter(jitter));
+        Ok(())
+    }
+
+    /// The last request may have left and no response came (timeout, reset).
+    #[pyo3(signature = (message, now=None, jitter=None))]
+    fn feed_no_response(
+        &mut self,
+        py: Python<'_>,
+        message: &str,
+        now: Option<f64>,
+        jitter: Option<f64>,
+    ) -> PyResult<()> {
+        let now = wall_clock(py, now)?;
+        self.flow
+            .feed(Attempt::NoResponse { message }, now, self::jitter(jitter));
+        Ok(())
+    }
+
+    /// What the flow did so far (final once `next_action()` gave `None`):
+    /// `{account, members, service_user, api_key, invitation, complete}`; `api_key` is a
+    /// `Secret`.
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = to_py_serialized(py, self.flow.report())?;
+        let key = report.get_item("api_key")?;
+        if key.cast::<PyString>().is_ok() {
+            let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
+            report.set_item("api_key", secret.call1((key,))?)?;
+        }
+        Ok(report)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Onboarding(name={})",
+            PyString::new(py, &self.flow.report().account.target).repr()?
+        ))
+    }
+}
+
 // ---- the module ------------------------------------------------------------------------------
 
 /// The native part of `cloudflare_tenant`: the sans-IO core, by operation name.
@@ -776,6 +1309,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCredentials>()?;
     m.add_class::<PyRequest>()?;
     m.add_class::<PyPaginator>()?;
+    m.add_class::<PyRetryPolicy>()?;
+    m.add_class::<PyRetry>()?;
+    m.add_class::<PyPacer>()?;
+    m.add_class::<PyOnboarding>()?;
     m.add("DEFAULT_BASE_URL", cloudflare_tenant::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_USER_AGENT", cloudflare_tenant::DEFAULT_USER_AGENT)?;
     m.add("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;

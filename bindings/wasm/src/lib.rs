@@ -26,10 +26,13 @@ use std::cell::RefCell;
 use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Request};
 use std::time::{Duration, SystemTime};
 
+use cloudflare_tenant::flows::{
+    Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec,
+};
 use cloudflare_tenant::{
     operation as core_operation, operations as core_operations, parse_response_named, ApiResponse,
-    Attempt, Client, Credentials, Error, Invalid, NamedPaginator, Next, Retry as CoreRetry,
-    RetryPolicy, Stop, DEFAULT_USER_AGENT,
+    Attempt, Client, Credentials, Error, Invalid, NamedPaginator, Next, Pacer as CorePacer,
+    Retry as CoreRetry, RetryPolicy, Stop, DEFAULT_USER_AGENT,
 };
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -194,6 +197,9 @@ fn configured(
 #[wasm_bindgen]
 pub struct Core {
     client: Client,
+    /// The user agent given, to configure a client with other credentials the same way.
+    user_agent: Option<String>,
+    has_credentials: bool,
 }
 
 #[wasm_bindgen]
@@ -208,14 +214,26 @@ impl Core {
     ) -> Result<Core, JsValue> {
         install_panic_hook();
         let credentials = read_credentials(None, credentials).map_err(|e| throw(&e))?;
-        let client = configured(credentials, base_url, user_agent).map_err(|e| throw(&e))?;
-        Ok(Core { client })
+        let has_credentials = credentials.is_some();
+        let client =
+            configured(credentials, base_url, user_agent.clone()).map_err(|e| throw(&e))?;
+        Ok(Core {
+            client,
+            user_agent,
+            has_credentials,
+        })
     }
 
     /// The base URL requests go to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
         self.client.base_url().to_owned()
+    }
+
+    /// Whether the client has default credentials.
+    #[wasm_bindgen(getter, js_name = hasCredentials)]
+    pub fn has_credentials(&self) -> bool {
+        self.has_credentials
     }
 
     /// The request for `operation` as JSON (see [`build_request`]); `credentials` (JSON, or
@@ -485,6 +503,22 @@ fn seconds(field: &str, value: Option<f64>, default: Duration) -> Result<Duratio
     }
 }
 
+/// A retry policy from the JS options; unset fields keep the core's defaults.
+fn retry_policy(
+    max_retries: Option<u32>,
+    initial_backoff: Option<f64>,
+    max_backoff: Option<f64>,
+    max_retry_after: Option<f64>,
+) -> Result<RetryPolicy, Error> {
+    let defaults = RetryPolicy::default();
+    Ok(RetryPolicy {
+        max_retries: max_retries.unwrap_or(defaults.max_retries),
+        initial_backoff: seconds("initialBackoff", initial_backoff, defaults.initial_backoff)?,
+        max_backoff: seconds("maxBackoff", max_backoff, defaults.max_backoff)?,
+        max_retry_after: seconds("maxRetryAfter", max_retry_after, defaults.max_retry_after)?,
+    })
+}
+
 /// The host's clock reading (milliseconds since the epoch, `Date.now()`) as a time.
 fn at(now_ms: f64) -> SystemTime {
     Duration::try_from_secs_f64(now_ms / 1000.0)
@@ -508,21 +542,7 @@ impl Retry {
         install_panic_hook();
         let start = || {
             let info = core_operation(operation)?;
-            let defaults = RetryPolicy::default();
-            let policy = RetryPolicy {
-                max_retries: max_retries.unwrap_or(defaults.max_retries),
-                initial_backoff: seconds(
-                    "initialBackoff",
-                    initial_backoff,
-                    defaults.initial_backoff,
-                )?,
-                max_backoff: seconds("maxBackoff", max_backoff, defaults.max_backoff)?,
-                max_retry_after: seconds(
-                    "maxRetryAfter",
-                    max_retry_after,
-                    defaults.max_retry_after,
-                )?,
-            };
+            let policy = retry_policy(max_retries, initial_backoff, max_backoff, max_retry_after)?;
             Ok::<_, Error>(CoreRetry::new(policy, info.name, info.method.clone()))
         };
         start().map(|inner| Retry { inner }).map_err(|e| throw(&e))
@@ -592,5 +612,207 @@ fn decide(next: Next) -> Result<Option<f64>, JsValue> {
         // A decision this version does not know: use the response as it is.
         #[allow(unreachable_patterns)]
         _ => Ok(None),
+    }
+}
+
+// ---- onboarding -----------------------------------------------------------------------------
+
+/// The onboarding flow ([`cloudflare_tenant::flows::Onboarding`]): the host asks
+/// [`Onboarding::next_action`], sends or sleeps, and feeds back what happened.
+#[wasm_bindgen]
+pub struct Onboarding {
+    inner: CoreOnboarding,
+}
+
+/// Reads the spec; the core names the field at fault (`members[0].email`, `service_user`).
+fn read_spec(text: &str) -> Result<CoreOnboardingSpec, Error> {
+    let value = read_json(None, "spec", text).map_err(|e| match e {
+        Error::Invalid(mut inner) => {
+            inner.operation = Some("onboarding");
+            Error::Invalid(inner)
+        }
+        other => other,
+    })?;
+    CoreOnboardingSpec::from_json(value)
+}
+
+#[wasm_bindgen]
+impl Onboarding {
+    /// Prepares the flow for `spec` (JSON text of the core's `OnboardingSpec`) with `core`'s
+    /// base URL, user agent and credentials (or `credentials`, JSON text, instead) and the
+    /// retry policy (seconds; unset fields keep the defaults). Throws a bad spec's error.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        core: &Core,
+        spec: &str,
+        credentials: Option<String>,
+        max_retries: Option<u32>,
+        initial_backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
+    ) -> Result<Onboarding, JsValue> {
+        install_panic_hook();
+        let start = || {
+            let spec = read_spec(spec)?;
+            let policy = retry_policy(max_retries, initial_backoff, max_backoff, max_retry_after)?;
+            let client = match read_credentials(None, credentials)? {
+                None => core.client.clone(),
+                Some(credentials) => configured(
+                    Some(credentials),
+                    Some(core.client.base_url().to_owned()),
+                    core.user_agent.clone(),
+                )?,
+            };
+            CoreOnboarding::new(client, spec, policy)
+        };
+        start()
+            .map(|inner| Onboarding { inner })
+            .map_err(|e| throw(&e))
+    }
+
+    /// What to do next, as JSON text: `{"action": "send", "request": {method, url, headers,
+    /// body}}`, `{"action": "wait", "seconds": n}` or `{"action": "done"}`.
+    #[wasm_bindgen(js_name = nextAction)]
+    pub fn next_action(&mut self) -> String {
+        install_panic_hook();
+        match self.inner.next_action() {
+            Action::Send(request) => format!(
+                r#"{{"action":"send","request":{}}}"#,
+                request_json(&request)
+            ),
+            Action::Wait(wait) => {
+                json!({"action": "wait", "seconds": wait.as_secs_f64()}).to_string()
+            }
+            Action::Done => r#"{"action":"done"}"#.to_owned(),
+        }
+    }
+
+    /// Feeds the response to the last request (`headers`: JSON `[[name, value], ...]`).
+    #[wasm_bindgen(js_name = feedResponse)]
+    pub fn feed_response(
+        &mut self,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+        now_ms: f64,
+        jitter: f64,
+    ) -> Result<(), JsValue> {
+        install_panic_hook();
+        let headers = read_headers("", headers).map_err(|e| throw(&e))?;
+        let attempt = Attempt::Response {
+            status,
+            headers: &headers,
+            body,
+        };
+        self.inner.feed(attempt, at(now_ms), self::jitter(jitter));
+        Ok(())
+    }
+
+    /// Feeds a failed `fetch`: `sent` is false only when the request surely never left.
+    #[wasm_bindgen(js_name = feedTransportError)]
+    pub fn feed_transport_error(&mut self, sent: bool, message: &str, now_ms: f64, jitter: f64) {
+        install_panic_hook();
+        let attempt = if sent {
+            Attempt::NoResponse { message }
+        } else {
+            Attempt::NotSent { message }
+        };
+        self.inner.feed(attempt, at(now_ms), self::jitter(jitter));
+    }
+
+    /// The report so far (final once the action is `done`), as JSON text. It holds the new
+    /// service user's `api_key`.
+    pub fn report(&self) -> String {
+        serde_json::to_string(self.inner.report()).unwrap_or_else(|_| "null".to_owned())
+    }
+}
+
+// ---- pacing ---------------------------------------------------------------------------------
+
+/// A request budget ([`cloudflare_tenant::Pacer`]): times are a monotonic clock's readings in
+/// seconds (`performance.now() / 1000`).
+#[wasm_bindgen]
+pub struct Pacer {
+    inner: CorePacer,
+}
+
+/// A monotonic reading in seconds as the core's duration since the clock's origin.
+fn since_origin(now: f64) -> Duration {
+    Duration::try_from_secs_f64(now).unwrap_or(Duration::ZERO)
+}
+
+#[wasm_bindgen]
+impl Pacer {
+    /// At most `limit` sends in any `window` seconds; refuses a limit that is not an integer
+    /// >= 1 and a window that is not a number of seconds > 0.
+    #[wasm_bindgen(constructor)]
+    pub fn new(limit: f64, window: f64) -> Result<Pacer, JsValue> {
+        install_panic_hook();
+        let start = || {
+            if !(limit.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&limit)) {
+                return Err(invalid(
+                    None,
+                    "limit",
+                    format!("must be an integer >= 1, got {limit}"),
+                ));
+            }
+            let window = Duration::try_from_secs_f64(window)
+                .ok()
+                .filter(|w| !w.is_zero())
+                .ok_or_else(|| {
+                    invalid(
+                        None,
+                        "window",
+                        format!("must be a number of seconds > 0, got {window}"),
+                    )
+                })?;
+            // In range: checked above.
+            Ok(CorePacer::new(limit as u32, window))
+        };
+        start().map(|inner| Pacer { inner }).map_err(|e| throw(&e))
+    }
+
+    /// Cloudflare's documented budget: 1,200 requests per 300 seconds per credential.
+    pub fn cloudflare() -> Pacer {
+        Pacer {
+            inner: CorePacer::cloudflare(),
+        }
+    }
+
+    /// Seconds to wait at `now` before the next send.
+    pub fn delay(&mut self, now: f64) -> f64 {
+        self.inner.delay(since_origin(now)).as_secs_f64()
+    }
+
+    /// Records a send at `now`.
+    pub fn record(&mut self, now: f64) {
+        self.inner.record(since_origin(now));
+    }
+}
+
+/// A key for the identity that signs a request (`headers`: JSON object of lower-case names, as
+/// requests come out of this crate), without the secret in it: a hash of `salt` and the
+/// credential headers' values. Empty when the request carries no credentials.
+#[wasm_bindgen(js_name = credentialKey)]
+pub fn credential_key(headers: &str, salt: &str) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let Ok(Value::Object(headers)) = serde_json::from_str::<Value>(headers) else {
+        return String::new();
+    };
+    let names = Credentials::HEADER_NAMES;
+    let mut found = false;
+    let mut hasher = DefaultHasher::new();
+    salt.hash(&mut hasher);
+    for name in names {
+        if let Some(value) = headers.get(name).and_then(Value::as_str) {
+            found = true;
+            name.hash(&mut hasher);
+            value.hash(&mut hasher);
+        }
+    }
+    if found {
+        format!("{:016x}", hasher.finish())
+    } else {
+        String::new()
     }
 }

@@ -4,7 +4,8 @@
 //! the module keeps working after every kind of error.
 
 use cloudflare_tenant_wasm::{
-    build_request, operations, parse_bytes, parse_text, take_panic, Core, Paginator, Retry,
+    build_request, credential_key, operations, parse_bytes, parse_text, take_panic, Core,
+    Onboarding, Pacer, Paginator, Retry,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -368,4 +369,190 @@ fn retry_decisions_come_from_the_core() {
         assert_eq!(view["field"], "initialBackoff");
     }
     assert_eq!(take_panic(), None);
+}
+
+/// A page of results, as the API sends a list.
+fn list_page(items: Value) -> String {
+    let n = items.as_array().map_or(0, Vec::len);
+    json!({"success": true, "errors": [], "messages": [], "result": items,
+           "result_info": {"page": 1, "per_page": 50, "count": n, "total_count": n, "total_pages": 1}})
+    .to_string()
+}
+
+#[wasm_bindgen_test]
+fn onboarding_marshals_requests_attempts_and_the_report() {
+    const NOW: f64 = 1_790_000_000_000.0;
+    let core = Core::new(
+        Some(TOKEN.into()),
+        Some("http://127.0.0.1:1/client/v4".into()),
+        None,
+    )
+    .unwrap();
+    let spec =
+        json!({"name": "Acme", "members": [{"email": "a@acme.example", "roles": [ACCOUNT]}]});
+    let mut flow = Onboarding::new(
+        &core,
+        &spec.to_string(),
+        None,
+        Some(2),
+        Some(0.25),
+        None,
+        None,
+    )
+    .unwrap();
+    // 1. Look the account up by name.
+    let action = json(&flow.next_action());
+    assert_eq!(action["action"], "send");
+    assert_eq!(action["request"]["method"], "GET");
+    assert!(action["request"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:1/client/v4/accounts?"));
+    assert_eq!(
+        action["request"]["headers"]["authorization"],
+        "Bearer secret-token-123"
+    );
+    // A dropped connection on a GET: wait the backoff, then the same request again.
+    flow.feed_transport_error(true, "connection reset", NOW, 0.0);
+    assert_eq!(
+        json(&flow.next_action()),
+        json!({"action": "wait", "seconds": 0.25})
+    );
+    assert_eq!(json(&flow.next_action())["request"], action["request"]);
+    flow.feed_response(200, "[]", list_page(json!([])).as_bytes(), NOW, 0.0)
+        .unwrap();
+    // 2. Create it: the edge's 502 leaves the outcome unknown, so look again, not resend.
+    let create = json(&flow.next_action());
+    assert_eq!(create["request"]["method"], "POST");
+    flow.feed_response(502, "[]", b"<html>502</html>", NOW, 0.0)
+        .unwrap();
+    let look = json(&flow.next_action());
+    assert_eq!(look["request"]["method"], "GET");
+    let found = json!([{"id": ACCOUNT, "name": "Acme"}]);
+    flow.feed_response(200, "[]", list_page(found).as_bytes(), NOW, 0.0)
+        .unwrap();
+    // 3. Members: listed, then the one missing is invited (a role id: no role lookup).
+    let list = json(&flow.next_action());
+    assert!(list["request"]["url"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("/accounts/{ACCOUNT}/members")));
+    flow.feed_response(200, "[]", list_page(json!([])).as_bytes(), NOW, 0.0)
+        .unwrap();
+    let invite = json(&flow.next_action());
+    assert_eq!(invite["request"]["method"], "POST");
+    let body = json(invite["request"]["body"].as_str().unwrap());
+    assert_eq!(body["email"], "a@acme.example");
+    let member = json!({"success": true, "errors": [], "messages": [],
+                        "result": {"id": "1".repeat(32), "email": "a@acme.example"}});
+    assert!(flow
+        .feed_response(200, "not json", member.to_string().as_bytes(), NOW, 0.0)
+        .is_err());
+    flow.feed_response(200, "[]", member.to_string().as_bytes(), NOW, 0.0)
+        .unwrap();
+    assert_eq!(json(&flow.next_action()), json!({"action": "done"}));
+    let report = json(&flow.report());
+    assert_eq!(report["complete"], true);
+    assert_eq!(
+        report["account"],
+        json!({"target": "Acme", "id": ACCOUNT, "status": "created", "error": null, "reconciled": true})
+    );
+    assert_eq!(report["members"][0]["status"], "created");
+    assert_eq!(report["service_user"], Value::Null);
+    assert_eq!(report["api_key"], Value::Null);
+    assert_eq!(take_panic(), None);
+}
+
+#[wasm_bindgen_test]
+fn a_bad_onboarding_spec_names_the_field() {
+    let core = Core::new(Some(TOKEN.into()), None, None).unwrap();
+    let cases = [
+        ("{}", "name"),
+        ("[]", "spec"),
+        ("nope", "spec"),
+        (r#"{"name":"A","nmae":1}"#, "nmae"),
+        (
+            r#"{"name":"A","members":[{"roles":["x"]}]}"#,
+            "members[0].email",
+        ),
+        (
+            r#"{"name":"A","members":[{"email":1}]}"#,
+            "members[0].email",
+        ),
+        (
+            r#"{"name":"A","members":[{"email":"a@b.example"}]}"#,
+            "members[0].roles",
+        ),
+        (r#"{"name":"A","unit_id":"../x"}"#, "unit_id"),
+    ];
+    for (spec, field) in cases {
+        let error = Onboarding::new(&core, spec, None, None, None, None, None)
+            .map(|_| ())
+            .unwrap_err();
+        let view = detail(error);
+        assert_eq!(view["kind"], "invalid", "{spec}: {view}");
+        assert_eq!(view["field"], field, "{spec}: {view}");
+        assert_eq!(view["operation"], "onboarding", "{spec}: {view}");
+    }
+    // Per-call credentials are read like every other: a bad one is refused, never echoed.
+    let view = detail(
+        Onboarding::new(
+            &core,
+            r#"{"name":"A"}"#,
+            Some(r#"{"api_token":"sec\nret"}"#.into()),
+            None,
+            None,
+            None,
+            None,
+        )
+        .map(|_| ())
+        .unwrap_err(),
+    );
+    assert_eq!(view["field"], "api_token");
+    assert!(!view.to_string().contains("sec"));
+}
+
+#[wasm_bindgen_test]
+fn the_pacer_is_the_cores_in_seconds() {
+    let mut pacer = Pacer::new(2.0, 1.0).unwrap();
+    assert_eq!(pacer.delay(5.0), 0.0);
+    pacer.record(5.0);
+    pacer.record(5.25);
+    assert_eq!(pacer.delay(5.5), 0.5);
+    assert_eq!(pacer.delay(6.0), 0.0);
+    assert_eq!(Pacer::cloudflare().delay(0.0), 0.0);
+    for (limit, window, field) in [
+        (0.0, 1.0, "limit"),
+        (1.5, 1.0, "limit"),
+        (f64::NAN, 1.0, "limit"),
+        (1e12, 1.0, "limit"),
+        (1.0, 0.0, "window"),
+        (1.0, -1.0, "window"),
+        (1.0, f64::INFINITY, "window"),
+    ] {
+        let view = detail(Pacer::new(limit, window).map(|_| ()).unwrap_err());
+        assert_eq!(view["field"], field, "{limit} {window}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn credential_keys_hide_the_secret_and_tell_identities_apart() {
+    let token = r#"{"accept":"application/json","authorization":"Bearer secret-token-123"}"#;
+    let other = r#"{"authorization":"Bearer another-token"}"#;
+    let service = r#"{"x-auth-user-service-key":"secret-token-123"}"#;
+    let key = credential_key(token, "salt");
+    assert_eq!(key.len(), 16);
+    assert!(!key.contains("secret"));
+    assert_eq!(
+        key,
+        credential_key(
+            r#"{"authorization":"Bearer secret-token-123","user-agent":"x"}"#,
+            "salt"
+        )
+    );
+    assert_ne!(key, credential_key(token, "pepper"));
+    assert_ne!(key, credential_key(other, "salt"));
+    assert_ne!(key, credential_key(service, "salt"));
+    assert_eq!(credential_key(r#"{"accept":"*/*"}"#, "salt"), "");
+    assert_eq!(credential_key("not json", "salt"), "");
 }

@@ -1,6 +1,7 @@
 // A Worker that uses the package as a user would: `import ... from "cloudflare-tenant"`,
 // bundled by wrangler (the .wasm becomes a CompiledWasm module) and run by workerd.
 //   GET  /onboard  onboards a customer against the sandbox (env.BASE_URL)
+//   GET  /onboard-flow  onboards a customer with client.onboard (the core's flow), paced
 //   GET  /errors   checks that failures arrive as the right classes (env.FAULT_BASE_URL: a
 //                  sandbox that answers every request with the edge's HTML 502)
 //   POST /fixtures runs the golden corpus (the body) through buildRequest / parseResponse
@@ -21,6 +22,7 @@ export default {
     const { pathname } = new URL(request.url);
     try {
       if (pathname === "/onboard") return Response.json(await onboard(env));
+      if (pathname === "/onboard-flow") return Response.json(await onboardFlow(env));
       if (pathname === "/errors") return Response.json(await errors(env));
       if (pathname === "/fixtures") return Response.json(runFixtureCases(lib, await request.json()));
       return new Response("not found", { status: 404 });
@@ -110,6 +112,29 @@ async function onboard(env) {
   check(new Set(ids).size === ids.length, "no account twice");
   steps.tenantAccounts = { pages, total: ids.length, stop: listing.stop };
   return { ok: true, steps };
+}
+
+async function onboardFlow(env) {
+  const client = new TenantClient({ apiToken: env.API_TOKEN, baseUrl: env.BASE_URL, pace: true });
+  const tenants = await client.user.tenants.list();
+  const { tenant_units } = await client.tenants.get({ tenant_id: tenants[0].id });
+  const customer = `flow-${Date.now().toString(36)}`;
+  const report = await client.onboard({
+    name: `Customer ${customer}`,
+    type: "standard",
+    unit_id: tenant_units[0].unit_tag,
+    business_name: "Flow Corporation",
+    business_email: "it@flow.example",
+    external_metadata: `crm:${customer}`,
+    members: [{ email: `admin@${customer}.example`, roles: ["Administrator"] }],
+    service_user: { email: `svc-${customer}@partner.example` },
+  });
+  // The report holds the service user's key: say whether it is there, never show it.
+  const { api_key, ...steps } = report;
+  const asUser = { credentials: { userServiceKey: api_key } };
+  const memberships = await client.memberships.list({}, asUser).all();
+  const mine = memberships.find((m) => m.account?.id === report.account.id);
+  return { ...steps, hasApiKey: typeof api_key === "string" && api_key.length > 0, membershipStatus: mine?.status ?? null };
 }
 
 async function errors(env) {

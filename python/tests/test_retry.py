@@ -1,0 +1,598 @@
+"""Retries, pacing and onboarding in the clients, over fake transports: the core decides, the
+clients sleep (``time.sleep`` and ``asyncio.sleep`` are replaced, so nothing here waits)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+import cloudflare_tenant as ct
+
+ACCOUNT = "2bab6ace8c72ed3f09b9eca6db1396bb"
+ADMIN_ROLE = "05784afa30c1afe1440e79d9351c7430"
+EDGE_502 = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
+
+Answer = Tuple[int, List[Tuple[str, str]], bytes]
+
+
+def envelope(result: Any, **extra: Any) -> bytes:
+    return json.dumps({"success": True, "errors": [], "messages": [], "result": result, **extra}).encode()
+
+
+def failure(code: int, message: str) -> bytes:
+    return json.dumps(
+        {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
+    ).encode()
+
+
+JSON = [("content-type", "application/json")]
+
+
+class Scripted:
+    """A transport that answers from a list, in order (an exception in the list is raised)."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.sent: List[ct.Request] = []
+
+    def send(self, request: ct.Request) -> ct.HTTPResponse:
+        self.sent.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        status, headers, body = answer
+        return ct.HTTPResponse(status, headers, body)
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncScripted(Scripted):
+    async def send(self, request: ct.Request) -> ct.HTTPResponse:  # type: ignore[override]
+        return Scripted.send(self, request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> List[float]:
+    """Every sleep the clients ask for, sync or async; none of them waits."""
+    slept: List[float] = []
+
+    async def fake_async_sleep(seconds: float, result: Any = None) -> Any:
+        slept.append(seconds)
+        return result
+
+    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)
+    return slept
+
+
+# ---- retries ---------------------------------------------------------------------------------
+
+
+def test_a_get_meets_503s_then_succeeds(sleeps: List[float]) -> None:
+    unavailable = (503, JSON, failure(10000, "service unavailable"))
+    fake = Scripted(unavailable, unavailable, (200, JSON, envelope({"id": ACCOUNT, "name": "Acme"})))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    assert client.accounts.get(ACCOUNT)["name"] == "Acme"
+    assert len(fake.sent) == 3 and {r.method for r in fake.sent} == {"GET"}
+    # The core's backoff: 0.5 s then 1 s, each shortened by up to a quarter by the jitter.
+    assert len(sleeps) == 2
+    assert 0.375 <= sleeps[0] <= 0.5 and 0.75 <= sleeps[1] <= 1.0
+
+
+def test_a_get_gives_up_after_max_retries(sleeps: List[float]) -> None:
+    unavailable = (503, JSON, failure(10000, "service unavailable"))
+    fake = Scripted(*[unavailable] * 4)
+    client = ct.TenantClient(api_token="t", transport=fake, max_retries=3)
+    with pytest.raises(ct.ServerError) as caught:
+        client.accounts.get(ACCOUNT)
+    assert caught.value.status == 503 and len(fake.sent) == 4 and len(sleeps) == 3
+
+
+def test_a_429_is_waited_per_retry_after_even_for_a_post(sleeps: List[float]) -> None:
+    limited = (429, [*JSON, ("retry-after", "7")], failure(10000, "rate limited"))
+    fake = Scripted(limited, (200, JSON, envelope({"id": ACCOUNT, "name": "Acme"})))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    assert client.accounts.create(name="Acme")["id"] == ACCOUNT
+    assert sleeps == [7.0]
+    assert [r.method for r in fake.sent] == ["POST", "POST"]
+    assert fake.sent[0].body == fake.sent[1].body
+
+
+def test_a_429_asking_too_long_a_wait_raises_at_once(sleeps: List[float]) -> None:
+    limited = (429, [*JSON, ("retry-after", "300")], failure(10000, "rate limited"))
+    client = ct.TenantClient(api_token="t", transport=Scripted(limited))
+    with pytest.raises(ct.RateLimitError) as caught:
+        client.user.get()
+    assert caught.value.retry_after == 300.0 and sleeps == []
+
+
+def test_a_post_answered_502_is_an_unknown_outcome_sent_once(sleeps: List[float]) -> None:
+    fake = Scripted((502, [("content-type", "text/html"), ("cf-ray", "8a1-SJC")], EDGE_502))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    with pytest.raises(ct.OutcomeUnknownError) as caught:
+        client.accounts.create(name="Acme")
+    error = caught.value
+    assert len(fake.sent) == 1 and sleeps == []
+    assert error.operation == "accounts.create" and error.method == "POST"
+    assert error.status == 502 and error.ray_id == "8a1-SJC"
+    assert error.to_dict()["kind"] == "outcome_unknown"
+    # What the edge said is kept as the cause.
+    assert isinstance(error.__cause__, ct.ResponseDecodeError)
+
+
+def test_a_post_that_got_no_answer_is_an_unknown_outcome(sleeps: List[float]) -> None:
+    lost = ct.APITimeoutError("POST ... timed out", method="POST", url="https://x", sent=True)
+    fake = Scripted(lost)
+    client = ct.TenantClient(api_token="t", transport=fake)
+    with pytest.raises(ct.OutcomeUnknownError) as caught:
+        client.users.create(email="svc@partner.example")
+    assert caught.value.status is None and caught.value.__cause__ is lost
+    assert len(fake.sent) == 1 and sleeps == []
+
+
+def test_a_post_that_never_left_is_resent(sleeps: List[float]) -> None:
+    refused = ct.APIConnectionError("refused", method="POST", url="https://x", sent=False)
+    fake = Scripted(refused, (200, JSON, envelope({"id": "u", "email": "svc@partner.example", "api_key": "K"})))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    assert client.users.create(email="svc@partner.example")["id"] == "u"
+    assert len(fake.sent) == 2 and len(sleeps) == 1
+
+
+def test_transport_failures_keep_their_class_method_and_url(sleeps: List[float]) -> None:
+    timeouts = [ct.APITimeoutError("GET timed out", method="GET", url="https://x/user", sent=True) for _ in range(3)]
+    client = ct.TenantClient(api_token="secret-token", transport=Scripted(*timeouts))
+    with pytest.raises(ct.APITimeoutError) as caught:
+        client.user.get()
+    error = caught.value
+    assert error.operation == "user.get" and error.method == "GET" and error.url == "https://x/user"
+    assert error.sent and error.__cause__ is timeouts[-1] and len(sleeps) == 2
+    assert "no response" in str(error) and "secret-token" not in str(error)
+    assert error.to_dict()["kind"] == "transport"
+
+
+def test_retries_can_be_turned_off_or_tuned(sleeps: List[float]) -> None:
+    unavailable = (503, JSON, failure(10000, "service unavailable"))
+    for client in (
+        ct.TenantClient(api_token="t", transport=Scripted(unavailable), retry=False),
+        ct.TenantClient(api_token="t", transport=Scripted(unavailable), max_retries=0),
+        ct.TenantClient(api_token="t", transport=Scripted(unavailable), retry=ct.RetryPolicy.none()),
+    ):
+        assert client.retry_policy.max_retries == 0
+        with pytest.raises(ct.ServerError):
+            client.accounts.get(ACCOUNT)
+    assert sleeps == []
+    policy = ct.RetryPolicy(max_retries=5, initial_backoff=0.01, max_backoff=0.02)
+    client = ct.TenantClient(api_token="t", transport=Scripted(*[unavailable] * 6), retry=policy)
+    with pytest.raises(ct.ServerError):
+        client.accounts.get(ACCOUNT)
+    assert len(sleeps) == 5 and max(sleeps) <= 0.02
+    assert ct.TenantClient(api_token="t", retry=policy, max_retries=1).retry_policy == ct.RetryPolicy(
+        1, 0.01, 0.02, 120.0
+    )
+    assert ct.TenantClient(api_token="t").retry_policy == ct.RetryPolicy()
+    with pytest.raises(ct.ValidationError) as caught:
+        ct.TenantClient(api_token="t", retry=False, max_retries=3)
+    assert caught.value.field == "max_retries"
+    with pytest.raises(ct.ValidationError) as caught:
+        ct.RetryPolicy(initial_backoff=-1.0)
+    assert caught.value.field == "initial_backoff"
+    with pytest.raises(ct.ValidationError):
+        ct.RetryPolicy(max_retries=-1)
+    with pytest.raises(TypeError):
+        ct.TenantClient(api_token="t", retry="yes")  # type: ignore[arg-type]
+
+
+def test_list_pages_are_retried_too(sleeps: List[float]) -> None:
+    page = envelope([{"id": ACCOUNT}], result_info={"page": 1, "per_page": 20, "count": 1, "total_count": 1})
+    fake = Scripted((500, JSON, failure(10000, "oops")), (200, JSON, page))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    assert [a["id"] for a in client.accounts.list()] == [ACCOUNT]
+    assert len(fake.sent) == 2 and len(sleeps) == 1
+
+
+def test_the_async_client_retries_with_asyncio_sleep(sleeps: List[float]) -> None:
+    unavailable = (503, JSON, failure(10000, "service unavailable"))
+    limited = (429, [*JSON, ("retry-after-ms", "1500")], failure(10000, "rate limited"))
+    ok = (200, JSON, envelope({"id": ACCOUNT, "name": "Acme"}))
+    fake = AsyncScripted(unavailable, ok, limited, ok, (502, [], EDGE_502))
+
+    async def run() -> None:
+        client = ct.AsyncTenantClient(api_token="t", transport=fake)
+        assert (await client.accounts.get(ACCOUNT))["id"] == ACCOUNT
+        assert (await client.accounts.create(name="Acme"))["id"] == ACCOUNT
+        with pytest.raises(ct.OutcomeUnknownError):
+            await client.accounts.create(name="Acme")
+
+    asyncio.run(run())
+    assert len(fake.sent) == 5 and len(sleeps) == 2 and sleeps[1] == 1.5
+
+
+def test_the_sans_io_retry() -> None:
+    retry = ct.Retry("accounts.get")
+    assert retry.after_response(503, {}, b"", now=0.0, jitter=0.0) == 0.5
+    assert retry.after_response(503, {"retry-after": "2"}, b"") == 2.0
+    assert retry.retries == 2
+    with pytest.raises(ct.ResponseDecodeError):
+        retry.after_response(503, {}, b"")
+    assert ct.Retry("accounts.get").after_response(200, {}, envelope({})) is None
+    # An HTTP date in Retry-After is read against `now`.
+    dated = {"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}
+    assert ct.Retry("user.get").after_response(429, dated, b"", now=4.0) == 6.0
+    with pytest.raises(ct.OutcomeUnknownError):
+        ct.Retry("accounts.create").after_no_response("reset")
+    assert ct.Retry("accounts.create").after_not_sent("refused", jitter=0.0) == 0.5
+    with pytest.raises(ct.UnknownOperationError):
+        ct.Retry("accounts.explode")
+    assert ct.RetryPolicy().backoff(10) == 8.0
+
+
+# ---- pacing ----------------------------------------------------------------------------------
+
+
+class Clock:
+    """A monotonic clock that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: List[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_pacer_keeps_each_credential_under_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    sent_at: List[Tuple[float, str]] = []
+
+    class Timed(Scripted):
+        def send(self, request: ct.Request) -> ct.HTTPResponse:
+            sent_at.append((clock.now, request.headers.get("authorization", "")))
+            return ct.HTTPResponse(200, JSON, envelope({"id": "u"}))
+
+    client = ct.TenantClient(api_token="partner", transport=Timed(), pace=(2, 10.0))
+    for _ in range(5):
+        client.user.get()
+    partner = [t for t, who in sent_at if who == "Bearer partner"]
+    assert partner == [1000.0, 1000.0, 1010.0, 1010.0, 1020.0]
+    assert clock.slept == [10.0, 10.0]
+    # Another identity has its own budget: no wait for its first two calls, then its own.
+    client.user.get(credentials={"api_token": "customer"})
+    client.with_credentials({"api_token": "customer"}).user.get()
+    assert clock.slept == [10.0, 10.0]
+    client.user.get(credentials={"api_token": "customer"})
+    assert clock.slept == [10.0, 10.0, 10.0]
+    # The partner's pacer is shared by the views and remembers its sends.
+    assert len(sent_at) == 8
+
+
+def test_pacing_is_off_by_default_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    fake = Scripted(*[(200, JSON, envelope({"id": "u"}))] * 50)
+    client = ct.TenantClient(api_token="t", transport=fake)
+    for _ in range(50):
+        client.user.get()
+    assert clock.slept == []
+    with pytest.raises(ct.ValidationError) as caught:
+        ct.TenantClient(api_token="t", pace=(0, 10.0))
+    assert caught.value.field == "limit"
+    with pytest.raises(ct.ValidationError):
+        ct.TenantClient(api_token="t", pace=(5, -1.0))
+    with pytest.raises(TypeError):
+        ct.TenantClient(api_token="t", pace="fast")  # type: ignore[arg-type]
+    assert ct.TenantClient(api_token="t", pace=True)._pacing is not None
+
+
+def test_the_async_client_paces_with_asyncio_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+
+    async def fake_sleep(seconds: float, result: Any = None) -> Any:
+        clock.sleep(seconds)
+        return result
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    fake = AsyncScripted(*[(200, JSON, envelope({"id": "u"}))] * 3)
+
+    async def run() -> None:
+        client = ct.AsyncTenantClient(api_token="t", transport=fake, pace=(1, 2.5))
+        for _ in range(3):
+            await client.user.get()
+
+    asyncio.run(run())
+    assert clock.slept == [2.5, 2.5]
+
+
+def test_the_sans_io_pacer() -> None:
+    pacer = ct.Pacer(2, 10.0)
+    assert pacer.delay(0.0) == 0.0
+    pacer.record(0.0)
+    pacer.record(1.0)
+    assert pacer.delay(2.0) == 8.0
+    assert pacer.delay(10.0) == 0.0
+    assert ct.Pacer.cloudflare().delay(0.0) == 0.0
+    with pytest.raises(ct.ValidationError):
+        pacer.delay(float("nan"))
+
+
+# ---- onboarding ------------------------------------------------------------------------------
+
+
+class FakeAPI:
+    """Just enough of the Tenant API for the onboarding flow, with faults on request:
+    ``faults[(method, path)]`` is a list of what the next such requests meet (``"502"``: the
+    edge answers 502 before the API sees it; ``"lost"``: the API commits, the answer is a
+    502; ``"drop"``: the API commits, no answer comes)."""
+
+    def __init__(self) -> None:
+        self.accounts: List[Dict[str, Any]] = []
+        self.members: List[Dict[str, Any]] = []
+        self.users: Dict[str, str] = {}
+        self.faults: Dict[Tuple[str, str], List[str]] = {}
+        self.sent: List[Tuple[str, str]] = []
+
+    def answer(self, request: ct.Request) -> Answer:
+        url = urllib.parse.urlsplit(request.url)
+        path = url.path.removeprefix("/client/v4")
+        query = dict(urllib.parse.parse_qsl(url.query))
+        self.sent.append((request.method, path))
+        body = json.loads(request.body) if request.body else {}
+        key = (request.method, "/accounts/*/members" if path.endswith("/members") else path)
+        fault = self.faults.get(key, []).pop(0) if self.faults.get(key) else None
+        if fault == "502":
+            return 502, [("content-type", "text/html")], EDGE_502
+        status, result = self.route(request, path, query, body)
+        if fault == "lost":
+            return 502, [("content-type", "text/html")], EDGE_502
+        if fault == "drop":
+            raise ct.APIConnectionError("connection reset", method=request.method, url=request.url)
+        if status >= 400:
+            return status, JSON, failure(1000 + status, str(result))
+        extra: Dict[str, Any] = {}
+        if isinstance(result, list):
+            extra["result_info"] = {"page": 1, "per_page": 50, "count": len(result), "total_count": len(result)}
+        return status, JSON, envelope(result, **extra)
+
+    def route(self, request: ct.Request, path: str, query: Dict[str, str], body: Dict[str, Any]) -> Tuple[int, Any]:
+        parts = path.strip("/").split("/")
+        if path == "/accounts" and request.method == "GET":
+            return 200, [a for a in self.accounts if a["name"] == query.get("name", a["name"])]
+        if path == "/accounts" and request.method == "POST":
+            account = {"id": f"{len(self.accounts) + 1:032x}", "name": body["name"], "type": "standard"}
+            self.accounts.append(account)
+            return 200, account
+        if parts[0] == "accounts" and parts[-1] == "roles":
+            return 200, [{"id": ADMIN_ROLE, "name": "Administrator", "description": "", "permissions": {}}]
+        if parts[0] == "accounts" and parts[-1] == "members" and request.method == "GET":
+            return 200, [m for m in self.members if m["account_id"] == parts[1]]
+        if parts[0] == "accounts" and parts[-1] == "members":
+            member = {
+                "id": f"{len(self.members) + 100:032x}",
+                "account_id": parts[1],
+                "email": body["email"],
+                "status": "pending",
+                "roles": [{"id": r, "name": "Administrator"} for r in body.get("roles", [])],
+            }
+            self.members.append(member)
+            return 200, {k: v for k, v in member.items() if k != "account_id"}
+        if path == "/users":
+            if body["email"] in self.users.values():
+                return 409, "a user with this e-mail exists"
+            key = f"KEY-{len(self.users)}-SECRET"
+            self.users[key] = body["email"]
+            return 200, {"id": f"{len(self.users):032x}", "email": body["email"], "api_key": key}
+        if parts[0] == "memberships":
+            email = self.users.get(request.headers.get("x-auth-user-service-key", ""))
+            mine = [m for m in self.members if m["email"] == email]
+            if request.method == "GET":
+                return 200, [self.membership(m) for m in mine]
+            member = next(m for m in mine if m["id"] == parts[1])
+            member["status"] = body["status"]
+            return 200, self.membership(member)
+        return 404, f"no route {request.method} {path}"
+
+    def membership(self, member: Dict[str, Any]) -> Dict[str, Any]:
+        account = next(a for a in self.accounts if a["id"] == member["account_id"])
+        return {"id": member["id"], "status": member["status"], "account": {"id": account["id"], "name": account["name"]}}
+
+
+class FakeTransport:
+    def __init__(self, api: FakeAPI) -> None:
+        self.api = api
+
+    def send(self, request: ct.Request) -> ct.HTTPResponse:
+        return ct.HTTPResponse(*self.api.answer(request))
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncFakeTransport(FakeTransport):
+    async def send(self, request: ct.Request) -> ct.HTTPResponse:  # type: ignore[override]
+        return FakeTransport.send(self, request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+SPEC: ct.types.OnboardingSpec = {
+    "name": "Acme Corp",
+    "unit_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "business_name": "Acme Corp Ltd",
+    "business_email": "it@acme.example",
+    "members": [{"email": "admin@acme.example", "roles": ["Administrator"]}],
+    "service_user": {"email": "svc-acme@partner.example"},
+}
+
+
+def test_onboard_a_new_customer_end_to_end(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    report = client.onboard(SPEC)
+    assert report["complete"], report
+    assert report["account"]["status"] == "created" and report["account"]["id"] == api.accounts[0]["id"]
+    assert [m["status"] for m in report["members"]] == ["created", "created"]
+    assert [m["target"] for m in report["members"]] == ["admin@acme.example", "svc-acme@partner.example"]
+    assert report["service_user"] is not None and report["service_user"]["status"] == "created"
+    assert report["invitation"] is not None and report["invitation"]["status"] == "created"
+    assert not any(s["reconciled"] for s in [report["account"], *report["members"]])
+    # The key is there, usable, and masked in every repr.
+    key = report["api_key"]
+    assert isinstance(key, ct.Secret) and key == "KEY-0-SECRET"
+    assert "SECRET" not in repr(report) and "SECRET" not in str(report)
+    assert api.members[-1]["status"] == "accepted"
+    assert sleeps == []
+    # Again: everything exists now, nothing is created twice.
+    again = client.onboard(SPEC)
+    assert again["account"]["status"] == "existed" and len(api.accounts) == 1
+    assert [m["status"] for m in again["members"]] == ["existed", "existed"]
+    assert again["service_user"] is not None and again["service_user"]["status"] == "existed"
+    assert again["api_key"] is None and not again["complete"]
+    assert len(api.members) == 2
+
+
+def test_onboard_takes_keywords_and_per_call_credentials() -> None:
+    api = FakeAPI()
+    client = ct.TenantClient(transport=FakeTransport(api))
+    report = client.onboard(name="Solo", credentials={"api_token": "partner"})
+    assert report["complete"] and report["members"] == [] and report["service_user"] is None
+    assert report["api_key"] is None and report["invitation"] is None
+
+
+def test_a_post_accounts_answered_502_is_looked_up_not_resent(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    api.faults[("POST", "/accounts")] = ["lost"]
+    api.faults[("POST", "/accounts/*/members")] = ["drop"]
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    report = client.onboard(SPEC)
+    assert report["complete"], report
+    assert api.sent.count(("POST", "/accounts")) == 1 and len(api.accounts) == 1
+    assert report["account"] == {
+        "target": "Acme Corp",
+        "id": api.accounts[0]["id"],
+        "status": "created",
+        "error": None,
+        "reconciled": True,
+    }
+    assert report["members"][0]["status"] == "created" and report["members"][0]["reconciled"]
+    assert len(api.members) == 2
+    # After the lost answer, the account was looked up by name before anything else.
+    after = api.sent[api.sent.index(("POST", "/accounts")) + 1]
+    assert after == ("GET", "/accounts")
+
+
+def test_a_create_refused_at_the_edge_is_resent_after_looking(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    api.faults[("POST", "/accounts")] = ["502"]
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    report = client.onboard(SPEC)
+    assert report["complete"] and api.sent.count(("POST", "/accounts")) == 2 and len(api.accounts) == 1
+
+
+def test_onboard_failures_are_in_the_report(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    api.users["OTHER"] = "svc-acme@partner.example"  # the e-mail is taken
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    report = client.onboard(SPEC)
+    assert not report["complete"]
+    assert report["service_user"] is not None and report["service_user"]["status"] == "existed"
+    assert report["invitation"] is not None and report["invitation"]["status"] == "failed"
+    assert report["invitation"]["error"] is not None
+    assert report["invitation"]["error"]["field"] == "service_user"
+
+
+def test_a_bad_spec_is_refused_before_any_request() -> None:
+    api = FakeAPI()
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    bad: List[Tuple[Dict[str, Any], str]] = [
+        ({}, "name"),
+        ({"name": "Acme", "nmae": "x"}, "nmae"),
+        ({"name": 5}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": "Acme", "business_name": "b" * 121}, "business_name"),
+        ({"name": "Acme", "type": "huge"}, "type"),
+        ({"name": "Acme", "members": {"email": "a@b.example"}}, "members"),
+        ({"name": "Acme", "members": [{"roles": ["Administrator"]}]}, "members[0].email"),
+        ({"name": "Acme", "members": [{"email": "a@b.example"}]}, "members[0].roles"),
+        ({"name": "Acme", "members": [{"email": "a@b.example", "roles": [1]}]}, "members[0].roles"),
+        ({"name": "Acme", "members": [{"email": "a@b.example", "role": ["x"]}]}, "members[0].role"),
+        ({"name": "Acme", "members": [{"email": "a@b.example", "policies": [{"access": "allow"}]}]}, "members[0].policies"),
+        ({"name": "Acme", "service_user": {"email": ""}}, "members[0].email"),
+        ({"name": "Acme", "service_user": "svc@x.example"}, "service_user"),
+        ({"name": "Acme", "unit_id": float("nan")}, "unit_id"),
+    ]
+    fields = []
+    for spec, field in bad:
+        with pytest.raises(ct.ValidationError) as caught:
+            client.onboard(spec)  # type: ignore[arg-type]
+        assert caught.value.operation == "onboarding", spec
+        fields.append((caught.value.field, field))
+    assert [got for got, _ in fields] == [want for _, want in fields]
+    with pytest.raises(ct.ValidationError) as no_credentials:
+        ct.TenantClient(transport=FakeTransport(api)).onboard(SPEC)
+    assert no_credentials.value.field == "credentials"
+    assert api.sent == []
+
+
+def test_the_async_client_onboards_concurrently(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    api.faults[("POST", "/accounts")] = ["lost", "drop"]
+
+    async def run() -> List[ct.types.OnboardingReport]:
+        async with ct.AsyncTenantClient(api_token="partner", transport=AsyncFakeTransport(api)) as client:
+            specs: List[ct.types.OnboardingSpec] = [
+                {**SPEC, "name": f"Acme {i}", "service_user": {"email": f"svc-{i}@partner.example"}}
+                for i in range(4)
+            ]
+            return list(await asyncio.gather(*(client.onboard(spec) for spec in specs)))
+
+    reports = asyncio.run(run())
+    assert all(r["complete"] for r in reports), reports
+    assert sorted(a["name"] for a in api.accounts) == [f"Acme {i}" for i in range(4)]
+    assert sum(r["account"]["reconciled"] for r in reports) == 2
+
+
+def test_the_sans_io_onboarding() -> None:
+    api = FakeAPI()
+    flow = ct.Onboarding({"name": "Sans"}, {"api_token": "partner"}, ct.RetryPolicy.none(), "https://api.example/client/v4")
+    assert repr(flow) == "Onboarding(name='Sans')"
+    actions: List[str] = []
+    while True:
+        action = flow.next_action()
+        if action is None:
+            break
+        assert isinstance(action, ct.Request)
+        actions.append(f"{action.method} {action.url.split('?')[0]}")
+        flow.feed_response(*api.answer(action), now=time.time(), jitter=0.5)
+    assert actions == ["GET https://api.example/client/v4/accounts", "POST https://api.example/client/v4/accounts"]
+    assert flow.report()["complete"]
+
+
+def test_onboard_sleeps_when_the_flow_says(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    answers: List[Optional[Answer]] = [(429, [*JSON, ("retry-after", "3")], failure(10000, "slow down"))]
+
+    class Limited(FakeTransport):
+        def send(self, request: ct.Request) -> ct.HTTPResponse:
+            answer = answers.pop() if answers else None
+            return ct.HTTPResponse(*answer) if answer else super().send(request)
+
+    report = ct.TenantClient(api_token="p", transport=Limited(api)).onboard(name="Slow")
+    assert report["complete"] and sleeps == [3.0]
+
