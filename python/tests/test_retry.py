@@ -533,7 +533,7 @@ def test_a_bad_spec_is_refused_before_any_request() -> None:
         ({"name": "Acme", "members": [{"email": "a@b.example", "roles": [1]}]}, "members[0].roles"),
         ({"name": "Acme", "members": [{"email": "a@b.example", "role": ["x"]}]}, "members[0].role"),
         ({"name": "Acme", "members": [{"email": "a@b.example", "policies": [{"access": "allow"}]}]}, "members[0].policies"),
-        ({"name": "Acme", "service_user": {"email": ""}}, "members[0].email"),
+        ({"name": "Acme", "service_user": {"email": ""}}, "service_user.email"),
         ({"name": "Acme", "service_user": "svc@x.example"}, "service_user"),
         ({"name": "Acme", "unit_id": float("nan")}, "unit_id"),
     ]
