@@ -245,7 +245,8 @@ pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) ->
     let from_header = header("retry-after").and_then(|value| {
         seconds(value).or_else(|| {
             let date = httpdate::parse_http_date(value).ok()?;
-            Some(date.duration_since(now?).unwrap_or(Duration::ZERO))
+            let wait = date.duration_since(now?).unwrap_or(Duration::ZERO);
+            (wait.as_secs_f64() <= DAY).then_some(wait)
         })
     });
     match from_header {

@@ -47,6 +47,11 @@ fn retry_after_in_every_form() {
         wait_of(&[("retry-after", &date)], b""),
         Some(Duration::from_secs(30))
     );
+    // A date found by the fuzzer: centuries away is as absurd as 1e12 seconds.
+    assert_eq!(
+        wait_of(&[("retry-after", "Wed, 21 Oct 2426 07:28:00 GMT")], b""),
+        None
+    );
     let past = httpdate_in(-30);
     assert_eq!(
         wait_of(&[("retry-after", &past)], b""),
