@@ -54,6 +54,10 @@ impl Serialize for Secret {
     }
 }
 
+impl crate::shape::Shaped for Secret {
+    const SHAPE: crate::shape::Shape = crate::shape::Shape::Str;
+}
+
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Secret)

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{snippet, ApiError, DecodeError, Error};
 use crate::retry::retry_after;
+use crate::shape::{self, Mismatch, Shape, Shaped};
 
 /// A successful answer: the typed result and what came with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,26 +171,63 @@ pub struct RawResponse<'a> {
     pub body: &'a [u8],
 }
 
-/// Reads a response for `operation` into its typed result, or the error it carries.
-pub fn parse<T: DeserializeOwned>(
+/// A successful envelope whose `result` is still JSON text, borrowed from the body.
+pub(crate) struct Opened<'h, 'b> {
+    pub(crate) result: &'b str,
+    pub(crate) result_info: Option<ResultInfo>,
+    pub(crate) messages: Vec<ApiMessage>,
+    decode_error: DecodeErrorFactory<'h, 'b>,
+}
+
+/// Builds a decode error that points into the result, with the response's facts.
+struct DecodeErrorFactory<'h, 'b> {
     operation: &'static str,
-    response: RawResponse<'_>,
-) -> Result<ApiResponse<T>, Error> {
-    let RawResponse {
+    status: u16,
+    headers: &'h HeaderMap,
+    body: &'b [u8],
+}
+
+impl DecodeErrorFactory<'_, '_> {
+    fn error(&self, reason: String, retry_after: Option<Duration>) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            operation: self.operation,
+            status: self.status,
+            ray_id: header_str(self.headers, "cf-ray").map(str::to_owned),
+            reason,
+            snippet: snippet(self.body),
+            retry_after,
+        }))
+    }
+}
+
+impl Opened<'_, '_> {
+    /// The decode error for a result that does not have its operation's shape.
+    pub(crate) fn mismatch(&self, mismatch: Mismatch) -> Error {
+        let reason = format!(
+            "unexpected value at `result{}`: {}",
+            mismatch.path, mismatch.reason
+        );
+        self.decode_error.error(reason, None)
+    }
+
+    /// Checks the result against `shape`; returns its item count when it is an array.
+    pub(crate) fn check(&self, shape: &'static Shape) -> Result<Option<usize>, Error> {
+        shape::check(shape, self.result).map_err(|m| self.mismatch(m))
+    }
+}
+
+/// Reads the envelope of a response for `operation`: a successful one, or the error it carries.
+pub(crate) fn open<'h, 'b>(
+    operation: &'static str,
+    status: u16,
+    headers: &'h HeaderMap,
+    body: &'b [u8],
+) -> Result<Opened<'h, 'b>, Error> {
+    let decode_error = DecodeErrorFactory {
+        operation,
         status,
         headers,
         body,
-    } = response;
-    let ray_id = header_str(headers, "cf-ray").map(str::to_owned);
-    let decode_error = |reason: String, retry_after: Option<Duration>| {
-        Error::Decode(Box::new(DecodeError {
-            operation,
-            status,
-            ray_id: ray_id.clone(),
-            reason,
-            snippet: snippet(body),
-            retry_after,
-        }))
     };
     let envelope: RawEnvelope<'_> = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
@@ -199,7 +237,7 @@ pub fn parse<T: DeserializeOwned>(
             } else {
                 format!("not a Cloudflare API envelope ({e})")
             };
-            return Err(decode_error(reason, retry_after(headers, body, None)));
+            return Err(decode_error.error(reason, retry_after(headers, body, None)));
         }
     };
     if !envelope.success || !(200..300).contains(&status) {
@@ -209,27 +247,41 @@ pub fn parse<T: DeserializeOwned>(
             status,
             errors: envelope.errors,
             messages: envelope.messages,
-            ray_id,
+            ray_id: header_str(headers, "cf-ray").map(str::to_owned),
             retry_after,
         })));
     }
-    let raw = envelope.result.map_or("null", RawValue::get);
-    let mut de = serde_json::Deserializer::from_str(raw);
-    let result = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = match e.path().to_string() {
-            root if root == "." => String::new(),
-            index if index.starts_with('[') => index,
-            field => format!(".{field}"),
-        };
-        decode_error(
-            format!("unexpected value at `result{path}`: {}", e.inner()),
-            None,
-        )
-    })?;
-    Ok(ApiResponse {
-        result,
+    Ok(Opened {
+        result: envelope.result.map_or("null", RawValue::get),
         result_info: envelope.result_info,
         messages: envelope.messages,
+        decode_error,
+    })
+}
+
+/// Reads a response for `operation` into its typed result, or the error it carries.
+pub fn parse<T: DeserializeOwned + Shaped>(
+    operation: &'static str,
+    response: RawResponse<'_>,
+) -> Result<ApiResponse<T>, Error> {
+    let opened = open(operation, response.status, response.headers, response.body)?;
+    let result = match serde_json::from_str(opened.result) {
+        Ok(result) => result,
+        // The checker names the path at fault; serde alone would not.
+        Err(e) => {
+            return Err(match shape::check(&T::SHAPE, opened.result) {
+                Err(mismatch) => opened.mismatch(mismatch),
+                Ok(_) => opened.mismatch(Mismatch {
+                    path: String::new(),
+                    reason: e.to_string(),
+                }),
+            })
+        }
+    };
+    Ok(ApiResponse {
+        result,
+        result_info: opened.result_info,
+        messages: opened.messages,
     })
 }
 

@@ -44,6 +44,7 @@ mod lenient;
 mod named;
 mod paginate;
 mod retry;
+pub mod shape;
 
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};
@@ -58,6 +59,9 @@ pub use http;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use named::{operation, operations, parse_response_named, NamedPaginator, OperationInfo};
+pub use named::{
+    check_response_named, operation, operations, parse_response_named, CheckedResult,
+    NamedPaginator, OperationInfo,
+};
 pub use paginate::{PageState, Paginator, Stop, DEFAULT_MAX_PAGES};
 pub use retry::{retry_after, Attempt, Next, Pacer, Retry, RetryPolicy};

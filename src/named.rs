@@ -2,6 +2,9 @@
 //! as JSON. The JavaScript and Python bindings are built on it; it is also the floor for Rust
 //! users who drive the API from configuration.
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::Hasher;
+
 use http::{HeaderMap, Method, Request};
 use serde_json::{Map, Value};
 
@@ -10,12 +13,12 @@ use crate::api::{
 };
 use crate::auth::Credentials;
 use crate::client::Client;
-use crate::envelope::{self, ApiResponse, RawResponse};
+use crate::envelope::{self, ApiResponse};
 use crate::error::{Error, Invalid};
 use crate::paginate::{PageState, Stop};
+use crate::shape::{Shape, Shaped};
 
 type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
-type ParseFn = fn(RawResponse<'_>) -> Result<ApiResponse<Value>, Error>;
 type CheckFn = fn(Value) -> Result<(), Error>;
 
 /// What the registry knows of an operation.
@@ -31,8 +34,9 @@ pub struct OperationInfo {
     /// Result fields that hold secrets (a created user's `api_key`): hosts must keep them out
     /// of reprs and logs, since the by-name result is plain JSON.
     pub secret_fields: &'static [&'static str],
+    /// The wire form of the result, which by-name parses check.
+    pub result_shape: &'static Shape,
     build: BuildFn,
-    parse: ParseFn,
     check: CheckFn,
 }
 
@@ -44,8 +48,8 @@ macro_rules! registry {
                 method: <$op as Operation>::METHOD,
                 paginated: registry!(@paged $($paged)?),
                 secret_fields: <$op as Operation>::SECRET_FIELDS,
+                result_shape: &<<$op as Operation>::Output as Shaped>::SHAPE,
                 build: build::<$op>,
-                parse: parse::<$op>,
                 check: check::<$op>,
             },
         )*];
@@ -111,18 +115,55 @@ impl Client {
     }
 }
 
-/// Reads a response to the operation called `name`; the result comes back as JSON in the
-/// shape of the operation's typed output.
+/// A by-name result still as the JSON text the server sent, once every known field has been
+/// found of the right type. Hosts give the text to their own JSON parser, which builds objects
+/// faster than any crossing from Rust could; [`parse_response_named`] gives a [`Value`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckedResult<'a> {
+    /// The envelope's `result` as sent: `null` when there was none.
+    pub json: &'a str,
+    /// How many items, when the result is an array.
+    pub items: Option<usize>,
+}
+
+/// Reads a response to the operation called `name` and checks its result against the
+/// operation's model without building it: known fields must have their types (or be `null`),
+/// unknown fields may hold anything.
+pub fn check_response_named<'a>(
+    name: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &'a [u8],
+) -> Result<ApiResponse<CheckedResult<'a>>, Error> {
+    let info = operation(name)?;
+    let opened = envelope::open(info.name, status, headers, body)?;
+    let items = opened.check(info.result_shape)?;
+    Ok(ApiResponse {
+        result: CheckedResult {
+            json: opened.result,
+            items,
+        },
+        result_info: opened.result_info,
+        messages: opened.messages,
+    })
+}
+
+/// Reads a response to the operation called `name`: the result is the JSON the server sent,
+/// checked as [`check_response_named`] does (`null` fields and unknown fields kept).
 pub fn parse_response_named(
     name: &str,
     status: u16,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<ApiResponse<Value>, Error> {
-    (operation(name)?.parse)(RawResponse {
-        status,
-        headers,
-        body,
+    let checked = check_response_named(name, status, headers, body)?;
+    let result =
+        serde_json::from_str(checked.result.json).expect("checked JSON text is one JSON value");
+    Ok(ApiResponse {
+        result,
+        result_info: checked.result_info,
+        messages: checked.messages,
     })
 }
 
@@ -144,15 +185,6 @@ fn check<O: Operation + serde::de::DeserializeOwned>(params: Value) -> Result<()
     operation
         .validate()
         .map_err(|e| Error::from(e).in_operation(O::NAME))
-}
-
-fn parse<O: Operation>(response: RawResponse<'_>) -> Result<ApiResponse<Value>, Error> {
-    let typed = envelope::parse::<O::Output>(O::NAME, response)?;
-    Ok(ApiResponse {
-        result: serde_json::to_value(typed.result).expect("models serialize to JSON"),
-        result_info: typed.result_info,
-        messages: typed.messages,
-    })
 }
 
 /// Deserializes parameters, naming the field at fault: unknown, missing, or of the wrong type.
@@ -269,6 +301,17 @@ impl NamedPaginator {
             other => vec![other],
         };
         self.state.take_page(items, response.result_info.as_ref())
+    }
+
+    /// Takes a checked response to the last request; returns false when its items must be
+    /// dropped (the page repeats an earlier one).
+    pub fn feed_checked(&mut self, response: &ApiResponse<CheckedResult<'_>>) -> bool {
+        let CheckedResult { json, items } = response.result;
+        let mut hasher = DefaultHasher::new();
+        hasher.write(json.as_bytes());
+        let count = items.unwrap_or(usize::from(json != "null"));
+        self.state
+            .feed(count, hasher.finish(), response.result_info.as_ref())
     }
 
     /// Why it stopped, once it has.

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
-use crate::envelope::{self, RawResponse};
+use crate::envelope;
 use crate::error::{Error, OutcomeUnknown, TransportError};
 
 /// How persistent to be. The defaults are the official SDKs': 2 retries, 0.5 s doubling to
@@ -163,16 +163,9 @@ impl Retry {
                 body,
             } => {
                 let parsed = || {
-                    envelope::parse::<serde::de::IgnoredAny>(
-                        self.operation,
-                        RawResponse {
-                            status,
-                            headers,
-                            body,
-                        },
-                    )
-                    .err()
-                    .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
+                    envelope::open(self.operation, status, headers, body)
+                        .err()
+                        .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
                 };
                 match status {
                     429 => match retry_after(headers, body, Some(now)) {

@@ -34,6 +34,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::error::Invalid;
+use crate::shape::Shaped;
 
 /// One endpoint: how to build its request, and what its result is.
 pub trait Operation {
@@ -42,7 +43,7 @@ pub trait Operation {
     /// The HTTP method.
     const METHOD: Method;
     /// The type of the envelope's `result`.
-    type Output: DeserializeOwned + Serialize;
+    type Output: DeserializeOwned + Serialize + Shaped;
     /// Fields of the result that hold secrets.
     const SECRET_FIELDS: &'static [&'static str] = &[];
 
@@ -270,6 +271,10 @@ macro_rules! string_enum {
             fn is_known(&self) -> bool {
                 !matches!(self, $name::Other(_))
             }
+        }
+
+        impl $crate::shape::Shaped for $name {
+            const SHAPE: $crate::shape::Shape = $crate::shape::Shape::Str;
         }
 
         impl std::fmt::Display for $name {

@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 
 use super::string_enum;
 use crate::auth::Secret;
+use crate::shape::{wire_name, Field, Shape, Shaped};
 
 /// Declares a response model: every field `Option<T>`, absent fields skipped on output,
-/// unknown fields kept in `extra`.
+/// unknown fields kept in `extra`, and its wire [`Shape`] for the by-name checker.
 macro_rules! model {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$meta])*
@@ -26,6 +27,12 @@ macro_rules! model {
             /// Fields this version does not know yet, kept as sent.
             #[serde(flatten)]
             pub extra: Map<String, Value>,
+        }
+
+        impl Shaped for $name {
+            const SHAPE: Shape = Shape::Model(&[$(
+                Field { name: wire_name(stringify!($field)), shape: &<$ty as Shaped>::SHAPE },
+            )*]);
         }
     };
 }
@@ -438,6 +445,10 @@ pub enum Allocation {
     MaxCount(i64),
     /// A shape this version does not know, kept as sent.
     Other(Map<String, Value>),
+}
+
+impl Shaped for Allocation {
+    const SHAPE: Shape = Shape::Object;
 }
 
 impl Serialize for Allocation {

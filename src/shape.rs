@@ -1,0 +1,371 @@
+//! What each result type looks like on the wire, as data, and a checker that walks JSON text
+//! against it without building anything.
+//!
+//! The by-name entry point hands the server's JSON to the host as it was sent (the host's own
+//! parser, `JSON.parse` or `json.loads`, builds the objects far faster than any FFI crossing
+//! could) once this checker has found every known field of the right type. Checking needs no
+//! allocation and no per-type code, which keeps the WebAssembly build small; the shapes are
+//! declared by the same `model!` lines as the Rust types, and a test holds the two to the same
+//! verdict on every fixture.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// The wire form of a result type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shape {
+    /// Any JSON value.
+    Any,
+    /// A string.
+    Str,
+    /// `true` or `false`.
+    Bool,
+    /// Any object.
+    Object,
+    /// `null` or the inner shape.
+    Nullable(&'static Shape),
+    /// An array of the inner shape.
+    List(&'static Shape),
+    /// An object whose every value has the inner shape.
+    MapOf(&'static Shape),
+    /// An object with these known fields, each `null` or of its shape; other fields are kept
+    /// whatever they hold.
+    Model(&'static [Field]),
+}
+
+/// A known field of a [`Shape::Model`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The JSON key.
+    pub name: &'static str,
+    /// What its value must be when it is not `null`.
+    pub shape: &'static Shape,
+}
+
+/// A type whose wire form is a [`Shape`].
+pub trait Shaped {
+    /// The wire form.
+    const SHAPE: Shape;
+}
+
+impl Shaped for String {
+    const SHAPE: Shape = Shape::Str;
+}
+impl Shaped for bool {
+    const SHAPE: Shape = Shape::Bool;
+}
+impl Shaped for Value {
+    const SHAPE: Shape = Shape::Any;
+}
+impl Shaped for Map<String, Value> {
+    const SHAPE: Shape = Shape::Object;
+}
+impl<T: Shaped> Shaped for Option<T> {
+    const SHAPE: Shape = Shape::Nullable(&T::SHAPE);
+}
+impl<T: Shaped> Shaped for Vec<T> {
+    const SHAPE: Shape = Shape::List(&T::SHAPE);
+}
+impl<T: Shaped> Shaped for BTreeMap<String, T> {
+    const SHAPE: Shape = Shape::MapOf(&T::SHAPE);
+}
+
+/// A field's JSON key from its Rust name: `r#type` is sent as `type`.
+pub(crate) const fn wire_name(ident: &'static str) -> &'static str {
+    match ident.as_bytes() {
+        [b'r', b'#', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(name) => name,
+            Err(_) => ident,
+        },
+        _ => ident,
+    }
+}
+
+/// Where a check failed and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// A path below the checked value: `""`, `[3]`, `.roles[0].name`.
+    pub path: String,
+    /// What was wrong there.
+    pub reason: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unexpected value at `{}`: {}", self.path, self.reason)
+    }
+}
+
+/// Checks `json` (one JSON value) against `shape`. On success, returns the number of items
+/// when the value is an array.
+pub fn check(shape: &'static Shape, json: &str) -> Result<Option<usize>, Mismatch> {
+    let path = RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_str(json);
+    let seed = Check { shape, path: &path };
+    let outcome = seed.deserialize(&mut de).and_then(|items| {
+        de.end()?;
+        Ok(items)
+    });
+    outcome.map_err(|e| {
+        let mut at = String::new();
+        for segment in path.into_inner().iter().rev() {
+            match segment {
+                Segment::Index(i) => at.push_str(&format!("[{i}]")),
+                Segment::Key(key) => {
+                    at.push('.');
+                    at.push_str(key);
+                }
+            }
+        }
+        Mismatch {
+            path: at,
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// One step of a failure's path, recorded innermost first as the error unwinds.
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+#[derive(Clone, Copy)]
+struct Check<'p> {
+    shape: &'static Shape,
+    path: &'p RefCell<Vec<Segment>>,
+}
+
+impl Check<'_> {
+    fn at(self, shape: &'static Shape) -> Self {
+        Check { shape, ..self }
+    }
+
+    fn note<T, E>(&self, outcome: Result<T, E>, segment: impl FnOnce() -> Segment) -> Result<T, E> {
+        if outcome.is_err() {
+            self.path.borrow_mut().push(segment());
+        }
+        outcome
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Check<'_> {
+    /// The item count of an array.
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        match self.shape {
+            Shape::Any => de.deserialize_ignored_any(IgnoredAny).map(|_| None),
+            Shape::Str => de.deserialize_str(self),
+            Shape::Bool => de.deserialize_bool(self),
+            Shape::Nullable(_) => de.deserialize_option(self),
+            Shape::List(_) => de.deserialize_seq(self),
+            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => de.deserialize_map(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Check<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.shape {
+            Shape::Any => "any value",
+            Shape::Str => "a string",
+            Shape::Bool => "a boolean",
+            Shape::Nullable(_) => "a value or null",
+            Shape::List(_) => "an array",
+            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => "an object",
+        })
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        match self.shape {
+            Shape::Bool => Ok(None),
+            _ => Err(E::invalid_type(de::Unexpected::Other("a boolean"), &self)),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        match self.shape {
+            Shape::Str => Ok(None),
+            _ => Err(E::invalid_type(de::Unexpected::Other("a string"), &self)),
+        }
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        match self.shape {
+            Shape::Nullable(inner) => self.at(inner).deserialize(de),
+            _ => Err(de::Error::invalid_type(de::Unexpected::Option, &self)),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let Shape::List(item) = self.shape else {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        };
+        let mut count = 0;
+        loop {
+            let next = seq.next_element_seed(self.at(item));
+            match self.note(next, || Segment::Index(count))? {
+                Some(_) => count += 1,
+                None => return Ok(Some(count)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let fields: &[Field] = match self.shape {
+            Shape::Object => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(None);
+            }
+            Shape::MapOf(value) => {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let outcome = map.next_value_seed(self.at(value));
+                    self.note(outcome, || Segment::Key(key.0.into_owned()))?;
+                }
+                return Ok(None);
+            }
+            Shape::Model(fields) => fields,
+            _ => return Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        };
+        let mut seen: u64 = 0;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let Some(index) = fields.iter().position(|f| f.name == key.0) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let bit = 1u64 << (index % 64);
+            if seen & bit != 0 {
+                return Err(de::Error::duplicate_field(fields[index].name));
+            }
+            seen |= bit;
+            let outcome = map.next_value_seed(Nullable(self.at(fields[index].shape)));
+            self.note(outcome, || Segment::Key(key.0.into_owned()))?;
+        }
+        Ok(None)
+    }
+}
+
+/// A field value: `null` (absent) or of its shape.
+struct Nullable<'p>(Check<'p>);
+
+impl<'de> DeserializeSeed<'de> for Nullable<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Nullable<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(de)
+    }
+}
+
+/// An object key, borrowed unless it holds escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(key.into()))
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(key.to_owned().into()))
+            }
+        }
+        de.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static GRANTS: [Field; 1] = [Field {
+        name: "read",
+        shape: &Shape::Bool,
+    }];
+    static ROLE: [Field; 3] = [
+        Field {
+            name: "name",
+            shape: &Shape::Str,
+        },
+        Field {
+            name: "permissions",
+            shape: &Shape::MapOf(&Shape::Model(&GRANTS)),
+        },
+        Field {
+            name: "tags",
+            shape: &Shape::List(&Shape::Str),
+        },
+    ];
+    static ROLES: Shape = Shape::List(&Shape::Model(&ROLE));
+
+    #[test]
+    fn counts_items_and_accepts_nulls_and_unknown_fields() {
+        let json = r#"[{"name":"a","x":[1,{"y":null}]},{"name":null,"tags":["t"]},{}]"#;
+        assert_eq!(check(&ROLES, json), Ok(Some(3)));
+    }
+
+    #[test]
+    fn names_the_path_of_a_mismatch() {
+        let json = r#"[{"name":"a"},{"permissions":{"dns":{"read":"yes"}}}]"#;
+        let err = check(&ROLES, json).unwrap_err();
+        assert_eq!(err.path, "[1].permissions.dns.read");
+        assert!(err.reason.contains("expected a boolean"), "{}", err.reason);
+
+        let err = check(&ROLES, r#"[{"tags":["a",7]}]"#).unwrap_err();
+        assert_eq!(err.path, "[0].tags[1]");
+        let err = check(&ROLES, r#"{"name":"a"}"#).unwrap_err();
+        assert_eq!(err.path, "");
+        assert!(err.reason.contains("expected an array"), "{}", err.reason);
+    }
+
+    #[test]
+    fn refuses_a_repeated_known_field_and_null_where_no_field_is() {
+        let err = check(&ROLES, r#"[{"name":"a","name":"b"}]"#).unwrap_err();
+        assert_eq!(err.path, "[0]");
+        assert!(err.reason.contains("duplicate field `name`"));
+        assert!(check(&ROLES, "null").is_err());
+        assert!(check(&ROLES, r#"[null]"#).is_err());
+        assert!(check(&ROLES, r#"[{"tags":[null]}]"#).is_err());
+        static MAYBE_ROLES: Shape = Shape::Nullable(&ROLES);
+        assert_eq!(check(&MAYBE_ROLES, "null"), Ok(None));
+    }
+
+    #[test]
+    fn reads_escaped_keys_and_raw_identifiers() {
+        assert!(check(&ROLES, r#"[{"na\u006de":7}]"#).is_err());
+        assert_eq!(wire_name("r#type"), "type");
+        assert_eq!(wire_name("name"), "name");
+    }
+}

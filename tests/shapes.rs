@@ -1,0 +1,181 @@
+//! The by-name path checks results against shapes; the Rust path deserializes typed models.
+//! Both come from the same declarations, and here they must agree: on every success fixture,
+//! and on every way of breaking one (each value swapped for one of another type).
+
+use std::fs;
+use std::path::Path;
+
+use cloudflare_tenant::api::{
+    accounts, members, memberships, permission_groups, roles, tenants, user, users,
+};
+use cloudflare_tenant::http::HeaderMap;
+use cloudflare_tenant::{check_response_named, operations, parse_response, Error, Operation};
+use serde_json::{json, Value};
+
+type Typed = fn(&[u8]) -> Result<(), Error>;
+
+fn typed<O: Operation>(body: &[u8]) -> Result<(), Error> {
+    parse_response::<O>(200, &HeaderMap::new(), body).map(|_| ())
+}
+
+macro_rules! typed_parsers {
+    ($($op:ty),* $(,)?) => {
+        vec![$((<$op as Operation>::NAME, typed::<$op> as Typed)),*]
+    };
+}
+
+fn typed_parsers() -> Vec<(&'static str, Typed)> {
+    typed_parsers![
+        accounts::ListAccounts,
+        accounts::CreateAccount,
+        accounts::GetAccount,
+        accounts::UpdateAccount,
+        accounts::DeleteAccount,
+        members::ListMembers,
+        members::CreateMember,
+        members::GetMember,
+        members::UpdateMember,
+        members::DeleteMember,
+        roles::ListRoles,
+        roles::GetRole,
+        permission_groups::ListPermissionGroups,
+        permission_groups::GetPermissionGroup,
+        permission_groups::ListResourceGroups,
+        users::CreateUser,
+        user::GetUser,
+        user::EditUser,
+        user::ListUserTenants,
+        memberships::ListMemberships,
+        memberships::GetMembership,
+        memberships::UpdateMembership,
+        memberships::DeleteMembership,
+        tenants::GetTenant,
+        tenants::ListTenantAccounts,
+        tenants::GetTenantEntitlements,
+        tenants::ListTenantMemberships,
+        tenants::ListTenantAccountTypes,
+    ]
+}
+
+/// Every success result in the fixtures, by operation.
+fn success_results(operation: &str) -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(operation)
+        .join("responses.json");
+    let cases: Vec<Value> = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    cases
+        .into_iter()
+        .filter(|case| case.get("expect").is_some())
+        .filter_map(|case| case["body"].get("result").cloned())
+        .collect()
+}
+
+/// Values of every JSON type but the one given.
+fn other_types(value: &Value) -> Vec<Value> {
+    let all = [
+        json!(null),
+        json!(true),
+        json!(7),
+        json!(-1.5),
+        json!("text"),
+        json!([]),
+        json!([{"id": 1}]),
+        json!({}),
+        json!({"id": false}),
+    ];
+    let kind = |v: &Value| std::mem::discriminant(v);
+    all.into_iter().filter(|v| kind(v) != kind(value)).collect()
+}
+
+/// The value, and each variant with one node (at any depth) replaced by another type.
+fn variants(value: &Value) -> Vec<Value> {
+    let mut out = vec![value.clone()];
+    out.extend(other_types(value));
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                for variant in variants(item).into_iter().skip(1) {
+                    let mut changed = items.clone();
+                    changed[i] = variant;
+                    out.push(Value::Array(changed));
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                for variant in variants(item).into_iter().skip(1) {
+                    let mut changed = map.clone();
+                    changed.insert(key.clone(), variant);
+                    out.push(Value::Object(changed));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn envelope(result: &Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"success": true, "errors": [], "messages": [], "result": result}))
+        .unwrap()
+}
+
+#[test]
+fn typed_parse_and_shape_check_agree() {
+    let parsers = typed_parsers();
+    assert_eq!(parsers.len(), operations().len());
+    let (mut accepted, mut refused) = (0, 0);
+    for (name, typed) in parsers {
+        let mut results = success_results(name);
+        results.push(json!(null));
+        for result in &results {
+            for variant in variants(result) {
+                let body = envelope(&variant);
+                let by_type = typed(&body);
+                let by_shape = check_response_named(name, 200, &HeaderMap::new(), &body);
+                match (&by_type, &by_shape) {
+                    (Ok(()), Ok(_)) => accepted += 1,
+                    (Err(a), Err(b)) => {
+                        // The typed path names the place at fault through the checker.
+                        assert_eq!(a.to_string(), b.to_string(), "{name}: {variant}");
+                        refused += 1;
+                    }
+                    _ => panic!(
+                        "{name}: typed {:?} but checked {:?} for {variant}",
+                        by_type.err().map(|e| e.to_string()),
+                        by_shape.err().map(|e| e.to_string())
+                    ),
+                }
+            }
+        }
+    }
+    println!("{accepted} accepted and {refused} refused alike");
+    assert!(accepted > 1_000 && refused > 1_000);
+}
+
+#[test]
+fn a_repeated_known_field_is_refused_by_both() {
+    let body = br#"{"success":true,"errors":[],"messages":[],"result":{"id":"a","id":"b"}}"#;
+    let typed = parse_response::<accounts::GetAccount>(200, &HeaderMap::new(), body);
+    let checked = check_response_named("accounts.get", 200, &HeaderMap::new(), body);
+    assert!(typed.is_err() && checked.is_err());
+}
+
+#[test]
+fn a_refusal_names_the_path() {
+    let body = envelope(
+        &json!([{"id": "m", "roles": [{"id": "r", "permissions": {"dns": {"read": "yes"}}}]}]),
+    );
+    let err = check_response_named("accounts.members.list", 200, &HeaderMap::new(), &body)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`result[0].roles[0].permissions.dns.read`"),
+        "{err}"
+    );
+    let typed = parse_response::<members::ListMembers>(200, &HeaderMap::new(), &body)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(typed, err);
+}
