@@ -26,7 +26,6 @@ const SETS = [
 const results = {};
 const rows = [];
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 for (const [label, file, operation] of SETS) {
   const bytes = new Uint8Array(readFileSync(join(dataDir, `${file}.json`)));
@@ -50,40 +49,35 @@ for (const [label, file, operation] of SETS) {
 
   if (operation === "accounts.members.list") {
     // Where parseResponse's time goes, each part as a ratio to JSON.parse of the body:
-    //   core call  = glue.parseBytes: body copied into wasm memory, the core's parse and
-    //                serialization (in wasm), the output text decoded back to a JS string;
-    //   copy in    = __wbindgen_malloc + Uint8Array.set + free of the body's length;
-    //   text out   = TextDecoder.decode of the output's UTF-8 (what getStringFromWasm0 does);
-    //   JSON.parse = of the output text (the last step of parseResponse);
-    //   in wasm    = core call - copy in - text out (the Rust parse + serialization).
-    const outText = glue.parseBytes(operation, 200, "[]", bytes);
-    const outBytes = encoder.encode(outText);
-    const core = paired(base, () => glue.parseBytes(operation, 200, "[]", bytes));
+    //   core call = glue.checkBytes: the body copied into wasm memory, the core's check of the
+    //               envelope and of the result against the operation's model (in wasm), and the
+    //               small `{result_info, messages}` text back;
+    //   copy in   = __wbindgen_malloc + Uint8Array.set + free of the body's length;
+    //   decode    = TextDecoder.decode of the body (bytes in; JSON.parse needs a string);
+    //   JSON.parse of the body builds the result (the floor itself).
+    const core = paired(base, () => glue.checkBytes(operation, 200, "[]", bytes));
     const copyIn = paired(base, () => {
       const ptr = wasm.__wbindgen_malloc(bytes.length, 1) >>> 0;
       new Uint8Array(wasm.memory.buffer).set(bytes, ptr);
       wasm.__wbindgen_free(ptr, bytes.length, 1);
       return ptr;
     });
-    const textOut = paired(base, () => decoder.decode(outBytes));
-    const reparse = paired(base, () => JSON.parse(outText));
+    const decode = paired(base, () => decoder.decode(bytes));
     // Parts in ms (medians), and as multiples of JSON.parse of the body (one common baseline).
+    const jsonParse = median([asBytes.base, core.base, copyIn.base, decode.base]);
     const ms = {
       total: asBytes.subject,
       core_call: core.subject,
       copy_in: copyIn.subject,
-      text_out: textOut.subject,
-      in_wasm: core.subject - copyIn.subject - textOut.subject,
-      json_parse_output: reparse.subject,
-      js_glue_rest: asBytes.subject - core.subject - reparse.subject,
+      in_wasm: core.subject - copyIn.subject,
+      decode: decode.subject,
+      json_parse_body: jsonParse,
+      js_glue_rest: asBytes.subject - core.subject - decode.subject - jsonParse,
     };
-    const jsonParse = median([asBytes.base, core.base, copyIn.base, textOut.base, reparse.base]);
     for (const [k, v] of Object.entries(ms)) {
       results[`js.members.breakdown.${k}_ms`] = v;
       results[`js.members.breakdown.${k}`] = v / jsonParse;
     }
-    results["js.members.breakdown.json_parse_body_ms"] = jsonParse;
-    results["js.members.output_bytes"] = outBytes.length;
   }
 }
 
@@ -117,11 +111,11 @@ for (const [label, n, b, s, r, st, rt] of rows) {
 }
 console.log(`members page, parseResponse(bytes) by part (ms; x JSON.parse of the body, ${fmtMs(results["js.members.breakdown.json_parse_body_ms"])}):`);
 const PARTS = {
-  core_call: "core call (glue.parseBytes), of which:",
+  core_call: "core call (glue.checkBytes), of which:",
   copy_in: "  body copied into wasm memory",
-  in_wasm: "  in wasm: parse + to_value + to_string",
-  text_out: "  output text decoded to a JS string",
-  json_parse_output: "JSON.parse of the output text",
+  in_wasm: "  in wasm: envelope + shape check",
+  decode: "body decoded to a JS string",
+  json_parse_body: "JSON.parse of the body (builds the result)",
   js_glue_rest: "rest of the JS layer (noise when ~0)",
   total: "parseResponse (same baseline)",
 };
@@ -129,6 +123,5 @@ for (const [k, label] of Object.entries(PARTS)) {
   const v = results[`js.members.breakdown.${k}`];
   console.log(`  ${label.padEnd(42)} ${fmtMs(results[`js.members.breakdown.${k}_ms`]).padStart(10)} ${v.toFixed(2).padStart(6)}`);
 }
-console.log(`  output text ${results["js.members.output_bytes"]} bytes (input ${readFileSync(join(dataDir, "members_page.json")).length})`);
 console.log(`buildRequest accounts.create: ${build.subject * 1e6 |0} ns (by hand ${build.base * 1e6 | 0} ns, x${build.ratio.toFixed(1)})`);
 if (outFile) writeFileSync(outFile, JSON.stringify(results, null, 2));

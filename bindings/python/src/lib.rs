@@ -14,8 +14,9 @@ use cloudflare_tenant::api::AccountType;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
 use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use cloudflare_tenant::{
-    operation as core_operation, operations as core_operations, parse_response_named, Attempt,
-    Client, Credentials, Error, NamedPaginator, Next, Pacer, Retry, RetryPolicy, Stop,
+    check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
+    Attempt, CheckedResult, Client, Credentials, Error, NamedPaginator, Next, Pacer, Retry,
+    RetryPolicy, Stop,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -585,23 +586,38 @@ fn with_body<R>(body: Option<&Bound<'_, PyAny>>, f: impl FnOnce(&[u8]) -> R) -> 
     ))
 }
 
-type Parsed = Result<cloudflare_tenant::ApiResponse<Value>, Error>;
-
-fn parse(
-    py: Python<'_>,
+/// Reads a response with the core's checker (without the GIL for large bodies) and hands the
+/// checked response to `then`, or raises the error it carries.
+fn parse<'py, R>(
+    py: Python<'py>,
     operation: &str,
     status: u16,
-    headers: Option<&Bound<'_, PyAny>>,
-    body: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Parsed> {
+    headers: Option<&Bound<'py, PyAny>>,
+    body: Option<&Bound<'py, PyAny>>,
+    then: impl FnOnce(ApiResponse<CheckedResult<'_>>) -> PyResult<R>,
+) -> PyResult<R> {
     let headers = headers_from_py(headers)?;
     with_body(body, |bytes| {
-        if bytes.len() >= DETACH_BYTES {
-            py.detach(|| parse_response_named(operation, status, &headers, bytes))
+        let checked = if bytes.len() >= DETACH_BYTES {
+            py.detach(|| check_response_named(operation, status, &headers, bytes))
         } else {
-            parse_response_named(operation, status, &headers, bytes)
-        }
-    })
+            check_response_named(operation, status, &headers, bytes)
+        };
+        then(checked.map_err(|e| raise(py, e))?)
+    })?
+}
+
+static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The checked result as Python objects. `json.loads` builds them: the core has already
+/// checked the text, and no crossing from Rust builds dicts faster than CPython's own parser.
+fn result_to_py<'py>(py: Python<'py>, result: CheckedResult<'_>) -> PyResult<Bound<'py, PyAny>> {
+    if result.json == "null" {
+        return Ok(py.None().into_bound(py));
+    }
+    JSON_LOADS
+        .import(py, "json", "loads")?
+        .call1((PyString::new(py, result.json),))
 }
 
 fn to_py_serialized<'py>(
@@ -615,10 +631,10 @@ fn to_py_serialized<'py>(
 
 fn response_to_py<'py>(
     py: Python<'py>,
-    response: &cloudflare_tenant::ApiResponse<Value>,
+    response: ApiResponse<CheckedResult<'_>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("result", to_py(py, &response.result)?)?;
+    dict.set_item("result", result_to_py(py, response.result)?)?;
     match &response.result_info {
         Some(info) => dict.set_item("result_info", to_py_serialized(py, info)?)?,
         None => dict.set_item("result_info", py.None())?,
@@ -638,8 +654,9 @@ fn parse_response<'py>(
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let response = parse(py, operation, status, headers, body)?.map_err(|e| raise(py, e))?;
-    response_to_py(py, &response)
+    parse(py, operation, status, headers, body, |response| {
+        response_to_py(py, response)
+    })
 }
 
 /// Every operation: `[{"name", "method", "paginated"}]`, in the order of the API reference.
@@ -737,15 +754,16 @@ impl PyPaginator {
         headers: Option<&Bound<'py, PyAny>>,
         body: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let response =
-            parse(py, self.inner.operation(), status, headers, body)?.map_err(|e| raise(py, e))?;
-        let items = self.inner.feed(response);
-        let list = PyList::empty(py);
-        let mut convert = Converter::new(py);
-        for item in &items {
-            list.append(convert.value(item)?)?;
-        }
-        Ok(list)
+        let operation = self.inner.operation();
+        parse(py, operation, status, headers, body, |response| {
+            if !self.inner.feed_checked(&response) {
+                return Ok(PyList::empty(py));
+            }
+            match result_to_py(py, response.result)? {
+                items if items.is_none() => Ok(PyList::empty(py)),
+                items => Ok(items.cast_into::<PyList>()?),
+            }
+        })
     }
 
     /// Why it stopped, once it has: `{"reason", "message", "anomaly", ...}`; `anomaly` is true

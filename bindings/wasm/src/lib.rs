@@ -30,9 +30,9 @@ use cloudflare_tenant::flows::{
     Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec,
 };
 use cloudflare_tenant::{
-    operation as core_operation, operations as core_operations, parse_response_named, ApiResponse,
-    Attempt, Client, Credentials, Error, Invalid, NamedPaginator, Next, Pacer as CorePacer,
-    Retry as CoreRetry, RetryPolicy, Stop, DEFAULT_USER_AGENT,
+    check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
+    Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator, Next,
+    Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, Stop, DEFAULT_USER_AGENT,
 };
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -322,48 +322,60 @@ fn read_headers(operation: &str, headers: &str) -> Result<HeaderMap, Error> {
     Ok(map)
 }
 
-fn parse(
+/// Reads a response with the core's checker and hands the checked response to `then`.
+fn check<R>(
     operation: &str,
     status: u16,
     headers: &str,
     body: &[u8],
-) -> Result<ApiResponse<Value>, Error> {
+    then: impl FnOnce(ApiResponse<CheckedResult<'_>>) -> R,
+) -> Result<R, Error> {
     core_operation(operation)?;
     let headers = read_headers(operation, headers)?;
-    parse_response_named(operation, status, &headers, body)
+    check_response_named(operation, status, &headers, body).map(then)
 }
 
-fn response_json(response: &ApiResponse<Value>) -> String {
-    serde_json::to_string(response).unwrap_or_else(|_| "null".to_owned())
+/// What comes with a checked result, as JSON text: `{"result_info"?, "messages"}` and the
+/// given extra fields. The result itself stays in the body: JS reads it with `JSON.parse`,
+/// which builds objects faster than any crossing from wasm could.
+fn meta_json(response: &ApiResponse<CheckedResult<'_>>, mut meta: Map<String, Value>) -> String {
+    if let Some(info) = &response.result_info {
+        meta.insert("result_info".into(), json!(info));
+    }
+    meta.insert("messages".into(), json!(response.messages));
+    Value::Object(meta).to_string()
 }
 
-/// Reads a response whose body is text: JSON text of `{"result", "result_info"?, "messages"}`,
-/// or throws the error it carries. `headers` is JSON `[[name, value], ...]`.
-#[wasm_bindgen(js_name = parseText)]
-pub fn parse_text(
+/// Checks a response whose body is text: returns JSON text of `{"result_info"?, "messages"}`
+/// (the caller reads `result` from the body), or throws the error it carries. `headers` is
+/// JSON `[[name, value], ...]`.
+#[wasm_bindgen(js_name = checkText)]
+pub fn check_text(
     operation: &str,
     status: u16,
     headers: &str,
     body: &str,
 ) -> Result<String, JsValue> {
     install_panic_hook();
-    parse(operation, status, headers, body.as_bytes())
-        .map(|r| response_json(&r))
-        .map_err(|e| throw(&e))
+    check(operation, status, headers, body.as_bytes(), |r| {
+        meta_json(&r, Map::new())
+    })
+    .map_err(|e| throw(&e))
 }
 
-/// [`parse_text`] for a body given as bytes (a `Uint8Array`), kept exactly as sent.
-#[wasm_bindgen(js_name = parseBytes)]
-pub fn parse_bytes(
+/// [`check_text`] for a body given as bytes (a `Uint8Array`), kept exactly as sent.
+#[wasm_bindgen(js_name = checkBytes)]
+pub fn check_bytes(
     operation: &str,
     status: u16,
     headers: &str,
     body: &[u8],
 ) -> Result<String, JsValue> {
     install_panic_hook();
-    parse(operation, status, headers, body)
-        .map(|r| response_json(&r))
-        .map_err(|e| throw(&e))
+    check(operation, status, headers, body, |r| {
+        meta_json(&r, Map::new())
+    })
+    .map_err(|e| throw(&e))
 }
 
 // ---- pagination -----------------------------------------------------------------------------
@@ -408,9 +420,10 @@ impl Paginator {
         self.inner.next_params().map(|params| params.to_string())
     }
 
-    /// Reads the response to the last page's request (body as text) and returns JSON text of
-    /// `{"items", "result_info"?, "messages"}`; throws the error the response carries, and then
-    /// the next page is the same one again.
+    /// Checks the response to the last page's request (body as text) and returns JSON text of
+    /// `{"keep", "result_info"?, "messages"}`: the page's items are the body's `result` unless
+    /// `keep` is false (a repeated page). Throws the error the response carries, and then the
+    /// next page is the same one again.
     #[wasm_bindgen(js_name = feedText)]
     pub fn feed_text(&mut self, status: u16, headers: &str, body: &str) -> Result<String, JsValue> {
         install_panic_hook();
@@ -437,18 +450,14 @@ impl Paginator {
 
 impl Paginator {
     fn feed(&mut self, status: u16, headers: &str, body: &[u8]) -> Result<String, JsValue> {
-        let response =
-            parse(self.inner.operation(), status, headers, body).map_err(|e| throw(&e))?;
-        let result_info = response.result_info.clone();
-        let messages = response.messages.clone();
-        let items = self.inner.feed(response);
-        let mut page = Map::new();
-        page.insert("items".into(), Value::Array(items));
-        if let Some(info) = result_info {
-            page.insert("result_info".into(), json!(info));
-        }
-        page.insert("messages".into(), json!(messages));
-        Ok(Value::Object(page).to_string())
+        let inner = &mut self.inner;
+        check(inner.operation(), status, headers, body, |response| {
+            let keep = inner.feed_checked(&response);
+            let mut meta = Map::new();
+            meta.insert("keep".into(), Value::Bool(keep));
+            meta_json(&response, meta)
+        })
+        .map_err(|e| throw(&e))
     }
 }
 
