@@ -191,8 +191,8 @@ impl Credentials {
         if !value.is_object() {
             return Err(Invalid::new("credentials", EXPECTED).into());
         }
-        let named: NamedCredentials = serde_path_to_error::deserialize(value).map_err(|e| {
-            let inner = e.inner().to_string();
+        let named: NamedCredentials = crate::tracked::deserialize(&value).map_err(|e| {
+            let inner = e.error.to_string();
             let what = if inner.starts_with("unknown field") {
                 inner
                     .split(", expected")
@@ -200,7 +200,7 @@ impl Credentials {
                     .unwrap_or("unknown field")
                     .to_owned()
             } else {
-                format!("`{}` must be a string", e.path())
+                format!("`{}` must be a string", e.path)
             };
             Invalid::new("credentials", format!("{what}; {EXPECTED}"))
         })?;

@@ -4,17 +4,19 @@
 //! not the API talking (it is an edge page, a proxy, a truncated read) and becomes a
 //! [`DecodeError`]. Everything inside it is read leniently.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{snippet, ApiError, DecodeError, Error};
 use crate::retry::retry_after;
-use crate::shape::{self, Mismatch, Shape, Shaped};
+use crate::shape::{self, Checked, Checker, Key, Mismatch, Shape, Shaped};
 
 /// A successful answer: the typed result and what came with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,8 +212,8 @@ impl Opened<'_, '_> {
         self.decode_error.error(reason, None)
     }
 
-    /// Checks the result against `shape`; returns its item count when it is an array.
-    pub(crate) fn check(&self, shape: &'static Shape) -> Result<Option<usize>, Error> {
+    /// Checks the result against `shape`.
+    pub(crate) fn check(&self, shape: &'static Shape) -> Result<Checked, Error> {
         shape::check(shape, self.result).map_err(|m| self.mismatch(m))
     }
 }
@@ -229,7 +231,12 @@ pub(crate) fn open<'h, 'b>(
         headers,
         body,
     };
-    let envelope: RawEnvelope<'_> = match serde_json::from_slice(body) {
+    // JSON is UTF-8 (RFC 8259): a body that is not cannot be the API's, and hosts may then
+    // hand any accepted body to their own JSON parser.
+    let envelope = std::str::from_utf8(body)
+        .map_err(|e| format!("the body is not UTF-8 ({e})"))
+        .and_then(|text| serde_json::from_str::<RawEnvelope<'_>>(text).map_err(|e| e.to_string()));
+    let envelope = match envelope {
         Ok(envelope) => envelope,
         Err(e) => {
             let reason = if body.is_empty() {
@@ -257,6 +264,94 @@ pub(crate) fn open<'h, 'b>(
         messages: envelope.messages,
         decode_error,
     })
+}
+
+/// A successful answer read by name: its result checked against the operation's shape, not
+/// built.
+pub(crate) struct CheckedEnvelope {
+    pub(crate) checked: Checked,
+    pub(crate) result_info: Option<ResultInfo>,
+    pub(crate) messages: Vec<ApiMessage>,
+}
+
+/// Reads a response for the by-name entry: a successful body in one pass, the envelope read and
+/// its result checked together. Anything else (an error envelope, a mismatch, not JSON) is read
+/// again by [`open`] and [`Opened::check`], which say exactly what is wrong; so both readings
+/// accept the same bodies.
+pub(crate) fn open_checked(
+    operation: &'static str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    shape: &'static Shape,
+) -> Result<CheckedEnvelope, Error> {
+    if (200..300).contains(&status) {
+        if let Some(envelope) = std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| read_success(text, shape))
+        {
+            return Ok(envelope);
+        }
+    }
+    let opened = open(operation, status, headers, body)?;
+    Ok(CheckedEnvelope {
+        checked: opened.check(shape)?,
+        result_info: opened.result_info,
+        messages: opened.messages,
+    })
+}
+
+/// The one-pass reading of a successful body; `None` for anything else.
+fn read_success(text: &str, shape: &'static Shape) -> Option<CheckedEnvelope> {
+    let checker = Checker::new(shape);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let envelope = de.deserialize_map(SuccessVisitor(&checker)).ok()?;
+    de.end().ok()?;
+    Some(envelope)
+}
+
+struct SuccessVisitor<'c>(&'c Checker);
+
+impl<'de> Visitor<'de> for SuccessVisitor<'_> {
+    type Value = CheckedEnvelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a successful v4 envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut success, mut items, mut errors, mut messages, mut result_info) =
+            (None, None, None, None, None);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match key.as_ref() {
+                "success" if success.is_none() => success = Some(map.next_value::<bool>()?),
+                "result" if items.is_none() => items = Some(map.next_value_seed(self.0.seed())?),
+                "errors" if errors.is_none() => {
+                    errors = Some(map.next_value::<Option<Vec<ApiMessage>>>()?);
+                }
+                "messages" if messages.is_none() => {
+                    messages = Some(map.next_value::<Option<Vec<ApiMessage>>>()?);
+                }
+                "result_info" if result_info.is_none() => {
+                    result_info = Some(map.next_value::<Option<ResultInfo>>()?);
+                }
+                "success" | "result" | "errors" | "messages" | "result_info" => {
+                    return Err(de::Error::custom("a repeated envelope field"));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match (success, items) {
+            (Some(true), Some(items)) => Ok(CheckedEnvelope {
+                checked: self.0.checked(items),
+                result_info: result_info.flatten(),
+                messages: messages.flatten().unwrap_or_default(),
+            }),
+            _ => Err(de::Error::custom("not a successful envelope with a result")),
+        }
+    }
 }
 
 /// Reads a response for `operation` into its typed result, or the error it carries.

@@ -45,6 +45,7 @@ mod named;
 mod paginate;
 mod retry;
 pub mod shape;
+mod tracked;
 
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};

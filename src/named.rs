@@ -2,9 +2,6 @@
 //! as JSON. The JavaScript and Python bindings are built on it; it is also the floor for Rust
 //! users who drive the API from configuration.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::Hasher;
-
 use http::{HeaderMap, Method, Request};
 use serde_json::{Map, Value};
 
@@ -17,6 +14,7 @@ use crate::envelope::{self, ApiResponse};
 use crate::error::{Error, Invalid};
 use crate::paginate::{PageState, Stop};
 use crate::shape::{Shape, Shaped};
+use crate::tracked;
 
 type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
 type CheckFn = fn(Value) -> Result<(), Error>;
@@ -115,37 +113,37 @@ impl Client {
     }
 }
 
-/// A by-name result still as the JSON text the server sent, once every known field has been
-/// found of the right type. Hosts give the text to their own JSON parser, which builds objects
-/// faster than any crossing from Rust could; [`parse_response_named`] gives a [`Value`].
+/// A by-name result that the core has checked but not built: every known field has its type
+/// (or is `null`). The result itself is the body's `result`, as sent: hosts read it with their
+/// own JSON parser, which builds objects faster than any crossing from Rust could (the body is
+/// valid UTF-8 JSON once checked); [`parse_response_named`] gives a [`Value`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CheckedResult<'a> {
-    /// The envelope's `result` as sent: `null` when there was none.
-    pub json: &'a str,
+pub struct CheckedResult {
     /// How many items, when the result is an array.
     pub items: Option<usize>,
+    /// Equal for the same items sent again (see [`NamedPaginator::feed_checked`]).
+    pub digest: u64,
 }
 
 /// Reads a response to the operation called `name` and checks its result against the
 /// operation's model without building it: known fields must have their types (or be `null`),
 /// unknown fields may hold anything.
-pub fn check_response_named<'a>(
+pub fn check_response_named(
     name: &str,
     status: u16,
     headers: &HeaderMap,
-    body: &'a [u8],
-) -> Result<ApiResponse<CheckedResult<'a>>, Error> {
+    body: &[u8],
+) -> Result<ApiResponse<CheckedResult>, Error> {
     let info = operation(name)?;
-    let opened = envelope::open(info.name, status, headers, body)?;
-    let items = opened.check(info.result_shape)?;
+    let envelope = envelope::open_checked(info.name, status, headers, body, info.result_shape)?;
     Ok(ApiResponse {
         result: CheckedResult {
-            json: opened.result,
-            items,
+            items: envelope.checked.items,
+            digest: envelope.checked.digest,
         },
-        result_info: opened.result_info,
-        messages: opened.messages,
+        result_info: envelope.result_info,
+        messages: envelope.messages,
     })
 }
 
@@ -157,11 +155,15 @@ pub fn parse_response_named(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<ApiResponse<Value>, Error> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        result: Value,
+    }
     let checked = check_response_named(name, status, headers, body)?;
-    let result =
-        serde_json::from_str(checked.result.json).expect("checked JSON text is one JSON value");
+    let body: Body = serde_json::from_slice(body).expect("a checked body is one JSON envelope");
     Ok(ApiResponse {
-        result,
+        result: body.result,
         result_info: checked.result_info,
         messages: checked.messages,
     })
@@ -199,9 +201,9 @@ pub(crate) fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Resu
             ))
         }
     };
-    serde_path_to_error::deserialize(params).map_err(|e| {
-        let path = e.path().to_string();
-        let reason = e.inner().to_string();
+    tracked::deserialize(&params).map_err(|e| {
+        let path = e.path;
+        let reason = e.error.to_string();
         // serde names a missing field only in its message, not in the path.
         let field = match quoted_field(&reason).filter(|_| reason.starts_with("missing field")) {
             Some(name) if path == "." => name.to_owned(),
@@ -305,13 +307,10 @@ impl NamedPaginator {
 
     /// Takes a checked response to the last request; returns false when its items must be
     /// dropped (the page repeats an earlier one).
-    pub fn feed_checked(&mut self, response: &ApiResponse<CheckedResult<'_>>) -> bool {
-        let CheckedResult { json, items } = response.result;
-        let mut hasher = DefaultHasher::new();
-        hasher.write(json.as_bytes());
-        let count = items.unwrap_or(usize::from(json != "null"));
+    pub fn feed_checked(&mut self, response: &ApiResponse<CheckedResult>) -> bool {
+        let CheckedResult { items, digest } = response.result;
         self.state
-            .feed(count, hasher.finish(), response.result_info.as_ref())
+            .feed(items.unwrap_or(0), digest, response.result_info.as_ref())
     }
 
     /// Why it stopped, once it has.

@@ -8,7 +8,7 @@
 //! declared by the same `model!` lines as the Rust types, and a test holds the two to the same
 //! verdict on every fixture.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -101,19 +101,26 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// Checks `json` (one JSON value) against `shape`. On success, returns the number of items
-/// when the value is an array.
-pub fn check(shape: &'static Shape, json: &str) -> Result<Option<usize>, Mismatch> {
-    let path = RefCell::new(Vec::new());
+/// What a successful check saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// The number of items, when the value is an array.
+    pub items: Option<usize>,
+    /// A digest of the strings of known fields (ids, names, e-mails) and the item count: equal
+    /// for the same items sent again, which is how a repeated page is noticed.
+    pub digest: u64,
+}
+
+/// Checks `json` (one JSON value) against `shape`.
+pub fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
     let mut de = serde_json::Deserializer::from_str(json);
-    let seed = Check { shape, path: &path };
-    let outcome = seed.deserialize(&mut de).and_then(|items| {
-        de.end()?;
-        Ok(items)
+    let outcome = Checker::new(shape).read(&mut de).and_then(|checked| {
+        de.end().map_err(|e| (e, Vec::new()))?;
+        Ok(checked)
     });
-    outcome.map_err(|e| {
+    outcome.map_err(|(e, path)| {
         let mut at = String::new();
-        for segment in path.into_inner().iter().rev() {
+        for segment in path.iter().rev() {
             match segment {
                 Segment::Index(i) => at.push_str(&format!("[{i}]")),
                 Segment::Key(key) => {
@@ -129,6 +136,48 @@ pub fn check(shape: &'static Shape, json: &str) -> Result<Option<usize>, Mismatc
     })
 }
 
+/// A check in progress, for reading a value against `shape` as one step of a larger read
+/// (the envelope's `result`).
+pub(crate) struct Checker {
+    shape: &'static Shape,
+    path: RefCell<Vec<Segment>>,
+    digest: Cell<u64>,
+}
+
+impl Checker {
+    pub(crate) fn new(shape: &'static Shape) -> Self {
+        Checker {
+            shape,
+            path: RefCell::new(Vec::new()),
+            digest: Cell::new(0),
+        }
+    }
+
+    /// Reads one value from `de`; on failure, the error and the path to it (innermost first).
+    fn read<'de, D: Deserializer<'de>>(&self, de: D) -> Result<Checked, (D::Error, Vec<Segment>)> {
+        match self.seed().deserialize(de) {
+            Ok(items) => Ok(self.checked(items)),
+            Err(e) => Err((e, self.path.take())),
+        }
+    }
+
+    /// The seed that reads the value; [`Checker::checked`] gives the summary afterwards.
+    pub(crate) fn seed(&self) -> impl for<'de> DeserializeSeed<'de, Value = Option<usize>> + '_ {
+        Check {
+            shape: self.shape,
+            path: &self.path,
+            digest: &self.digest,
+        }
+    }
+
+    pub(crate) fn checked(&self, items: Option<usize>) -> Checked {
+        Checked {
+            items,
+            digest: mix(self.digest.get(), items.unwrap_or(0) as u64),
+        }
+    }
+}
+
 /// One step of a failure's path, recorded innermost first as the error unwinds.
 enum Segment {
     Index(usize),
@@ -139,11 +188,32 @@ enum Segment {
 struct Check<'p> {
     shape: &'static Shape,
     path: &'p RefCell<Vec<Segment>>,
+    digest: &'p Cell<u64>,
+}
+
+/// One step of the digest (the multiply-rotate step of FxHash: cheap, not for adversaries).
+fn mix(digest: u64, word: u64) -> u64 {
+    (digest.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
 impl Check<'_> {
     fn at(self, shape: &'static Shape) -> Self {
         Check { shape, ..self }
+    }
+
+    fn absorb(&self, text: &str) {
+        let mut digest = self.digest.get();
+        let mut chunks = text.as_bytes().chunks_exact(8);
+        for chunk in &mut chunks {
+            digest = mix(
+                digest,
+                u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
+            );
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        digest = mix(digest, u64::from_le_bytes(tail) ^ text.len() as u64);
+        self.digest.set(digest);
     }
 
     fn note<T, E>(&self, outcome: Result<T, E>, segment: impl FnOnce() -> Segment) -> Result<T, E> {
@@ -191,9 +261,12 @@ impl<'de> Visitor<'de> for Check<'_> {
         }
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
         match self.shape {
-            Shape::Str => Ok(None),
+            Shape::Str => {
+                self.absorb(text);
+                Ok(None)
+            }
             _ => Err(E::invalid_type(de::Unexpected::Other("a string"), &self)),
         }
     }
@@ -285,7 +358,7 @@ impl<'de> Visitor<'de> for Nullable<'_> {
 }
 
 /// An object key, borrowed unless it holds escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -333,7 +406,7 @@ mod tests {
     #[test]
     fn counts_items_and_accepts_nulls_and_unknown_fields() {
         let json = r#"[{"name":"a","x":[1,{"y":null}]},{"name":null,"tags":["t"]},{}]"#;
-        assert_eq!(check(&ROLES, json), Ok(Some(3)));
+        assert_eq!(check(&ROLES, json).map(|c| c.items), Ok(Some(3)));
     }
 
     #[test]
@@ -359,7 +432,20 @@ mod tests {
         assert!(check(&ROLES, r#"[null]"#).is_err());
         assert!(check(&ROLES, r#"[{"tags":[null]}]"#).is_err());
         static MAYBE_ROLES: Shape = Shape::Nullable(&ROLES);
-        assert_eq!(check(&MAYBE_ROLES, "null"), Ok(None));
+        assert_eq!(check(&MAYBE_ROLES, "null").map(|c| c.items), Ok(None));
+    }
+
+    #[test]
+    fn the_digest_follows_the_items() {
+        let digest = |json| check(&ROLES, json).unwrap().digest;
+        let page = r#"[{"name":"a","x":1},{"name":"b"}]"#;
+        assert_eq!(digest(page), digest(r#"[{"name":"a","x":2},{"name":"b"}]"#));
+        assert_ne!(digest(page), digest(r#"[{"name":"a"},{"name":"c"}]"#));
+        assert_ne!(digest(page), digest(r#"[{"name":"a"},{"name":"b"},{}]"#));
+        assert_ne!(
+            digest(r#"[{"name":"ab"}]"#),
+            digest(r#"[{"name":"a"},{"name":"b"}]"#)
+        );
     }
 
     #[test]

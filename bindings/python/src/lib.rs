@@ -587,37 +587,50 @@ fn with_body<R>(body: Option<&Bound<'_, PyAny>>, f: impl FnOnce(&[u8]) -> R) -> 
 }
 
 /// Reads a response with the core's checker (without the GIL for large bodies) and hands the
-/// checked response to `then`, or raises the error it carries.
+/// checked response and the body's result to `then`, or raises the error it carries.
 fn parse<'py, R>(
     py: Python<'py>,
     operation: &str,
     status: u16,
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
-    then: impl FnOnce(ApiResponse<CheckedResult<'_>>) -> PyResult<R>,
+    then: impl FnOnce(ApiResponse<CheckedResult>, Bound<'py, PyAny>) -> PyResult<R>,
 ) -> PyResult<R> {
     let headers = headers_from_py(headers)?;
-    with_body(body, |bytes| {
-        let checked = if bytes.len() >= DETACH_BYTES {
+    let checked = with_body(body, |bytes| {
+        if bytes.len() >= DETACH_BYTES {
             py.detach(|| check_response_named(operation, status, &headers, bytes))
         } else {
             check_response_named(operation, status, &headers, bytes)
-        };
-        then(checked.map_err(|e| raise(py, e))?)
+        }
     })?
+    .map_err(|e| raise(py, e))?;
+    let result = result_of(py, body)?;
+    then(checked, result)
 }
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The checked result as Python objects. `json.loads` builds them: the core has already
-/// checked the text, and no crossing from Rust builds dicts faster than CPython's own parser.
-fn result_to_py<'py>(py: Python<'py>, result: CheckedResult<'_>) -> PyResult<Bound<'py, PyAny>> {
-    if result.json == "null" {
-        return Ok(py.None().into_bound(py));
-    }
-    JSON_LOADS
-        .import(py, "json", "loads")?
-        .call1((PyString::new(py, result.json),))
+/// The checked body's `result` as Python objects. `json.loads` builds them: the core has
+/// checked the body (UTF-8 JSON, every known field of its type), and no crossing from Rust
+/// builds dicts faster than CPython's own parser.
+fn result_of<'py>(
+    py: Python<'py>,
+    body: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let loads = JSON_LOADS.import(py, "json", "loads")?;
+    let envelope = match body {
+        Some(b) if b.is_instance_of::<PyBytes>() || b.is_instance_of::<PyString>() => {
+            loads.call1((b,))?
+        }
+        _ => with_body(body, |bytes| {
+            loads.call1((PyString::new(py, &String::from_utf8_lossy(bytes)),))
+        })??,
+    };
+    Ok(envelope
+        .cast_into::<PyDict>()?
+        .get_item("result")?
+        .unwrap_or_else(|| py.None().into_bound(py)))
 }
 
 fn to_py_serialized<'py>(
@@ -631,10 +644,11 @@ fn to_py_serialized<'py>(
 
 fn response_to_py<'py>(
     py: Python<'py>,
-    response: ApiResponse<CheckedResult<'_>>,
+    response: ApiResponse<CheckedResult>,
+    result: Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("result", result_to_py(py, response.result)?)?;
+    dict.set_item("result", result)?;
     match &response.result_info {
         Some(info) => dict.set_item("result_info", to_py_serialized(py, info)?)?,
         None => dict.set_item("result_info", py.None())?,
@@ -654,8 +668,8 @@ fn parse_response<'py>(
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    parse(py, operation, status, headers, body, |response| {
-        response_to_py(py, response)
+    parse(py, operation, status, headers, body, |response, result| {
+        response_to_py(py, response, result)
     })
 }
 
@@ -755,14 +769,11 @@ impl PyPaginator {
         body: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let operation = self.inner.operation();
-        parse(py, operation, status, headers, body, |response| {
-            if !self.inner.feed_checked(&response) {
+        parse(py, operation, status, headers, body, |response, items| {
+            if !self.inner.feed_checked(&response) || items.is_none() {
                 return Ok(PyList::empty(py));
             }
-            match result_to_py(py, response.result)? {
-                items if items.is_none() => Ok(PyList::empty(py)),
-                items => Ok(items.cast_into::<PyList>()?),
-            }
+            Ok(items.cast_into::<PyList>()?)
         })
     }
 

@@ -328,7 +328,7 @@ fn check<R>(
     status: u16,
     headers: &str,
     body: &[u8],
-    then: impl FnOnce(ApiResponse<CheckedResult<'_>>) -> R,
+    then: impl FnOnce(ApiResponse<CheckedResult>) -> R,
 ) -> Result<R, Error> {
     core_operation(operation)?;
     let headers = read_headers(operation, headers)?;
@@ -338,7 +338,7 @@ fn check<R>(
 /// What comes with a checked result, as JSON text: `{"result_info"?, "messages"}` and the
 /// given extra fields. The result itself stays in the body: JS reads it with `JSON.parse`,
 /// which builds objects faster than any crossing from wasm could.
-fn meta_json(response: &ApiResponse<CheckedResult<'_>>, mut meta: Map<String, Value>) -> String {
+fn meta_json(response: &ApiResponse<CheckedResult>, mut meta: Map<String, Value>) -> String {
     if let Some(info) = &response.result_info {
         meta.insert("result_info".into(), json!(info));
     }

@@ -1,0 +1,244 @@
+//! Deserializes a type from a [`Value`] and, when that fails, says where: `policies[0].access`.
+//!
+//! By-name parameters and credentials arrive as JSON, and a refusal must name the field at
+//! fault. Wrapping every visitor to learn the path (as general-purpose path trackers do) doubles
+//! the generated code of every parameter type; reading from a `Value` we own the map and
+//! sequence access instead, and note the key or index only as an error passes through.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
+use serde::forward_to_deserialize_any;
+use serde_json::{Error, Value};
+
+/// A failure and where it happened.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// `.` for the value itself, else `key`, `key[0].inner`, ...
+    pub(crate) path: String,
+    /// What serde said.
+    pub(crate) error: Error,
+}
+
+/// Reads `T` from `value`.
+pub(crate) fn deserialize<T: DeserializeOwned>(value: &Value) -> Result<T, Failure> {
+    let path = RefCell::new(Vec::new());
+    T::deserialize(Tracked { value, path: &path }).map_err(|error| Failure {
+        path: render(&path.into_inner()),
+        error,
+    })
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Segments recorded innermost first, as `a[0].b`; the value itself is `.`.
+fn render(segments: &[Segment]) -> String {
+    if segments.is_empty() {
+        return ".".to_owned();
+    }
+    let mut out = String::new();
+    for segment in segments.iter().rev() {
+        match segment {
+            Segment::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+            Segment::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+        }
+    }
+    out
+}
+
+struct Tracked<'a> {
+    value: &'a Value,
+    path: &'a RefCell<Vec<Segment>>,
+}
+
+fn note<T>(
+    path: &RefCell<Vec<Segment>>,
+    segment: impl FnOnce() -> Segment,
+    outcome: Result<T, Error>,
+) -> Result<T, Error> {
+    if outcome.is_err() {
+        path.borrow_mut().push(segment());
+    }
+    outcome
+}
+
+impl<'de> Deserializer<'de> for Tracked<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Object(map) => visitor.visit_map(Entries {
+                iter: map.iter(),
+                pending: None,
+                path: self.path,
+            }),
+            Value::Array(items) => visitor.visit_seq(Items {
+                iter: items.iter().enumerate(),
+                path: self.path,
+            }),
+            scalar => scalar.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.value.deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_ignored_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+struct Entries<'a> {
+    iter: serde_json::map::Iter<'a>,
+    pending: Option<(&'a String, &'a Value)>,
+    path: &'a RefCell<Vec<Segment>>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.iter.next() else {
+            return Ok(None);
+        };
+        self.pending = Some((key, value));
+        let outcome = seed
+            .deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some);
+        note(self.path, || Segment::Key(key.clone()), outcome)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let (key, value) = self
+            .pending
+            .take()
+            .ok_or_else(|| de::Error::custom("a map value was asked for before its key"))?;
+        let outcome = seed.deserialize(Tracked {
+            value,
+            path: self.path,
+        });
+        note(self.path, || Segment::Key(key.clone()), outcome)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+struct Items<'a> {
+    iter: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
+    path: &'a RefCell<Vec<Segment>>,
+}
+
+impl<'de> SeqAccess<'de> for Items<'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some((index, value)) = self.iter.next() else {
+            return Ok(None);
+        };
+        let outcome = seed
+            .deserialize(Tracked {
+                value,
+                path: self.path,
+            })
+            .map(Some);
+        note(self.path, || Segment::Index(index), outcome)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        #[serde(default)]
+        items: Vec<Inner>,
+        count: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        id: String,
+    }
+
+    fn fail(value: Value) -> (String, String) {
+        let f = deserialize::<Outer>(&value).unwrap_err();
+        (f.path, f.error.to_string())
+    }
+
+    #[test]
+    fn names_the_place_of_each_kind_of_failure() {
+        let (path, error) = fail(json!({"name": "a", "items": [{"id": "x"}, {"id": 7}]}));
+        assert_eq!(path, "items[1].id");
+        assert!(error.contains("invalid type: integer `7`"), "{error}");
+        assert_eq!(fail(json!({"name": "a", "count": -1})).0, "count");
+        assert_eq!(fail(json!({"name": "a", "extra": 1})).0, "extra");
+        let (path, error) = fail(json!({"items": []}));
+        assert_eq!(path, ".");
+        assert!(error.contains("missing field `name`"));
+        assert_eq!(fail(json!([])).0, ".");
+    }
+
+    #[test]
+    fn reads_what_it_is_given() {
+        let outer: Outer =
+            deserialize(&json!({"name": "a", "items": [{"id": "x"}], "count": null})).unwrap();
+        assert_eq!((outer.items.len(), outer.count), (1, None));
+    }
+}
