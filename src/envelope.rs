@@ -4,19 +4,18 @@
 //! not the API talking (it is an edge page, a proxy, a truncated read) and becomes a
 //! [`DecodeError`]. Everything inside it is read leniently.
 
-use std::fmt;
 use std::time::Duration;
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{snippet, ApiError, DecodeError, Error};
 use crate::retry::retry_after;
-use crate::shape::{self, Checked, Checker, Key, Mismatch, Shape, Shaped};
+use crate::scan;
+use crate::shape::{self, Checked, Mismatch, Shape, Shaped};
 
 /// A successful answer: the typed result and what came with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -301,57 +300,24 @@ pub(crate) fn open_checked(
     })
 }
 
-/// The one-pass reading of a successful body; `None` for anything else.
+/// The one-pass reading of a successful body (see [`scan`]); `None` for anything else. What
+/// comes with the result is small and read by serde, as the two-pass reading does.
 fn read_success(text: &str, shape: &'static Shape) -> Option<CheckedEnvelope> {
-    let checker = Checker::new(shape);
-    let mut de = serde_json::Deserializer::from_str(text);
-    let envelope = de.deserialize_map(SuccessVisitor(&checker)).ok()?;
-    de.end().ok()?;
-    Some(envelope)
-}
-
-struct SuccessVisitor<'c>(&'c Checker);
-
-impl<'de> Visitor<'de> for SuccessVisitor<'_> {
-    type Value = CheckedEnvelope;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a successful v4 envelope")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut success, mut items, mut errors, mut messages, mut result_info) =
-            (None, None, None, None, None);
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match key.as_ref() {
-                "success" if success.is_none() => success = Some(map.next_value::<bool>()?),
-                "result" if items.is_none() => items = Some(map.next_value_seed(self.0.seed())?),
-                "errors" if errors.is_none() => {
-                    errors = Some(map.next_value::<Option<Vec<ApiMessage>>>()?);
-                }
-                "messages" if messages.is_none() => {
-                    messages = Some(map.next_value::<Option<Vec<ApiMessage>>>()?);
-                }
-                "result_info" if result_info.is_none() => {
-                    result_info = Some(map.next_value::<Option<ResultInfo>>()?);
-                }
-                "success" | "result" | "errors" | "messages" | "result_info" => {
-                    return Err(de::Error::custom("a repeated envelope field"));
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        match (success, items) {
-            (Some(true), Some(items)) => Ok(CheckedEnvelope {
-                checked: self.0.checked(items),
-                result_info: result_info.flatten(),
-                messages: messages.flatten().unwrap_or_default(),
-            }),
-            _ => Err(de::Error::custom("not a successful envelope with a result")),
-        }
-    }
+    let found = scan::success(text, shape)?;
+    let messages = |raw: Option<&str>| match raw {
+        Some(raw) => serde_json::from_str::<Option<Vec<ApiMessage>>>(raw).ok(),
+        None => Some(None),
+    };
+    messages(found.errors)?;
+    let result_info = match found.result_info {
+        Some(raw) => serde_json::from_str::<Option<ResultInfo>>(raw).ok()?,
+        None => None,
+    };
+    Some(CheckedEnvelope {
+        checked: found.checked,
+        result_info,
+        messages: messages(found.messages)?.unwrap_or_default(),
+    })
 }
 
 /// Reads a response for `operation` into its typed result, or the error it carries.

@@ -44,6 +44,7 @@ mod lenient;
 mod named;
 mod paginate;
 mod retry;
+mod scan;
 pub mod shape;
 mod tracked;
 

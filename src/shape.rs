@@ -192,8 +192,22 @@ struct Check<'p> {
 }
 
 /// One step of the digest (the multiply-rotate step of FxHash: cheap, not for adversaries).
-fn mix(digest: u64, word: u64) -> u64 {
+pub(crate) fn mix(digest: u64, word: u64) -> u64 {
     (digest.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+/// The digest with a string added.
+pub(crate) fn absorb(mut digest: u64, text: &[u8]) -> u64 {
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        digest = mix(
+            digest,
+            u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
+        );
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(digest, u64::from_le_bytes(tail) ^ text.len() as u64)
 }
 
 impl Check<'_> {
@@ -202,18 +216,7 @@ impl Check<'_> {
     }
 
     fn absorb(&self, text: &str) {
-        let mut digest = self.digest.get();
-        let mut chunks = text.as_bytes().chunks_exact(8);
-        for chunk in &mut chunks {
-            digest = mix(
-                digest,
-                u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
-            );
-        }
-        let mut tail = [0u8; 8];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        digest = mix(digest, u64::from_le_bytes(tail) ^ text.len() as u64);
-        self.digest.set(digest);
+        self.digest.set(absorb(self.digest.get(), text.as_bytes()));
     }
 
     fn note<T, E>(&self, outcome: Result<T, E>, segment: impl FnOnce() -> Segment) -> Result<T, E> {

@@ -88,7 +88,12 @@ impl<'de> Deserializer<'de> for Tracked<'de> {
                 iter: items.iter().enumerate(),
                 path: self.path,
             }),
-            scalar => scalar.deserialize_any(visitor),
+            // Scalars by hand: delegating to `&Value` would bring its map and array code along
+            // for every visitor, unused.
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => n.deserialize_any(visitor),
+            Value::String(s) => visitor.visit_borrowed_str(s),
         }
     }
 
@@ -107,13 +112,17 @@ impl<'de> Deserializer<'de> for Tracked<'de> {
         visitor.visit_newtype_struct(self)
     }
 
+    /// Unit variants, as strings: the only enums parameters have.
     fn deserialize_enum<V: de::Visitor<'de>>(
         self,
-        name: &'static str,
-        variants: &'static [&'static str],
+        _name: &'static str,
+        _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.value.deserialize_enum(name, variants, visitor)
+        match self.value {
+            Value::String(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
+            _ => Err(de::Error::invalid_type(unexpected(self.value), &visitor)),
+        }
     }
 
     fn deserialize_ignored_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -123,6 +132,17 @@ impl<'de> Deserializer<'de> for Tracked<'de> {
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
         unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+fn unexpected(value: &Value) -> de::Unexpected<'_> {
+    match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Number(_) => de::Unexpected::Other("a number"),
+        Value::String(s) => de::Unexpected::Str(s),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
     }
 }
 

@@ -1,22 +1,77 @@
 //! Every operation's parse: the first byte picks the operation, the rest is the `result`
-//! inside a successful envelope (and, raw, a whole body).
+//! inside a successful envelope (and, raw, a whole body). The by-name check (a one-pass scanner
+//! with a serde fallback) must give the same verdict, and the same error, as the typed parse.
 #![no_main]
 
+use cloudflare_tenant::api::{
+    accounts, members, memberships, permission_groups, roles, tenants, user, users,
+};
 use cloudflare_tenant::http::HeaderMap;
-use cloudflare_tenant::{operations, parse_response_named};
+use cloudflare_tenant::{check_response_named, parse_response, parse_response_named, Operation};
 use libfuzzer_sys::fuzz_target;
+
+type Typed = fn(&[u8]) -> Result<(), String>;
+
+fn typed<O: Operation>(body: &[u8]) -> Result<(), String> {
+    parse_response::<O>(200, &HeaderMap::new(), body)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+macro_rules! typed_parsers {
+    ($($op:ty),* $(,)?) => {
+        [$((<$op as Operation>::NAME, typed::<$op> as Typed)),*]
+    };
+}
+
+const OPERATIONS: [(&str, Typed); 28] = typed_parsers![
+    accounts::ListAccounts,
+    accounts::CreateAccount,
+    accounts::GetAccount,
+    accounts::UpdateAccount,
+    accounts::DeleteAccount,
+    members::ListMembers,
+    members::CreateMember,
+    members::GetMember,
+    members::UpdateMember,
+    members::DeleteMember,
+    roles::ListRoles,
+    roles::GetRole,
+    permission_groups::ListPermissionGroups,
+    permission_groups::GetPermissionGroup,
+    permission_groups::ListResourceGroups,
+    users::CreateUser,
+    user::GetUser,
+    user::EditUser,
+    user::ListUserTenants,
+    memberships::ListMemberships,
+    memberships::GetMembership,
+    memberships::UpdateMembership,
+    memberships::DeleteMembership,
+    tenants::GetTenant,
+    tenants::ListTenantAccounts,
+    tenants::GetTenantEntitlements,
+    tenants::ListTenantMemberships,
+    tenants::ListTenantAccountTypes,
+];
+
+fn agree(name: &str, typed: Typed, body: &[u8]) {
+    let headers = HeaderMap::new();
+    let checked = check_response_named(name, 200, &headers, body).map_err(|e| e.to_string());
+    assert_eq!(checked.as_ref().map(|_| ()), typed(body).as_ref().map(|_| ()), "{name}");
+    if checked.is_ok() {
+        // What the check accepts, serde reads: the hosts' parsers will too.
+        let parsed = parse_response_named(name, 200, &headers, body).unwrap();
+        serde_json::to_vec(&parsed).unwrap();
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((pick, rest)) = data.split_first() else { return };
-    let ops = operations();
-    let op = &ops[usize::from(*pick) % ops.len()];
-    let headers = HeaderMap::new();
-    let _ = parse_response_named(op.name, 200, &headers, rest);
+    let (name, typed) = OPERATIONS[usize::from(*pick) % OPERATIONS.len()];
+    agree(name, typed, rest);
     let mut body = br#"{"success":true,"errors":[],"messages":[],"result":"#.to_vec();
     body.extend_from_slice(rest);
     body.push(b'}');
-    if let Ok(parsed) = parse_response_named(op.name, 200, &headers, &body) {
-        // What comes out serializes again.
-        serde_json::to_vec(&parsed).unwrap();
-    }
+    agree(name, typed, &body);
 });

@@ -31,7 +31,7 @@ export async function onboard(apiToken: string, customer: string): Promise<strin
   const account: Account = await client.accounts.create({
     name: `Customer ${customer}`,
     type: "standard",
-    unit_id: unit,
+    unit_id: unit ?? undefined, // results may hold null where the API sent it
     business_name: "Acme Corporation",
     external_metadata: `crm:${customer}`,
   });
@@ -39,7 +39,7 @@ export async function onboard(apiToken: string, customer: string): Promise<strin
 
   let administrator: string | undefined;
   for await (const role of client.accounts.roles.list({ account_id: accountId, per_page: 50 })) {
-    if (role.name === "Administrator") administrator = role.id;
+    if (role.name === "Administrator") administrator = role.id ?? undefined;
   }
 
   const member: Member = await client.accounts.members.create({
@@ -82,7 +82,7 @@ export function sansIo(): string {
   const method: string = request.method;
   const body: string | null = request.body;
   const parsed = parseResponse("accounts.get", { status: 200, headers: { "cf-ray": "x" }, body: "{}" });
-  const name: string | undefined = parsed.result.name;
+  const name: string | null | undefined = parsed.result.name;
   const names: OperationName[] = operations().map((op) => op.name);
   const pager = new Paginator("accounts.roles.list", { account_id: "a".repeat(32) });
   const next: ParamsOf<"accounts.roles.list"> | null = pager.nextParams();
@@ -96,7 +96,7 @@ export async function onboardWithTheFlow(apiToken: string, unit: string): Promis
   const spec: OnboardingSpec = {
     name: "Acme Corp",
     type: "standard",
-    unit_id: unit,
+    unit_id: unit ?? undefined, // results may hold null where the API sent it
     business_name: "Acme Corporation",
     members: [
       { email: "admin@acme.example", roles: ["Administrator"] },

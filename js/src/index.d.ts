@@ -48,170 +48,172 @@ export interface ApiResponse<R> {
 }
 
 // ---- models ---------------------------------------------------------------------------------
+// Results are the API's JSON as sent, once the core has checked every known field's type: a
+// field may be missing, or null where the API sends null for an unset value.
 
 export interface Account extends Extra {
-  id?: string;
-  name?: string;
-  type?: Open<AccountType>;
-  created_on?: string;
-  managed_by?: ManagedBy;
-  settings?: AccountSettings;
+  id?: string | null;
+  name?: string | null;
+  type?: Open<AccountType> | null;
+  created_on?: string | null;
+  managed_by?: ManagedBy | null;
+  settings?: AccountSettings | null;
 }
 
 export interface ManagedBy extends Extra {
-  parent_org_id?: string;
-  parent_org_name?: string;
+  parent_org_id?: string | null;
+  parent_org_name?: string | null;
 }
 
 export interface AccountSettings extends Extra {
-  enforce_twofactor?: boolean;
-  abuse_contact_email?: string;
+  enforce_twofactor?: boolean | null;
+  abuse_contact_email?: string | null;
 }
 
 /** What a delete returns. */
 export interface Deleted extends Extra {
-  id?: string;
+  id?: string | null;
 }
 
 export interface Member extends Extra {
-  id?: string;
-  email?: string;
-  status?: Open<MemberStatus>;
-  user?: MemberUser;
+  id?: string | null;
+  email?: string | null;
+  status?: Open<MemberStatus> | null;
+  user?: MemberUser | null;
   /** The create response may leave them out; `accounts.members.get` returns them. */
-  roles?: Role[];
-  policies?: Policy[];
+  roles?: Role[] | null;
+  policies?: Policy[] | null;
 }
 
 export interface MemberUser extends Extra {
-  id?: string;
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  two_factor_authentication_enabled?: boolean;
+  id?: string | null;
+  email?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  two_factor_authentication_enabled?: boolean | null;
 }
 
 export interface Grants extends Extra {
-  read?: boolean;
-  write?: boolean;
+  read?: boolean | null;
+  write?: boolean | null;
 }
 
 export interface Role extends Extra {
-  id?: string;
+  id?: string | null;
   /** e.g. `Administrator`. */
-  name?: string;
-  description?: string;
-  permissions?: Record<string, Grants>;
+  name?: string | null;
+  description?: string | null;
+  permissions?: Record<string, Grants> | null;
 }
 
 export interface Policy extends Extra {
-  id?: string;
-  access?: Open<Access>;
-  permission_groups?: PermissionGroup[];
-  resource_groups?: ResourceGroup[];
+  id?: string | null;
+  access?: Open<Access> | null;
+  permission_groups?: PermissionGroup[] | null;
+  resource_groups?: ResourceGroup[] | null;
 }
 
 export interface PermissionGroup extends Extra {
-  id?: string;
-  name?: string;
-  meta?: Record<string, unknown>;
+  id?: string | null;
+  name?: string | null;
+  meta?: Record<string, unknown> | null;
 }
 
 export interface ResourceGroup extends Extra {
-  id?: string;
-  name?: string;
-  meta?: Record<string, unknown>;
-  scope?: Scope;
+  id?: string | null;
+  name?: string | null;
+  meta?: Record<string, unknown> | null;
+  scope?: Scope | null;
 }
 
 export interface Scope extends Extra {
-  key?: string;
-  objects?: Array<{ key?: string; [field: string]: unknown }>;
+  key?: string | null;
+  objects?: Array<{ key?: string; [field: string]: unknown }> | null;
 }
 
 /** A service user from `users.create`. `api_key` is a secret: act as the user with it. */
 export interface CreatedUser extends Extra {
-  id?: string;
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  username?: string;
-  telephone?: string;
-  country?: string;
-  created_on?: string;
-  modified_on?: string;
-  two_factor_authentication?: { enabled?: boolean; locked?: boolean; [field: string]: unknown };
-  api_key?: string;
+  id?: string | null;
+  email?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  username?: string | null;
+  telephone?: string | null;
+  country?: string | null;
+  created_on?: string | null;
+  modified_on?: string | null;
+  two_factor_authentication?: { enabled?: boolean; locked?: boolean; [field: string]: unknown } | null;
+  api_key?: string | null;
 }
 
 export interface User extends Extra {
-  id?: string;
-  email?: string;
-  first_name?: string;
-  last_name?: string;
-  telephone?: string;
-  country?: string;
-  zipcode?: string;
-  betas?: string[];
-  has_pro_zones?: boolean;
-  has_business_zones?: boolean;
-  has_enterprise_zones?: boolean;
-  suspended?: boolean;
-  two_factor_authentication_enabled?: boolean;
-  two_factor_authentication_locked?: boolean;
-  organizations?: Organization[];
+  id?: string | null;
+  email?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  telephone?: string | null;
+  country?: string | null;
+  zipcode?: string | null;
+  betas?: string[] | null;
+  has_pro_zones?: boolean | null;
+  has_business_zones?: boolean | null;
+  has_enterprise_zones?: boolean | null;
+  suspended?: boolean | null;
+  two_factor_authentication_enabled?: boolean | null;
+  two_factor_authentication_locked?: boolean | null;
+  organizations?: Organization[] | null;
 }
 
 export interface Organization extends Extra {
-  id?: string;
-  name?: string;
-  permissions?: string[];
-  roles?: string[];
-  status?: string;
+  id?: string | null;
+  name?: string | null;
+  permissions?: string[] | null;
+  roles?: string[] | null;
+  status?: string | null;
 }
 
 export interface UserTenant extends Extra {
   /** The tenant id (its tag). */
-  id?: string;
-  name?: string;
-  create_time?: string;
-  meta?: Record<string, unknown>;
-  parent?: Record<string, unknown>;
-  profile?: Record<string, unknown>;
+  id?: string | null;
+  name?: string | null;
+  create_time?: string | null;
+  meta?: Record<string, unknown> | null;
+  parent?: Record<string, unknown> | null;
+  profile?: Record<string, unknown> | null;
 }
 
 export interface Membership extends Extra {
-  id?: string;
-  status?: Open<MemberStatus>;
-  account?: Account;
-  roles?: string[];
-  permissions?: Record<string, Grants>;
-  policies?: Policy[];
-  api_access_enabled?: boolean;
+  id?: string | null;
+  status?: Open<MemberStatus> | null;
+  account?: Account | null;
+  roles?: string[] | null;
+  permissions?: Record<string, Grants> | null;
+  policies?: Policy[] | null;
+  api_access_enabled?: boolean | null;
 }
 
 export interface Tenant extends Extra {
-  tenant_tag?: string;
-  tenant_name?: string;
-  tenant_type?: string;
-  tenant_status?: string;
-  tenant_labels?: string[];
-  tenant_contacts?: Record<string, unknown>;
-  tenant_metadata?: Record<string, unknown>;
-  tenant_network?: Record<string, unknown>;
+  tenant_tag?: string | null;
+  tenant_name?: string | null;
+  tenant_type?: string | null;
+  tenant_status?: string | null;
+  tenant_labels?: string[] | null;
+  tenant_contacts?: Record<string, unknown> | null;
+  tenant_metadata?: Record<string, unknown> | null;
+  tenant_network?: Record<string, unknown> | null;
   /** Accounts are created on a unit: pass `unit_tag` as `unit_id` to `accounts.create`. */
-  tenant_units?: TenantUnit[];
-  cdate?: string;
-  edate?: string;
-  customer_id?: string;
+  tenant_units?: TenantUnit[] | null;
+  cdate?: string | null;
+  edate?: string | null;
+  customer_id?: string | null;
 }
 
 export interface TenantUnit extends Extra {
-  unit_tag?: string;
-  unit_name?: string;
-  unit_status?: string;
-  unit_metadata?: Record<string, unknown>;
-  unit_memberships?: unknown[];
+  unit_tag?: string | null;
+  unit_name?: string | null;
+  unit_status?: string | null;
+  unit_metadata?: Record<string, unknown> | null;
+  unit_memberships?: unknown[] | null;
 }
 
 /** `{type: "bool", value}`, `{type: "max_count", value}`, or a shape kept as sent. */
@@ -221,18 +223,18 @@ export type Allocation =
   | { [field: string]: unknown };
 
 export interface Entitlements extends Extra {
-  allow_add_subdomain?: Allocation;
-  allow_auto_accept_invites?: Allocation;
-  cname_setup_allowed?: Allocation;
-  partial_setup_allowed?: Allocation;
-  mhs_certificate_count?: Allocation;
-  custom_entitlements?: Array<{ feature?: Record<string, unknown>; allocation?: Allocation; [field: string]: unknown }>;
+  allow_add_subdomain?: Allocation | null;
+  allow_auto_accept_invites?: Allocation | null;
+  cname_setup_allowed?: Allocation | null;
+  partial_setup_allowed?: Allocation | null;
+  mhs_certificate_count?: Allocation | null;
+  custom_entitlements?: Array<{ feature?: Record<string, unknown>; allocation?: Allocation; [field: string]: unknown }> | null;
 }
 
 export interface TenantMembership extends Extra {
-  user_tag?: string;
-  user_email?: string;
-  user_name?: string;
+  user_tag?: string | null;
+  user_email?: string | null;
+  user_name?: string | null;
 }
 
 // ---- params ---------------------------------------------------------------------------------

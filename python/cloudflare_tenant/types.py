@@ -1,9 +1,12 @@
 """Typed views of what the API returns, as plain dicts.
 
 Results are the API's own JSON: the keys below are the API's field names (``created_on``,
-``result_info``, ``two_factor_authentication``). Every key may be missing (the API has dropped
-fields its spec calls required), and keys this version does not know are kept as sent, so
-these ``TypedDict`` s are ``total=False`` and a result may hold more keys than listed.
+``result_info``, ``two_factor_authentication``), exactly as sent once the core has checked
+every known field's type. Every key may be missing (the API has dropped fields its spec calls
+required), and keys this version does not know are kept as sent, so these ``TypedDict`` s are
+``total=False`` and a result may hold more keys than listed. A value may also be ``None`` where
+the API sends ``null`` for an unset field; like a missing key, the types leave that unchecked
+rather than make every access narrow it (use ``d.get(key)`` where it matters).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 //! wasm-bindgen bindings of [`cloudflare_tenant`]: marshalling only.
 //!
 //! This crate converts values and errors between JavaScript and the core's by-name entry point
-//! ([`Client::request_named`], [`parse_response_named`], [`NamedPaginator`]); every decision
+//! ([`Client::request_named`], [`check_response_named`], [`NamedPaginator`]); every decision
 //! about Cloudflare's API is the core's. The npm package (`js/`) wraps these functions into its
 //! public API (`buildRequest`, `parseResponse`, `Paginator`, `TenantClient`) and turns the
 //! errors thrown here into its error classes.
@@ -10,10 +10,11 @@
 //! - parameters, credentials and response headers come in as JSON text (the JS layer calls
 //!   `JSON.stringify`), so the core's own JSON reader (recursion limit, exact numbers, field
 //!   paths in errors) sees them, not a JS-object walker;
-//! - a response body comes in as a string or as bytes (`parseText` / `parseBytes`): bytes keep
-//!   a body that is not UTF-8 exactly as the server sent it;
-//! - requests, results and error views go out as JSON text for `JSON.parse`, which builds plain
-//!   objects faster than walking them field by field across the boundary;
+//! - a response body comes in as a string or as bytes (`checkText` / `checkBytes`); the core
+//!   checks it, and what comes with the result (`result_info`, `messages`) goes back. The result
+//!   itself never crosses: the JS layer reads it from the body with `JSON.parse`, which builds
+//!   objects faster than any crossing out of wasm could;
+//! - requests and error views go out as JSON text for `JSON.parse`;
 //! - an error is thrown as a JS `Error` named `CloudflareTenantCoreError` whose `detail` property
 //!   holds the core's stable JSON view ([`Error::to_json`]): `kind` `invalid` | `api` |
 //!   `decode` | `unknown_operation`. The view never holds a secret.
