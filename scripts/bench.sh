@@ -168,7 +168,7 @@ for key, target, what in MAIN:
 
 print("\ninformative: ratios to each host's own baseline (median of paired rounds)")
 ops = [("accounts.members.list", "members page"), ("accounts.list", "accounts page"), ("accounts.get", "single account")]
-print(f"{'data':<16} {'rust typed':>10} {'rust named':>10} {'node bytes':>10} {'node text':>10} {'python':>8} {'py/SDK':>8} {'py/SDK parse':>12}")
+print(f"{'data':<16} {'rust typed':>10} {'rust check':>10} {'node bytes':>10} {'node text':>10} {'python':>8} {'py/SDK':>8} {'py/SDK parse':>12}")
 for op, label in ops:
     cells = [
         results.get(f"rust.{op}.typed_ratio"), results.get(f"rust.{op}.named_ratio"),
@@ -181,9 +181,9 @@ for op, label in ops:
 if "rust.accounts.members.list.named_us" in results and "py.members.native_ms" in results:
     core = results["rust.accounts.members.list.named_us"] / 1e3
     native = results["py.members.native_ms"]
-    print(f"python members page: native call {native:.1f} ms; the core's by-name parse alone (Rust bench, "
-          f"native) {core:.1f} ms -> ~{max(0.0, 1 - core / native):.0%} of the native call is building "
-          f"the Python objects (estimate across two processes)")
+    print(f"python members page: native call {native:.1f} ms; the core's check alone (Rust bench, "
+          f"native) {core:.1f} ms -> ~{max(0.0, 1 - core / native):.0%} of the native call is json.loads "
+          f"building the result (estimate across two processes)")
 print(f"\nmachine: {results['bench.cpus']} CPUs, load average {load_start} at start, {load_end} at end; "
       f"{results['bench.seconds']} s")
 print(f"written to {out}/results.json")

@@ -201,6 +201,23 @@ impl DecodeErrorFactory<'_, '_> {
     }
 }
 
+/// A decode error for a body the checked reading accepted but serde could not read whole.
+pub(crate) fn decode_error(
+    operation: &'static str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    error: serde_json::Error,
+) -> Error {
+    let factory = DecodeErrorFactory {
+        operation,
+        status,
+        headers,
+        body,
+    };
+    factory.error(format!("unreadable result ({error})"), None)
+}
+
 impl Opened<'_, '_> {
     /// The decode error for a result that does not have its operation's shape.
     pub(crate) fn mismatch(&self, mismatch: Mismatch) -> Error {

@@ -33,6 +33,7 @@
 //! the by-name entry point ([`Client::request_named`], [`parse_response_named`]).
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod api;
 mod auth;

@@ -197,19 +197,21 @@ impl<'a> Scanner<'a> {
         self.at - start
     }
 
-    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`, and far from the edge of `f64` (a
+    /// number serde cannot hold is an error there; near the edge, serde decides).
     fn number(&mut self) -> Option<()> {
         self.space();
         if self.bytes().get(self.at) == Some(&b'-') {
             self.at += 1;
         }
-        match self.bytes().get(self.at)? {
-            b'0' => self.at += 1,
-            b'1'..=b'9' => {
-                self.digits();
+        let whole = match self.bytes().get(self.at)? {
+            b'0' => {
+                self.at += 1;
+                1
             }
+            b'1'..=b'9' => self.digits(),
             _ => return None,
-        }
+        };
         if self.bytes().get(self.at) == Some(&b'.') {
             self.at += 1;
             (self.digits() > 0).then_some(())?;
@@ -219,9 +221,10 @@ impl<'a> Scanner<'a> {
             if let Some(b'+' | b'-') = self.bytes().get(self.at) {
                 self.at += 1;
             }
-            (self.digits() > 0).then_some(())?;
+            // Any exponent of three digits or more is left to serde.
+            (1..=2).contains(&self.digits()).then_some(())?;
         }
-        Some(())
+        (whole <= 200).then_some(())
     }
 
     /// Any value, skipped.
@@ -399,6 +402,7 @@ mod tests {
             "[{\"id\":\"a\tb\"}]",      // a raw control character
             r#"[{"id":"a"},]"#,         // a trailing comma
             r#"{"id":"a"}"#,            // not a list
+            r#"[{"x":1e400}]"#,         // a number serde cannot hold
         ] {
             assert!(members(result).is_none(), "{result}");
         }

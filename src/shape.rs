@@ -233,7 +233,7 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         match self.shape {
-            Shape::Any => de.deserialize_ignored_any(IgnoredAny).map(|_| None),
+            Shape::Any => Skip.deserialize(de).map(|()| None),
             Shape::Str => de.deserialize_str(self),
             Shape::Bool => de.deserialize_bool(self),
             Shape::Nullable(_) => de.deserialize_option(self),
@@ -302,7 +302,9 @@ impl<'de> Visitor<'de> for Check<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let fields: &[Field] = match self.shape {
             Shape::Object => {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_key::<IgnoredAny>()?.is_some() {
+                    map.next_value_seed(Skip)?;
+                }
                 return Ok(None);
             }
             Shape::MapOf(value) => {
@@ -318,7 +320,7 @@ impl<'de> Visitor<'de> for Check<'_> {
         let mut seen: u64 = 0;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let Some(index) = fields.iter().position(|f| f.name == key.0) else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value_seed(Skip)?;
                 continue;
             };
             let bit = 1u64 << (index % 64);
@@ -330,6 +332,63 @@ impl<'de> Visitor<'de> for Check<'_> {
             self.note(outcome, || Segment::Key(key.0.into_owned()))?;
         }
         Ok(None)
+    }
+}
+
+/// Any value, read as the typed path reads what it keeps whole (`extra`, `Value` fields):
+/// numbers must fit an `f64` and nesting stays within serde_json's limit, which skipping
+/// unread (`deserialize_ignored_any`) would not check.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
     }
 }
 

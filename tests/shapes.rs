@@ -261,3 +261,30 @@ fn a_refusal_names_the_path() {
         .to_string();
     assert_eq!(typed, err);
 }
+
+#[test]
+fn numbers_serde_cannot_hold_are_read_alike() {
+    let headers = HeaderMap::new();
+    let big = "9".repeat(400);
+    for body in [
+        r#"{"success":true,"result":{"id":"a","later":1e400}}"#.to_owned(),
+        r#"{"success":true,"result":{"id":"a","later":[{"x":-1E+999}]}}"#.to_owned(),
+        r#"{"success":true,"result":{"id":"a","later":1e-400}}"#.to_owned(),
+        r#"{"success":true,"result":{"id":"a","later":1.7e308}}"#.to_owned(),
+        format!(r#"{{"success":true,"result":{{"id":"a","later":{big}}}}}"#),
+        r#"{"success":true,"result":{"id":"a"},"later":1e400}"#.to_owned(),
+    ] {
+        let body = body.as_bytes();
+        let checked = check_response_named("accounts.get", 200, &headers, body);
+        let typed = parse_response::<accounts::GetAccount>(200, &headers, body);
+        assert_eq!(
+            checked.as_ref().map(drop).map_err(|e| e.to_string()),
+            typed.as_ref().map(drop).map_err(|e| e.to_string()),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+        // Never a panic, and accepted by name exactly when accepted typed.
+        let named = cloudflare_tenant::parse_response_named("accounts.get", 200, &headers, body);
+        assert_eq!(named.is_ok(), typed.is_ok());
+    }
+}
