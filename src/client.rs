@@ -3,7 +3,7 @@
 //! library it likes.
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Method, Request, Response};
 
 use crate::api::Operation;
 use crate::auth::{check_header_value, Credentials};
@@ -110,13 +110,6 @@ impl Client {
         operation
             .validate()
             .map_err(|e| Error::from(e).in_operation(O::NAME))?;
-        let credentials = credentials.or(self.credentials.as_ref()).ok_or_else(|| {
-            Error::from(Invalid::new(
-                "credentials",
-                "none given: set them on the client or pass them with the call",
-            ))
-            .in_operation(O::NAME)
-        })?;
         let uri = format!(
             "{}{}{}",
             self.base_url,
@@ -126,13 +119,31 @@ impl Client {
         let body = operation
             .body()
             .map(|body| serde_json::to_vec(&body).expect("a JSON value always serializes"));
-        let has_body = body.is_some();
+        self.assemble(O::METHOD, uri, body, credentials)
+            .map_err(|e| e.in_operation(O::NAME))
+    }
 
+    /// The part of [`Client::build`] that is the same for every operation, kept out of its
+    /// per-operation copies.
+    fn assemble(
+        &self,
+        method: Method,
+        uri: String,
+        body: Option<Vec<u8>>,
+        credentials: Option<&Credentials>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        let credentials = credentials.or(self.credentials.as_ref()).ok_or_else(|| {
+            Error::from(Invalid::new(
+                "credentials",
+                "none given: set them on the client or pass them with the call",
+            ))
+        })?;
+        let has_body = body.is_some();
         let mut request = Request::builder()
-            .method(O::METHOD)
+            .method(method)
             .uri(uri)
             .body(body.unwrap_or_default())
-            .map_err(|e| Error::from(Invalid::new("url", e.to_string())).in_operation(O::NAME))?;
+            .map_err(|e| Error::from(Invalid::new("url", e.to_string())))?;
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         if has_body {
@@ -142,9 +153,7 @@ impl Client {
             USER_AGENT,
             HeaderValue::from_str(&self.user_agent).expect("checked in with_user_agent"),
         );
-        credentials
-            .apply(headers)
-            .map_err(|e| e.in_operation(O::NAME))?;
+        credentials.apply(headers)?;
         Ok(request)
     }
 }

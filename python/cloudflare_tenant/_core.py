@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional
 
 from . import _native
 from ._native import Credentials, Paginator, Request, build_request, operations
-from ._secret import Secret
 from .types import ParsedResponse
 
 __all__ = [
@@ -24,12 +23,6 @@ DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
 #: The ``User-Agent`` the clients send unless told otherwise.
 USER_AGENT: str = f"cloudflare-tenant-python/{_native.CORE_VERSION}"
 
-# Result fields that hold a secret, by operation. The core types them as `Secret`, but its
-# by-name entry point hands results over as plain JSON, so the mark is lost on the way; until the
-# core lists them (see the package README), this table restores it. Remove it then.
-_SECRET_FIELDS: Dict[str, Tuple[str, ...]] = {"users.create": ("api_key",)}
-
-
 def parse_response(
     operation: str,
     status: int,
@@ -45,13 +38,4 @@ def parse_response(
     ``http.client.HTTPMessage``) or ``(name, value)`` pairs; ``body`` is ``bytes``, ``str`` or
     ``None``. Secret fields (the ``api_key`` of ``users.create``) come back as :class:`Secret`.
     """
-    parsed = _native.parse_response(operation, status, headers, body)
-    fields = _SECRET_FIELDS.get(operation)
-    if fields:
-        result = parsed["result"]
-        if isinstance(result, dict):
-            for name in fields:
-                value = result.get(name)
-                if isinstance(value, str):
-                    result[name] = Secret(value)
-    return parsed
+    return _native.parse_response(operation, status, headers, body)

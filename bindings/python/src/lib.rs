@@ -669,8 +669,29 @@ fn parse_response<'py>(
     body: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     parse(py, operation, status, headers, body, |response, result| {
+        mark_secrets(py, operation, &result)?;
         response_to_py(py, response, result)
     })
+}
+
+/// Wraps the result's secret fields (the core's list: a created user's `api_key`) in
+/// `cloudflare_tenant.Secret`, which keeps them out of reprs and logs.
+fn mark_secrets(py: Python<'_>, operation: &str, result: &Bound<'_, PyAny>) -> PyResult<()> {
+    let Ok(info) = core_operation(operation) else {
+        return Ok(());
+    };
+    let Ok(result) = result.cast::<PyDict>() else {
+        return Ok(());
+    };
+    for field in info.secret_fields {
+        if let Some(value) = result.get_item(field)? {
+            if value.is_instance_of::<PyString>() {
+                let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
+                result.set_item(field, secret.call1((value,))?)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every operation: `[{"name", "method", "paginated"}]`, in the order of the API reference.
