@@ -136,16 +136,15 @@ pub fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
     })
 }
 
-/// A check in progress, for reading a value against `shape` as one step of a larger read
-/// (the envelope's `result`).
-pub(crate) struct Checker {
+/// A check in progress: the shape, and what the walk records on the way.
+struct Checker {
     shape: &'static Shape,
     path: RefCell<Vec<Segment>>,
     digest: Cell<u64>,
 }
 
 impl Checker {
-    pub(crate) fn new(shape: &'static Shape) -> Self {
+    fn new(shape: &'static Shape) -> Self {
         Checker {
             shape,
             path: RefCell::new(Vec::new()),
@@ -162,7 +161,7 @@ impl Checker {
     }
 
     /// The seed that reads the value; [`Checker::checked`] gives the summary afterwards.
-    pub(crate) fn seed(&self) -> impl for<'de> DeserializeSeed<'de, Value = Option<usize>> + '_ {
+    fn seed(&self) -> impl for<'de> DeserializeSeed<'de, Value = Option<usize>> + '_ {
         Check {
             shape: self.shape,
             path: &self.path,
@@ -170,7 +169,7 @@ impl Checker {
         }
     }
 
-    pub(crate) fn checked(&self, items: Option<usize>) -> Checked {
+    fn checked(&self, items: Option<usize>) -> Checked {
         Checked {
             items,
             digest: mix(self.digest.get(), items.unwrap_or(0) as u64),
@@ -420,7 +419,7 @@ impl<'de> Visitor<'de> for Nullable<'_> {
 }
 
 /// An object key, borrowed unless it holds escapes.
-pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
+struct Key<'de>(std::borrow::Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
