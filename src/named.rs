@@ -160,17 +160,11 @@ pub fn parse_response_named(
         #[serde(default)]
         result: Value,
     }
-    let checked = check_response_named(name, status, headers, body)?;
-    let body: Body = serde_json::from_slice(body).map_err(|e| {
-        // Not expected once checked; an error rather than a panic all the same.
-        envelope::decode_error(
-            operation(name).map_or("", |op| op.name),
-            status,
-            headers,
-            body,
-            e,
-        )
-    })?;
+    let info = operation(name)?;
+    let checked = check_response_named(info.name, status, headers, body)?;
+    // Not expected once checked; an error rather than a panic all the same.
+    let body: Body = serde_json::from_slice(body)
+        .map_err(|e| envelope::decode_error(info.name, status, headers, body, e))?;
     Ok(ApiResponse {
         result: body.result,
         result_info: checked.result_info,
