@@ -251,7 +251,16 @@ pub(crate) fn open<'h, 'b>(
     // hand any accepted body to their own JSON parser.
     let envelope = std::str::from_utf8(body)
         .map_err(|e| format!("the body is not UTF-8 ({e})"))
-        .and_then(|text| serde_json::from_str::<RawEnvelope<'_>>(text).map_err(|e| e.to_string()));
+        .and_then(|text| {
+            // serde would also read an array as the envelope's fields in order.
+            if !text
+                .trim_start_matches([' ', '\t', '\n', '\r'])
+                .starts_with('{')
+            {
+                return Err("not a JSON object".to_owned());
+            }
+            serde_json::from_str::<RawEnvelope<'_>>(text).map_err(|e| e.to_string())
+        });
     let envelope = match envelope {
         Ok(envelope) => envelope,
         Err(e) => {

@@ -288,3 +288,19 @@ fn numbers_serde_cannot_hold_are_read_alike() {
         assert_eq!(named.is_ok(), typed.is_ok());
     }
 }
+
+/// Found by the operations fuzz target: serde reads a JSON array as a struct's fields in
+/// order, so `[true, []]` passed as an envelope and the by-name Rust reading then failed.
+#[test]
+fn an_array_is_never_an_envelope() {
+    let headers = HeaderMap::new();
+    for body in [&b"[ true,[] ]"[..], b"[true,[],[],[]]", b" \n[true]"] {
+        for op in operations() {
+            let checked = check_response_named(op.name, 200, &headers, body);
+            let named = cloudflare_tenant::parse_response_named(op.name, 200, &headers, body);
+            assert!(checked.is_err() && named.is_err(), "{}", op.name);
+        }
+        let typed = parse_response::<tenants::ListTenantAccounts>(200, &headers, body);
+        assert!(typed.unwrap_err().to_string().contains("not a JSON object"));
+    }
+}
