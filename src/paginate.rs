@@ -50,9 +50,7 @@ impl Stop {
     pub fn is_anomaly(&self) -> bool {
         matches!(self, Stop::RepeatedPage { .. } | Stop::PageCap { .. })
     }
-}
 
-impl Stop {
     /// A stable JSON view for the hosts: `{"reason", "anomaly", "message", ...}` with
     /// `reason` one of `last_page`, `short_page`, `empty_page`, `total_count`,
     /// `repeated_page` (with `page`, `first_seen`), `page_cap` (with `max_pages`).

@@ -8,7 +8,7 @@
 //! hosts call it on every response, in WebAssembly too, where a hand-written loop is several
 //! times faster than a general deserializer and a fraction of its size.
 
-use crate::shape::{mix, Checked, Shape};
+use crate::shape::{Checked, Shape};
 
 /// A successful envelope: the result's summary and the raw JSON of what came with it.
 pub(crate) struct Success<'a> {
@@ -25,48 +25,31 @@ pub(crate) fn success<'a>(text: &'a str, shape: &'static Shape) -> Option<Succes
         at: 0,
         digest: 0,
     };
-    let mut out = Success {
-        checked: Checked {
-            items: None,
-            digest: 0,
-        },
-        errors: None,
-        messages: None,
-        result_info: None,
-    };
-    let (mut success, mut result) = (false, false);
-    s.open(b'{')?;
-    if !s.close(b'}') {
-        loop {
-            let key = s.key()?;
-            s.expect(b':')?;
-            match key {
-                b"success" if !success => {
-                    s.literal("true")?;
-                    success = true;
-                }
-                b"result" if !result => {
-                    out.checked.items = s.value(shape, 0)?;
-                    result = true;
-                }
-                b"errors" if out.errors.is_none() => out.errors = Some(s.span()?),
-                b"messages" if out.messages.is_none() => out.messages = Some(s.span()?),
-                b"result_info" if out.result_info.is_none() => out.result_info = Some(s.span()?),
-                b"success" | b"result" | b"errors" | b"messages" | b"result_info" => return None,
-                _ => s.skip(0)?,
+    let (mut success, mut items) = (false, None);
+    let (mut errors, mut messages, mut result_info) = (None, None, None);
+    s.entries(0, |s, key| {
+        match key {
+            b"success" if !success => {
+                s.literal("true")?;
+                success = true;
             }
-            if s.close(b'}') {
-                break;
-            }
-            s.expect(b',')?;
+            b"result" if items.is_none() => items = Some(s.value(shape, 1)?),
+            b"errors" if errors.is_none() => errors = Some(s.span()?),
+            b"messages" if messages.is_none() => messages = Some(s.span()?),
+            b"result_info" if result_info.is_none() => result_info = Some(s.span()?),
+            b"success" | b"result" | b"errors" | b"messages" | b"result_info" => return None,
+            _ => s.skip(1)?,
         }
-    }
+        Some(())
+    })?;
     s.space();
-    if !(success && result && s.at == text.len()) {
-        return None;
-    }
-    out.checked.digest = mix(s.digest, out.checked.items.unwrap_or(0) as u64);
-    Some(out)
+    (success && s.at == text.len()).then_some(())?;
+    Some(Success {
+        checked: Checked::new(items?, s.digest),
+        errors,
+        messages,
+        result_info,
+    })
 }
 
 /// Deeper than this, the serde reading decides (it has its own limits).
@@ -101,11 +84,6 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     fn expect(&mut self, byte: u8) -> Option<()> {
         (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    #[inline(always)]
-    fn open(&mut self, byte: u8) -> Option<()> {
-        self.expect(byte)
     }
 
     /// Consumes `byte` if it comes next.
@@ -257,7 +235,7 @@ impl<'a> Scanner<'a> {
         if depth >= MAX_DEPTH {
             return None;
         }
-        self.open(b'{')?;
+        self.expect(b'{')?;
         if self.close(b'}') {
             return Some(());
         }
@@ -281,7 +259,7 @@ impl<'a> Scanner<'a> {
         if depth >= MAX_DEPTH {
             return None;
         }
-        self.open(b'[')?;
+        self.expect(b'[')?;
         if self.close(b']') {
             return Some(0);
         }

@@ -111,68 +111,46 @@ pub struct Checked {
     pub digest: u64,
 }
 
-/// Checks `json` (one JSON value) against `shape`.
-pub fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let outcome = Checker::new(shape).read(&mut de).and_then(|checked| {
-        de.end().map_err(|e| (e, Vec::new()))?;
-        Ok(checked)
-    });
-    outcome.map_err(|(e, path)| {
-        let mut at = String::new();
-        for segment in path.iter().rev() {
-            match segment {
-                Segment::Index(i) => at.push_str(&format!("[{i}]")),
-                Segment::Key(key) => {
-                    at.push('.');
-                    at.push_str(key);
-                }
-            }
-        }
-        Mismatch {
-            path: at,
-            reason: e.to_string(),
-        }
-    })
-}
-
-/// A check in progress: the shape, and what the walk records on the way.
-struct Checker {
-    shape: &'static Shape,
-    path: RefCell<Vec<Segment>>,
-    digest: Cell<u64>,
-}
-
-impl Checker {
-    fn new(shape: &'static Shape) -> Self {
-        Checker {
-            shape,
-            path: RefCell::new(Vec::new()),
-            digest: Cell::new(0),
-        }
-    }
-
-    /// Reads one value from `de`; on failure, the error and the path to it (innermost first).
-    fn read<'de, D: Deserializer<'de>>(&self, de: D) -> Result<Checked, (D::Error, Vec<Segment>)> {
-        match self.seed().deserialize(de) {
-            Ok(items) => Ok(self.checked(items)),
-            Err(e) => Err((e, self.path.take())),
-        }
-    }
-
-    /// The seed that reads the value; [`Checker::checked`] gives the summary afterwards.
-    fn seed(&self) -> impl for<'de> DeserializeSeed<'de, Value = Option<usize>> + '_ {
-        Check {
-            shape: self.shape,
-            path: &self.path,
-            digest: &self.digest,
-        }
-    }
-
-    fn checked(&self, items: Option<usize>) -> Checked {
+impl Checked {
+    /// The summary of a walk: its item count, and its digest of strings closed with the count.
+    pub(crate) fn new(items: Option<usize>, strings: u64) -> Self {
         Checked {
             items,
-            digest: mix(self.digest.get(), items.unwrap_or(0) as u64),
+            digest: mix(strings, items.unwrap_or(0) as u64),
+        }
+    }
+}
+
+/// Checks `json` (one JSON value) against `shape`.
+pub fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
+    let path = RefCell::new(Vec::new());
+    let digest = Cell::new(0);
+    let seed = Check {
+        shape,
+        path: &path,
+        digest: &digest,
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    match seed
+        .deserialize(&mut de)
+        .and_then(|items| de.end().map(|()| items))
+    {
+        Ok(items) => Ok(Checked::new(items, digest.get())),
+        Err(e) => {
+            let mut at = String::new();
+            for segment in path.into_inner().iter().rev() {
+                match segment {
+                    Segment::Index(i) => at.push_str(&format!("[{i}]")),
+                    Segment::Key(key) => {
+                        at.push('.');
+                        at.push_str(key);
+                    }
+                }
+            }
+            Err(Mismatch {
+                path: at,
+                reason: e.to_string(),
+            })
         }
     }
 }
@@ -191,7 +169,7 @@ struct Check<'p> {
 }
 
 /// One step of the digest (the multiply-rotate step of FxHash: cheap, not for adversaries).
-pub(crate) fn mix(digest: u64, word: u64) -> u64 {
+fn mix(digest: u64, word: u64) -> u64 {
     (digest.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 

@@ -16,7 +16,7 @@ use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
     Attempt, CheckedResult, Client, Credentials, Error, NamedPaginator, Next, Pacer, Retry,
-    RetryPolicy, Stop,
+    RetryPolicy,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -597,35 +597,34 @@ fn parse<'py, R>(
     then: impl FnOnce(ApiResponse<CheckedResult>, Bound<'py, PyAny>) -> PyResult<R>,
 ) -> PyResult<R> {
     let headers = headers_from_py(headers)?;
-    let checked = with_body(body, |bytes| {
-        if bytes.len() >= DETACH_BYTES {
+    with_body(body, |bytes| {
+        let checked = if bytes.len() >= DETACH_BYTES {
             py.detach(|| check_response_named(operation, status, &headers, bytes))
         } else {
             check_response_named(operation, status, &headers, bytes)
         }
+        .map_err(|e| raise(py, e))?;
+        then(checked, result_of(py, body, bytes)?)
     })?
-    .map_err(|e| raise(py, e))?;
-    let result = result_of(py, body)?;
-    then(checked, result)
 }
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The checked body's `result` as Python objects. `json.loads` builds them: the core has
 /// checked the body (UTF-8 JSON, every known field of its type), and no crossing from Rust
-/// builds dicts faster than CPython's own parser.
+/// builds dicts faster than CPython's own parser. `bytes` and `str` bodies go to it as they
+/// are; others as the text of `bytes`, the body's contents.
 fn result_of<'py>(
     py: Python<'py>,
     body: Option<&Bound<'py, PyAny>>,
+    bytes: &[u8],
 ) -> PyResult<Bound<'py, PyAny>> {
     let loads = JSON_LOADS.import(py, "json", "loads")?;
     let envelope = match body {
         Some(b) if b.is_instance_of::<PyBytes>() || b.is_instance_of::<PyString>() => {
             loads.call1((b,))?
         }
-        _ => with_body(body, |bytes| {
-            loads.call1((PyString::new(py, &String::from_utf8_lossy(bytes)),))
-        })??,
+        _ => loads.call1((PyString::new(py, &String::from_utf8_lossy(bytes)),))?,
     };
     Ok(envelope
         .cast_into::<PyDict>()?
@@ -805,27 +804,7 @@ impl PyPaginator {
         let Some(stop) = self.inner.stop() else {
             return Ok(None);
         };
-        let dict = PyDict::new(py);
-        let reason = match stop {
-            Stop::LastPage => "last_page",
-            Stop::ShortPage => "short_page",
-            Stop::EmptyPage => "empty_page",
-            Stop::TotalCount => "total_count",
-            Stop::RepeatedPage { page, first_seen } => {
-                dict.set_item("page", page)?;
-                dict.set_item("first_seen", first_seen)?;
-                "repeated_page"
-            }
-            Stop::PageCap { max_pages } => {
-                dict.set_item("max_pages", max_pages)?;
-                "page_cap"
-            }
-            _ => "other",
-        };
-        dict.set_item("reason", reason)?;
-        dict.set_item("message", stop.to_string())?;
-        dict.set_item("anomaly", stop.is_anomaly())?;
-        Ok(Some(dict))
+        Ok(Some(to_py(py, &stop.to_json())?.cast_into::<PyDict>()?))
     }
 
     fn __repr__(&self) -> String {

@@ -33,7 +33,7 @@ use cloudflare_tenant::flows::{
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
     Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator, Next,
-    Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, Stop, DEFAULT_USER_AGENT,
+    Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, DEFAULT_USER_AGENT,
 };
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -357,11 +357,7 @@ pub fn check_text(
     headers: &str,
     body: &str,
 ) -> Result<String, JsValue> {
-    install_panic_hook();
-    check(operation, status, headers, body.as_bytes(), |r| {
-        meta_json(&r, Map::new())
-    })
-    .map_err(|e| throw(&e))
+    check_bytes(operation, status, headers, body.as_bytes())
 }
 
 /// [`check_text`] for a body given as bytes (a `Uint8Array`), kept exactly as sent.
@@ -445,7 +441,7 @@ impl Paginator {
 
     /// Why it stopped, once it has: JSON text of `{"reason", "message", "anomaly", ...}`.
     pub fn stop(&self) -> Option<String> {
-        self.inner.stop().map(|stop| stop_json(stop).to_string())
+        self.inner.stop().map(|stop| stop.to_json().to_string())
     }
 }
 
@@ -460,33 +456,6 @@ impl Paginator {
         })
         .map_err(|e| throw(&e))
     }
-}
-
-/// The stop reason as data: `reason` is `last_page`, `short_page`, `empty_page`,
-/// `total_count`, `repeated_page` (with `page`, `first_seen`) or `page_cap` (with
-/// `max_pages`); `anomaly` is the core's `is_anomaly()`.
-fn stop_json(stop: &Stop) -> Value {
-    let mut view = Map::new();
-    let reason = match stop {
-        Stop::LastPage => "last_page",
-        Stop::ShortPage => "short_page",
-        Stop::EmptyPage => "empty_page",
-        Stop::TotalCount => "total_count",
-        Stop::RepeatedPage { page, first_seen } => {
-            view.insert("page".into(), json!(page));
-            view.insert("first_seen".into(), json!(first_seen));
-            "repeated_page"
-        }
-        Stop::PageCap { max_pages } => {
-            view.insert("max_pages".into(), json!(max_pages));
-            "page_cap"
-        }
-        _ => "other",
-    };
-    view.insert("reason".into(), json!(reason));
-    view.insert("message".into(), json!(stop.to_string()));
-    view.insert("anomaly".into(), json!(stop.is_anomaly()));
-    Value::Object(view)
 }
 
 // ---- retries --------------------------------------------------------------------------------
