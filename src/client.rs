@@ -4,11 +4,13 @@
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, Response};
+use serde_json::Value;
 
 use crate::api::Operation;
 use crate::auth::{check_header_value, Credentials};
 use crate::envelope::{self, ApiResponse, RawResponse};
 use crate::error::{Error, Invalid};
+use crate::params::{self, Params};
 
 /// The public API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -107,24 +109,33 @@ impl Client {
         operation: &O,
         credentials: Option<&Credentials>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        operation
-            .validate()
-            .map_err(|e| Error::from(e).in_operation(O::NAME))?;
-        let uri = format!(
-            "{}{}{}",
-            self.base_url,
-            operation.path(),
-            operation.query().to_query_string()
-        );
-        let body = operation
-            .body()
-            .map(|body| serde_json::to_vec(&body).expect("a JSON value always serializes"));
-        self.assemble(O::METHOD, uri, body, credentials)
-            .map_err(|e| e.in_operation(O::NAME))
+        // The operations' fields are strings, numbers, booleans and lists of them.
+        let params = serde_json::to_value(operation).map_err(|e| {
+            Error::from(Invalid::new("params", e.to_string())).in_operation(O::NAME)
+        })?;
+        self.build_from(O::NAME, O::METHOD, &O::PARAMS, &params, credentials)
     }
 
-    /// The part of [`Client::build`] that is the same for every operation, kept out of its
-    /// per-operation copies.
+    /// Builds a request from JSON parameters checked against the operation's table: the one
+    /// way every request is made, typed or by name.
+    pub(crate) fn build_from(
+        &self,
+        name: &'static str,
+        method: Method,
+        params: &Params,
+        given: &Value,
+        credentials: Option<&Credentials>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
+        let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
+        let body = laid
+            .body
+            .map(|body| serde_json::to_vec(&body).expect("a JSON value always serializes"));
+        self.assemble(method, uri, body, credentials)
+            .map_err(|e| e.in_operation(name))
+    }
+
+    /// Headers and credentials.
     fn assemble(
         &self,
         method: Method,

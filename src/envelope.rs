@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use http::HeaderMap;
+use http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -193,7 +193,7 @@ impl DecodeErrorFactory<'_, '_> {
         Error::Decode(Box::new(DecodeError {
             operation: self.operation,
             status: self.status,
-            ray_id: header_str(self.headers, "cf-ray").map(str::to_owned),
+            ray_id: header_str(self.headers, &CF_RAY).map(str::to_owned),
             reason,
             snippet: snippet(self.body),
             retry_after,
@@ -279,7 +279,7 @@ pub(crate) fn open<'h, 'b>(
             status,
             errors: envelope.errors,
             messages: envelope.messages,
-            ray_id: header_str(headers, "cf-ray").map(str::to_owned),
+            ray_id: header_str(headers, &CF_RAY).map(str::to_owned),
             retry_after,
         })));
     }
@@ -372,9 +372,145 @@ pub fn parse<T: DeserializeOwned + Shaped>(
     })
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// `cf-ray`: the id Cloudflare support asks for.
+pub(crate) const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
+/// `retry-after-ms`: the wait in milliseconds, read before `Retry-After`.
+pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+
+/// Every response header the core reads. Lookups go by these names, not by `&str`: a `&str`
+/// key runs through http's general header-name parser, which is large in the wasm build.
+const READ_HEADERS: [HeaderName; 3] = [CF_RAY, RETRY_AFTER, RETRY_AFTER_MS];
+
+/// The response headers the core reads, from every `(name, value)` pair a host received.
+///
+/// Bindings hand over all the headers they got; the map keeps only the ones the core reads
+/// (`cf-ray`, `retry-after`, `retry-after-ms`), their names matched case-insensitively, in
+/// order when a name repeats. Matching against those few names avoids http's general header
+/// parser, which is large in the wasm build. A pair whose value is not a valid header value
+/// (CR, LF, NUL) cannot come from a real response and is skipped.
+pub fn response_headers<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> HeaderMap
+where
+    N: AsRef<[u8]>,
+    V: AsRef<[u8]>,
+{
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        let name = name.as_ref();
+        let Some(known) = READ_HEADERS
+            .into_iter()
+            .find(|known| known.as_str().as_bytes().eq_ignore_ascii_case(name))
+        else {
+            continue;
+        };
+        if let Ok(value) = HeaderValue::from_bytes(value.as_ref()) {
+            map.append(known, value);
+        }
+    }
+    map
+}
+
+/// A header the core reads, as trimmed text; `None` when absent or not visible ASCII.
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<'a>(map: &'a HeaderMap, name: &HeaderName) -> Vec<&'a str> {
+        map.get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn response_headers_match_names_case_insensitively() {
+        let map = response_headers([
+            ("CF-Ray", "8a1b2c3d4e5f6a7b-SJC"),
+            ("Retry-After", "3"),
+            ("RETRY-AFTER-MS", "2500"),
+        ]);
+        assert_eq!(values(&map, &CF_RAY), ["8a1b2c3d4e5f6a7b-SJC"]);
+        assert_eq!(values(&map, &RETRY_AFTER), ["3"]);
+        assert_eq!(values(&map, &RETRY_AFTER_MS), ["2500"]);
+        assert_eq!(map.len(), 3);
+        // What the core reads from them.
+        assert_eq!(header_str(&map, &CF_RAY), Some("8a1b2c3d4e5f6a7b-SJC"));
+        assert_eq!(
+            retry_after(&map, b"", None),
+            Some(Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn names_parsed_by_http_are_found_by_the_constants() {
+        let response = http::Response::builder()
+            .header("CF-Ray", "r")
+            .header("Retry-After", "1")
+            .header("Retry-After-Ms", "2")
+            .body(())
+            .unwrap();
+        let headers = response.headers();
+        assert_eq!(header_str(headers, &CF_RAY), Some("r"));
+        assert_eq!(header_str(headers, &RETRY_AFTER), Some("1"));
+        assert_eq!(header_str(headers, &RETRY_AFTER_MS), Some("2"));
+    }
+
+    #[test]
+    fn response_headers_drop_names_the_core_does_not_read() {
+        let map = response_headers([
+            ("content-type", "application/json"),
+            ("x-cf-ray", "no"),
+            ("cf-ray-extra", "no"),
+            ("retry-after-s", "no"),
+            ("bad name", "no"),
+            ("", "no"),
+            ("cf-ray", "kept"),
+        ]);
+        assert_eq!(map.len(), 1);
+        assert_eq!(values(&map, &CF_RAY), ["kept"]);
+        assert!(response_headers(Vec::<(&str, &str)>::new()).is_empty());
+    }
+
+    #[test]
+    fn response_headers_keep_repeated_names_in_order() {
+        let map = response_headers([
+            ("retry-after", "1"),
+            ("cf-ray", "a"),
+            ("Retry-After", "2"),
+            ("RETRY-AFTER", "3"),
+        ]);
+        assert_eq!(values(&map, &RETRY_AFTER), ["1", "2", "3"]);
+        assert_eq!(values(&map, &CF_RAY), ["a"]);
+    }
+
+    #[test]
+    fn response_headers_skip_invalid_values() {
+        let map = response_headers([
+            ("retry-after", "1\r\nx-injected: yes"),
+            ("retry-after", "2\n"),
+            ("cf-ray", "nul\0"),
+            ("retry-after", "4"),
+        ]);
+        assert_eq!(values(&map, &RETRY_AFTER), ["4"]);
+        assert!(map.get(&CF_RAY).is_none());
+    }
+
+    #[test]
+    fn response_headers_take_bytes_and_owned_strings() {
+        // obs-text is a valid header value, though not text the core reads.
+        let map = response_headers([
+            (b"cf-ray".to_vec(), b"\xff".to_vec()),
+            (b"Retry-After".to_vec(), b"5".to_vec()),
+        ]);
+        assert_eq!(map.get(&CF_RAY).unwrap().as_bytes(), b"\xff");
+        assert_eq!(header_str(&map, &CF_RAY), None);
+        let owned = response_headers([(String::from("retry-after-ms"), 7.to_string())]);
+        assert_eq!(values(&owned, &RETRY_AFTER_MS), ["7"]);
+    }
 }

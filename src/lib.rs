@@ -44,6 +44,7 @@ pub mod flows;
 mod lenient;
 mod named;
 mod paginate;
+mod params;
 mod retry;
 mod scan;
 pub mod shape;
@@ -52,6 +53,7 @@ mod tracked;
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};
 pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use envelope::response_headers;
 pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
 pub use error::{
     ApiError, DecodeError, Error, Invalid, OutcomeUnknown, TransportError, SNIPPET_BYTES,

@@ -13,11 +13,9 @@ use crate::client::Client;
 use crate::envelope::{self, ApiResponse};
 use crate::error::{Error, Invalid};
 use crate::paginate::{PageState, Stop};
+use crate::params::{self, Params};
 use crate::shape::{Shape, Shaped};
 use crate::tracked;
-
-type BuildFn = fn(&Client, Value, Option<&Credentials>) -> Result<Request<Vec<u8>>, Error>;
-type CheckFn = fn(Value) -> Result<(), Error>;
 
 /// What the registry knows of an operation.
 #[derive(Debug, Clone)]
@@ -32,10 +30,10 @@ pub struct OperationInfo {
     /// Result fields that hold secrets (a created user's `api_key`): hosts must keep them out
     /// of reprs and logs, since the by-name result is plain JSON.
     pub secret_fields: &'static [&'static str],
+    /// What each parameter takes and where it goes in the request.
+    pub params: &'static Params,
     /// The wire form of the result, which by-name parses check.
     pub result_shape: &'static Shape,
-    build: BuildFn,
-    check: CheckFn,
 }
 
 macro_rules! registry {
@@ -46,9 +44,8 @@ macro_rules! registry {
                 method: <$op as Operation>::METHOD,
                 paginated: registry!(@paged $($paged)?),
                 secret_fields: <$op as Operation>::SECRET_FIELDS,
+                params: &<$op as Operation>::PARAMS,
                 result_shape: &<<$op as Operation>::Output as Shaped>::SHAPE,
-                build: build::<$op>,
-                check: check::<$op>,
             },
         )*];
     };
@@ -109,7 +106,14 @@ impl Client {
         params: Value,
         credentials: Option<&Credentials>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        (operation(name)?.build)(self, params, credentials)
+        let info = operation(name)?;
+        self.build_from(
+            info.name,
+            info.method.clone(),
+            info.params,
+            &params,
+            credentials,
+        )
     }
 }
 
@@ -172,26 +176,6 @@ pub fn parse_response_named(
     })
 }
 
-fn build<O: Operation + serde::de::DeserializeOwned>(
-    client: &Client,
-    params: Value,
-    credentials: Option<&Credentials>,
-) -> Result<Request<Vec<u8>>, Error> {
-    let operation: O = from_params(params).map_err(|e| Error::from(e).in_operation(O::NAME))?;
-    match credentials {
-        Some(credentials) => client.request_as(&operation, credentials),
-        None => client.request(&operation),
-    }
-}
-
-/// Refuses params the operation would refuse, without building a request.
-fn check<O: Operation + serde::de::DeserializeOwned>(params: Value) -> Result<(), Error> {
-    let operation: O = from_params(params).map_err(|e| Error::from(e).in_operation(O::NAME))?;
-    operation
-        .validate()
-        .map_err(|e| Error::from(e).in_operation(O::NAME))
-}
-
 /// Deserializes parameters, naming the field at fault: unknown, missing, or of the wrong type.
 pub(crate) fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Invalid> {
     let params = match params {
@@ -200,7 +184,7 @@ pub(crate) fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Resu
         other => {
             return Err(Invalid::new(
                 "params",
-                format!("must be an object, got {}", json_kind(&other)),
+                format!("must be an object, got {}", params::json_kind(&other)),
             ))
         }
     };
@@ -224,17 +208,6 @@ fn quoted_field(message: &str) -> Option<&str> {
     Some(&message[start..start + len])
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The paginator of the by-name entry point: parameters and items as JSON.
 #[derive(Debug, Clone)]
 pub struct NamedPaginator {
@@ -254,17 +227,11 @@ impl NamedPaginator {
                     .in_operation(info.name),
             );
         }
-        (info.check)(params.clone())?;
+        params::lay_out(info.params, &params)
+            .map_err(|e| Error::from(e).in_operation(info.name))?;
         let params = match params {
-            Value::Null => Map::new(),
             Value::Object(map) => map,
-            other => {
-                return Err(Error::from(Invalid::new(
-                    "params",
-                    format!("must be an object, got {}", json_kind(&other)),
-                ))
-                .in_operation(info.name))
-            }
+            _ => Map::new(),
         };
         let number = |key: &str| {
             params

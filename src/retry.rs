@@ -18,10 +18,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Method};
+use http::header::{HeaderMap, HeaderName, RETRY_AFTER};
+use http::Method;
 use serde_json::Value;
 
-use crate::envelope;
+use crate::envelope::{self, CF_RAY, RETRY_AFTER_MS};
 use crate::error::{Error, OutcomeUnknown, TransportError};
 
 /// How persistent to be. The defaults are the official SDKs': 2 retries, 0.5 s doubling to
@@ -178,10 +179,7 @@ impl Retry {
                         self.again(wait, jitter, parsed)
                     }
                     408 | 500..=599 => {
-                        let ray = headers
-                            .get("cf-ray")
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned);
+                        let ray = envelope::header_str(headers, &CF_RAY).map(str::to_owned);
                         Next::Fail(self.unknown(Some(status), ray, &parsed().to_string()))
                     }
                     _ => Next::Done,
@@ -218,24 +216,19 @@ impl Retry {
 /// Negative, unreadable and absurd values (over a day) are ignored.
 pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) -> Option<Duration> {
     const DAY: f64 = 86_400.0;
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+    let header = |name: &HeaderName| envelope::header_str(headers, name);
     let seconds = |text: &str| {
         text.parse::<f64>()
             .ok()
             .filter(|s| (0.0..=DAY).contains(s))
             .map(Duration::from_secs_f64)
     };
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+    if let Some(ms) = header(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok()) {
         if (0.0..=DAY * 1000.0).contains(&ms) {
             return Some(Duration::from_secs_f64(ms / 1000.0));
         }
     }
-    let from_header = header("retry-after").and_then(|value| {
+    let from_header = header(&RETRY_AFTER).and_then(|value| {
         seconds(value).or_else(|| {
             let date = httpdate::parse_http_date(value).ok()?;
             let wait = date.duration_since(now?).unwrap_or(Duration::ZERO);

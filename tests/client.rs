@@ -211,3 +211,117 @@ fn the_registry_lists_28_unique_operations() {
     );
     assert!(NamedPaginator::new("accounts.get", json!({})).is_err());
 }
+
+/// Typed operations serialize to the by-name parameters and go through the same table.
+#[test]
+fn typed_and_by_name_build_the_same_request() {
+    use cloudflare_tenant::api::accounts::UpdateAccount;
+    use cloudflare_tenant::api::members::{CreateMember, PolicyInput, UpdateMember};
+    use cloudflare_tenant::api::tenants::ListTenantAccounts;
+    use cloudflare_tenant::api::user::EditUser;
+    use cloudflare_tenant::api::{Access, AccountType, Direction, IdRef, Operation};
+    use cloudflare_tenant::http::Request;
+
+    fn same<O: Operation>(typed: O, params: serde_json::Value) {
+        let client = Client::new(Credentials::api_token("tok").unwrap());
+        let show = |r: Request<Vec<u8>>| {
+            let headers: Vec<_> = r
+                .headers()
+                .iter()
+                .map(|(k, v)| format!("{k}: {v:?}"))
+                .collect();
+            (
+                r.method().clone(),
+                r.uri().to_string(),
+                headers,
+                r.into_body(),
+            )
+        };
+        let typed = show(client.request(&typed).unwrap());
+        let named = show(client.request_named(O::NAME, params, None).unwrap());
+        assert_eq!(typed, named, "{}", O::NAME);
+    }
+    let group = "c8fed203ed3043cba015a93ad1616f1f";
+    same(
+        CreateAccount {
+            r#type: Some(AccountType::Enterprise),
+            unit_id: Some(ACCOUNT.into()),
+            business_phone: Some("+1 555".into()),
+            ..CreateAccount::new("Acme")
+        },
+        json!({"name": "Acme", "type": "enterprise", "unit_id": ACCOUNT, "business_phone": "+1 555"}),
+    );
+    same(
+        UpdateAccount {
+            account_id: ACCOUNT.into(),
+            name: "Acme".into(),
+            r#type: AccountType::Standard,
+            enforce_twofactor: Some(true),
+            abuse_contact_email: None,
+        },
+        json!({"account_id": ACCOUNT, "name": "Acme", "type": "standard", "enforce_twofactor": true}),
+    );
+    same(
+        CreateMember {
+            account_id: ACCOUNT.into(),
+            email: "a@b.example".into(),
+            policies: Some(vec![PolicyInput {
+                id: None,
+                access: Access::Allow,
+                permission_groups: vec![IdRef::new(group)],
+                resource_groups: vec![IdRef::new(group)],
+            }]),
+            ..CreateMember::default()
+        },
+        json!({"account_id": ACCOUNT, "email": "a@b.example", "policies": [
+            {"access": "allow", "permission_groups": [group], "resource_groups": [{"id": group}]}
+        ]}),
+    );
+    same(
+        UpdateMember {
+            account_id: ACCOUNT.into(),
+            member_id: ACCOUNT.into(),
+            roles: Some(vec![group.into()]),
+            policies: None,
+        },
+        json!({"account_id": ACCOUNT, "member_id": ACCOUNT, "roles": [{"id": group}]}),
+    );
+    same(
+        ListTenantAccounts {
+            tenant_id: "a".repeat(32),
+            direction: Some(Direction::Desc),
+            ..ListTenantAccounts::default()
+        },
+        json!({"tenant_id": "a".repeat(32), "direction": 1}),
+    );
+    same(
+        EditUser {
+            zipcode: Some("94107".into()),
+            ..EditUser::default()
+        },
+        json!({"zipcode": "94107"}),
+    );
+}
+
+/// `Other` keeps values a response may carry; it is never sent.
+#[test]
+fn typed_unknown_enum_values_are_refused() {
+    use cloudflare_tenant::api::AccountType;
+    let client = Client::new(Credentials::api_token("tok").unwrap());
+    let error = client
+        .request(&CreateAccount {
+            r#type: Some(AccountType::Other("premium".into())),
+            ..CreateAccount::new("Acme")
+        })
+        .unwrap_err();
+    let Error::Invalid(invalid) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(invalid.field, "type");
+    assert_eq!(invalid.operation, Some("accounts.create"));
+    assert!(
+        invalid.reason.contains("standard, enterprise"),
+        "{}",
+        invalid.reason
+    );
+}

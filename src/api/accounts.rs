@@ -1,14 +1,11 @@
 //! `accounts.*`: create, list, read, update and delete the accounts of a tenant.
 
 use http::Method;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::{
-    check_id, check_known, check_len, check_not_empty, check_paging, paginated, Account,
-    AccountType, Deleted, Direction, Operation, Query,
+    paginated, Account, AccountType, Deleted, Direction, Kind, Operation, Param, Params, WireEnum,
 };
-use crate::error::Invalid;
 
 /// Longest account name the API takes.
 pub const MAX_NAME: usize = 100;
@@ -16,8 +13,7 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_KYC: usize = 120;
 
 /// `accounts.list`: the accounts the caller can see (the tenant's, and any the user had).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListAccounts {
     /// Only accounts with this name.
     pub name: Option<String>,
@@ -33,31 +29,21 @@ impl Operation for ListAccounts {
     const NAME: &'static str = "accounts.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<Account>;
-
-    fn path(&self) -> String {
-        "/accounts".into()
-    }
-
-    fn query(&self) -> Query {
-        Query::default()
-            .opt("name", self.name.as_ref())
-            .opt("page", self.page)
-            .opt("per_page", self.per_page)
-            .opt("direction", self.direction.as_ref())
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_paging(self.page, self.per_page)?;
-        check_len("name", self.name.as_deref(), MAX_NAME)?;
-        check_known("direction", self.direction.as_ref())
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts",
+        &[
+            Param::query("name", Kind::Text(MAX_NAME)),
+            Param::query("page", Kind::Page),
+            Param::query("per_page", Kind::PerPage),
+            Param::query("direction", Kind::OneOf(Direction::VALUES)),
+        ],
+    );
 }
 
 paginated!(ListAccounts => Account);
 
 /// `accounts.create`: a new account for a customer, optionally on a tenant unit, with KYC.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateAccount {
     /// The account name, at most 100 characters.
     pub name: String,
@@ -85,61 +71,29 @@ impl CreateAccount {
             ..Default::default()
         }
     }
-
-    fn kyc(&self) -> [(&'static str, Option<&str>); 5] {
-        [
-            ("business_name", self.business_name.as_deref()),
-            ("business_address", self.business_address.as_deref()),
-            ("business_email", self.business_email.as_deref()),
-            ("business_phone", self.business_phone.as_deref()),
-            ("external_metadata", self.external_metadata.as_deref()),
-        ]
-    }
 }
 
 impl Operation for CreateAccount {
     const NAME: &'static str = "accounts.create";
     const METHOD: Method = Method::POST;
     type Output = Account;
-
-    fn path(&self) -> String {
-        "/accounts".into()
-    }
-
-    fn body(&self) -> Option<Value> {
-        let mut body = Map::new();
-        body.insert("name".into(), json!(self.name));
-        if let Some(kind) = &self.r#type {
-            body.insert("type".into(), json!(kind));
-        }
-        if let Some(unit) = &self.unit_id {
-            body.insert("unit".into(), json!({ "id": unit }));
-        }
-        for (field, value) in self.kyc() {
-            if let Some(value) = value {
-                body.insert(field.into(), json!(value));
-            }
-        }
-        Some(Value::Object(body))
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_not_empty("name", &self.name)?;
-        check_len("name", Some(&self.name), MAX_NAME)?;
-        check_known("type", self.r#type.as_ref())?;
-        if let Some(unit) = &self.unit_id {
-            check_id("unit_id", unit)?;
-        }
-        for (field, value) in self.kyc() {
-            check_len(field, value, MAX_KYC)?;
-        }
-        Ok(())
-    }
+    const PARAMS: Params = Params::with_body(
+        "/accounts",
+        &[
+            Param::body("name", Kind::Name(MAX_NAME)).required(),
+            Param::body("type", Kind::OneOf(AccountType::VALUES)),
+            Param::body("unit_id", Kind::Id).sent_as("unit.id"),
+            Param::body("business_name", Kind::Text(MAX_KYC)),
+            Param::body("business_address", Kind::Text(MAX_KYC)),
+            Param::body("business_email", Kind::Text(MAX_KYC)),
+            Param::body("business_phone", Kind::Text(MAX_KYC)),
+            Param::body("external_metadata", Kind::Text(MAX_KYC)),
+        ],
+    );
 }
 
 /// `accounts.get`: one account.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetAccount {
     /// The account id.
     pub account_id: String,
@@ -149,19 +103,14 @@ impl Operation for GetAccount {
     const NAME: &'static str = "accounts.get";
     const METHOD: Method = Method::GET;
     type Output = Account;
-
-    fn path(&self) -> String {
-        format!("/accounts/{}", self.account_id)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts/{account_id}",
+        &[Param::path("account_id", Kind::Id)],
+    );
 }
 
 /// `accounts.update`: rename an account or change its settings.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateAccount {
     /// The account id.
     pub account_id: String,
@@ -179,45 +128,21 @@ impl Operation for UpdateAccount {
     const NAME: &'static str = "accounts.update";
     const METHOD: Method = Method::PUT;
     type Output = Account;
-
-    fn path(&self) -> String {
-        format!("/accounts/{}", self.account_id)
-    }
-
-    fn body(&self) -> Option<Value> {
-        let mut body = Map::new();
-        body.insert("id".into(), json!(self.account_id));
-        body.insert("name".into(), json!(self.name));
-        body.insert("type".into(), json!(self.r#type));
-        let mut settings = Map::new();
-        if let Some(on) = self.enforce_twofactor {
-            settings.insert("enforce_twofactor".into(), json!(on));
-        }
-        if let Some(email) = &self.abuse_contact_email {
-            settings.insert("abuse_contact_email".into(), json!(email));
-        }
-        if !settings.is_empty() {
-            body.insert("settings".into(), Value::Object(settings));
-        }
-        Some(Value::Object(body))
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)?;
-        check_not_empty("name", &self.name)?;
-        check_len("name", Some(&self.name), MAX_NAME)?;
-        check_known("type", Some(&self.r#type))?;
-        check_len(
-            "abuse_contact_email",
-            self.abuse_contact_email.as_deref(),
-            super::members::MAX_EMAIL,
-        )
-    }
+    const PARAMS: Params = Params::with_body(
+        "/accounts/{account_id}",
+        &[
+            Param::path("account_id", Kind::Id).sent_as("id"),
+            Param::body("name", Kind::Name(MAX_NAME)).required(),
+            Param::body("type", Kind::OneOf(AccountType::VALUES)).required(),
+            Param::body("enforce_twofactor", Kind::Bool).sent_as("settings.enforce_twofactor"),
+            Param::body("abuse_contact_email", Kind::Text(super::members::MAX_EMAIL))
+                .sent_as("settings.abuse_contact_email"),
+        ],
+    );
 }
 
 /// `accounts.delete`: permanently deletes an account and everything in it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteAccount {
     /// The account id.
     pub account_id: String,
@@ -227,12 +152,8 @@ impl Operation for DeleteAccount {
     const NAME: &'static str = "accounts.delete";
     const METHOD: Method = Method::DELETE;
     type Output = Option<Deleted>;
-
-    fn path(&self) -> String {
-        format!("/accounts/{}", self.account_id)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts/{account_id}",
+        &[Param::path("account_id", Kind::Id)],
+    );
 }

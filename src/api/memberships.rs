@@ -1,18 +1,15 @@
 //! `memberships.*`: the caller's own memberships. A service user accepts its invitation here.
 
 use http::Method;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{
-    accounts::MAX_NAME, check_id, check_known, check_len, check_paging, paginated, Deleted,
-    Direction, MemberStatus, Membership, Operation, Query,
+    accounts::MAX_NAME, paginated, Deleted, Direction, Kind, MemberStatus, Membership, Operation,
+    Param, Params, WireEnum,
 };
-use crate::error::Invalid;
 
 /// `memberships.list`: the accounts the caller belongs to or is invited to.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListMemberships {
     /// Only memberships of accounts with this name (sent as `account.name`).
     pub account_name: Option<String>,
@@ -34,44 +31,24 @@ impl Operation for ListMemberships {
     const NAME: &'static str = "memberships.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<Membership>;
-
-    fn path(&self) -> String {
-        "/memberships".into()
-    }
-
-    fn query(&self) -> Query {
-        Query::default()
-            .opt("account.name", self.account_name.as_ref())
-            .opt("page", self.page)
-            .opt("per_page", self.per_page)
-            .opt("order", self.order.as_ref())
-            .opt("direction", self.direction.as_ref())
-            .opt("name", self.name.as_ref())
-            .opt("status", self.status.as_ref())
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_paging(self.page, self.per_page)?;
-        check_len("account_name", self.account_name.as_deref(), MAX_NAME)?;
-        check_len("name", self.name.as_deref(), MAX_NAME)?;
-        check_known("direction", self.direction.as_ref())?;
-        check_known("status", self.status.as_ref())?;
-        const ORDERS: [&str; 3] = ["id", "account.name", "status"];
-        match &self.order {
-            Some(order) if !ORDERS.contains(&order.as_str()) => Err(Invalid::new(
-                "order",
-                format!("must be one of {}, got {order:?}", ORDERS.join(", ")),
-            )),
-            _ => Ok(()),
-        }
-    }
+    const PARAMS: Params = Params::new(
+        "/memberships",
+        &[
+            Param::query("account_name", Kind::Text(MAX_NAME)).sent_as("account.name"),
+            Param::query("page", Kind::Page),
+            Param::query("per_page", Kind::PerPage),
+            Param::query("order", Kind::OneOf(&["id", "account.name", "status"])),
+            Param::query("direction", Kind::OneOf(Direction::VALUES)),
+            Param::query("name", Kind::Text(MAX_NAME)),
+            Param::query("status", Kind::OneOf(MemberStatus::VALUES)),
+        ],
+    );
 }
 
 paginated!(ListMemberships => Membership);
 
 /// `memberships.get`: one of the caller's memberships.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetMembership {
     /// The membership id.
     pub membership_id: String,
@@ -81,19 +58,14 @@ impl Operation for GetMembership {
     const NAME: &'static str = "memberships.get";
     const METHOD: Method = Method::GET;
     type Output = Membership;
-
-    fn path(&self) -> String {
-        format!("/memberships/{}", self.membership_id)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("membership_id", &self.membership_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/memberships/{membership_id}",
+        &[Param::path("membership_id", Kind::Id)],
+    );
 }
 
 /// `memberships.update`: accepts or rejects an invitation.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateMembership {
     /// The membership id.
     pub membership_id: String,
@@ -105,30 +77,17 @@ impl Operation for UpdateMembership {
     const NAME: &'static str = "memberships.update";
     const METHOD: Method = Method::PUT;
     type Output = Membership;
-
-    fn path(&self) -> String {
-        format!("/memberships/{}", self.membership_id)
-    }
-
-    fn body(&self) -> Option<Value> {
-        Some(json!({ "status": self.status }))
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("membership_id", &self.membership_id)?;
-        match self.status {
-            MemberStatus::Accepted | MemberStatus::Rejected => Ok(()),
-            ref other => Err(Invalid::new(
-                "status",
-                format!("must be accepted or rejected, got {:?}", other.as_str()),
-            )),
-        }
-    }
+    const PARAMS: Params = Params::with_body(
+        "/memberships/{membership_id}",
+        &[
+            Param::path("membership_id", Kind::Id),
+            Param::body("status", Kind::OneOf(&["accepted", "rejected"])).required(),
+        ],
+    );
 }
 
 /// `memberships.delete`: leaves an account.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeleteMembership {
     /// The membership id.
     pub membership_id: String,
@@ -138,12 +97,8 @@ impl Operation for DeleteMembership {
     const NAME: &'static str = "memberships.delete";
     const METHOD: Method = Method::DELETE;
     type Output = Option<Deleted>;
-
-    fn path(&self) -> String {
-        format!("/memberships/{}", self.membership_id)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("membership_id", &self.membership_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/memberships/{membership_id}",
+        &[Param::path("membership_id", Kind::Id)],
+    );
 }

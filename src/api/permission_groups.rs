@@ -2,14 +2,12 @@
 //! member policies.
 
 use http::Method;
-use serde::Deserialize;
+use serde::Serialize;
 
-use super::{check_id, check_paging, paginated, Operation, PermissionGroup, Query, ResourceGroup};
-use crate::error::Invalid;
+use super::{paginated, Kind, Operation, Param, Params, PermissionGroup, ResourceGroup};
 
 /// `accounts.permission_groups.list`: the permission groups of an account.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListPermissionGroups {
     /// The account id.
     pub account_id: String,
@@ -29,34 +27,23 @@ impl Operation for ListPermissionGroups {
     const NAME: &'static str = "accounts.permission_groups.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<PermissionGroup>;
-
-    fn path(&self) -> String {
-        format!("/accounts/{}/iam/permission_groups", self.account_id)
-    }
-
-    fn query(&self) -> Query {
-        Query::default()
-            .opt("id", self.id.as_ref())
-            .opt("name", self.name.as_ref())
-            .opt("label", self.label.as_ref())
-            .opt("page", self.page)
-            .opt("per_page", self.per_page)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)?;
-        if let Some(id) = &self.id {
-            check_id("id", id)?;
-        }
-        check_paging(self.page, self.per_page)
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts/{account_id}/iam/permission_groups",
+        &[
+            Param::path("account_id", Kind::Id),
+            Param::query("id", Kind::Id),
+            Param::query("name", Kind::Text(usize::MAX)),
+            Param::query("label", Kind::Text(usize::MAX)),
+            Param::query("page", Kind::Page),
+            Param::query("per_page", Kind::PerPage),
+        ],
+    );
 }
 
 paginated!(ListPermissionGroups => PermissionGroup);
 
 /// `accounts.permission_groups.get`: one permission group.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetPermissionGroup {
     /// The account id.
     pub account_id: String,
@@ -68,23 +55,17 @@ impl Operation for GetPermissionGroup {
     const NAME: &'static str = "accounts.permission_groups.get";
     const METHOD: Method = Method::GET;
     type Output = PermissionGroup;
-
-    fn path(&self) -> String {
-        format!(
-            "/accounts/{}/iam/permission_groups/{}",
-            self.account_id, self.permission_group_id
-        )
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)?;
-        check_id("permission_group_id", &self.permission_group_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts/{account_id}/iam/permission_groups/{permission_group_id}",
+        &[
+            Param::path("account_id", Kind::Id),
+            Param::path("permission_group_id", Kind::Id),
+        ],
+    );
 }
 
 /// `accounts.resource_groups.list`: the resource groups of an account.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListResourceGroups {
     /// The account id.
     pub account_id: String,
@@ -98,22 +79,12 @@ impl Operation for ListResourceGroups {
     const NAME: &'static str = "accounts.resource_groups.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<ResourceGroup>;
-
-    fn path(&self) -> String {
-        format!("/accounts/{}/iam/resource_groups", self.account_id)
-    }
-
-    fn query(&self) -> Query {
-        Query::default()
-            .opt("id", self.id.as_ref())
-            .opt("name", self.name.as_ref())
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_id("account_id", &self.account_id)?;
-        match &self.id {
-            Some(id) => check_id("id", id),
-            None => Ok(()),
-        }
-    }
+    const PARAMS: Params = Params::new(
+        "/accounts/{account_id}/iam/resource_groups",
+        &[
+            Param::path("account_id", Kind::Id),
+            Param::query("id", Kind::Id),
+            Param::query("name", Kind::Text(usize::MAX)),
+        ],
+    );
 }

@@ -1,17 +1,15 @@
 //! `tenants.*`: the tenant itself, its units, accounts, entitlements and members.
 
 use http::Method;
-use serde::{Deserialize, Deserializer};
+use serde::Serialize;
 
 use super::{
-    check_known, check_paging, check_tag, paginated, Account, Direction, Entitlements, Operation,
-    Query, Tenant, TenantMembership,
+    paginated, Account, Direction, Entitlements, Kind, Operation, Param, Params, Tenant,
+    TenantMembership,
 };
-use crate::error::Invalid;
 
 /// `tenants.get`: tenant details with its units.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetTenant {
     /// The tenant id (`tenant_tag`).
     pub tenant_id: String,
@@ -21,20 +19,15 @@ impl Operation for GetTenant {
     const NAME: &'static str = "tenants.get";
     const METHOD: Method = Method::GET;
     type Output = Tenant;
-
-    fn path(&self) -> String {
-        format!("/tenants/{}", self.tenant_id)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_tag("tenant_id", &self.tenant_id)
-    }
+    const PARAMS: Params = Params::new(
+        "/tenants/{tenant_id}",
+        &[Param::path("tenant_id", Kind::Tag)],
+    );
 }
 
 /// `tenants.accounts.list`: the tenant's accounts, page by page. The API pages this list (the
 /// official SDKs read only its first page).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListTenantAccounts {
     /// The tenant id.
     pub tenant_id: String,
@@ -45,7 +38,6 @@ pub struct ListTenantAccounts {
     /// Sort key.
     pub order: Option<String>,
     /// Sort direction: `asc`/`desc` (or the endpoint's own `0`/`1`); sent as `0`/`1`.
-    #[serde(default, deserialize_with = "direction_or_digit")]
     pub direction: Option<Direction>,
 }
 
@@ -53,56 +45,27 @@ impl Operation for ListTenantAccounts {
     const NAME: &'static str = "tenants.accounts.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<Account>;
-
-    fn path(&self) -> String {
-        format!("/tenants/{}/accounts", self.tenant_id)
-    }
-
-    fn query(&self) -> Query {
-        let direction = self.direction.as_ref().map(|d| match d {
-            Direction::Desc => "1",
-            _ => "0",
-        });
-        Query::default()
-            .opt("page", self.page)
-            .opt("per_page", self.per_page)
-            .opt("order", self.order.as_ref())
-            .opt("direction", direction)
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_tag("tenant_id", &self.tenant_id)?;
-        check_paging(self.page, self.per_page)?;
-        check_known("direction", self.direction.as_ref())
-    }
+    const PARAMS: Params = Params::new(
+        "/tenants/{tenant_id}/accounts",
+        &[
+            Param::path("tenant_id", Kind::Tag),
+            Param::query("page", Kind::Page),
+            Param::query("per_page", Kind::PerPage),
+            Param::query("order", Kind::Text(usize::MAX)),
+            Param::query("direction", Kind::DirectionDigit),
+        ],
+    );
 }
 
 paginated!(ListTenantAccounts => Account);
 
 /// Takes `"asc"`/`"desc"`, or `0`/`1` as the tenant docs write it.
-fn direction_or_digit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Direction>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Repr {
-        Digit(u8),
-        Text(Direction),
-    }
-    Ok(match Option::<Repr>::deserialize(d)? {
-        None => None,
-        Some(Repr::Digit(0)) => Some(Direction::Asc),
-        Some(Repr::Digit(1)) => Some(Direction::Desc),
-        Some(Repr::Digit(n)) => Some(Direction::Other(n.to_string())),
-        Some(Repr::Text(direction)) => Some(direction),
-    })
-}
-
 /// Declares a `GET /tenants/{tenant_id}/<suffix>` operation: they differ only in name and
 /// result.
 macro_rules! tenant_get {
     ($(#[$meta:meta])* $op:ident, $name:literal, $suffix:literal => $output:ty) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-        #[serde(deny_unknown_fields)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct $op {
             /// The tenant id.
             pub tenant_id: String,
@@ -112,14 +75,10 @@ macro_rules! tenant_get {
             const NAME: &'static str = $name;
             const METHOD: Method = Method::GET;
             type Output = $output;
-
-            fn path(&self) -> String {
-                format!(concat!("/tenants/{}/", $suffix), self.tenant_id)
-            }
-
-            fn validate(&self) -> Result<(), Invalid> {
-                check_tag("tenant_id", &self.tenant_id)
-            }
+            const PARAMS: Params = Params::new(
+                concat!("/tenants/{tenant_id}/", $suffix),
+                &[Param::path("tenant_id", Kind::Tag)],
+            );
         }
     };
 }

@@ -1,34 +1,23 @@
 //! `user.*`: the calling user, and the tenants it administers.
 
 use http::Method;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
-use super::{check_len, Operation, User, UserTenant};
-use crate::error::Invalid;
+use super::{Kind, Operation, Param, Params, Rule, User, UserTenant};
 
 /// `user.get`: the calling user.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GetUser {}
 
 impl Operation for GetUser {
     const NAME: &'static str = "user.get";
     const METHOD: Method = Method::GET;
     type Output = User;
-
-    fn path(&self) -> String {
-        "/user".into()
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        Ok(())
-    }
+    const PARAMS: Params = Params::new("/user", &[]);
 }
 
 /// `user.edit`: changes the calling user's name, telephone, country or postal code.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EditUser {
     /// First name, at most 60 characters.
     pub first_name: Option<String>,
@@ -42,65 +31,30 @@ pub struct EditUser {
     pub zipcode: Option<String>,
 }
 
-impl EditUser {
-    fn fields(&self) -> [(&'static str, Option<&str>, usize); 5] {
-        [
-            ("first_name", self.first_name.as_deref(), 60),
-            ("last_name", self.last_name.as_deref(), 60),
-            ("telephone", self.telephone.as_deref(), 20),
-            ("country", self.country.as_deref(), 30),
-            ("zipcode", self.zipcode.as_deref(), 20),
-        ]
-    }
-}
-
 impl Operation for EditUser {
     const NAME: &'static str = "user.edit";
     const METHOD: Method = Method::PATCH;
     type Output = User;
-
-    fn path(&self) -> String {
-        "/user".into()
-    }
-
-    fn body(&self) -> Option<Value> {
-        let body: Map<String, Value> = self
-            .fields()
-            .into_iter()
-            .filter_map(|(field, value, _)| Some((field.to_owned(), json!(value?))))
-            .collect();
-        Some(Value::Object(body))
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        if self.fields().iter().all(|(_, value, _)| value.is_none()) {
-            return Err(Invalid::new(
-                "first_name",
-                "give at least one of first_name, last_name, telephone, country, zipcode",
-            ));
-        }
-        for (field, value, max) in self.fields() {
-            check_len(field, value, max)?;
-        }
-        Ok(())
-    }
+    const PARAMS: Params = Params::with_body(
+        "/user",
+        &[
+            Param::body("first_name", Kind::Text(60)),
+            Param::body("last_name", Kind::Text(60)),
+            Param::body("telephone", Kind::Text(20)),
+            Param::body("country", Kind::Text(30)),
+            Param::body("zipcode", Kind::Text(20)),
+        ],
+    )
+    .rule(Rule::AtLeastOne);
 }
 
 /// `user.tenants.list`: the tenants the caller administers.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListUserTenants {}
 
 impl Operation for ListUserTenants {
     const NAME: &'static str = "user.tenants.list";
     const METHOD: Method = Method::GET;
     type Output = Vec<UserTenant>;
-
-    fn path(&self) -> String {
-        "/user/tenants".into()
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        Ok(())
-    }
+    const PARAMS: Params = Params::new("/user/tenants", &[]);
 }

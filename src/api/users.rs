@@ -2,15 +2,12 @@
 //! act as that user, so one busy customer cannot use up the rate limit of all the others.
 
 use http::Method;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use super::{check_len, check_not_empty, members::MAX_EMAIL, CreatedUser, Operation};
-use crate::error::Invalid;
+use super::{members::MAX_EMAIL, CreatedUser, Kind, Operation, Param, Params};
 
 /// `users.create`: creates a service user; the result holds its `api_key`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CreateUser {
     /// The new user's e-mail, e.g. `<customer id>@yourdomain`.
     pub email: String,
@@ -21,17 +18,8 @@ impl Operation for CreateUser {
     const METHOD: Method = Method::POST;
     type Output = CreatedUser;
     const SECRET_FIELDS: &'static [&'static str] = &["api_key"];
-
-    fn path(&self) -> String {
-        "/users".into()
-    }
-
-    fn body(&self) -> Option<Value> {
-        Some(json!({ "email": self.email }))
-    }
-
-    fn validate(&self) -> Result<(), Invalid> {
-        check_not_empty("email", &self.email)?;
-        check_len("email", Some(&self.email), MAX_EMAIL)
-    }
+    const PARAMS: Params = Params::with_body(
+        "/users",
+        &[Param::body("email", Kind::Name(MAX_EMAIL)).required()],
+    );
 }

@@ -47,7 +47,7 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use http::{Method, Request};
@@ -56,12 +56,13 @@ use serde_json::{json, Map, Value};
 
 use crate::api::accounts::CreateAccount;
 use crate::api::members::{PolicyInput, MAX_EMAIL};
-use crate::api::{check_len, check_not_empty, AccountType, Operation};
+use crate::api::{AccountType, Kind, Operation};
 use crate::auth::{Credentials, Secret};
 use crate::client::Client;
 use crate::envelope::ApiResponse;
 use crate::error::{Error, Invalid};
 use crate::named::{operation, parse_response_named, NamedPaginator};
+use crate::params;
 use crate::retry::{Attempt, Next, Retry, RetryPolicy};
 
 /// What to set up for one customer.
@@ -250,9 +251,9 @@ pub struct Onboarding {
     call: Option<Call>,
     report: Report,
     found: Vec<Value>,
-    roles: HashMap<String, String>,
-    members: HashMap<String, String>,
-    creates: HashMap<usize, u32>,
+    roles: BTreeMap<String, String>,
+    members: BTreeMap<String, String>,
+    creates: BTreeMap<usize, u32>,
     account_creates: u32,
     user_creates: u32,
     service_user: Option<Credentials>,
@@ -262,7 +263,7 @@ impl Onboarding {
     /// Checks the spec and prepares the flow; nothing is sent yet.
     pub fn new(client: Client, spec: OnboardingSpec, policy: RetryPolicy) -> Result<Self, Error> {
         let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
-        create_account(&spec).validate().map_err(fail)?;
+        params::lay_out(&CreateAccount::PARAMS, &account_params(&spec)).map_err(fail)?;
         let mut invites = spec.members.clone();
         if let Some(user) = &spec.service_user {
             let roles = if user.roles.is_empty() {
@@ -285,10 +286,8 @@ impl Onboarding {
                     format!("members[{i}].{field}")
                 }
             };
-            check_not_empty("email", &member.email)
-                .and_then(|_| check_len("email", Some(&member.email), MAX_EMAIL))
-                .map_err(|e| Invalid::new(at("email"), e.reason))
-                .map_err(fail)?;
+            params::read("email", Kind::Name(MAX_EMAIL), &json!(member.email))
+                .map_err(|e| fail(Invalid::new(at("email"), e.reason)))?;
             let reason = match (member.roles.is_empty(), member.policies.is_none()) {
                 (false, false) => Some("give roles or policies, not both"),
                 (true, true) => Some("give roles or policies"),
@@ -319,9 +318,9 @@ impl Onboarding {
             call: None,
             report,
             found: Vec::new(),
-            roles: HashMap::new(),
-            members: HashMap::new(),
-            creates: HashMap::new(),
+            roles: BTreeMap::new(),
+            members: BTreeMap::new(),
+            creates: BTreeMap::new(),
             account_creates: 0,
             user_creates: 0,
             service_user: None,
@@ -458,7 +457,8 @@ impl Onboarding {
         Ok(Value::Object(params))
     }
 
-    /// A role's id from its id or its name (exact, then ignoring case).
+    /// A role's id from its id or its name (exact, then ignoring ASCII case: role names are
+    /// English).
     fn role_id(&self, role: &str) -> Result<String, Error> {
         if is_id(role) {
             return Ok(role.to_owned());
@@ -466,7 +466,7 @@ impl Onboarding {
         let found = self
             .roles
             .get(role)
-            .or_else(|| self.roles.get(&role.to_lowercase()));
+            .or_else(|| self.roles.get(&role.to_ascii_lowercase()));
         found.cloned().ok_or_else(|| {
             Error::from(Invalid::new(
                 "roles",
@@ -527,7 +527,7 @@ impl Onboarding {
                                 .entry(name.to_owned())
                                 .or_insert_with(|| id.to_owned());
                             self.roles
-                                .entry(name.to_lowercase())
+                                .entry(name.to_ascii_lowercase())
                                 .or_insert_with(|| id.to_owned());
                         }
                     }
@@ -549,7 +549,8 @@ impl Onboarding {
                             .as_str()
                             .or_else(|| member["user"]["email"].as_str());
                         if let (Some(email), Some(id)) = (email, member["id"].as_str()) {
-                            self.members.insert(email.to_lowercase(), id.to_owned());
+                            self.members
+                                .insert(email.to_ascii_lowercase(), id.to_owned());
                         }
                     }
                     if pages.next_params().is_some() {
@@ -567,7 +568,7 @@ impl Onboarding {
                         let id = response.result["id"].as_str().map(str::to_owned);
                         if let Some(id) = &id {
                             self.members
-                                .insert(self.invites[i].email.to_lowercase(), id.clone());
+                                .insert(self.invites[i].email.to_ascii_lowercase(), id.clone());
                         }
                         self.report.members[i].done(StepStatus::Created, id);
                         self.next_member(i + 1, false)
@@ -737,7 +738,7 @@ impl Onboarding {
             if service_invite && service_pending {
                 return Stage::CreateServiceUser;
             }
-            let email = self.invites[i].email.to_lowercase();
+            let email = self.invites[i].email.to_ascii_lowercase();
             let step = &mut self.report.members[i];
             if let Some(id) = self.members.get(&email) {
                 if step.status == StepStatus::Pending {
@@ -830,19 +831,6 @@ impl Onboarding {
             .chain(&r.service_user)
             .chain(&r.invitation)
             .all(|s| matches!(s.status, StepStatus::Created | StepStatus::Existed))
-    }
-}
-
-fn create_account(spec: &OnboardingSpec) -> CreateAccount {
-    CreateAccount {
-        name: spec.name.clone(),
-        r#type: spec.r#type.clone(),
-        unit_id: spec.unit_id.clone(),
-        business_name: spec.business_name.clone(),
-        business_address: spec.business_address.clone(),
-        business_email: spec.business_email.clone(),
-        business_phone: spec.business_phone.clone(),
-        external_metadata: spec.external_metadata.clone(),
     }
 }
 

@@ -12,11 +12,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cloudflare_tenant::api::members::PolicyInput;
 use cloudflare_tenant::api::AccountType;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
-use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Method};
+use cloudflare_tenant::http::{HeaderMap, Method};
 use cloudflare_tenant::{
-    check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
-    Attempt, CheckedResult, Client, Credentials, Error, NamedPaginator, Next, Pacer, Retry,
-    RetryPolicy,
+    check_response_named, operation as core_operation, operations as core_operations,
+    response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error,
+    NamedPaginator, Next, Pacer, Retry, RetryPolicy,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -516,39 +516,33 @@ fn build_request(
 // ---- responses -------------------------------------------------------------------------------
 
 /// Headers from a dict, an object with `items()` (httpx.Headers, http.client.HTTPMessage), or
-/// pairs. Names and values may be `str` or `bytes`; a header that HTTP forbids is skipped.
+/// pairs. Names and values may be `str` or `bytes`; a header that HTTP forbids is skipped, and
+/// only the headers the core reads are kept ([`response_headers`]).
 fn headers_from_py(headers: Option<&Bound<'_, PyAny>>) -> PyResult<HeaderMap> {
-    let mut map = HeaderMap::new();
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
-        return Ok(map);
+        return Ok(HeaderMap::new());
     };
+    let mut pairs = Vec::new();
     let mut add = |name: Bound<'_, PyAny>, value: Bound<'_, PyAny>| -> PyResult<()> {
-        let name = header_bytes(&name)?;
-        let value = header_bytes(&value)?;
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(&name),
-            HeaderValue::from_bytes(&value),
-        ) {
-            map.append(name, value);
-        }
+        pairs.push((header_bytes(&name)?, header_bytes(&value)?));
         Ok(())
     };
     if let Ok(dict) = headers.cast::<PyDict>() {
         for (name, value) in dict.iter() {
             add(name, value)?;
         }
-        return Ok(map);
-    }
-    let pairs = if headers.hasattr("items")? {
-        headers.call_method0("items")?
     } else {
-        headers.clone()
-    };
-    for pair in pairs.try_iter()? {
-        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
-        add(name, value)?;
+        let items = if headers.hasattr("items")? {
+            headers.call_method0("items")?
+        } else {
+            headers.clone()
+        };
+        for pair in items.try_iter()? {
+            let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+            add(name, value)?;
+        }
     }
-    Ok(map)
+    Ok(response_headers(pairs))
 }
 
 fn header_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {

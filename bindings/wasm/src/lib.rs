@@ -24,16 +24,16 @@
 
 use std::cell::RefCell;
 
-use cloudflare_tenant::http::{HeaderMap, HeaderName, HeaderValue, Request};
+use cloudflare_tenant::http::{HeaderMap, Request};
 use std::time::{Duration, SystemTime};
 
 use cloudflare_tenant::flows::{
     Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec,
 };
 use cloudflare_tenant::{
-    check_response_named, operation as core_operation, operations as core_operations, ApiResponse,
-    Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator, Next,
-    Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, DEFAULT_USER_AGENT,
+    check_response_named, operation as core_operation, operations as core_operations,
+    response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid,
+    NamedPaginator, Next, Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, DEFAULT_USER_AGENT,
 };
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -289,8 +289,9 @@ pub fn build_request(
 
 // ---- responses ------------------------------------------------------------------------------
 
-/// Headers as JSON `[[name, value], ...]`. Pairs that are not valid HTTP (a name with spaces,
-/// a value with CR/LF) cannot come from a real response and are skipped.
+/// Headers as JSON `[[name, value], ...]` (a value may be a string or a number). Only the
+/// headers the core reads are kept ([`response_headers`]); a value that is not valid HTTP
+/// (CR/LF) cannot come from a real response and is skipped.
 fn read_headers(operation: &str, headers: &str) -> Result<HeaderMap, Error> {
     let pairs = match read_json(Some(operation), "headers", headers)? {
         Value::Array(pairs) => pairs,
@@ -303,24 +304,16 @@ fn read_headers(operation: &str, headers: &str) -> Result<HeaderMap, Error> {
             ))
         }
     };
-    let mut map = HeaderMap::new();
-    for pair in pairs {
-        let (Some(name), Some(value)) = (pair.get(0).and_then(Value::as_str), pair.get(1)) else {
-            continue;
-        };
-        let value = match value {
+    // Only the headers the core reads are kept, without http's general header-name parser.
+    Ok(response_headers(pairs.iter().filter_map(|pair| {
+        let name = pair.get(0).and_then(Value::as_str)?;
+        let value = match pair.get(1)? {
             Value::String(text) => text.clone(),
             Value::Number(n) => n.to_string(),
-            _ => continue,
+            _ => return None,
         };
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            map.append(name, value);
-        }
-    }
-    Ok(map)
+        Some((name, value))
+    })))
 }
 
 /// Reads a response with the core's checker and hands the checked response to `then`.

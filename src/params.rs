@@ -1,0 +1,688 @@
+//! Parameters as data: what each operation takes, and where each value goes in its request.
+//!
+//! Every operation declares its parameters once, as a table ([`Params`]). One reader checks a
+//! JSON object of parameters against the table and lays the values out as path, query and
+//! body. The by-name entry point hands it the host's JSON; a typed operation serializes itself
+//! to the same JSON first. So both build the same request by the same rules, and no
+//! per-operation deserializer exists: the npm package's .wasm carries one reader, not one per
+//! operation, and the tables can describe the operations to the hosts.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use crate::error::Invalid;
+
+/// An operation's parameters.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Params {
+    /// The path below the base URL, with `{name}` where a path parameter goes.
+    pub path: &'static str,
+    /// Every parameter, in the order they are checked and sent.
+    pub list: &'static [Param],
+    /// A rule across parameters.
+    pub rule: Rule,
+    /// Whether the request carries a JSON body (`{}` when no parameter fills it).
+    pub body: bool,
+}
+
+impl Params {
+    /// A request without body.
+    pub const fn new(path: &'static str, list: &'static [Param]) -> Self {
+        Params {
+            path,
+            list,
+            rule: Rule::None,
+            body: false,
+        }
+    }
+
+    /// A request with a JSON body.
+    pub const fn with_body(path: &'static str, list: &'static [Param]) -> Self {
+        Params {
+            body: true,
+            ..Params::new(path, list)
+        }
+    }
+
+    /// Adds a rule across parameters.
+    pub const fn rule(self, rule: Rule) -> Self {
+        Params { rule, ..self }
+    }
+}
+
+/// One parameter.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Param {
+    /// Its name in the by-name JSON (and the typed operation's field).
+    pub name: &'static str,
+    /// What it takes.
+    pub kind: Kind,
+    /// Whether it must be given (`null` counts as not given).
+    pub required: bool,
+    /// Where it goes.
+    pub to: To,
+}
+
+impl Param {
+    /// A path parameter: required, and only ids or tags may be one.
+    pub const fn path(name: &'static str, kind: Kind) -> Self {
+        Param {
+            name,
+            kind,
+            required: true,
+            to: To::Path,
+        }
+    }
+
+    /// An optional query parameter of the same name.
+    pub const fn query(name: &'static str, kind: Kind) -> Self {
+        Param {
+            name,
+            kind,
+            required: false,
+            to: To::Query(name),
+        }
+    }
+
+    /// An optional body field of the same name.
+    pub const fn body(name: &'static str, kind: Kind) -> Self {
+        Param {
+            name,
+            kind,
+            required: false,
+            to: To::Body(name),
+        }
+    }
+
+    /// Must be given.
+    pub const fn required(self) -> Self {
+        Param {
+            required: true,
+            ..self
+        }
+    }
+
+    /// Sent under another name: a query key (`account.name`) or a dotted body path
+    /// (`unit.id`, `settings.enforce_twofactor`).
+    pub const fn sent_as(self, wire: &'static str) -> Self {
+        let to = match self.to {
+            To::Query(_) => To::Query(wire),
+            To::Body(_) => To::Body(wire),
+            To::Path | To::PathAndBody(_) => To::PathAndBody(wire),
+        };
+        Param { to, ..self }
+    }
+}
+
+/// What a parameter takes. Every kind refuses `null` for a required parameter and anything of
+/// another JSON type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// 32 hex characters: nothing of path syntax can pass.
+    Id,
+    /// 32 letters or digits (tenant tags; the spec's own example is not hex).
+    Tag,
+    /// Text of at most this many characters, as the API counts them.
+    Text(usize),
+    /// Text that is not blank, of at most this many characters.
+    Name(usize),
+    /// One of these strings. `Other` values of the typed enums are refused here: they are for
+    /// reading responses, not for sending.
+    OneOf(&'static [&'static str]),
+    /// A page number, from 1.
+    Page,
+    /// A page size, 5 to 50 on every list.
+    PerPage,
+    /// `true` or `false`.
+    Bool,
+    /// At least one role id (`"id"` or `{"id": ...}`), sent as id strings.
+    RoleIds,
+    /// At least one role id (`"id"` or `{"id": ...}`), sent as `{"id": ...}`.
+    RoleRefs,
+    /// At least one policy: `access` (`allow` or `deny`), `permission_groups` and
+    /// `resource_groups` (ids or `{"id": ...}`), and an `id` to keep an existing policy.
+    Policies,
+    /// `asc` or `desc` (or `0` or `1`), sent as the `0` or `1` the endpoint takes.
+    DirectionDigit,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum To {
+    /// Into the path, at `{name}`.
+    Path,
+    /// Into the path, and into the body at this dotted path.
+    PathAndBody(&'static str),
+    /// Into the query, under this key.
+    Query(&'static str),
+    /// Into the body, at this dotted path.
+    Body(&'static str),
+}
+
+/// A rule across parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// None.
+    None,
+    /// `roles` or `policies`, never both: the API silently keeps the policies when given both.
+    RolesOrPolicies,
+    /// At least one parameter.
+    AtLeastOne,
+}
+
+/// Parameters checked and laid out for a request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Laid {
+    /// The path below the base URL.
+    pub path: String,
+    /// `?a=1&b=2`, percent-encoded, in table order; or empty.
+    pub query: String,
+    /// The JSON body, when the request has one.
+    pub body: Option<Value>,
+}
+
+/// Checks `given` (an object, or `null` for none) against `params` and lays it out.
+pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
+    let empty = Map::new();
+    let given = match given {
+        Value::Null => &empty,
+        Value::Object(map) => map,
+        other => {
+            return Err(Invalid::new(
+                "params",
+                format!("must be an object, got {}", json_kind(other)),
+            ))
+        }
+    };
+    if let Some(unknown) = given
+        .keys()
+        .find(|key| !params.list.iter().any(|p| p.name == key.as_str()))
+    {
+        let names: Vec<&str> = params.list.iter().map(|p| p.name).collect();
+        let takes = if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        };
+        return Err(Invalid::new(
+            unknown.as_str(),
+            format!("is not a parameter of this operation (it takes: {takes})"),
+        ));
+    }
+
+    let mut laid = Laid {
+        path: String::new(),
+        query: String::new(),
+        body: params.body.then(|| Value::Object(Map::new())),
+    };
+    let mut path_values: Vec<(&str, String)> = Vec::new();
+    for param in params.list {
+        let Some(value) = given.get(param.name).filter(|v| !v.is_null()) else {
+            if param.required {
+                return Err(Invalid::new(param.name, "is required"));
+            }
+            continue;
+        };
+        let wire = read(param.name, param.kind, value)?;
+        match param.to {
+            To::Path => path_values.push((param.name, text_of(&wire))),
+            To::PathAndBody(at) => {
+                path_values.push((param.name, text_of(&wire)));
+                insert(&mut laid.body, at, wire);
+            }
+            To::Query(key) => {
+                laid.query
+                    .push(if laid.query.is_empty() { '?' } else { '&' });
+                encode_into(&mut laid.query, key);
+                laid.query.push('=');
+                encode_into(&mut laid.query, &text_of(&wire));
+            }
+            To::Body(at) => insert(&mut laid.body, at, wire),
+        }
+    }
+    check_rule(params, given)?;
+
+    let mut rest = params.path;
+    while let Some(open) = rest.find('{') {
+        laid.path.push_str(&rest[..open]);
+        let close = open + rest[open..].find('}').unwrap_or(rest.len() - open);
+        let name = &rest[open + 1..close];
+        if let Some((_, value)) = path_values.iter().find(|(n, _)| *n == name) {
+            laid.path.push_str(value);
+        }
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    laid.path.push_str(rest);
+    Ok(laid)
+}
+
+fn check_rule(params: &Params, given: &Map<String, Value>) -> Result<(), Invalid> {
+    let has = |name: &str| given.get(name).is_some_and(|v| !v.is_null());
+    match params.rule {
+        Rule::None => Ok(()),
+        Rule::RolesOrPolicies => match (has("roles"), has("policies")) {
+            (true, true) => Err(Invalid::new(
+                "roles",
+                "give roles or policies, not both (the API would silently drop the roles)",
+            )),
+            (false, false) => Err(Invalid::new("roles", "give roles (role ids) or policies")),
+            _ => Ok(()),
+        },
+        Rule::AtLeastOne => {
+            if params.list.iter().any(|p| has(p.name)) {
+                return Ok(());
+            }
+            let names: Vec<&str> = params.list.iter().map(|p| p.name).collect();
+            Err(Invalid::new(
+                params.list.first().map_or("params", |p| p.name),
+                format!("give at least one of {}", names.join(", ")),
+            ))
+        }
+    }
+}
+
+/// Checks one value against its kind; gives what is sent.
+pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Invalid> {
+    let text = || {
+        value.as_str().ok_or_else(|| {
+            Invalid::new(field, format!("must be a string, got {}", json_kind(value)))
+        })
+    };
+    match kind {
+        Kind::Id => check_id(field, text()?).map(|()| value.clone()),
+        Kind::Tag => {
+            let tag = text()?;
+            if tag.len() == 32 && tag.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                Ok(value.clone())
+            } else {
+                Err(Invalid::new(
+                    field,
+                    format!("must be 32 letters or digits, got {}", quoted(tag)),
+                ))
+            }
+        }
+        Kind::Text(max) => check_len(field, text()?, max).map(|()| value.clone()),
+        Kind::Name(max) => {
+            let name = text()?;
+            if name.trim().is_empty() {
+                return Err(Invalid::new(field, "must not be empty"));
+            }
+            check_len(field, name, max).map(|()| value.clone())
+        }
+        Kind::OneOf(values) => check_one_of(field, text()?, values).map(|()| value.clone()),
+        Kind::Page => match whole(field, value)? {
+            0 => Err(Invalid::new(field, "starts at 1")),
+            _ => Ok(value.clone()),
+        },
+        Kind::PerPage => match whole(field, value)? {
+            5..=50 => Ok(value.clone()),
+            n => Err(Invalid::new(
+                field,
+                format!("must be between 5 and 50, got {n}"),
+            )),
+        },
+        Kind::Bool => match value {
+            Value::Bool(_) => Ok(value.clone()),
+            other => Err(Invalid::new(
+                field,
+                format!("must be true or false, got {}", json_kind(other)),
+            )),
+        },
+        Kind::RoleIds | Kind::RoleRefs => {
+            let ids = id_list(field, value, "must name at least one role")?;
+            for (i, id) in ids.iter().enumerate() {
+                check_id(&format!("{field}[{i}]"), id)?;
+            }
+            Ok(Value::Array(
+                ids.into_iter()
+                    .map(|id| match kind {
+                        Kind::RoleIds => Value::from(id),
+                        _ => id_ref(id),
+                    })
+                    .collect(),
+            ))
+        }
+        Kind::Policies => {
+            let Value::Array(policies) = value else {
+                return Err(Invalid::new(
+                    field,
+                    format!("must be a list of policies, got {}", json_kind(value)),
+                ));
+            };
+            if policies.is_empty() {
+                return Err(Invalid::new(field, "must hold at least one policy"));
+            }
+            let policies = policies
+                .iter()
+                .enumerate()
+                .map(|(i, policy)| read_policy(&format!("{field}[{i}]"), policy))
+                .collect::<Result<_, _>>()?;
+            Ok(Value::Array(policies))
+        }
+        Kind::DirectionDigit => match value {
+            Value::String(text) if text == "asc" => Ok(Value::from("0")),
+            Value::String(text) if text == "desc" => Ok(Value::from("1")),
+            Value::Number(n) if n.as_u64() == Some(0) => Ok(Value::from("0")),
+            Value::Number(n) if n.as_u64() == Some(1) => Ok(Value::from("1")),
+            Value::String(text) => Err(Invalid::new(
+                field,
+                format!("must be one of asc, desc, got {}", quoted(text)),
+            )),
+            other => Err(Invalid::new(
+                field,
+                format!("must be asc or desc (or 0 or 1), got {}", json_kind(other)),
+            )),
+        },
+    }
+}
+
+/// A policy as the API takes it: references as `{"id": ...}`.
+fn read_policy(field: &str, policy: &Value) -> Result<Value, Invalid> {
+    const KEYS: [&str; 4] = ["id", "access", "permission_groups", "resource_groups"];
+    let Value::Object(policy) = policy else {
+        return Err(Invalid::new(
+            field,
+            format!("must be an object, got {}", json_kind(policy)),
+        ));
+    };
+    if let Some(unknown) = policy.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(Invalid::new(
+            format!("{field}.{unknown}"),
+            format!("is not a field of a policy (it has: {})", KEYS.join(", ")),
+        ));
+    }
+    let mut out = Map::new();
+    match policy.get("id") {
+        None | Some(Value::Null) => {}
+        Some(id) => {
+            read(&format!("{field}.id"), Kind::Text(usize::MAX), id)?;
+            out.insert("id".into(), id.clone());
+        }
+    }
+    let access = policy.get("access").unwrap_or(&Value::Null);
+    let access_field = format!("{field}.access");
+    if access.is_null() {
+        return Err(Invalid::new(access_field, "is required"));
+    }
+    out.insert(
+        "access".into(),
+        read(&access_field, Kind::OneOf(&["allow", "deny"]), access)?,
+    );
+    for key in ["permission_groups", "resource_groups"] {
+        let at = format!("{field}.{key}");
+        let refs = policy.get(key).unwrap_or(&Value::Null);
+        if refs.is_null() {
+            return Err(Invalid::new(at, "is required"));
+        }
+        let ids = id_list(&at, refs, "must hold at least one non-empty id")?;
+        if ids.iter().any(|id| id.trim().is_empty()) {
+            return Err(Invalid::new(at, "must hold at least one non-empty id"));
+        }
+        out.insert(
+            key.into(),
+            Value::Array(ids.into_iter().map(id_ref).collect()),
+        );
+    }
+    Ok(Value::Object(out))
+}
+
+/// A non-empty list of ids, each `"id"` or `{"id": "..."}`.
+fn id_list<'v>(field: &str, value: &'v Value, empty: &str) -> Result<Vec<&'v str>, Invalid> {
+    let Value::Array(items) = value else {
+        return Err(Invalid::new(
+            field,
+            format!("must be a list of ids, got {}", json_kind(value)),
+        ));
+    };
+    if items.is_empty() {
+        return Err(Invalid::new(field, empty));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let id = match item {
+                Value::String(id) => Some(id),
+                Value::Object(map) => match map.get("id") {
+                    Some(Value::String(id)) => Some(id),
+                    _ => None,
+                },
+                _ => None,
+            };
+            id.map(String::as_str).ok_or_else(|| {
+                Invalid::new(
+                    format!("{field}[{i}]"),
+                    "expected an id string or an object {\"id\": ...}",
+                )
+            })
+        })
+        .collect()
+}
+
+fn id_ref(id: &str) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), Value::from(id));
+    Value::Object(map)
+}
+
+/// A whole number that fits a `u32`.
+fn whole(field: &str, value: &Value) -> Result<u64, Invalid> {
+    value
+        .as_u64()
+        .filter(|n| u32::try_from(*n).is_ok())
+        .ok_or_else(|| {
+            let got = match value {
+                Value::Number(n) => n.to_string(),
+                other => json_kind(other).to_owned(),
+            };
+            Invalid::new(field, format!("must be a whole number, got {got}"))
+        })
+}
+
+/// Path ids are 32 hex characters; nothing else may reach a path (no `/`, `..`, `?`, `%`).
+fn check_id(field: &str, id: &str) -> Result<(), Invalid> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            field,
+            format!("must be 32 hex characters, got {}", quoted(id)),
+        ))
+    }
+}
+
+/// Length in characters, as the API counts them.
+fn check_len(field: &str, text: &str, max: usize) -> Result<(), Invalid> {
+    let count = text.chars().count();
+    if count > max {
+        Err(Invalid::new(
+            field,
+            format!("must be at most {max} characters, got {count}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_one_of(field: &str, text: &str, values: &[&str]) -> Result<(), Invalid> {
+    if values.contains(&text) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            field,
+            format!("must be one of {}, got {}", values.join(", "), quoted(text)),
+        ))
+    }
+}
+
+/// `text` as a JSON string, cut at 40 characters: enough to recognise, never a whole secret
+/// pasted into the wrong field.
+fn quoted(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    Value::from(short).to_string()
+}
+
+/// Puts `value` into the body at a dotted path (`unit.id`).
+fn insert(body: &mut Option<Value>, at: &str, value: Value) {
+    fn into(map: &mut Map<String, Value>, at: &str, value: Value) {
+        match at.split_once('.') {
+            None => {
+                map.insert(at.to_owned(), value);
+            }
+            Some((key, rest)) => {
+                let inner = map
+                    .entry(key.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(inner) = inner {
+                    into(inner, rest, value);
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(map)) = body {
+        into(map, at, value);
+    }
+}
+
+/// A scalar as query or path text.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode_into(out: &mut String, text: &str) {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+}
+
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ID: &str = "2bab6ace8c72ed3f09b9eca6db1396bb";
+
+    static MEMBER: Params = Params::with_body(
+        "/accounts/{account_id}/members/{member_id}",
+        &[
+            Param::path("account_id", Kind::Id),
+            Param::path("member_id", Kind::Id),
+            Param::query("page", Kind::Page),
+            Param::query("account_name", Kind::Text(5)).sent_as("account.name"),
+            Param::body("unit_id", Kind::Id).sent_as("unit.id"),
+            Param::body("roles", Kind::RoleRefs),
+            Param::body("policies", Kind::Policies),
+        ],
+    )
+    .rule(Rule::RolesOrPolicies);
+
+    fn field(given: Value) -> String {
+        lay_out(&MEMBER, &given).unwrap_err().field
+    }
+
+    #[test]
+    fn lays_out_path_query_and_nested_body() {
+        let laid = lay_out(
+            &MEMBER,
+            &json!({"member_id": ID, "account_id": ID, "page": 2, "account_name": "a b",
+                    "unit_id": ID, "roles": [ID, {"id": ID}]}),
+        )
+        .unwrap();
+        assert_eq!(laid.path, format!("/accounts/{ID}/members/{ID}"));
+        assert_eq!(laid.query, "?page=2&account.name=a%20b");
+        assert_eq!(
+            laid.body,
+            Some(json!({"unit": {"id": ID}, "roles": [{"id": ID}, {"id": ID}]}))
+        );
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let base = json!({"account_id": ID, "member_id": ID, "roles": [ID]});
+        let with = |key: &str, value: Value| {
+            let mut params = base.clone();
+            params[key] = value;
+            field(params)
+        };
+        assert_eq!(field(json!({"member_id": ID, "roles": [ID]})), "account_id");
+        assert_eq!(with("member_id", json!("../x")), "member_id");
+        assert_eq!(with("surprise", json!(1)), "surprise");
+        assert_eq!(with("page", json!(0)), "page");
+        assert_eq!(with("page", json!(1.5)), "page");
+        assert_eq!(with("page", json!(5_000_000_000u64)), "page");
+        assert_eq!(with("account_name", json!("toolong")), "account_name");
+        assert_eq!(with("roles", json!([ID, "nope"])), "roles[1]");
+        assert_eq!(with("roles", json!([ID, {"name": "x"}])), "roles[1]");
+        assert_eq!(with("roles", json!([])), "roles");
+        let policy =
+            json!([{"access": "deny", "permission_groups": [ID], "resource_groups": [ID]}]);
+        assert_eq!(
+            with("policies", policy),
+            "roles",
+            "roles and policies together"
+        );
+        let mut only_policies = base.clone();
+        only_policies.as_object_mut().unwrap().remove("roles");
+        only_policies["policies"] =
+            json!([{"access": "allow", "permission_groups": [ID], "resource_groups": []}]);
+        assert_eq!(field(only_policies.clone()), "policies[0].resource_groups");
+        only_policies["policies"][0]["extra"] = json!(1);
+        assert_eq!(field(only_policies.clone()), "policies[0].extra");
+        only_policies["policies"] = json!([{"permission_groups": [ID], "resource_groups": [ID]}]);
+        assert_eq!(field(only_policies), "policies[0].access");
+        assert_eq!(
+            lay_out(&MEMBER, &json!([1])).unwrap_err().field,
+            "params",
+            "params must be an object"
+        );
+    }
+
+    #[test]
+    fn null_is_not_given() {
+        let laid = lay_out(
+            &MEMBER,
+            &json!({"account_id": ID, "member_id": ID, "roles": [ID], "page": null}),
+        )
+        .unwrap();
+        assert_eq!(laid.query, "");
+        assert_eq!(
+            field(json!({"account_id": null, "member_id": ID})),
+            "account_id"
+        );
+    }
+
+    #[test]
+    fn quotes_are_short_and_json() {
+        assert_eq!(quoted("a\"b"), r#""a\"b""#);
+        assert_eq!(quoted(&"x".repeat(50)), format!("\"{}…\"", "x".repeat(40)));
+    }
+}
