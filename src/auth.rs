@@ -171,58 +171,34 @@ impl Credentials {
     }
 }
 
-/// Credentials as the by-name entry point receives them: exactly one of the three forms.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NamedCredentials {
-    api_token: Option<String>,
-    api_email: Option<String>,
-    api_key: Option<String>,
-    user_service_key: Option<String>,
-}
-
 impl Credentials {
-    /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}`.
+    /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}` (`null`
+    /// counts as absent).
     pub fn from_json(value: serde_json::Value) -> Result<Self, Error> {
         const EXPECTED: &str =
             "expected an object with api_token, api_email + api_key, or user_service_key";
-        // serde's messages quote the offending value, which may be the secret itself: name
-        // the field and the expected shape only.
-        if !value.is_object() {
-            return Err(Invalid::new("credentials", EXPECTED).into());
+        const FIELDS: [&str; 4] = ["api_token", "api_email", "api_key", "user_service_key"];
+        // Errors name the field and the expected shape only: the value may be the secret.
+        let fail =
+            |what: String| Error::from(Invalid::new("credentials", format!("{what}{EXPECTED}")));
+        let serde_json::Value::Object(map) = value else {
+            return Err(fail(String::new()));
+        };
+        if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(fail(format!("unknown field `{unknown}`; ")));
         }
-        let named: NamedCredentials = crate::tracked::deserialize(&value).map_err(|e| {
-            let inner = e.error.to_string();
-            let what = if inner.starts_with("unknown field") {
-                inner
-                    .split(", expected")
-                    .next()
-                    .unwrap_or("unknown field")
-                    .to_owned()
-            } else {
-                format!("`{}` must be a string", e.path)
+        let mut given = [None; 4];
+        for (slot, field) in given.iter_mut().zip(FIELDS) {
+            *slot = match map.get(field) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(text)) => Some(text.as_str()),
+                Some(_) => return Err(fail(format!("`{field}` must be a string; "))),
             };
-            Invalid::new("credentials", format!("{what}; {EXPECTED}"))
-        })?;
-        match named {
-            NamedCredentials {
-                api_token: Some(token),
-                api_email: None,
-                api_key: None,
-                user_service_key: None,
-            } => Credentials::api_token(token),
-            NamedCredentials {
-                api_token: None,
-                api_email: Some(email),
-                api_key: Some(key),
-                user_service_key: None,
-            } => Credentials::global_key(email, key),
-            NamedCredentials {
-                api_token: None,
-                api_email: None,
-                api_key: None,
-                user_service_key: Some(key),
-            } => Credentials::user_service_key(key),
+        }
+        match given {
+            [Some(token), None, None, None] => Credentials::api_token(token),
+            [None, Some(email), Some(key), None] => Credentials::global_key(email, key),
+            [None, None, None, Some(key)] => Credentials::user_service_key(key),
             _ => Err(Invalid::new(
                 "credentials",
                 "give exactly one of: api_token; api_email + api_key; user_service_key",
@@ -287,7 +263,17 @@ mod tests {
         let both = Credentials::from_json(json!({"api_token": "t", "user_service_key": "k"}));
         assert!(both.unwrap_err().to_string().contains("exactly one"));
         let unknown = Credentials::from_json(json!({"token": "t"})).unwrap_err();
-        assert!(unknown.to_string().contains("token"));
+        assert!(
+            unknown.to_string().contains("unknown field `token`"),
+            "{unknown}"
+        );
+        let number = Credentials::from_json(json!({"api_key": 5, "api_email": "e"})).unwrap_err();
+        assert!(
+            number.to_string().contains("`api_key` must be a string"),
+            "{number}"
+        );
+        let null = Credentials::from_json(json!({"api_token": "t", "api_key": null}));
+        assert!(null.is_ok(), "null counts as absent");
         for leaky in [
             json!("tok-SECRET"),
             json!({"api_token": ["tok-SECRET"]}),
