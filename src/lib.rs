@@ -48,7 +48,6 @@ mod params;
 mod retry;
 mod scan;
 pub mod shape;
-mod tracked;
 
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};

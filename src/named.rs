@@ -15,7 +15,6 @@ use crate::error::{Error, Invalid};
 use crate::paginate::{PageState, Stop};
 use crate::params::{self, Params};
 use crate::shape::{Shape, Shaped};
-use crate::tracked;
 
 /// What the registry knows of an operation.
 #[derive(Debug, Clone)]
@@ -174,38 +173,6 @@ pub fn parse_response_named(
         result_info: checked.result_info,
         messages: checked.messages,
     })
-}
-
-/// Deserializes parameters, naming the field at fault: unknown, missing, or of the wrong type.
-pub(crate) fn from_params<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Invalid> {
-    let params = match params {
-        Value::Null => Value::Object(Map::new()),
-        Value::Object(map) => Value::Object(map),
-        other => {
-            return Err(Invalid::new(
-                "params",
-                format!("must be an object, got {}", params::json_kind(&other)),
-            ))
-        }
-    };
-    tracked::deserialize(&params).map_err(|e| {
-        let path = e.path;
-        let reason = e.error.to_string();
-        // serde names a missing field only in its message, not in the path.
-        let field = match quoted_field(&reason).filter(|_| reason.starts_with("missing field")) {
-            Some(name) if path == "." => name.to_owned(),
-            Some(name) => format!("{path}.{name}"),
-            None => path,
-        };
-        Invalid::new(field, reason)
-    })
-}
-
-/// The first `` `name` `` in a serde message.
-fn quoted_field(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
 }
 
 /// The paginator of the by-name entry point: parameters and items as JSON.

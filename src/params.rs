@@ -216,6 +216,10 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
         ));
     }
 
+    // The rule first: given roles and policies, "not both" is the mistake to report, whatever
+    // is wrong inside either.
+    check_rule(params, given)?;
+
     let mut laid = Laid {
         path: String::new(),
         query: String::new(),
@@ -246,8 +250,6 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
             To::Body(at) => insert(&mut laid.body, at, wire),
         }
     }
-    check_rule(params, given)?;
-
     let mut rest = params.path;
     while let Some(open) = rest.find('{') {
         laid.path.push_str(&rest[..open]);
@@ -675,7 +677,7 @@ mod tests {
         .unwrap();
         assert_eq!(laid.query, "");
         assert_eq!(
-            field(json!({"account_id": null, "member_id": ID})),
+            field(json!({"account_id": null, "member_id": ID, "roles": [ID]})),
             "account_id"
         );
     }

@@ -364,6 +364,32 @@ fn specs_read_from_json_name_the_field() {
         (Some("name"), Some("onboarding"))
     );
     assert!(OnboardingSpec::from_json(json!({"name": "A"})).is_ok());
+    let member = |member: serde_json::Value| {
+        let err = OnboardingSpec::from_json(json!({"name": "A", "members": [member]}));
+        err.unwrap_err().to_json()["field"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let email = "a@b.example";
+    assert_eq!(
+        member(json!({"email": email, "roles": [1]})),
+        "members[0].roles[0]"
+    );
+    assert_eq!(member(json!({"roles": ["x"]})), "members[0].email");
+    assert_eq!(
+        member(json!({"email": email, "roles": ["x"], "policies": []})),
+        "members[0].roles"
+    );
+    assert_eq!(
+        member(json!({"email": email, "policies": [{"access": "allow"}]})),
+        "members[0].policies[0].permission_groups"
+    );
+    let err = OnboardingSpec::from_json(json!({"name": "A", "service_user": {"roles": []}}));
+    assert_eq!(err.unwrap_err().to_json()["field"], "service_user.email");
+    // serde reads the same JSON the same way.
+    let read: Result<OnboardingSpec, _> = serde_json::from_value(json!({"name": "A", "x": 1}));
+    assert!(read.unwrap_err().to_string().contains("invalid `x`"));
 }
 
 #[test]

@@ -56,7 +56,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::accounts::CreateAccount;
 use crate::api::members::{PolicyInput, MAX_EMAIL};
-use crate::api::{AccountType, Kind, Operation};
+use crate::api::{Access, AccountType, IdRef, Kind, Operation};
 use crate::auth::{Credentials, Secret};
 use crate::client::Client;
 use crate::envelope::ApiResponse;
@@ -66,8 +66,7 @@ use crate::params;
 use crate::retry::{Attempt, Next, Retry, RetryPolicy};
 
 /// What to set up for one customer.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnboardingSpec {
     /// The account name; also how the account is found again.
     pub name: String,
@@ -94,36 +93,198 @@ pub struct OnboardingSpec {
 impl OnboardingSpec {
     /// Reads a spec from JSON (what the JS and Python hosts pass), naming the field at fault.
     pub fn from_json(value: Value) -> Result<Self, Error> {
-        let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
-        if !value.is_object() {
-            return Err(fail(Invalid::new("spec", "must be an object")));
+        Self::read(&value).map_err(|e| Error::from(e).in_operation("onboarding"))
+    }
+
+    fn read(value: &Value) -> Result<Self, Invalid> {
+        const FIELDS: [&str; 10] = [
+            "name",
+            "type",
+            "unit_id",
+            "business_name",
+            "business_address",
+            "business_email",
+            "business_phone",
+            "external_metadata",
+            "members",
+            "service_user",
+        ];
+        let spec = Fields::new("spec", value, &FIELDS)?;
+        let members = spec.list("members")?;
+        Ok(OnboardingSpec {
+            name: spec.text("name")?.unwrap_or_default(),
+            r#type: spec.text("type")?.map(|t| AccountType::from(t.as_str())),
+            unit_id: spec.text("unit_id")?,
+            business_name: spec.text("business_name")?,
+            business_address: spec.text("business_address")?,
+            business_email: spec.text("business_email")?,
+            business_phone: spec.text("business_phone")?,
+            external_metadata: spec.text("external_metadata")?,
+            members: members
+                .iter()
+                .enumerate()
+                .map(|(i, member)| MemberSpec::read(&format!("members[{i}]"), member))
+                .collect::<Result<_, _>>()?,
+            service_user: match spec.get("service_user") {
+                None => None,
+                Some(user) => {
+                    let user = Fields::new("service_user", user, &["email", "roles"])?;
+                    Some(ServiceUserSpec {
+                        email: user.required_text("email")?,
+                        roles: user.texts("roles")?,
+                    })
+                }
+            },
+        })
+    }
+}
+
+/// Reads the same JSON as [`OnboardingSpec::from_json`], for configuration read with serde.
+impl<'de> Deserialize<'de> for OnboardingSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::read(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl MemberSpec {
+    fn read(at: &str, value: &Value) -> Result<Self, Invalid> {
+        let member = Fields::new(at, value, &["email", "roles", "policies"])?;
+        let email = member.required_text("email")?;
+        let roles = member.texts("roles")?;
+        let policies = match member.get("policies") {
+            None => None,
+            Some(_) if !roles.is_empty() => {
+                return Err(Invalid::new(
+                    member.path("roles"),
+                    "give roles or policies, not both",
+                ))
+            }
+            Some(policies) => {
+                // The members table's reader names the field; what it gives is well formed.
+                let sent = params::read(&member.path("policies"), Kind::Policies, policies)?;
+                Some(
+                    sent.as_array()
+                        .map_or(&[][..], Vec::as_slice)
+                        .iter()
+                        .map(policy_input)
+                        .collect(),
+                )
+            }
+        };
+        Ok(MemberSpec {
+            email,
+            roles,
+            policies,
+        })
+    }
+}
+
+/// A policy as the members table lays it out, back in its typed form.
+fn policy_input(policy: &Value) -> PolicyInput {
+    let ids = |key: &str| {
+        policy[key]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .map(IdRef::new)
+            .collect()
+    };
+    PolicyInput {
+        id: policy["id"].as_str().map(str::to_owned),
+        access: Access::from(policy["access"].as_str().unwrap_or_default()),
+        permission_groups: ids("permission_groups"),
+        resource_groups: ids("resource_groups"),
+    }
+}
+
+/// One object of a spec: its known fields, named under the object's own path. `null` counts
+/// as absent.
+struct Fields<'a> {
+    at: &'a str,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(at: &'a str, value: &'a Value, known: &[&str]) -> Result<Self, Invalid> {
+        let Value::Object(map) = value else {
+            return Err(Invalid::new(at, "must be an object"));
+        };
+        let fields = Fields { at, map };
+        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(Invalid::new(
+                fields.path(unknown),
+                format!("unknown field (expected one of {})", known.join(", ")),
+            ));
         }
-        crate::named::from_params(value).map_err(fail)
+        Ok(fields)
+    }
+
+    /// `key` under this object: `members[0].email`; top-level fields by their own name.
+    fn path(&self, key: &str) -> String {
+        if self.at == "spec" {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.at)
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>, Invalid> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(Invalid::new(self.path(key), "must be a string")),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Result<String, Invalid> {
+        self.text(key)?
+            .ok_or_else(|| Invalid::new(self.path(key), "is required"))
+    }
+
+    fn list(&self, key: &str) -> Result<&'a [Value], Invalid> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(_) => Err(Invalid::new(self.path(key), "must be a list")),
+        }
+    }
+
+    fn texts(&self, key: &str) -> Result<Vec<String>, Invalid> {
+        self.list(key)?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                item.as_str().map(str::to_owned).ok_or_else(|| {
+                    Invalid::new(format!("{}[{i}]", self.path(key)), "must be a string")
+                })
+            })
+            .collect()
     }
 }
 
 /// A member to invite: with roles (names like `Administrator`, or ids) or with policies.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberSpec {
     /// Who.
     pub email: String,
     /// Role names or 32-hex role ids.
-    #[serde(default)]
     pub roles: Vec<String>,
     /// Policies instead of roles.
-    #[serde(default)]
     pub policies: Option<Vec<PolicyInput>>,
 }
 
 /// The customer's service user.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceUserSpec {
     /// Its e-mail.
     pub email: String,
     /// Its roles on the account (names or ids); `Administrator` when none are given.
-    #[serde(default)]
     pub roles: Vec<String>,
 }
 

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cloudflare_tenant::api::members::PolicyInput;
-use cloudflare_tenant::api::AccountType;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
 use cloudflare_tenant::http::{HeaderMap, Method};
 use cloudflare_tenant::{
@@ -24,7 +22,6 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
 };
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused when reading Python values (cycles end here too).
@@ -1095,97 +1092,6 @@ impl PyPacer {
     }
 }
 
-/// A refusal of the spec: the field (as the caller wrote it) and why.
-type Bad = (String, String);
-
-fn join(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{at}.{key}")
-    }
-}
-
-fn typed<T: DeserializeOwned>(value: &Value, at: &str) -> Result<(), Bad> {
-    T::deserialize(value)
-        .map(|_| ())
-        .map_err(|e| (at.to_owned(), e.to_string()))
-}
-
-/// An object with only `known` keys, and every `required` one.
-fn object<'v>(
-    value: &'v Value,
-    at: &str,
-    known: &[&str],
-    required: &[&str],
-) -> Result<&'v Map<String, Value>, Bad> {
-    let field = if at.is_empty() { "spec" } else { at };
-    let map = value
-        .as_object()
-        .ok_or_else(|| (field.to_owned(), "must be a dict".to_owned()))?;
-    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err((
-            join(at, key),
-            format!("is not a field here; expected one of: {}", known.join(", ")),
-        ));
-    }
-    if let Some(key) = required.iter().find(|k| !map.contains_key(**k)) {
-        return Err((join(at, key), "is required".to_owned()));
-    }
-    Ok(map)
-}
-
-/// Checks the shape of an onboarding spec field by field, so that a refusal names the field
-/// (`members[1].roles`); the core checks the values themselves.
-fn check_spec(spec: &Value) -> Result<(), Bad> {
-    const FIELDS: &[&str] = &[
-        "name",
-        "type",
-        "unit_id",
-        "business_name",
-        "business_address",
-        "business_email",
-        "business_phone",
-        "external_metadata",
-        "members",
-        "service_user",
-    ];
-    for (key, value) in object(spec, "", FIELDS, &["name"])? {
-        match key.as_str() {
-            "name" => typed::<String>(value, key)?,
-            "type" => typed::<Option<AccountType>>(value, key)?,
-            "members" => {
-                let members = value
-                    .as_array()
-                    .ok_or_else(|| (key.clone(), "must be a list".to_owned()))?;
-                for (i, member) in members.iter().enumerate() {
-                    let at = format!("members[{i}]");
-                    let known = ["email", "roles", "policies"];
-                    for (key, value) in object(member, &at, &known, &["email"])? {
-                        let at = join(&at, key);
-                        match key.as_str() {
-                            "email" => typed::<String>(value, &at)?,
-                            "roles" => typed::<Vec<String>>(value, &at)?,
-                            _ => typed::<Option<Vec<PolicyInput>>>(value, &at)?,
-                        }
-                    }
-                }
-            }
-            "service_user" if !value.is_null() => {
-                for (key, value) in object(value, key, &["email", "roles"], &["email"])? {
-                    let at = join("service_user", key);
-                    match key.as_str() {
-                        "email" => typed::<String>(value, &at)?,
-                        _ => typed::<Vec<String>>(value, &at)?,
-                    }
-                }
-            }
-            _ => typed::<Option<String>>(value, key)?,
-        }
-    }
-    Ok(())
-}
-
 fn spec_from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<OnboardingSpec> {
     const OPERATION: Option<&str> = Some("onboarding");
     let mut path = String::new();
@@ -1193,8 +1099,7 @@ fn spec_from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<OnboardingS
         let field = if e.path.is_empty() { "spec" } else { &e.path };
         invalid(py, OPERATION, field, &e.reason)
     })?;
-    check_spec(&json).map_err(|(field, reason)| invalid(py, OPERATION, &field, &reason))?;
-    serde_json::from_value(json).map_err(|e| invalid(py, OPERATION, "spec", &e.to_string()))
+    OnboardingSpec::from_json(json).map_err(|e| raise(py, e))
 }
 
 static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
