@@ -5,9 +5,7 @@
 use http::{HeaderMap, Method, Request};
 use serde_json::{Map, Value};
 
-use crate::api::{
-    accounts, members, memberships, permission_groups, roles, tenants, user, users, Operation,
-};
+use crate::api::Operation;
 use crate::auth::Credentials;
 use crate::client::Client;
 use crate::envelope::{self, ApiResponse};
@@ -52,36 +50,47 @@ macro_rules! registry {
     (@paged) => { false };
 }
 
-registry! {
-    accounts::ListAccounts: paged,
-    accounts::CreateAccount,
-    accounts::GetAccount,
-    accounts::UpdateAccount,
-    accounts::DeleteAccount,
-    members::ListMembers: paged,
-    members::CreateMember,
-    members::GetMember,
-    members::UpdateMember,
-    members::DeleteMember,
-    roles::ListRoles: paged,
-    roles::GetRole,
-    permission_groups::ListPermissionGroups: paged,
-    permission_groups::GetPermissionGroup,
-    permission_groups::ListResourceGroups,
-    users::CreateUser,
-    user::GetUser,
-    user::EditUser,
-    user::ListUserTenants,
-    memberships::ListMemberships: paged,
-    memberships::GetMembership,
-    memberships::UpdateMembership,
-    memberships::DeleteMembership,
-    tenants::GetTenant,
-    tenants::ListTenantAccounts: paged,
-    tenants::GetTenantEntitlements,
-    tenants::ListTenantMemberships,
-    tenants::ListTenantAccountTypes,
+/// Calls `$callback! { path::Type: paged, path::Type, ... }` with every operation type, in
+/// the order of the API reference (`paged` marks the lists that page): the one list the
+/// registry, the tests and the fuzz targets expand.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_each_operation {
+    ($callback:ident) => {
+        $callback! {
+            $crate::api::accounts::ListAccounts: paged,
+            $crate::api::accounts::CreateAccount,
+            $crate::api::accounts::GetAccount,
+            $crate::api::accounts::UpdateAccount,
+            $crate::api::accounts::DeleteAccount,
+            $crate::api::members::ListMembers: paged,
+            $crate::api::members::CreateMember,
+            $crate::api::members::GetMember,
+            $crate::api::members::UpdateMember,
+            $crate::api::members::DeleteMember,
+            $crate::api::roles::ListRoles: paged,
+            $crate::api::roles::GetRole,
+            $crate::api::permission_groups::ListPermissionGroups: paged,
+            $crate::api::permission_groups::GetPermissionGroup,
+            $crate::api::permission_groups::ListResourceGroups,
+            $crate::api::users::CreateUser,
+            $crate::api::user::GetUser,
+            $crate::api::user::EditUser,
+            $crate::api::user::ListUserTenants,
+            $crate::api::memberships::ListMemberships: paged,
+            $crate::api::memberships::GetMembership,
+            $crate::api::memberships::UpdateMembership,
+            $crate::api::memberships::DeleteMembership,
+            $crate::api::tenants::GetTenant,
+            $crate::api::tenants::ListTenantAccounts: paged,
+            $crate::api::tenants::GetTenantEntitlements,
+            $crate::api::tenants::ListTenantMemberships,
+            $crate::api::tenants::ListTenantAccountTypes,
+        }
+    };
 }
+
+for_each_operation!(registry);
 
 /// Every operation, in the order of the API reference.
 pub fn operations() -> &'static [OperationInfo] {

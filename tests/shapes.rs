@@ -5,9 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use cloudflare_tenant::api::{
-    accounts, members, memberships, permission_groups, roles, tenants, user, users,
-};
+use cloudflare_tenant::api::{accounts, members, tenants};
 use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::{
     check_response_named, operations, parse_response, ApiMessage, Error, Operation, ResultInfo,
@@ -24,42 +22,13 @@ fn typed<O: Operation>(
 }
 
 macro_rules! typed_parsers {
-    ($($op:ty),* $(,)?) => {
+    ($($op:ty $(: $paged:ident)?),* $(,)?) => {
         vec![$((<$op as Operation>::NAME, typed::<$op> as Typed)),*]
     };
 }
 
 fn typed_parsers() -> Vec<(&'static str, Typed)> {
-    typed_parsers![
-        accounts::ListAccounts,
-        accounts::CreateAccount,
-        accounts::GetAccount,
-        accounts::UpdateAccount,
-        accounts::DeleteAccount,
-        members::ListMembers,
-        members::CreateMember,
-        members::GetMember,
-        members::UpdateMember,
-        members::DeleteMember,
-        roles::ListRoles,
-        roles::GetRole,
-        permission_groups::ListPermissionGroups,
-        permission_groups::GetPermissionGroup,
-        permission_groups::ListResourceGroups,
-        users::CreateUser,
-        user::GetUser,
-        user::EditUser,
-        user::ListUserTenants,
-        memberships::ListMemberships,
-        memberships::GetMembership,
-        memberships::UpdateMembership,
-        memberships::DeleteMembership,
-        tenants::GetTenant,
-        tenants::ListTenantAccounts,
-        tenants::GetTenantEntitlements,
-        tenants::ListTenantMemberships,
-        tenants::ListTenantAccountTypes,
-    ]
+    cloudflare_tenant::for_each_operation!(typed_parsers)
 }
 
 /// Every success result in the fixtures, by operation.

@@ -3,9 +3,6 @@
 //! with a serde fallback) must give the same verdict, and the same error, as the typed parse.
 #![no_main]
 
-use cloudflare_tenant::api::{
-    accounts, members, memberships, permission_groups, roles, tenants, user, users,
-};
 use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::{check_response_named, parse_response, parse_response_named, Operation};
 use libfuzzer_sys::fuzz_target;
@@ -19,46 +16,21 @@ fn typed<O: Operation>(body: &[u8]) -> Result<(), String> {
 }
 
 macro_rules! typed_parsers {
-    ($($op:ty),* $(,)?) => {
+    ($($op:ty $(: $paged:ident)?),* $(,)?) => {
         [$((<$op as Operation>::NAME, typed::<$op> as Typed)),*]
     };
 }
 
-const OPERATIONS: [(&str, Typed); 28] = typed_parsers![
-    accounts::ListAccounts,
-    accounts::CreateAccount,
-    accounts::GetAccount,
-    accounts::UpdateAccount,
-    accounts::DeleteAccount,
-    members::ListMembers,
-    members::CreateMember,
-    members::GetMember,
-    members::UpdateMember,
-    members::DeleteMember,
-    roles::ListRoles,
-    roles::GetRole,
-    permission_groups::ListPermissionGroups,
-    permission_groups::GetPermissionGroup,
-    permission_groups::ListResourceGroups,
-    users::CreateUser,
-    user::GetUser,
-    user::EditUser,
-    user::ListUserTenants,
-    memberships::ListMemberships,
-    memberships::GetMembership,
-    memberships::UpdateMembership,
-    memberships::DeleteMembership,
-    tenants::GetTenant,
-    tenants::ListTenantAccounts,
-    tenants::GetTenantEntitlements,
-    tenants::ListTenantMemberships,
-    tenants::ListTenantAccountTypes,
-];
+const OPERATIONS: [(&str, Typed); 28] = cloudflare_tenant::for_each_operation!(typed_parsers);
 
 fn agree(name: &str, typed: Typed, body: &[u8]) {
     let headers = HeaderMap::new();
     let checked = check_response_named(name, 200, &headers, body).map_err(|e| e.to_string());
-    assert_eq!(checked.as_ref().map(|_| ()), typed(body).as_ref().map(|_| ()), "{name}");
+    assert_eq!(
+        checked.as_ref().map(|_| ()),
+        typed(body).as_ref().map(|_| ()),
+        "{name}"
+    );
     if checked.is_ok() {
         // What the check accepts, serde reads: the hosts' parsers will too.
         let parsed = parse_response_named(name, 200, &headers, body).unwrap();
@@ -73,10 +45,15 @@ fn agree(name: &str, typed: Typed, body: &[u8]) {
 const RAW_VALUE_TOKEN: &[u8] = b"$serde_json::private::RawValue";
 
 fuzz_target!(|data: &[u8]| {
-    if data.windows(RAW_VALUE_TOKEN.len()).any(|w| w == RAW_VALUE_TOKEN) {
+    if data
+        .windows(RAW_VALUE_TOKEN.len())
+        .any(|w| w == RAW_VALUE_TOKEN)
+    {
         return;
     }
-    let Some((pick, rest)) = data.split_first() else { return };
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
     let (name, typed) = OPERATIONS[usize::from(*pick) % OPERATIONS.len()];
     agree(name, typed, rest);
     let mut body = br#"{"success":true,"errors":[],"messages":[],"result":"#.to_vec();
