@@ -204,11 +204,10 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
         .keys()
         .find(|key| !params.list.iter().any(|p| p.name == key.as_str()))
     {
-        let names: Vec<&str> = params.list.iter().map(|p| p.name).collect();
-        let takes = if names.is_empty() {
+        let takes = if params.list.is_empty() {
             "none".to_owned()
         } else {
-            names.join(", ")
+            names(params)
         };
         return Err(Invalid::new(
             unknown.as_str(),
@@ -227,7 +226,7 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
     };
     let mut path_values: Vec<(&str, String)> = Vec::new();
     for param in params.list {
-        let Some(value) = given.get(param.name).filter(|v| !v.is_null()) else {
+        let Some(value) = value_of(given, param.name) else {
             if param.required {
                 return Err(Invalid::new(param.name, "is required"));
             }
@@ -265,7 +264,7 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
 }
 
 fn check_rule(params: &Params, given: &Map<String, Value>) -> Result<(), Invalid> {
-    let has = |name: &str| given.get(name).is_some_and(|v| !v.is_null());
+    let has = |name: &str| value_of(given, name).is_some();
     match params.rule {
         Rule::None => Ok(()),
         Rule::RolesOrPolicies => match (has("roles"), has("policies")) {
@@ -280,13 +279,23 @@ fn check_rule(params: &Params, given: &Map<String, Value>) -> Result<(), Invalid
             if params.list.iter().any(|p| has(p.name)) {
                 return Ok(());
             }
-            let names: Vec<&str> = params.list.iter().map(|p| p.name).collect();
             Err(Invalid::new(
                 params.list.first().map_or("params", |p| p.name),
-                format!("give at least one of {}", names.join(", ")),
+                format!("give at least one of {}", names(params)),
             ))
         }
     }
+}
+
+/// A parameter's value; `null` counts as not given.
+fn value_of<'a>(given: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    given.get(name).filter(|v| !v.is_null())
+}
+
+/// `a, b, c`: the parameters' names, for messages.
+fn names(params: &Params) -> String {
+    let names: Vec<&str> = params.list.iter().map(|p| p.name).collect();
+    names.join(", ")
 }
 
 /// Checks one value against its kind; gives what is sent.
