@@ -215,24 +215,15 @@ impl Retry {
 /// date when `now` is known), and when that header is absent or 0, the body's `retry_after`.
 /// Negative, unreadable and absurd values (over a day) are ignored.
 pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) -> Option<Duration> {
-    const DAY: f64 = 86_400.0;
     let header = |name: &HeaderName| envelope::header_str(headers, name);
-    let seconds = |text: &str| {
-        text.parse::<f64>()
-            .ok()
-            .filter(|s| (0.0..=DAY).contains(s))
-            .map(Duration::from_secs_f64)
-    };
-    if let Some(ms) = header(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok()) {
-        if (0.0..=DAY * 1000.0).contains(&ms) {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
+    if let Some(wait) = header(&RETRY_AFTER_MS).and_then(|v| decimal(v, MILLISECOND)) {
+        return Some(wait);
     }
     let from_header = header(&RETRY_AFTER).and_then(|value| {
-        seconds(value).or_else(|| {
+        decimal(value, SECOND).or_else(|| {
             let date = httpdate::parse_http_date(value).ok()?;
             let wait = date.duration_since(now?).unwrap_or(Duration::ZERO);
-            (wait.as_secs_f64() <= DAY).then_some(wait)
+            (wait <= DAY).then_some(wait)
         })
     });
     match from_header {
@@ -241,21 +232,54 @@ pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) ->
     }
 }
 
+/// The longest wait a response may ask for; more is absurd and ignored.
+const DAY: Duration = Duration::from_secs(86_400);
+const SECOND: u64 = 1_000_000_000;
+const MILLISECOND: u64 = 1_000_000;
+
+/// A wait written as a decimal number of `unit`s (in nanoseconds): digits with an optional
+/// fraction (`7`, `2.5`, `.5`), no sign or exponent, at most a day. Read with integers, not
+/// `str::parse::<f64>`, whose tables would cost the .wasm 15 KB; digits past the nanosecond
+/// are dropped.
+fn decimal(text: &str, unit: u64) -> Option<Duration> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let mut nanos: u64 = 0;
+    for b in whole.bytes() {
+        let digit = u64::from(b - b'0') * unit;
+        nanos = nanos.checked_mul(10)?.checked_add(digit)?;
+        if nanos > DAY.as_nanos() as u64 {
+            return None;
+        }
+    }
+    let mut scale = unit;
+    for b in fraction.bytes() {
+        scale /= 10;
+        nanos += u64::from(b - b'0') * scale;
+    }
+    let wait = Duration::from_nanos(nanos);
+    (wait <= DAY).then_some(wait)
+}
+
 /// The top-level `retry_after` of a JSON body, in seconds.
 fn body_retry_after(body: &[u8]) -> Option<Duration> {
     #[derive(serde::Deserialize)]
     struct Body {
         retry_after: Option<Value>,
     }
-    let value = serde_json::from_slice::<Body>(body).ok()?.retry_after?;
-    let seconds = match value {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
-    };
-    (0.0..=86_400.0)
-        .contains(&seconds)
-        .then(|| Duration::from_secs_f64(seconds))
+    match serde_json::from_slice::<Body>(body).ok()?.retry_after? {
+        Value::Number(n) => {
+            let seconds = n.as_f64()?;
+            (0.0..=DAY.as_secs_f64())
+                .contains(&seconds)
+                .then(|| Duration::from_secs_f64(seconds))
+        }
+        Value::String(s) => decimal(s.trim(), SECOND),
+        _ => None,
+    }
 }
 
 /// Keeps a client under a request budget (Cloudflare's: 1,200 requests per 5 minutes per

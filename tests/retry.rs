@@ -78,6 +78,30 @@ fn retry_after_in_every_form() {
         );
     }
     assert_eq!(wait_of(&[("retry-after-ms", "-1")], b""), None);
+    // Decimal numbers only, read exactly: no sign, exponent or hex, at most a day.
+    for (value, wait) in [
+        (".5", Some(Duration::from_millis(500))),
+        ("3.", Some(Duration::from_secs(3))),
+        ("0.000000001999", Some(Duration::from_nanos(1))),
+        ("86400", Some(Duration::from_secs(86_400))),
+        ("86400.000000001", None),
+        ("99999999999999999999999", None),
+        ("+5", None),
+        ("1e2", None),
+        ("0x10", None),
+        (".", None),
+        ("1.2.3", None),
+    ] {
+        assert_eq!(wait_of(&[("retry-after", value)], b""), wait, "{value:?}");
+    }
+    assert_eq!(
+        wait_of(&[("retry-after-ms", "1500.5")], b""),
+        Some(Duration::from_micros(1_500_500))
+    );
+    assert_eq!(
+        wait_of(&[], br#"{"retry_after": " 2.25 "}"#),
+        Some(Duration::from_millis(2250))
+    );
     assert_eq!(wait_of(&[], br#"{"retry_after": "x"}"#), None);
     assert_eq!(wait_of(&[], b"<html>"), None);
 }
