@@ -7,15 +7,18 @@
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{snippet, ApiError, DecodeError, Error};
 use crate::retry::retry_after;
 use crate::scan;
-use crate::shape::{self, Checked, Mismatch, Shape, Shaped};
+use crate::shape::{self, Checked, Key, Mismatch, Shape, Shaped};
 
 /// A successful answer: the typed result and what came with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,114 +54,277 @@ pub struct ApiMessage {
 }
 
 /// `source` of an error entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorSource {
     /// A JSON pointer into the request body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     /// Fields this crate does not know yet.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-impl<'de> Deserialize<'de> for ApiMessage {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Entry {
-            #[serde(default, deserialize_with = "crate::lenient::opt_u64")]
-            code: Option<u64>,
-            #[serde(default)]
-            message: Option<String>,
-            #[serde(default)]
-            documentation_url: Option<String>,
-            #[serde(default)]
-            source: Option<ErrorSource>,
-            #[serde(flatten)]
-            extra: Map<String, Value>,
-        }
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Entry(Entry),
-        }
-        Ok(match Repr::deserialize(deserializer)? {
-            Repr::Text(message) => ApiMessage {
-                code: None,
-                message,
-                documentation_url: None,
-                source: None,
-                extra: Map::new(),
-            },
-            Repr::Entry(e) => ApiMessage {
-                code: e.code,
-                message: e.message.unwrap_or_default(),
-                documentation_url: e.documentation_url,
-                source: e.source,
-                extra: e.extra,
-            },
-        })
-    }
-}
-
 /// Paging facts. `total_pages` is only in newer responses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ResultInfo {
     /// The page this is, from 1.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u64>,
     /// Items per page as the server applied it.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u64>,
     /// Items on this page.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// Items on all pages.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<u64>,
     /// Number of pages.
-    #[serde(
-        default,
-        deserialize_with = "crate::lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<u64>,
     /// Fields this crate does not know yet (cursors, for one).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-struct RawEnvelope<'a> {
-    success: bool,
-    #[serde(borrow, default)]
-    result: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    errors: Vec<ApiMessage>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    messages: Vec<ApiMessage>,
-    #[serde(default)]
-    result_info: Option<ResultInfo>,
+// The envelope's small parts are read by hand from a `Value`, not by serde's derive: the
+// derive's flatten and untagged support, and the error texts of its typed visitors, would cost
+// the .wasm more than the whole of this reading. Each reading is also the type's `Deserialize`.
+
+impl ApiMessage {
+    /// An entry as the API sends it: text, or an object whose known fields have their types.
+    /// `code` is read leniently: an integer, an integral float or a numeric string; anything
+    /// else is no code.
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = match value {
+            Value::String(message) => Map::from_iter([("message".into(), message.into())]),
+            Value::Object(fields) => fields,
+            _ => return Err("is neither text nor an object".into()),
+        };
+        let source = match fields.remove("source") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(source)) => Some(ErrorSource::from_map(source)?),
+            Some(_) => return Err("has a `source` that is not an object".into()),
+        };
+        Ok(ApiMessage {
+            code: fields.remove("code").and_then(lenient_u64),
+            message: text(&mut fields, "message")?.unwrap_or_default(),
+            documentation_url: text(&mut fields, "documentation_url")?,
+            source,
+            extra: fields,
+        })
+    }
 }
 
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ApiMessage>, D::Error> {
-    Ok(Option::<Vec<ApiMessage>>::deserialize(d)?.unwrap_or_default())
+impl ErrorSource {
+    fn from_map(mut fields: Map<String, Value>) -> Result<Self, String> {
+        Ok(ErrorSource {
+            pointer: text(&mut fields, "pointer")
+                .map_err(|_| "has a `source.pointer` that is not text".to_owned())?,
+            extra: fields,
+        })
+    }
+}
+
+impl ResultInfo {
+    /// `result_info` as the API sends it: an object, each count read leniently as `code` is
+    /// in [`ApiMessage::from_json`].
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let Value::Object(mut fields) = value else {
+            return Err("is not an object".into());
+        };
+        let mut count = |name: &str| fields.remove(name).and_then(lenient_u64);
+        Ok(ResultInfo {
+            page: count("page"),
+            per_page: count("per_page"),
+            count: count("count"),
+            total_count: count("total_count"),
+            total_pages: count("total_pages"),
+            extra: fields,
+        })
+    }
+}
+
+/// A count or code as the API really sends it: an integer, an integral float (`20.0`), or a
+/// numeric string. Anything else, or a negative number, reads as absent rather than failing the
+/// whole response.
+pub(crate) fn lenient_u64(value: Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A known text field: absent or `null` is `None`; any other non-string is refused.
+fn text(fields: &mut Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(format!("has a `{name}` that is not text")),
+    }
+}
+
+/// `errors` or `messages` as raw JSON (absent is empty): `null` or a list of entries.
+fn read_entries(name: &str, raw: Option<&str>) -> Result<Vec<ApiMessage>, String> {
+    match raw.map(serde_json::from_str).transpose() {
+        Err(e) => Err(format!("`{name}`: {e}")),
+        Ok(None | Some(Value::Null)) => Ok(Vec::new()),
+        Ok(Some(Value::Array(entries))) => entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                ApiMessage::from_json(entry).map_err(|e| format!("`{name}[{i}]` {e}"))
+            })
+            .collect(),
+        Ok(Some(_)) => Err(format!("`{name}` is not a list")),
+    }
+}
+
+/// `result_info` as raw JSON: absent or `null` is `None`.
+fn read_result_info(raw: Option<&str>) -> Result<Option<ResultInfo>, String> {
+    match raw.map(serde_json::from_str).transpose() {
+        Err(e) => Err(format!("`result_info`: {e}")),
+        Ok(None | Some(Value::Null)) => Ok(None),
+        Ok(Some(value)) => ResultInfo::from_json(value)
+            .map(Some)
+            .map_err(|e| format!("`result_info` {e}")),
+    }
+}
+
+macro_rules! deserialize_from_json {
+    ($($name:ident),*) => {$(
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $name::from_json(Value::deserialize(deserializer)?).map_err(de::Error::custom)
+            }
+        }
+    )*};
+}
+deserialize_from_json!(ApiMessage, ResultInfo);
+
+impl<'de> Deserialize<'de> for ErrorSource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Object(fields) => ErrorSource::from_map(fields).map_err(de::Error::custom),
+            _ => Err(de::Error::custom("an error source is an object")),
+        }
+    }
+}
+
+/// The top level of an envelope: `success`, and the other members as raw JSON.
+struct RawEnvelope<'a> {
+    success: bool,
+    members: scan::Members<'a>,
+}
+
+impl<'a> RawEnvelope<'a> {
+    /// Reads `text` as one JSON object with a boolean `success` and no envelope key twice.
+    fn read(text: &'a str) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let success = de.deserialize_any(EnvelopeVisitor)?;
+        de.end()?;
+        Ok(RawEnvelope {
+            success,
+            members: scan::members(text),
+        })
+    }
+}
+
+/// Reads an envelope's top level for [`RawEnvelope`]: `success`, and every other value checked
+/// and skipped. Values are asked for as "any" and anything unwanted refused here: asking
+/// serde_json for a type would have it describe a value of another type in its own words,
+/// with float formatting the .wasm otherwise does without.
+struct EnvelopeVisitor;
+
+/// Refuses every kind of value but the ones a visitor takes.
+macro_rules! refuse_others {
+    ($message:expr) => {
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(de::Error::custom($message))
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for EnvelopeVisitor {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        const KEYS: [&str; 5] = ["success", "result", "errors", "messages", "result_info"];
+        let (mut seen, mut success) = ([false; 5], None);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let Some(index) = KEYS.iter().position(|k| *k == key.0) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(de::Error::duplicate_field(KEYS[index]));
+            }
+            match index {
+                0 => success = Some(map.next_value_seed(Flag)?),
+                _ => map.next_value::<IgnoredAny>().map(drop)?,
+            }
+        }
+        success.ok_or_else(|| de::Error::missing_field("success"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
+        Err(E::custom("not an object"))
+    }
+
+    refuse_others!("not an object");
+}
+
+/// The value of `success`: a boolean.
+struct Flag;
+
+impl<'de> DeserializeSeed<'de> for Flag {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Flag {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
+        Ok(value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<bool, A::Error> {
+        Err(de::Error::custom("`success` is not a boolean"))
+    }
+
+    refuse_others!("`success` is not a boolean");
 }
 
 /// The parts of an HTTP response the parser needs.
@@ -207,7 +373,7 @@ pub(crate) fn decode_error(
     status: u16,
     headers: &HeaderMap,
     body: &[u8],
-    error: serde_json::Error,
+    error: impl fmt::Display,
 ) -> Error {
     let factory = DecodeErrorFactory {
         operation,
@@ -259,9 +425,14 @@ pub(crate) fn open<'h, 'b>(
             {
                 return Err("not a JSON object".to_owned());
             }
-            serde_json::from_str::<RawEnvelope<'_>>(text).map_err(|e| e.to_string())
+            let RawEnvelope { success, members } =
+                RawEnvelope::read(text).map_err(|e| e.to_string())?;
+            let errors = read_entries("errors", members.errors)?;
+            let messages = read_entries("messages", members.messages)?;
+            let result_info = read_result_info(members.result_info)?;
+            Ok((success, members.result, errors, messages, result_info))
         });
-    let envelope = match envelope {
+    let (success, result, errors, messages, result_info) = match envelope {
         Ok(envelope) => envelope,
         Err(e) => {
             let reason = if body.is_empty() {
@@ -272,23 +443,30 @@ pub(crate) fn open<'h, 'b>(
             return Err(decode_error.error(reason, retry_after(headers, body, None)));
         }
     };
-    if !envelope.success || !(200..300).contains(&status) {
+    if !success || !(200..300).contains(&status) {
         let retry_after = retry_after(headers, body, None);
         return Err(Error::Api(Box::new(ApiError {
             operation,
             status,
-            errors: envelope.errors,
-            messages: envelope.messages,
+            errors,
+            messages,
             ray_id: header_str(headers, &CF_RAY).map(str::to_owned),
             retry_after,
         })));
     }
     Ok(Opened {
-        result: envelope.result.map_or("null", RawValue::get),
-        result_info: envelope.result_info,
-        messages: envelope.messages,
+        result: result.unwrap_or("null"),
+        result_info,
+        messages,
         decode_error,
     })
+}
+
+/// The `result` of a body [`open`] accepted, as a `Value`.
+pub(crate) fn result_value(body: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let envelope = RawEnvelope::read(text).map_err(|e| e.to_string())?;
+    serde_json::from_str(envelope.members.result.unwrap_or("null")).map_err(|e| e.to_string())
 }
 
 /// A successful answer read by name: its result checked against the operation's shape, not
@@ -327,22 +505,14 @@ pub(crate) fn open_checked(
 }
 
 /// The one-pass reading of a successful body (see [`scan`]); `None` for anything else. What
-/// comes with the result is small and read by serde, as the two-pass reading does.
+/// comes with the result is small and read as the two-pass reading reads it.
 fn read_success(text: &str, shape: &'static Shape) -> Option<CheckedEnvelope> {
     let found = scan::success(text, shape)?;
-    let messages = |raw: Option<&str>| match raw {
-        Some(raw) => serde_json::from_str::<Option<Vec<ApiMessage>>>(raw).ok(),
-        None => Some(None),
-    };
-    messages(found.errors)?;
-    let result_info = match found.result_info {
-        Some(raw) => serde_json::from_str::<Option<ResultInfo>>(raw).ok()?,
-        None => None,
-    };
+    read_entries("errors", found.errors).ok()?;
     Some(CheckedEnvelope {
         checked: found.checked,
-        result_info,
-        messages: messages(found.messages)?.unwrap_or_default(),
+        result_info: read_result_info(found.result_info).ok()?,
+        messages: read_entries("messages", found.messages).ok()?,
     })
 }
 
@@ -426,6 +596,68 @@ mod tests {
             .iter()
             .map(|v| v.to_str().unwrap())
             .collect()
+    }
+
+    fn opened(body: &str) -> Result<Opened<'static, '_>, String> {
+        static NO_HEADERS: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+        let headers = NO_HEADERS.get_or_init(HeaderMap::new);
+        open("accounts.get", 200, headers, body.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_members_whatever_their_order_and_escapes() {
+        let body = r#" {"messages":["hi",{"code":"20","message":"m","x":1}],
+            "r\u0065sult" : {"id":"a"}, "success":true, "result_info":{"page":2.0,"count":-1}} "#;
+        let envelope = opened(body).unwrap();
+        assert_eq!(envelope.result, r#"{"id":"a"}"#);
+        assert_eq!(envelope.messages[0].message, "hi");
+        assert_eq!(envelope.messages[1].code, Some(20));
+        assert_eq!(envelope.messages[1].extra["x"], 1);
+        let info = envelope.result_info.as_ref().unwrap();
+        assert_eq!((info.page, info.count), (Some(2), None));
+        assert_eq!(opened(r#"{"success":true}"#).unwrap().result, "null");
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_envelope_and_says_why() {
+        for (body, why) in [
+            (r#"{"result":1}"#, "missing field `success`"),
+            (r#"{"success":"true"}"#, "`success` is not a boolean"),
+            (
+                r#"{"success":true,"success":true}"#,
+                "duplicate field `success`",
+            ),
+            (
+                r#"{"success":true,"result":1,"result":2}"#,
+                "duplicate field `result`",
+            ),
+            (r#"{"success":true,"errors":{}}"#, "`errors` is not a list"),
+            (
+                r#"{"success":true,"messages":[7]}"#,
+                "`messages[0]` is neither text nor",
+            ),
+            (
+                r#"{"success":true,"messages":[{"message":7}]}"#,
+                "has a `message` that is not text",
+            ),
+            (
+                r#"{"success":true,"messages":[{"source":{"pointer":1}}]}"#,
+                "has a `source.pointer` that is not",
+            ),
+            (
+                r#"{"success":true,"result_info":[]}"#,
+                "`result_info` is not an object",
+            ),
+            (r#"{"success":true} x"#, "trailing characters"),
+            ("[true]", "not a JSON object"),
+        ] {
+            let error = opened(body).err().unwrap_or_default();
+            assert!(
+                error.contains("not a Cloudflare API envelope"),
+                "{body}: {error}"
+            );
+            assert!(error.contains(why), "{body}: {error}");
+        }
     }
 
     #[test]

@@ -138,7 +138,10 @@ impl fmt::Display for ApiError {
             }
         }
         if let Some(wait) = self.retry_after {
-            write!(f, " (retry after {:.1} s)", wait.as_secs_f64())?;
+            // Tenths by integers: float formatting would cost the .wasm 15 KB.
+            let tenths = wait.as_secs().saturating_mul(10)
+                + (u64::from(wait.subsec_nanos()) + 50_000_000) / 100_000_000;
+            write!(f, " (retry after {}.{} s)", tenths / 10, tenths % 10)?;
         }
         if let Some(ray) = &self.ray_id {
             write!(f, " (cf-ray {ray})")?;

@@ -41,7 +41,6 @@ mod client;
 mod envelope;
 mod error;
 pub mod flows;
-mod lenient;
 mod named;
 mod paginate;
 mod params;

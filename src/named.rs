@@ -167,18 +167,13 @@ pub fn parse_response_named(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<ApiResponse<Value>, Error> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(default)]
-        result: Value,
-    }
     let info = operation(name)?;
     let checked = check_response_named(info.name, status, headers, body)?;
     // Not expected once checked; an error rather than a panic all the same.
-    let body: Body = serde_json::from_slice(body)
+    let result = envelope::result_value(body)
         .map_err(|e| envelope::decode_error(info.name, status, headers, body, e))?;
     Ok(ApiResponse {
-        result: body.result,
+        result,
         result_info: checked.result_info,
         messages: checked.messages,
     })

@@ -7,7 +7,6 @@
 //! The last two are [`Stop::is_anomaly`]: a host should tell its user.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hasher;
 
@@ -98,8 +97,9 @@ pub struct PageState {
     per_page: Option<u32>,
     pages_read: u32,
     max_pages: u32,
-    /// Fingerprint of each page read, with its page number.
-    seen: HashMap<u64, u32>,
+    /// Fingerprint of each page read, with its page number (at most `max_pages` of them: a
+    /// list is small enough to search, and smaller in the .wasm than a map).
+    seen: Vec<(u64, u32)>,
     stop: Option<Stop>,
 }
 
@@ -111,7 +111,7 @@ impl PageState {
             per_page,
             pages_read: 0,
             max_pages: DEFAULT_MAX_PAGES,
-            seen: HashMap::new(),
+            seen: Vec::new(),
             stop: None,
         }
     }
@@ -138,11 +138,11 @@ impl PageState {
         };
         self.pages_read += 1;
         if item_count > 0 {
-            if let Some(&first_seen) = self.seen.get(&fingerprint) {
+            if let Some(&(_, first_seen)) = self.seen.iter().find(|(f, _)| *f == fingerprint) {
                 self.stop = Some(Stop::RepeatedPage { page, first_seen });
                 return false;
             }
-            self.seen.insert(fingerprint, page);
+            self.seen.push((fingerprint, page));
         }
         let info = info.cloned().unwrap_or_default();
         let per_page = info.per_page.or(self.per_page.map(u64::from)).unwrap_or(20);

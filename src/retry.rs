@@ -251,7 +251,7 @@ fn decimal(text: &str, unit: u64) -> Option<Duration> {
     for b in whole.bytes() {
         let digit = u64::from(b - b'0') * unit;
         nanos = nanos.checked_mul(10)?.checked_add(digit)?;
-        if nanos > DAY.as_nanos() as u64 {
+        if nanos > DAY.as_secs() * SECOND {
             return None;
         }
     }
@@ -266,11 +266,12 @@ fn decimal(text: &str, unit: u64) -> Option<Duration> {
 
 /// The top-level `retry_after` of a JSON body, in seconds.
 fn body_retry_after(body: &[u8]) -> Option<Duration> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        retry_after: Option<Value>,
-    }
-    match serde_json::from_slice::<Body>(body).ok()?.retry_after? {
+    // From text, as every other reading here: each serde_json reader is its own parser copy.
+    let text = std::str::from_utf8(body).ok()?;
+    let Value::Object(mut fields) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    match fields.remove("retry_after")? {
         Value::Number(n) => {
             let seconds = n.as_f64()?;
             (0.0..=DAY.as_secs_f64())

@@ -127,6 +127,7 @@ pub fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
     let digest = Cell::new(0);
     let seed = Check {
         shape,
+        nullable: false,
         path: &path,
         digest: &digest,
     };
@@ -164,6 +165,8 @@ enum Segment {
 #[derive(Clone, Copy)]
 struct Check<'p> {
     shape: &'static Shape,
+    /// Whether `null` is accepted too (a known field's value, or a `Nullable` shape).
+    nullable: bool,
     path: &'p RefCell<Vec<Segment>>,
     digest: &'p Cell<u64>,
 }
@@ -189,7 +192,11 @@ pub(crate) fn absorb(mut digest: u64, text: &[u8]) -> u64 {
 
 impl Check<'_> {
     fn at(self, shape: &'static Shape) -> Self {
-        Check { shape, ..self }
+        Check {
+            shape,
+            nullable: false,
+            ..self
+        }
     }
 
     fn absorb(&self, text: &str) {
@@ -202,29 +209,22 @@ impl Check<'_> {
         }
         outcome
     }
-}
 
-impl<'de> DeserializeSeed<'de> for Check<'_> {
-    /// The item count of an array.
-    type Value = Option<usize>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        match self.shape {
-            Shape::Any => Skip.deserialize(de).map(|()| None),
-            Shape::Str => de.deserialize_str(self),
-            Shape::Bool => de.deserialize_bool(self),
-            Shape::Nullable(_) => de.deserialize_option(self),
-            Shape::List(_) => de.deserialize_seq(self),
-            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => de.deserialize_map(self),
-        }
+    /// The error for a value of the wrong type.
+    fn refuse<E: de::Error>(&self, found: &str) -> E {
+        E::custom(format_args!(
+            "invalid type: {found}, expected {}",
+            Expected(self)
+        ))
     }
 }
 
-impl<'de> Visitor<'de> for Check<'_> {
-    type Value = Option<usize>;
+/// What a check expects, in words.
+struct Expected<'a, 'p>(&'a Check<'p>);
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.shape {
+impl fmt::Display for Expected<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0.shape {
             Shape::Any => "any value",
             Shape::Str => "a string",
             Shape::Bool => "a boolean",
@@ -233,12 +233,59 @@ impl<'de> Visitor<'de> for Check<'_> {
             Shape::Object | Shape::MapOf(_) | Shape::Model(_) => "an object",
         })
     }
+}
+
+impl<'de> DeserializeSeed<'de> for Check<'_> {
+    /// The item count of an array.
+    type Value = Option<usize>;
+
+    /// Every value is asked for as "any": asking serde_json for a type would have it describe
+    /// a value of another type in its own words, with float formatting the .wasm otherwise
+    /// does without. The visitor below decides instead.
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        match self.shape {
+            Shape::Any => Skip.deserialize(de).map(|()| None),
+            Shape::Nullable(inner) => Check {
+                nullable: true,
+                ..self.at(inner)
+            }
+            .deserialize(de),
+            _ => de.deserialize_any(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Check<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Expected(self), f)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        match self.nullable {
+            true => Ok(None),
+            false => Err(self.refuse("null")),
+        }
+    }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
         match self.shape {
             Shape::Bool => Ok(None),
-            _ => Err(E::invalid_type(de::Unexpected::Other("a boolean"), &self)),
+            _ => Err(self.refuse("a boolean")),
         }
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(self.refuse("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(self.refuse("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(self.refuse("a number"))
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
@@ -247,24 +294,13 @@ impl<'de> Visitor<'de> for Check<'_> {
                 self.absorb(text);
                 Ok(None)
             }
-            _ => Err(E::invalid_type(de::Unexpected::Other("a string"), &self)),
-        }
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        match self.shape {
-            Shape::Nullable(inner) => self.at(inner).deserialize(de),
-            _ => Err(de::Error::invalid_type(de::Unexpected::Option, &self)),
+            _ => Err(self.refuse("a string")),
         }
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let Shape::List(item) = self.shape else {
-            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+            return Err(self.refuse("an array"));
         };
         let mut count = 0;
         loop {
@@ -292,7 +328,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 return Ok(None);
             }
             Shape::Model(fields) => fields,
-            _ => return Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+            _ => return Err(self.refuse("an object")),
         };
         let mut seen: u64 = 0;
         while let Some(key) = map.next_key::<Key<'de>>()? {
@@ -305,7 +341,11 @@ impl<'de> Visitor<'de> for Check<'_> {
                 return Err(de::Error::duplicate_field(fields[index].name));
             }
             seen |= bit;
-            let outcome = map.next_value_seed(Nullable(self.at(fields[index].shape)));
+            let known = Check {
+                nullable: true,
+                ..self.at(fields[index].shape)
+            };
+            let outcome = map.next_value_seed(known);
             self.note(outcome, || Segment::Key(key.0.into_owned()))?;
         }
         Ok(None)
@@ -369,35 +409,8 @@ impl<'de> Visitor<'de> for Skip {
     }
 }
 
-/// A field value: `null` (absent) or of its shape.
-struct Nullable<'p>(Check<'p>);
-
-impl<'de> DeserializeSeed<'de> for Nullable<'_> {
-    type Value = Option<usize>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Nullable<'_> {
-    type Value = Option<usize>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.expecting(f)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        self.0.deserialize(de)
-    }
-}
-
 /// An object key, borrowed unless it holds escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {

@@ -23,9 +23,17 @@ fuzz_target!(|data: &[u8]| {
     }
     for method in [Method::GET, Method::POST] {
         let mut retry = Retry::new(RetryPolicy::default(), "accounts.list", method);
-        let attempt = Attempt::Response { status: 429, headers: &headers, body };
+        let attempt = Attempt::Response {
+            status: 429,
+            headers: &headers,
+            body,
+        };
         if let Next::Wait(wait) = retry.after(attempt, now, 0.5) {
-            assert!(wait <= RetryPolicy::default().max_retry_after.max(RetryPolicy::default().max_backoff));
+            assert!(
+                wait <= RetryPolicy::default()
+                    .max_retry_after
+                    .max(RetryPolicy::default().max_backoff)
+            );
         }
     }
 });

@@ -414,7 +414,8 @@ pub struct Onboarding {
     found: Vec<Value>,
     roles: BTreeMap<String, String>,
     members: BTreeMap<String, String>,
-    creates: BTreeMap<usize, u32>,
+    /// Sends of each invitation's create, by its index in `invites`.
+    creates: Vec<u32>,
     account_creates: u32,
     user_creates: u32,
     service_user: Option<Credentials>,
@@ -470,6 +471,7 @@ impl Onboarding {
             pages: account_search(&spec.name),
             reconciling: false,
         };
+        let creates = vec![0; invites.len()];
         Ok(Onboarding {
             client,
             policy,
@@ -481,7 +483,7 @@ impl Onboarding {
             found: Vec::new(),
             roles: BTreeMap::new(),
             members: BTreeMap::new(),
-            creates: BTreeMap::new(),
+            creates,
             account_creates: 0,
             user_creates: 0,
             service_user: None,
@@ -723,7 +725,9 @@ impl Onboarding {
                 Err(e) => self.members_failed(reconciling.unwrap_or(0), &e),
             },
             Stage::CreateMember(i) => {
-                *self.creates.entry(i).or_default() += 1;
+                if let Some(sends) = self.creates.get_mut(i) {
+                    *sends += 1;
+                }
                 match outcome {
                     Ok(response) => {
                         let id = response.result["id"].as_str().map(str::to_owned);
@@ -915,7 +919,7 @@ impl Onboarding {
                 continue;
             }
             if step.status == StepStatus::Pending
-                && self.creates.get(&i).copied().unwrap_or(0) < limit
+                && self.creates.get(i).is_some_and(|sends| *sends < limit)
             {
                 return Stage::CreateMember(i);
             }

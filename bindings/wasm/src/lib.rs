@@ -469,9 +469,20 @@ fn seconds(field: &str, value: Option<f64>, default: Duration) -> Result<Duratio
             invalid(
                 None,
                 field,
-                format!("must be a number of seconds >= 0, got {s}"),
+                format!("must be a number of seconds >= 0, got {}", js_number(s)),
             )
         }),
+    }
+}
+
+/// A number as JS writes it, through serde_json's float writer: core's `f64` formatting
+/// would cost the .wasm 15 KB for this one message.
+fn js_number(value: f64) -> String {
+    match serde_json::Number::from_f64(value) {
+        Some(number) => number.to_string(),
+        None if value.is_nan() => "NaN".into(),
+        None if value > 0.0 => "Infinity".into(),
+        None => "-Infinity".into(),
     }
 }
 
@@ -725,7 +736,7 @@ impl Pacer {
                 return Err(invalid(
                     None,
                     "limit",
-                    format!("must be an integer >= 1, got {limit}"),
+                    format!("must be an integer >= 1, got {}", js_number(limit)),
                 ));
             }
             let window = Duration::try_from_secs_f64(window)
@@ -735,7 +746,7 @@ impl Pacer {
                     invalid(
                         None,
                         "window",
-                        format!("must be a number of seconds > 0, got {window}"),
+                        format!("must be a number of seconds > 0, got {}", js_number(window)),
                     )
                 })?;
             // In range: checked above.
