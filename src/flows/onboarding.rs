@@ -47,7 +47,6 @@
 //! }
 //! ```
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use http::{Method, Request};
@@ -412,13 +411,41 @@ pub struct Onboarding {
     call: Option<Call>,
     report: Report,
     found: Vec<Value>,
-    roles: BTreeMap<String, String>,
-    members: BTreeMap<String, String>,
+    /// Role ids by name, as given and in lower case.
+    roles: Ids,
+    /// Member ids by lower-case e-mail.
+    members: Ids,
     /// Sends of each invitation's create, by its index in `invites`.
     creates: Vec<u32>,
     account_creates: u32,
     user_creates: u32,
     service_user: Option<Credentials>,
+}
+
+/// Ids by name (role names, member e-mails). An account has few enough to search a list, and
+/// a list costs the .wasm less code than another kind of map.
+#[derive(Debug, Clone, Default)]
+struct Ids(Vec<(String, String)>);
+
+impl Ids {
+    fn get(&self, name: &str) -> Option<&String> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, id)| id)
+    }
+
+    /// Keeps the first id given for a name.
+    fn keep_first(&mut self, name: String, id: &str) {
+        if self.get(&name).is_none() {
+            self.0.push((name, id.to_owned()));
+        }
+    }
+
+    /// The last id given for a name wins.
+    fn set(&mut self, name: String, id: String) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = id,
+            None => self.0.push((name, id)),
+        }
+    }
 }
 
 impl Onboarding {
@@ -481,8 +508,8 @@ impl Onboarding {
             call: None,
             report,
             found: Vec::new(),
-            roles: BTreeMap::new(),
-            members: BTreeMap::new(),
+            roles: Ids::default(),
+            members: Ids::default(),
             creates,
             account_creates: 0,
             user_creates: 0,
@@ -686,12 +713,8 @@ impl Onboarding {
                     for role in pages.feed(response) {
                         if let (Some(name), Some(id)) = (role["name"].as_str(), role["id"].as_str())
                         {
-                            self.roles
-                                .entry(name.to_owned())
-                                .or_insert_with(|| id.to_owned());
-                            self.roles
-                                .entry(name.to_ascii_lowercase())
-                                .or_insert_with(|| id.to_owned());
+                            self.roles.keep_first(name.to_owned(), id);
+                            self.roles.keep_first(name.to_ascii_lowercase(), id);
                         }
                     }
                     if pages.next_params().is_some() {
@@ -712,8 +735,7 @@ impl Onboarding {
                             .as_str()
                             .or_else(|| member["user"]["email"].as_str());
                         if let (Some(email), Some(id)) = (email, member["id"].as_str()) {
-                            self.members
-                                .insert(email.to_ascii_lowercase(), id.to_owned());
+                            self.members.set(email.to_ascii_lowercase(), id.to_owned());
                         }
                     }
                     if pages.next_params().is_some() {
@@ -732,8 +754,8 @@ impl Onboarding {
                     Ok(response) => {
                         let id = response.result["id"].as_str().map(str::to_owned);
                         if let Some(id) = &id {
-                            self.members
-                                .insert(self.invites[i].email.to_ascii_lowercase(), id.clone());
+                            let email = self.invites[i].email.to_ascii_lowercase();
+                            self.members.set(email, id.clone());
                         }
                         self.report.members[i].done(StepStatus::Created, id);
                         self.next_member(i + 1, false)
