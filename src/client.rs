@@ -128,9 +128,7 @@ impl Client {
     ) -> Result<Request<Vec<u8>>, Error> {
         let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
         let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
-        let body = laid
-            .body
-            .map(|body| serde_json::to_vec(&body).expect("a JSON value always serializes"));
+        let body = laid.body.map(|body| body.to_string().into_bytes());
         self.assemble(method, uri, body, credentials)
             .map_err(|e| e.in_operation(name))
     }

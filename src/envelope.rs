@@ -35,61 +35,49 @@ pub struct ApiResponse<T> {
 
 /// One `errors[]` or `messages[]` entry. The API has also sent these as bare strings; those
 /// become an entry with no code.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiMessage {
     /// The Cloudflare error code (above 65,535 exist).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u64>,
     /// The human-readable message.
     pub message: String,
     /// A link to the documentation for this code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documentation_url: Option<String>,
     /// Where in the request the problem was.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorSource>,
     /// Fields this crate does not know yet.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `source` of an error entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorSource {
     /// A JSON pointer into the request body.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     /// Fields this crate does not know yet.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// Paging facts. `total_pages` is only in newer responses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultInfo {
     /// The page this is, from 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u64>,
     /// Items per page as the server applied it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u64>,
     /// Items on this page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// Items on all pages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_count: Option<u64>,
     /// Number of pages.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<u64>,
     /// Fields this crate does not know yet (cursors, for one).
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-// The envelope's small parts are read by hand from a `Value`, not by serde's derive: the
-// derive's flatten and untagged support, and the error texts of its typed visitors, would cost
-// the .wasm more than the whole of this reading. Each reading is also the type's `Deserialize`.
+// The envelope's small parts are read from and written to a `Value` by hand, not by serde's
+// derives: their flatten and untagged support, and the error texts of the typed visitors, would
+// cost the .wasm more than the whole of this code. These are also the types' serde impls.
 
 impl ApiMessage {
     /// An entry as the API sends it: text, or an object whose known fields have their types.
@@ -97,7 +85,11 @@ impl ApiMessage {
     /// else is no code.
     pub fn from_json(value: Value) -> Result<Self, String> {
         let mut fields = match value {
-            Value::String(message) => Map::from_iter([("message".into(), message.into())]),
+            Value::String(message) => {
+                let mut fields = Map::new();
+                fields.insert("message".into(), message.into());
+                fields
+            }
             Value::Object(fields) => fields,
             _ => return Err("is neither text nor an object".into()),
         };
@@ -116,7 +108,35 @@ impl ApiMessage {
     }
 }
 
+impl ApiMessage {
+    /// The entry as JSON: its fields (`code`, `documentation_url` and `source` when known) and
+    /// the unknown ones as they came.
+    pub fn to_json(&self) -> Value {
+        let mut fields = self.extra.clone();
+        if let Some(code) = self.code {
+            fields.insert("code".into(), code.into());
+        }
+        fields.insert("message".into(), self.message.clone().into());
+        if let Some(url) = &self.documentation_url {
+            fields.insert("documentation_url".into(), url.clone().into());
+        }
+        if let Some(source) = &self.source {
+            fields.insert("source".into(), source.to_json());
+        }
+        Value::Object(fields)
+    }
+}
+
 impl ErrorSource {
+    /// The source as JSON: `pointer` when known, and the unknown fields as they came.
+    pub fn to_json(&self) -> Value {
+        let mut fields = self.extra.clone();
+        if let Some(pointer) = &self.pointer {
+            fields.insert("pointer".into(), pointer.clone().into());
+        }
+        Value::Object(fields)
+    }
+
     fn from_map(mut fields: Map<String, Value>) -> Result<Self, String> {
         Ok(ErrorSource {
             pointer: text(&mut fields, "pointer")
@@ -142,6 +162,25 @@ impl ResultInfo {
             total_pages: count("total_pages"),
             extra: fields,
         })
+    }
+}
+
+impl ResultInfo {
+    /// The paging facts as JSON: the counts that are known, and the unknown fields as they came.
+    pub fn to_json(&self) -> Value {
+        let mut fields = self.extra.clone();
+        for (name, count) in [
+            ("page", self.page),
+            ("per_page", self.per_page),
+            ("count", self.count),
+            ("total_count", self.total_count),
+            ("total_pages", self.total_pages),
+        ] {
+            if let Some(count) = count {
+                fields.insert(name.into(), count.into());
+            }
+        }
+        Value::Object(fields)
     }
 }
 
@@ -195,6 +234,8 @@ fn read_result_info(raw: Option<&str>) -> Result<Option<ResultInfo>, String> {
             .map_err(|e| format!("`result_info` {e}")),
     }
 }
+
+serialize_as_json!(ApiMessage, ErrorSource, ResultInfo);
 
 macro_rules! deserialize_from_json {
     ($($name:ident),*) => {$(

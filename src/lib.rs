@@ -35,6 +35,18 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// `Serialize` through the type's own `to_json`. Types that only ever become JSON are written
+/// by hand: serde's derive would bring serializer code for each of them into the .wasm.
+macro_rules! serialize_as_json {
+    ($($name:ty),*) => {$(
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.to_json().serialize(serializer)
+            }
+        }
+    )*};
+}
+
 pub mod api;
 mod auth;
 mod client;

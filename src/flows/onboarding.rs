@@ -288,8 +288,7 @@ pub struct ServiceUserSpec {
 }
 
 /// Where a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
     /// Not reached (an earlier step failed).
     Pending,
@@ -301,8 +300,20 @@ pub enum StepStatus {
     Failed,
 }
 
+impl StepStatus {
+    /// `pending`, `created`, `existed` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::Created => "created",
+            StepStatus::Existed => "existed",
+            StepStatus::Failed => "failed",
+        }
+    }
+}
+
 /// One thing the flow set up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// The account name or the member's e-mail.
     pub target: String,
@@ -336,11 +347,22 @@ impl Step {
         self.status = StepStatus::Failed;
         self.error = Some(error.to_json());
     }
+
+    /// `{"target", "id", "status", "error", "reconciled"}`.
+    pub fn to_json(&self) -> Value {
+        let mut fields = Map::new();
+        fields.insert("target".into(), self.target.clone().into());
+        fields.insert("id".into(), self.id.clone().into());
+        fields.insert("status".into(), self.status.as_str().into());
+        fields.insert("error".into(), self.error.clone().unwrap_or_default());
+        fields.insert("reconciled".into(), self.reconciled.into());
+        Value::Object(fields)
+    }
 }
 
 /// What the flow did. `api_key` is the service user's key: `Debug` hides it, serializing
 /// shows it, because the partner needs it to act as that user.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// The account.
     pub account: Step,
@@ -354,6 +376,32 @@ pub struct Report {
     pub invitation: Option<Step>,
     /// True when nothing failed.
     pub complete: bool,
+}
+
+impl Report {
+    /// `{"account", "members", "service_user", "api_key", "invitation", "complete"}`, each
+    /// step as [`Step::to_json`] gives it. It holds the new service user's API key.
+    pub fn to_json(&self) -> Value {
+        let step = |step: &Option<Step>| step.as_ref().map_or(Value::Null, Step::to_json);
+        let mut fields = Map::new();
+        fields.insert("account".into(), self.account.to_json());
+        let members = self.members.iter().map(Step::to_json).collect();
+        fields.insert("members".into(), Value::Array(members));
+        fields.insert("service_user".into(), step(&self.service_user));
+        let api_key = self.api_key.as_ref().map(|key| key.expose().to_owned());
+        fields.insert("api_key".into(), api_key.into());
+        fields.insert("invitation".into(), step(&self.invitation));
+        fields.insert("complete".into(), self.complete.into());
+        Value::Object(fields)
+    }
+}
+
+serialize_as_json!(Step, Report);
+
+impl Serialize for StepStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// What the host does next. (`Send` is by far the most common answer, so it is not boxed.)

@@ -334,9 +334,10 @@ fn check<R>(
 /// which builds objects faster than any crossing from wasm could.
 fn meta_json(response: &ApiResponse<CheckedResult>, mut meta: Map<String, Value>) -> String {
     if let Some(info) = &response.result_info {
-        meta.insert("result_info".into(), json!(info));
+        meta.insert("result_info".into(), info.to_json());
     }
-    meta.insert("messages".into(), json!(response.messages));
+    let messages = response.messages.iter().map(|m| m.to_json()).collect();
+    meta.insert("messages".into(), Value::Array(messages));
     Value::Object(meta).to_string()
 }
 
@@ -706,7 +707,7 @@ impl Onboarding {
     /// The report so far (final once the action is `done`), as JSON text. It holds the new
     /// service user's `api_key`.
     pub fn report(&self) -> String {
-        serde_json::to_string(self.inner.report()).unwrap_or_else(|_| "null".to_owned())
+        self.inner.report().to_json().to_string()
     }
 }
 
