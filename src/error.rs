@@ -268,57 +268,59 @@ impl Error {
     /// "transport", "operation", "message", ...}`. Never holds a secret: credentials are not
     /// part of any error.
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let seconds = |d: &Option<Duration>| d.map(|d| d.as_secs_f64());
+        use serde_json::{Map, Value};
+        let seconds = |d: &Option<Duration>| Value::from(d.map(|d| d.as_secs_f64()));
+        let entries = |list: &[ApiMessage]| list.iter().map(ApiMessage::to_json).collect();
+        // Built by inserts, not `json!`: each type `json!` serializes is more code in the .wasm.
+        let mut view = Map::new();
+        let mut put = |key: &str, value: Value| {
+            view.insert(key.to_owned(), value);
+        };
+        put("message", self.to_string().into());
         match self {
-            Error::Invalid(e) => json!({
-                "kind": "invalid",
-                "operation": e.operation,
-                "field": e.field,
-                "reason": e.reason,
-                "message": self.to_string(),
-            }),
-            Error::Api(e) => json!({
-                "kind": "api",
-                "operation": e.operation,
-                "status": e.status,
-                "errors": e.errors.iter().map(ApiMessage::to_json).collect::<Vec<_>>(),
-                "messages": e.messages.iter().map(ApiMessage::to_json).collect::<Vec<_>>(),
-                "ray_id": e.ray_id,
-                "retry_after": seconds(&e.retry_after),
-                "message": self.to_string(),
-            }),
-            Error::Decode(e) => json!({
-                "kind": "decode",
-                "operation": e.operation,
-                "status": e.status,
-                "ray_id": e.ray_id,
-                "reason": e.reason,
-                "snippet": e.snippet,
-                "retry_after": seconds(&e.retry_after),
-                "message": self.to_string(),
-            }),
-            Error::UnknownOperation(name) => json!({
-                "kind": "unknown_operation",
-                "operation": name,
-                "message": self.to_string(),
-            }),
-            Error::OutcomeUnknown(e) => json!({
-                "kind": "outcome_unknown",
-                "operation": e.operation,
-                "method": e.method,
-                "status": e.status,
-                "ray_id": e.ray_id,
-                "detail": e.detail,
-                "message": self.to_string(),
-            }),
-            Error::Transport(e) => json!({
-                "kind": "transport",
-                "operation": e.operation,
-                "sent": e.sent,
-                "reason": e.message,
-                "message": self.to_string(),
-            }),
+            Error::Invalid(e) => {
+                put("kind", "invalid".into());
+                put("operation", e.operation.into());
+                put("field", e.field.clone().into());
+                put("reason", e.reason.clone().into());
+            }
+            Error::Api(e) => {
+                put("kind", "api".into());
+                put("operation", e.operation.into());
+                put("status", e.status.into());
+                put("errors", Value::Array(entries(&e.errors)));
+                put("messages", Value::Array(entries(&e.messages)));
+                put("ray_id", e.ray_id.clone().into());
+                put("retry_after", seconds(&e.retry_after));
+            }
+            Error::Decode(e) => {
+                put("kind", "decode".into());
+                put("operation", e.operation.into());
+                put("status", e.status.into());
+                put("ray_id", e.ray_id.clone().into());
+                put("reason", e.reason.clone().into());
+                put("snippet", e.snippet.clone().into());
+                put("retry_after", seconds(&e.retry_after));
+            }
+            Error::UnknownOperation(name) => {
+                put("kind", "unknown_operation".into());
+                put("operation", name.clone().into());
+            }
+            Error::OutcomeUnknown(e) => {
+                put("kind", "outcome_unknown".into());
+                put("operation", e.operation.into());
+                put("method", e.method.clone().into());
+                put("status", e.status.into());
+                put("ray_id", e.ray_id.clone().into());
+                put("detail", e.detail.clone().into());
+            }
+            Error::Transport(e) => {
+                put("kind", "transport".into());
+                put("operation", e.operation.into());
+                put("sent", e.sent.into());
+                put("reason", e.message.clone().into());
+            }
         }
+        Value::Object(view)
     }
 }
