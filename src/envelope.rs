@@ -106,9 +106,7 @@ impl ApiMessage {
             extra: fields,
         })
     }
-}
 
-impl ApiMessage {
     /// The entry as JSON: its fields (`code`, `documentation_url` and `source` when known) and
     /// the unknown ones as they came.
     pub fn to_json(&self) -> Value {
@@ -163,9 +161,7 @@ impl ResultInfo {
             extra: fields,
         })
     }
-}
 
-impl ResultInfo {
     /// The paging facts as JSON: the counts that are known, and the unknown fields as they came.
     pub fn to_json(&self) -> Value {
         let mut fields = self.extra.clone();

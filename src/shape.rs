@@ -210,28 +210,18 @@ impl Check<'_> {
         outcome
     }
 
+    /// The same check, with `null` accepted too.
+    fn or_null(self) -> Self {
+        Check {
+            nullable: true,
+            ..self
+        }
+    }
+
     /// The error for a value of the wrong type.
     fn refuse<E: de::Error>(&self, found: &str) -> E {
-        E::custom(format_args!(
-            "invalid type: {found}, expected {}",
-            Expected(self)
-        ))
-    }
-}
-
-/// What a check expects, in words.
-struct Expected<'a, 'p>(&'a Check<'p>);
-
-impl fmt::Display for Expected<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.0.shape {
-            Shape::Any => "any value",
-            Shape::Str => "a string",
-            Shape::Bool => "a boolean",
-            Shape::Nullable(_) => "a value or null",
-            Shape::List(_) => "an array",
-            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => "an object",
-        })
+        let expected: &dyn de::Expected = self;
+        E::custom(format_args!("invalid type: {found}, expected {expected}"))
     }
 }
 
@@ -245,11 +235,7 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         match self.shape {
             Shape::Any => Skip.deserialize(de).map(|()| None),
-            Shape::Nullable(inner) => Check {
-                nullable: true,
-                ..self.at(inner)
-            }
-            .deserialize(de),
+            Shape::Nullable(inner) => self.at(inner).or_null().deserialize(de),
             _ => de.deserialize_any(self),
         }
     }
@@ -259,7 +245,14 @@ impl<'de> Visitor<'de> for Check<'_> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&Expected(self), f)
+        f.write_str(match self.shape {
+            Shape::Any => "any value",
+            Shape::Str => "a string",
+            Shape::Bool => "a boolean",
+            Shape::Nullable(_) => "a value or null",
+            Shape::List(_) => "an array",
+            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => "an object",
+        })
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -341,11 +334,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 return Err(de::Error::duplicate_field(fields[index].name));
             }
             seen |= bit;
-            let known = Check {
-                nullable: true,
-                ..self.at(fields[index].shape)
-            };
-            let outcome = map.next_value_seed(known);
+            let outcome = map.next_value_seed(self.at(fields[index].shape).or_null());
             self.note(outcome, || Segment::Key(key.0.into_owned()))?;
         }
         Ok(None)
