@@ -12,7 +12,7 @@ use crate::envelope::{self, ApiResponse};
 use crate::error::{Error, Invalid};
 use crate::paginate::{PageState, Stop};
 use crate::params::{self, Params};
-use crate::shape::{Shape, Shaped};
+use crate::shape::{absorb, Shape, Shaped};
 
 /// What the registry knows of an operation.
 #[derive(Debug, Clone)]
@@ -243,7 +243,19 @@ impl NamedPaginator {
             Value::Null => Vec::new(),
             other => vec![other],
         };
-        self.state.take_page(items, response.result_info.as_ref())
+        // Each item's JSON text: the writer the .wasm has anyway (`fingerprint` would bring a
+        // second serializer for `Value`).
+        let digest = items.iter().fold(0, |digest, item| {
+            absorb(digest, item.to_string().as_bytes())
+        });
+        if self
+            .state
+            .feed(items.len(), digest, response.result_info.as_ref())
+        {
+            items
+        } else {
+            Vec::new()
+        }
     }
 
     /// Takes a checked response to the last request; returns false when its items must be

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::api::Paginated;
 use crate::envelope::{ApiResponse, ResultInfo};
+use crate::object;
 
 /// Pages read before the paginator gives up, unless set otherwise (50,000 items at 50 a page).
 pub const DEFAULT_MAX_PAGES: u32 = 1000;
@@ -55,16 +56,19 @@ impl Stop {
     /// `repeated_page` (with `page`, `first_seen`), `page_cap` (with `max_pages`).
     pub fn to_json(&self) -> serde_json::Value {
         let mut view = match self {
-            Stop::LastPage => serde_json::json!({"reason": "last_page"}),
-            Stop::ShortPage => serde_json::json!({"reason": "short_page"}),
-            Stop::EmptyPage => serde_json::json!({"reason": "empty_page"}),
-            Stop::TotalCount => serde_json::json!({"reason": "total_count"}),
-            Stop::RepeatedPage { page, first_seen } => {
-                serde_json::json!({"reason": "repeated_page", "page": page, "first_seen": first_seen})
-            }
-            Stop::PageCap { max_pages } => {
-                serde_json::json!({"reason": "page_cap", "max_pages": max_pages})
-            }
+            Stop::LastPage => object([("reason", "last_page".into())]),
+            Stop::ShortPage => object([("reason", "short_page".into())]),
+            Stop::EmptyPage => object([("reason", "empty_page".into())]),
+            Stop::TotalCount => object([("reason", "total_count".into())]),
+            Stop::RepeatedPage { page, first_seen } => object([
+                ("reason", "repeated_page".into()),
+                ("page", (*page).into()),
+                ("first_seen", (*first_seen).into()),
+            ]),
+            Stop::PageCap { max_pages } => object([
+                ("reason", "page_cap".into()),
+                ("max_pages", (*max_pages).into()),
+            ]),
         };
         view["anomaly"] = self.is_anomaly().into();
         view["message"] = self.to_string().into();

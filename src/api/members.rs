@@ -2,21 +2,23 @@
 
 use http::Method;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::{
     paginated, Access, Deleted, Direction, IdRef, Kind, Member, MemberStatus, Operation, Param,
     Params, Rule, WireEnum,
 };
+use crate::object;
 
 /// Longest e-mail the API takes.
 pub const MAX_EMAIL: usize = 90;
 
 /// A policy as a request sends it: permission groups allowed or denied on resource groups.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {
     /// The policy's id, to keep an existing policy on update; new policies have none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<String>,
     /// `allow` or `deny`.
     pub access: Access,
@@ -25,6 +27,29 @@ pub struct PolicyInput {
     /// Resource group ids (`"id"` or `{"id": "..."}`).
     pub resource_groups: Vec<IdRef>,
 }
+
+impl PolicyInput {
+    /// `{"id", "access", "permission_groups", "resource_groups"}` as the API takes it: groups
+    /// as `{"id": ...}`, and `id` only when given.
+    pub fn to_json(&self) -> Value {
+        let refs = |groups: &[IdRef]| {
+            let refs = groups
+                .iter()
+                .map(|g| object([("id", g.id.as_str().into())]));
+            Value::Array(refs.collect())
+        };
+        let mut policy = Map::new();
+        if let Some(id) = &self.id {
+            policy.insert("id".into(), id.as_str().into());
+        }
+        policy.insert("access".into(), self.access.as_str().into());
+        policy.insert("permission_groups".into(), refs(&self.permission_groups));
+        policy.insert("resource_groups".into(), refs(&self.resource_groups));
+        Value::Object(policy)
+    }
+}
+
+serialize_as_json!(PolicyInput);
 
 /// `accounts.members.list`: the members of an account.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

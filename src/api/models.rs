@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::string_enum;
 use crate::auth::Secret;
+use crate::object;
 use crate::shape::{wire_name, Field, Shape, Shaped};
 
 /// Declares a response model: every field `Option<T>`, absent fields skipped on output,
@@ -454,8 +455,12 @@ impl Shaped for Allocation {
 impl Serialize for Allocation {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Allocation::Bool(value) => serde_json::json!({"type": "bool", "value": value}),
-            Allocation::MaxCount(value) => serde_json::json!({"type": "max_count", "value": value}),
+            Allocation::Bool(value) => {
+                object([("type", "bool".into()), ("value", (*value).into())])
+            }
+            Allocation::MaxCount(value) => {
+                object([("type", "max_count".into()), ("value", (*value).into())])
+            }
             Allocation::Other(map) => Value::Object(map.clone()),
         }
         .serialize(s)

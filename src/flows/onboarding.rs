@@ -51,7 +51,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{Method, Request};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::api::accounts::CreateAccount;
 use crate::api::members::{PolicyInput, MAX_EMAIL};
@@ -61,6 +61,7 @@ use crate::client::Client;
 use crate::envelope::ApiResponse;
 use crate::error::{Error, Invalid};
 use crate::named::{operation, parse_response_named, NamedPaginator};
+use crate::object;
 use crate::params;
 use crate::retry::{Attempt, Next, Retry, RetryPolicy};
 
@@ -523,8 +524,12 @@ impl Onboarding {
                     format!("members[{i}].{field}")
                 }
             };
-            params::read("email", Kind::Name(MAX_EMAIL), &json!(member.email))
-                .map_err(|e| fail(Invalid::new(at("email"), e.reason)))?;
+            params::read(
+                "email",
+                Kind::Name(MAX_EMAIL),
+                &member.email.as_str().into(),
+            )
+            .map_err(|e| fail(Invalid::new(at("email"), e.reason)))?;
             let reason = match (member.roles.is_empty(), member.policies.is_none()) {
                 (false, false) => Some("give roles or policies, not both"),
                 (true, true) => Some("give roles or policies"),
@@ -647,11 +652,14 @@ impl Onboarding {
             Stage::CreateMember(i) => ("accounts.members.create", self.member_params(*i)?, false),
             Stage::CreateServiceUser => {
                 let email = self.spec.service_user.as_ref().map(|u| u.email.clone());
-                ("users.create", json!({ "email": email }), false)
+                ("users.create", object([("email", email.into())]), false)
             }
             Stage::AcceptInvitation(id) => (
                 "memberships.update",
-                json!({"membership_id": id, "status": "accepted"}),
+                object([
+                    ("membership_id", id.as_str().into()),
+                    ("status", "accepted".into()),
+                ]),
                 true,
             ),
             Stage::Done => unreachable!("no call once done"),
@@ -679,17 +687,20 @@ impl Onboarding {
     fn member_params(&self, i: usize) -> Result<Value, Error> {
         let member = &self.invites[i];
         let mut params = Map::new();
-        params.insert("account_id".into(), json!(self.account_id()));
-        params.insert("email".into(), json!(member.email));
+        params.insert("account_id".into(), self.account_id().into());
+        params.insert("email".into(), member.email.as_str().into());
         match &member.policies {
-            Some(policies) => params.insert("policies".into(), json!(policies)),
+            Some(policies) => {
+                let policies = policies.iter().map(PolicyInput::to_json).collect();
+                params.insert("policies".into(), Value::Array(policies))
+            }
             None => {
                 let ids = member
                     .roles
                     .iter()
                     .map(|r| self.role_id(r))
                     .collect::<Result<Vec<_>, _>>()?;
-                params.insert("roles".into(), json!(ids))
+                params.insert("roles".into(), ids.into())
             }
         };
         Ok(Value::Object(params))
@@ -708,7 +719,7 @@ impl Onboarding {
         found.cloned().ok_or_else(|| {
             Error::from(Invalid::new(
                 "roles",
-                format!("the account has no role named {role:?}"),
+                format!("the account has no role named {role}"),
             ))
             .in_operation("accounts.members.create")
         })
@@ -916,7 +927,7 @@ impl Onboarding {
                 .account_failed(&Invalid::new("name", "the account could not be created").into()),
             several => {
                 let reason = format!(
-                    "{} accounts are named {:?}; onboarding will not guess which is this customer's",
+                    "{} accounts are named {}; onboarding will not guess which is this customer's",
                     several.len(),
                     self.spec.name
                 );
@@ -936,7 +947,10 @@ impl Onboarding {
             .iter()
             .any(|m| m.policies.is_none() && m.roles.iter().any(|r| !is_id(r)));
         if needs_names {
-            let params = json!({"account_id": self.account_id(), "per_page": 50});
+            let params = object([
+                ("account_id", self.account_id().into()),
+                ("per_page", 50.into()),
+            ]);
             match NamedPaginator::new("accounts.roles.list", params) {
                 Ok(pages) => return Stage::ResolveRoles(pages),
                 Err(e) => return self.members_failed(0, &e),
@@ -949,7 +963,10 @@ impl Onboarding {
         if self.invites.is_empty() {
             return self.next_member(0, false);
         }
-        let params = json!({"account_id": self.account_id(), "per_page": 50});
+        let params = object([
+            ("account_id", self.account_id().into()),
+            ("per_page", 50.into()),
+        ]);
         match NamedPaginator::new("accounts.members.list", params) {
             Ok(pages) => Stage::ListMembers { pages, reconciling },
             Err(e) => self.members_failed(reconciling.unwrap_or(0), &e),
@@ -1038,7 +1055,7 @@ impl Onboarding {
             self.invitation_failed(&Invalid::new("service_user", reason).into());
             return Stage::Done;
         }
-        match NamedPaginator::new("memberships.list", json!({"per_page": 50})) {
+        match NamedPaginator::new("memberships.list", object([("per_page", 50.into())])) {
             Ok(pages) => Stage::FindInvitation(pages),
             Err(e) => {
                 self.invitation_failed(&e);
@@ -1071,7 +1088,7 @@ impl Onboarding {
 
 fn account_params(spec: &OnboardingSpec) -> Value {
     let mut params = Map::new();
-    params.insert("name".into(), json!(spec.name));
+    params.insert("name".into(), spec.name.as_str().into());
     let optional = [
         ("type", spec.r#type.as_ref().map(|t| t.as_str().to_owned())),
         ("unit_id", spec.unit_id.clone()),
@@ -1083,15 +1100,18 @@ fn account_params(spec: &OnboardingSpec) -> Value {
     ];
     for (field, value) in optional {
         if let Some(value) = value {
-            params.insert(field.into(), json!(value));
+            params.insert(field.into(), value.into());
         }
     }
     Value::Object(params)
 }
 
 fn account_search(name: &str) -> NamedPaginator {
-    NamedPaginator::new("accounts.list", json!({"name": name, "per_page": 50}))
-        .expect("accounts.list is a paginated operation")
+    NamedPaginator::new(
+        "accounts.list",
+        object([("name", name.into()), ("per_page", 50.into())]),
+    )
+    .unwrap_or_else(|_| unreachable!("accounts.list is a paginated operation"))
 }
 
 fn operation_method(name: &str) -> Method {

@@ -33,9 +33,10 @@ use cloudflare_tenant::flows::{
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations,
     response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid,
-    NamedPaginator, Next, Pacer as CorePacer, Retry as CoreRetry, RetryPolicy, DEFAULT_USER_AGENT,
+    NamedPaginator, Next, OperationInfo, Pacer as CorePacer, Retry as CoreRetry, RetryPolicy,
+    DEFAULT_USER_AGENT,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 // ---- errors ---------------------------------------------------------------------------------
@@ -131,11 +132,15 @@ pub fn take_panic() -> Option<String> {
 /// Every operation: JSON `[{"name", "method", "paginated"}]`, in the order of the API reference.
 #[wasm_bindgen]
 pub fn operations() -> String {
-    let list: Vec<Value> = core_operations()
-        .iter()
-        .map(|op| json!({"name": op.name, "method": op.method.as_str(), "paginated": op.paginated}))
-        .collect();
-    Value::Array(list).to_string()
+    // Built by inserts: `json!` would serialize each value and unwrap, costing the .wasm.
+    let view = |op: &OperationInfo| {
+        let mut view = Map::new();
+        view.insert("name".into(), op.name.into());
+        view.insert("method".into(), op.method.as_str().into());
+        view.insert("paginated".into(), op.paginated.into());
+        Value::Object(view)
+    };
+    Value::Array(core_operations().iter().map(view).collect()).to_string()
 }
 
 /// The `User-Agent` the core sends unless told otherwise.
@@ -664,9 +669,10 @@ impl Onboarding {
                 r#"{{"action":"send","request":{}}}"#,
                 request_json(&request)
             ),
-            Action::Wait(wait) => {
-                json!({"action": "wait", "seconds": wait.as_secs_f64()}).to_string()
-            }
+            Action::Wait(wait) => format!(
+                r#"{{"action":"wait","seconds":{}}}"#,
+                Value::from(wait.as_secs_f64())
+            ),
             Action::Done => r#"{"action":"done"}"#.to_owned(),
         }
     }
