@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use crate::api::Paginated;
 use crate::envelope::{ApiResponse, ResultInfo};
-use crate::object;
 
 /// Pages read before the paginator gives up, unless set otherwise (50,000 items at 50 a page).
 pub const DEFAULT_MAX_PAGES: u32 = 1000;
@@ -55,24 +54,26 @@ impl Stop {
     /// `reason` one of `last_page`, `short_page`, `empty_page`, `total_count`,
     /// `repeated_page` (with `page`, `first_seen`), `page_cap` (with `max_pages`).
     pub fn to_json(&self) -> serde_json::Value {
-        let mut view = match self {
-            Stop::LastPage => object([("reason", "last_page".into())]),
-            Stop::ShortPage => object([("reason", "short_page".into())]),
-            Stop::EmptyPage => object([("reason", "empty_page".into())]),
-            Stop::TotalCount => object([("reason", "total_count".into())]),
-            Stop::RepeatedPage { page, first_seen } => object([
-                ("reason", "repeated_page".into()),
-                ("page", (*page).into()),
-                ("first_seen", (*first_seen).into()),
-            ]),
-            Stop::PageCap { max_pages } => object([
-                ("reason", "page_cap".into()),
-                ("max_pages", (*max_pages).into()),
-            ]),
+        let mut view = serde_json::Map::new();
+        let reason = match *self {
+            Stop::LastPage => "last_page",
+            Stop::ShortPage => "short_page",
+            Stop::EmptyPage => "empty_page",
+            Stop::TotalCount => "total_count",
+            Stop::RepeatedPage { page, first_seen } => {
+                view.insert("page".into(), page.into());
+                view.insert("first_seen".into(), first_seen.into());
+                "repeated_page"
+            }
+            Stop::PageCap { max_pages } => {
+                view.insert("max_pages".into(), max_pages.into());
+                "page_cap"
+            }
         };
-        view["anomaly"] = self.is_anomaly().into();
-        view["message"] = self.to_string().into();
-        view
+        view.insert("reason".into(), reason.into());
+        view.insert("anomaly".into(), self.is_anomaly().into());
+        view.insert("message".into(), self.to_string().into());
+        serde_json::Value::Object(view)
     }
 }
 

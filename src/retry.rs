@@ -368,10 +368,10 @@ fn days_since_1970(year: u64, month: u64, day: u64) -> u64 {
 fn body_retry_after(body: &[u8]) -> Option<Duration> {
     // From text, as every other reading here: each serde_json reader is its own parser copy.
     let text = std::str::from_utf8(body).ok()?;
-    let Value::Object(mut fields) = serde_json::from_str(text).ok()? else {
+    let Value::Object(fields) = serde_json::from_str(text).ok()? else {
         return None;
     };
-    match fields.remove("retry_after")? {
+    match fields.get("retry_after")? {
         Value::Number(n) => {
             let seconds = n.as_f64()?;
             let wait = Duration::try_from_secs_f64(seconds).ok()?;

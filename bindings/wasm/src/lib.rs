@@ -39,6 +39,12 @@ use cloudflare_tenant::{
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
+/// Talc instead of the standard library's dlmalloc: 3 KB less of the gzipped .wasm, and faster.
+/// (Threads would need a locking allocator; this build has none.)
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 // ---- errors ---------------------------------------------------------------------------------
 
 /// The JS value thrown for a core error: an `Error` with the core's JSON view as `detail`.
