@@ -46,7 +46,10 @@ wasm-bindgen "$wasm_in" --out-dir "$dist" --target web --no-typescript --omit-de
 
 step "wasm-opt -Oz (binaryen from npm)"
 wasm="$dist/cloudflare_tenant_wasm_bg.wasm"
-"$js/node_modules/.bin/wasm-opt" "$wasm" -Oz -o "$wasm.opt" \
+# --low-memory-unused: Rust lays the stack out first, growing down towards address 0, and
+# never computes an address that wraps around; so binaryen may fold constant offsets into
+# loads and stores (0.6 KB of the gzipped .wasm).
+"$js/node_modules/.bin/wasm-opt" "$wasm" -Oz --low-memory-unused -o "$wasm.opt" \
   --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue

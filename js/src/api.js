@@ -22,8 +22,15 @@ export function callCore(fn, cause) {
 
 function translate(error) {
   if (error instanceof CloudflareError) return error;
-  if (error && error.name === "CloudflareTenantCoreError" && error.detail && typeof error.detail === "object") {
-    return fromCoreView(error.detail);
+  // The core throws its errors as the JSON text of their view.
+  if (typeof error === "string") {
+    let view = null;
+    try {
+      view = JSON.parse(error);
+    } catch {
+      // not the core's
+    }
+    if (view && typeof view === "object" && typeof view.kind === "string") return fromCoreView(view);
   }
   if (typeof WebAssembly !== "undefined" && error instanceof WebAssembly.RuntimeError) {
     let panic = null;

@@ -453,6 +453,7 @@ struct Call {
 pub struct Onboarding {
     client: Client,
     policy: RetryPolicy,
+    /// The spec, its members moved into `invites`.
     spec: OnboardingSpec,
     /// Every invitation to send: the spec's members, then the service user's.
     invites: Vec<MemberSpec>,
@@ -499,10 +500,16 @@ impl Ids {
 
 impl Onboarding {
     /// Checks the spec and prepares the flow; nothing is sent yet.
-    pub fn new(client: Client, spec: OnboardingSpec, policy: RetryPolicy) -> Result<Self, Error> {
+    pub fn new(
+        client: Client,
+        mut spec: OnboardingSpec,
+        policy: RetryPolicy,
+    ) -> Result<Self, Error> {
         let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
         params::lay_out(&CreateAccount::PARAMS, &account_params(&spec)).map_err(fail)?;
-        let mut invites = spec.members.clone();
+        // The members move into the invitations; the spec keeps the rest.
+        let mut invites = std::mem::take(&mut spec.members);
+        let members = invites.len();
         if let Some(user) = &spec.service_user {
             let roles = if user.roles.is_empty() {
                 vec!["Administrator".to_owned()]
@@ -518,7 +525,7 @@ impl Onboarding {
         for (i, member) in invites.iter().enumerate() {
             // The service user's invitation comes last; name its fields as the spec does.
             let at = |field: &str| {
-                if i == spec.members.len() {
+                if i == members {
                     format!("service_user.{field}")
                 } else {
                     format!("members[{i}].{field}")
@@ -861,7 +868,7 @@ impl Onboarding {
                     Err(e) => step.fail(&e),
                 }
                 // Without its key the user cannot accept; the partner can still invite it.
-                self.next_member(self.spec.members.len(), false)
+                self.next_member(self.invites.len() - 1, false)
             }
             Stage::FindInvitation(mut pages) => match outcome {
                 Ok(response) => {
@@ -981,7 +988,7 @@ impl Onboarding {
         while i < self.invites.len() {
             // Only the member whose create had an unknown outcome was made by this run.
             let reconciling = reconciling && i == start;
-            let service_invite = self.spec.service_user.is_some() && i == self.spec.members.len();
+            let service_invite = self.spec.service_user.is_some() && i == self.invites.len() - 1;
             let service_pending = self
                 .report
                 .service_user

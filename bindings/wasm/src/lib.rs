@@ -15,9 +15,10 @@
 //!   itself never crosses: the JS layer reads it from the body with `JSON.parse`, which builds
 //!   objects faster than any crossing out of wasm could;
 //! - requests and error views go out as JSON text for `JSON.parse`;
-//! - an error is thrown as a JS `Error` named `CloudflareTenantCoreError` whose `detail` property
-//!   holds the core's stable JSON view ([`Error::to_json`]): `kind` `invalid` | `api` |
-//!   `decode` | `unknown_operation`. The view never holds a secret.
+//! - an error is thrown as a string: the JSON text of the core's stable view
+//!   ([`Error::to_json`]), an object with `kind` `invalid` | `api` | `decode` |
+//!   `unknown_operation` | ... and `message`; the JS layer turns it into its error classes. The
+//!   view never holds a secret.
 //!
 //! No function here panics on any input; should the core ever panic, the panic message is kept
 //! for [`take_panic`] so the JS layer can report it instead of a bare `unreachable` trap.
@@ -47,18 +48,11 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 // ---- errors ---------------------------------------------------------------------------------
 
-/// The JS value thrown for a core error: an `Error` with the core's JSON view as `detail`.
+/// The JS value thrown for a core error: the JSON text of its view, which the JS layer turns
+/// into its error classes. (Building a JS `Error` here would take js-sys, 1 KB of the gzipped
+/// .wasm.)
 fn throw(error: &Error) -> JsValue {
-    let view = error.to_json();
-    let message = view["message"]
-        .as_str()
-        .unwrap_or("cloudflare-tenant error");
-    let js_error = js_sys::Error::new(message);
-    js_error.set_name("CloudflareTenantCoreError");
-    let detail = js_sys::JSON::parse(&view.to_string()).unwrap_or(JsValue::NULL);
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&js_error, &JsValue::from_str("detail"), &detail);
-    js_error.into()
+    JsValue::from_str(&error.to_json().to_string())
 }
 
 /// An input refused by this crate before it reached the core (text that is not JSON).
