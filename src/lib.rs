@@ -47,9 +47,8 @@ macro_rules! serialize_as_json {
     )*};
 }
 
-/// A JSON object of these members, in this order of insertion. `json!` would serialize each
-/// value and unwrap the result, which brings serde_json's serializer and the Debug of its error
-/// into the .wasm.
+/// A JSON object of these members. (`json!` would serialize each value and unwrap the result,
+/// which brings serde_json's serializer and the Debug of its error into the .wasm.)
 pub(crate) fn object<const N: usize>(members: [(&str, serde_json::Value); N]) -> serde_json::Value {
     let mut map = serde_json::Map::new();
     for (key, value) in members {
