@@ -476,10 +476,9 @@ fn id_list<'v>(field: &str, value: &'v Value, empty: &str) -> Result<Vec<&'v str
         .collect()
 }
 
-fn id_ref(id: &str) -> Value {
-    let mut map = Map::new();
-    map.insert("id".into(), Value::from(id));
-    Value::Object(map)
+/// `{"id": ...}`: how a request body references a role, permission group or resource group.
+pub(crate) fn id_ref(id: &str) -> Value {
+    crate::object([("id", id.into())])
 }
 
 /// A whole number that fits a `u32`.

@@ -319,7 +319,13 @@ fn an_unknown_role_name_fails_that_member_only() {
         ],
     );
     assert_eq!(report.members[0].status, StepStatus::Failed);
-    assert_eq!(report.members[0].error.as_ref().unwrap()["field"], "roles");
+    let error = report.members[0].error.as_ref().unwrap();
+    assert_eq!(error["field"], "roles");
+    let reason = error["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(r#"no role named "Chief Wizard""#),
+        "{reason}"
+    );
     assert_eq!(report.members[1].status, StepStatus::Created);
 }
 

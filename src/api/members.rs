@@ -8,7 +8,7 @@ use super::{
     paginated, Access, Deleted, Direction, IdRef, Kind, Member, MemberStatus, Operation, Param,
     Params, Rule, WireEnum,
 };
-use crate::object;
+use crate::params::id_ref;
 
 /// Longest e-mail the API takes.
 pub const MAX_EMAIL: usize = 90;
@@ -32,12 +32,7 @@ impl PolicyInput {
     /// `{"id", "access", "permission_groups", "resource_groups"}` as the API takes it: groups
     /// as `{"id": ...}`, and `id` only when given.
     pub fn to_json(&self) -> Value {
-        let refs = |groups: &[IdRef]| {
-            let refs = groups
-                .iter()
-                .map(|g| object([("id", g.id.as_str().into())]));
-            Value::Array(refs.collect())
-        };
+        let refs = |groups: &[IdRef]| Value::Array(groups.iter().map(|g| id_ref(&g.id)).collect());
         let mut policy = Map::new();
         if let Some(id) = &self.id {
             policy.insert("id".into(), id.as_str().into());

@@ -726,7 +726,7 @@ impl Onboarding {
         found.cloned().ok_or_else(|| {
             Error::from(Invalid::new(
                 "roles",
-                format!("the account has no role named {role}"),
+                format!("the account has no role named {role:?}"),
             ))
             .in_operation("accounts.members.create")
         })
@@ -934,7 +934,7 @@ impl Onboarding {
                 .account_failed(&Invalid::new("name", "the account could not be created").into()),
             several => {
                 let reason = format!(
-                    "{} accounts are named {}; onboarding will not guess which is this customer's",
+                    "{} accounts are named {:?}; onboarding will not guess which is this customer's",
                     several.len(),
                     self.spec.name
                 );
@@ -954,11 +954,7 @@ impl Onboarding {
             .iter()
             .any(|m| m.policies.is_none() && m.roles.iter().any(|r| !is_id(r)));
         if needs_names {
-            let params = object([
-                ("account_id", self.account_id().into()),
-                ("per_page", 50.into()),
-            ]);
-            match NamedPaginator::new("accounts.roles.list", params) {
+            match self.account_pages("accounts.roles.list") {
                 Ok(pages) => return Stage::ResolveRoles(pages),
                 Err(e) => return self.members_failed(0, &e),
             }
@@ -966,15 +962,20 @@ impl Onboarding {
         self.list_members(None)
     }
 
-    fn list_members(&mut self, reconciling: Option<usize>) -> Stage {
-        if self.invites.is_empty() {
-            return self.next_member(0, false);
-        }
+    /// Pages through a list of the account's, the largest pages first.
+    fn account_pages(&self, operation: &str) -> Result<NamedPaginator, Error> {
         let params = object([
             ("account_id", self.account_id().into()),
             ("per_page", 50.into()),
         ]);
-        match NamedPaginator::new("accounts.members.list", params) {
+        NamedPaginator::new(operation, params)
+    }
+
+    fn list_members(&mut self, reconciling: Option<usize>) -> Stage {
+        if self.invites.is_empty() {
+            return self.next_member(0, false);
+        }
+        match self.account_pages("accounts.members.list") {
             Ok(pages) => Stage::ListMembers { pages, reconciling },
             Err(e) => self.members_failed(reconciling.unwrap_or(0), &e),
         }
@@ -1118,6 +1119,7 @@ fn account_search(name: &str) -> NamedPaginator {
         "accounts.list",
         object([("name", name.into()), ("per_page", 50.into())]),
     )
+    // Not `expect`: it would bring `Error`'s Debug (and Value's) into the .wasm.
     .unwrap_or_else(|_| unreachable!("accounts.list is a paginated operation"))
 }
 
