@@ -21,34 +21,15 @@ use cloudflare_tenant::api::accounts::CreateAccount;
 use cloudflare_tenant::api::members::CreateMember;
 use cloudflare_tenant::api::roles::ADMINISTRATOR_ROLE_ID;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
-use cloudflare_tenant::http::{Request, Response};
 use cloudflare_tenant::{Attempt, Client, Credentials, Operation, RetryPolicy};
 use serde_json::{json, Value};
 
+#[path = "support/transport.rs"]
+mod transport;
+
+use transport::{Outcome, Transport, DEFAULT_MAX_BODY_BYTES};
+
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-/// What happened on the wire, in the terms the core's retry rules use.
-enum Outcome {
-    Response(Response<Vec<u8>>),
-    NotSent(String),
-    NoResponse(String),
-}
-
-fn send(agent: &ureq::Agent, request: Request<Vec<u8>>) -> Outcome {
-    match agent.run(request) {
-        Ok(mut response) => match response.body_mut().read_to_vec() {
-            Ok(body) => {
-                let (parts, _) = response.into_parts();
-                Outcome::Response(Response::from_parts(parts, body))
-            }
-            Err(e) => Outcome::NoResponse(e.to_string()),
-        },
-        Err(e @ (ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)) => {
-            Outcome::NotSent(e.to_string())
-        }
-        Err(e) => Outcome::NoResponse(e.to_string()),
-    }
-}
 
 /// A cheap, seeded jitter source: the fault run must be reproducible, and the core takes
 /// randomness as an input.
@@ -71,7 +52,7 @@ fn spec(i: usize, unit: &str) -> OnboardingSpec {
     .expect("a valid spec")
 }
 
-fn onboard(agent: &ureq::Agent, client: &Client, spec: OnboardingSpec, seed: u64) -> Report {
+fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u64) -> Report {
     // Generous retries: the run injects a fault into a quarter of all requests.
     let policy = RetryPolicy {
         max_retries: 6,
@@ -86,7 +67,7 @@ fn onboard(agent: &ureq::Agent, client: &Client, spec: OnboardingSpec, seed: u64
             Action::Send(request) => {
                 let now = SystemTime::now();
                 let j = jitter(&mut random);
-                match send(agent, request) {
+                match transport.send(request) {
                     Outcome::Response(r) => {
                         let attempt = Attempt::Response {
                             status: r.status().as_u16(),
@@ -110,12 +91,12 @@ fn onboard(agent: &ureq::Agent, client: &Client, spec: OnboardingSpec, seed: u64
 }
 
 /// What the official SDKs do: resend on any transport error, 408, 409, 429 or 5xx, twice.
-fn naive_send<O: Operation>(agent: &ureq::Agent, client: &Client, op: &O) -> Option<O::Output> {
+fn naive_send<O: Operation>(transport: &Transport, client: &Client, op: &O) -> Option<O::Output> {
     for attempt in 0..3 {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(10));
         }
-        if let Outcome::Response(r) = send(agent, client.request(op).ok()?) {
+        if let Outcome::Response(r) = transport.send(client.request(op).ok()?) {
             if matches!(r.status().as_u16(), 408 | 409 | 429 | 500..=599) {
                 continue;
             }
@@ -125,18 +106,18 @@ fn naive_send<O: Operation>(agent: &ureq::Agent, client: &Client, op: &O) -> Opt
     None
 }
 
-fn naive_onboard(agent: &ureq::Agent, client: &Client, spec: &OnboardingSpec) {
+fn naive_onboard(transport: &Transport, client: &Client, spec: &OnboardingSpec) {
     let create = CreateAccount {
         unit_id: spec.unit_id.clone(),
         business_name: spec.business_name.clone(),
         ..CreateAccount::new(&spec.name)
     };
-    let Some(account) = naive_send(agent, client, &create) else {
+    let Some(account) = naive_send(transport, client, &create) else {
         return;
     };
     for member in &spec.members {
         naive_send(
-            agent,
+            transport,
             client,
             &CreateMember {
                 account_id: account.id.clone().unwrap_or_default(),
@@ -233,11 +214,8 @@ fn run() -> Result<bool> {
         .map_err(|_| "run under scripts/with-sandbox.sh")?;
     let workers = 16;
 
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into();
+    let transport = Transport::new(Duration::from_secs(10), DEFAULT_MAX_BODY_BYTES);
+    let agent = ureq::Agent::new_with_defaults();
     let client = Client::new(Credentials::global_key(
         "admin@tenant.example",
         "sandbox-global-key",
@@ -256,7 +234,8 @@ fn run() -> Result<bool> {
     let reports = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for worker in 0..workers {
-            let (agent, client, next, reports, unit) = (&agent, &client, &next, &reports, &unit);
+            let (transport, client, next, reports, unit) =
+                (&transport, &client, &next, &reports, &unit);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= count {
@@ -265,9 +244,10 @@ fn run() -> Result<bool> {
                 let spec = spec(i, unit);
                 let name = spec.name.clone();
                 if naive {
-                    naive_onboard(agent, client, &spec);
+                    naive_onboard(transport, client, &spec);
                 } else {
-                    let report = onboard(agent, client, spec, (worker * 1_000_003 + i) as u64 + 1);
+                    let report =
+                        onboard(transport, client, spec, (worker * 1_000_003 + i) as u64 + 1);
                     reports.lock().unwrap().push((name, report));
                 }
             });

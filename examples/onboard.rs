@@ -25,6 +25,11 @@ use cloudflare_tenant::api::users::CreateUser;
 use cloudflare_tenant::api::{MemberStatus, Paginated};
 use cloudflare_tenant::{ApiResponse, Client, Credentials, Operation, Paginator};
 
+#[path = "support/transport.rs"]
+mod transport;
+
+use transport::{Outcome, Transport};
+
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
 /// Who to onboard: enough customers that the tenant's account list takes two pages.
@@ -35,12 +40,12 @@ const SANDBOX_EMAIL: &str = "admin@tenant.example";
 const SANDBOX_KEY: &str = "sandbox-global-key";
 
 /// Sends requests built by the core and hands the responses back to it.
-struct Transport {
-    agent: ureq::Agent,
+struct Api {
+    transport: Transport,
     client: Client,
 }
 
-impl Transport {
+impl Api {
     fn send<O: Operation>(
         &self,
         op: &O,
@@ -50,11 +55,10 @@ impl Transport {
             Some(credentials) => self.client.request_as(op, credentials)?,
             None => self.client.request(op)?,
         };
-        let mut response = self.agent.run(request)?;
-        let body = response.body_mut().read_to_vec()?;
-        let (parts, _) = response.into_parts();
-        let response = cloudflare_tenant::http::Response::from_parts(parts, body);
-        Ok(self.client.response::<O>(&response)?)
+        match self.transport.send(request) {
+            Outcome::Response(response) => Ok(self.client.response::<O>(&response)?),
+            Outcome::NotSent(e) | Outcome::NoResponse(e) => Err(format!("{}: {e}", O::NAME).into()),
+        }
     }
 
     /// Every item of every page.
@@ -103,7 +107,7 @@ fn configure() -> Result<(Client, bool)> {
 }
 
 /// The tenant to provision into, and the unit new accounts go on.
-fn find_tenant(api: &Transport) -> Result<(String, Option<String>)> {
+fn find_tenant(api: &Api) -> Result<(String, Option<String>)> {
     let tenants = api.send(&ListUserTenants {}, None)?.result;
     let tenant_id = tenants
         .first()
@@ -129,7 +133,7 @@ fn find_tenant(api: &Transport) -> Result<(String, Option<String>)> {
 }
 
 /// One customer: account with KYC, Administrator invite, service user that accepts its own.
-fn onboard(api: &Transport, unit: Option<&str>, customer: &str) -> Result<()> {
+fn onboard(api: &Api, unit: Option<&str>, customer: &str) -> Result<()> {
     let slug = customer.to_lowercase();
     let account = api
         .send(
@@ -219,7 +223,7 @@ fn onboard(api: &Transport, unit: Option<&str>, customer: &str) -> Result<()> {
 }
 
 /// The tenant's accounts, five to a page.
-fn list_accounts(api: &Transport, tenant_id: String) -> Result<()> {
+fn list_accounts(api: &Api, tenant_id: String) -> Result<()> {
     let mut pages = Paginator::new(ListTenantAccounts {
         tenant_id,
         per_page: Some(5),
@@ -250,11 +254,10 @@ fn main() -> ExitCode {
             client.base_url(),
             if live { " (live)" } else { "" }
         );
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let api = Transport { agent, client };
+        let api = Api {
+            transport: Transport::default(),
+            client,
+        };
         let (tenant_id, unit) = find_tenant(&api)?;
         for customer in CUSTOMERS {
             onboard(&api, unit.as_deref(), customer)?;

@@ -216,8 +216,20 @@ pub(crate) fn check_header_value(field: &'static str, value: &str) -> Result<(),
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
         return Err(Invalid::new(field, "must not contain CR, LF or NUL").into());
     }
-    if HeaderValue::from_str(value).is_err() {
-        return Err(Invalid::new(field, "must be visible ASCII").into());
+    // `HeaderValue` takes bytes over 0x7f too, which hosts' HTTP libraries then refuse or
+    // mangle (Python's `http.client` raises with the whole header line in its message).
+    // Credentials have no spaces either; a user agent has them between its words.
+    let spaces = field == "user_agent";
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() || (spaces && b == b' '))
+    {
+        let what = if spaces {
+            "must be visible ASCII or spaces"
+        } else {
+            "must be visible ASCII, without spaces"
+        };
+        return Err(Invalid::new(field, what).into());
     }
     Ok(())
 }

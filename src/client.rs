@@ -50,8 +50,22 @@ impl Client {
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Result<Self, Error> {
         let base_url = base_url.into();
         let trimmed = base_url.trim_end_matches('/');
+        let uri = trimmed.parse::<http::Uri>().ok();
+        // Credentials in the URL would show wherever the URL does (reprs, logs, transport
+        // errors), and some HTTP libraries send them as Basic auth instead of the token.
+        if uri
+            .as_ref()
+            .and_then(|u| u.authority())
+            .is_some_and(|a| a.as_str().contains('@'))
+        {
+            return Err(Invalid::new(
+                "base_url",
+                "must not hold credentials (`user:password@`): give them as credentials",
+            )
+            .into());
+        }
         let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-            && trimmed.parse::<http::Uri>().is_ok()
+            && uri.is_some()
             && !trimmed.contains(['?', '#']);
         if !valid {
             return Err(Invalid::new(

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use http::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use std::fmt;
 
 use serde::de::{
@@ -15,7 +15,8 @@ use serde::de::{
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{snippet, ApiError, DecodeError, Error};
+use crate::error::{snippet, ApiError, DecodeError, Error, Invalid, Redirected};
+use crate::named;
 use crate::retry::retry_after;
 use crate::scan;
 use crate::shape::{self, Checked, Key, Mismatch, Shape, Shaped};
@@ -288,10 +289,12 @@ struct RawEnvelope<'a> {
 }
 
 impl<'a> RawEnvelope<'a> {
-    /// Reads `text` as one JSON object with a boolean `success` and no envelope key twice.
-    fn read(text: &'a str) -> Result<Self, serde_json::Error> {
+    /// Reads `text` as one JSON object with a boolean `success` and no envelope key twice. An
+    /// error status may leave `success` out when it gives `errors` (older endpoints and
+    /// proxies answer so, and the official SDKs read such bodies as API errors).
+    fn read(text: &'a str, error_status: bool) -> Result<Self, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(text);
-        let success = de.deserialize_any(EnvelopeVisitor)?;
+        let success = de.deserialize_any(EnvelopeVisitor { error_status })?;
         de.end()?;
         Ok(RawEnvelope {
             success,
@@ -304,7 +307,10 @@ impl<'a> RawEnvelope<'a> {
 /// and skipped. Values are asked for as "any" and anything unwanted refused here: asking
 /// serde_json for a type would have it describe a value of another type in its own words,
 /// with float formatting the .wasm otherwise does without.
-struct EnvelopeVisitor;
+struct EnvelopeVisitor {
+    /// The status was not 2xx: `errors` without `success` is a failure envelope.
+    error_status: bool,
+}
 
 /// Refuses every kind of value but the ones a visitor takes.
 macro_rules! refuse_others {
@@ -353,7 +359,11 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
                 _ => map.next_value::<IgnoredAny>().map(drop)?,
             }
         }
-        success.ok_or_else(|| de::Error::missing_field("success"))
+        match success {
+            Some(success) => Ok(success),
+            None if self.error_status && seen[2] => Ok(false),
+            None => Err(de::Error::missing_field("success")),
+        }
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
@@ -421,15 +431,75 @@ struct DecodeErrorFactory<'h, 'b> {
 
 impl DecodeErrorFactory<'_, '_> {
     fn error(&self, reason: String, retry_after: Option<Duration>) -> Error {
+        let secret_fields = named::operation(self.operation)
+            .map(|info| info.secret_fields)
+            .unwrap_or_default();
+        let (reason, snippet) = if secret_fields.is_empty() {
+            (reason, snippet(self.body))
+        } else {
+            without_secrets(secret_fields, reason, self.body)
+        };
         Error::Decode(Box::new(DecodeError {
             operation: self.operation,
             status: self.status,
             ray_id: header_str(self.headers, &CF_RAY).map(str::to_owned),
             reason,
-            snippet: snippet(self.body),
+            snippet,
             retry_after,
         }))
     }
+}
+
+/// What a decode error may show of a body whose result holds secrets (a created user's
+/// `api_key`, a token's `value`): the account or token was made, and the error may be logged.
+/// Read as JSON, the body is shown with every secret field masked, and their values are masked
+/// in `reason`; a body that is not JSON is left out, and every quoted text in `reason` masked,
+/// since where the secrets are cannot be told.
+fn without_secrets(secret_fields: &[&str], reason: String, body: &[u8]) -> (String, String) {
+    fn mask(value: &mut Value, secret_fields: &[&str], found: &mut Vec<String>) {
+        match value {
+            Value::Object(members) => {
+                for (name, member) in members.iter_mut() {
+                    if secret_fields.contains(&name.as_str()) && !member.is_null() {
+                        found.push(match &*member {
+                            Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        });
+                        *member = Value::from(MASK);
+                    } else {
+                        mask(member, secret_fields, found);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| mask(i, secret_fields, found)),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
+        return (mask_quoted(&reason), String::new());
+    };
+    let mut found = Vec::new();
+    mask(&mut value, secret_fields, &mut found);
+    let mut reason = reason;
+    for secret in found.iter().filter(|s| !s.is_empty()) {
+        reason = reason.replace(secret.as_str(), MASK);
+    }
+    (reason, snippet(value.to_string().as_bytes()))
+}
+
+/// What a masked secret shows.
+const MASK: &str = "***";
+
+/// `text` with the inside of every `"..."` masked.
+fn mask_quoted(text: &str) -> String {
+    let mut masked = String::with_capacity(text.len());
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            masked.push('"');
+        }
+        masked.push_str(if i % 2 == 1 { MASK } else { part });
+    }
+    masked
 }
 
 /// A decode error for a body the checked reading accepted but serde could not read whole.
@@ -472,12 +542,18 @@ pub(crate) fn open<'h, 'b>(
     headers: &'h HeaderMap,
     body: &'b [u8],
 ) -> Result<Opened<'h, 'b>, Error> {
+    check_status(operation, status, headers)?;
     let decode_error = DecodeErrorFactory {
         operation,
         status,
         headers,
         body,
     };
+    if !nested_within(body, MAX_DEPTH) {
+        let reason =
+            format!("not a Cloudflare API envelope (nested deeper than {MAX_DEPTH} levels)");
+        return Err(decode_error.error(reason, None));
+    }
     // JSON is UTF-8 (RFC 8259): a body that is not cannot be the API's, and hosts may then
     // hand any accepted body to their own JSON parser.
     let envelope = std::str::from_utf8(body)
@@ -491,7 +567,8 @@ pub(crate) fn open<'h, 'b>(
                 return Err("not a JSON object".to_owned());
             }
             let RawEnvelope { success, members } =
-                RawEnvelope::read(text).map_err(|e| e.to_string())?;
+                RawEnvelope::read(text, !(200..300).contains(&status))
+                    .map_err(|e| e.to_string())?;
             let errors = read_entries("errors", members.errors)?;
             let messages = read_entries("messages", members.messages)?;
             let result_info = read_result_info(members.result_info)?;
@@ -527,10 +604,80 @@ pub(crate) fn open<'h, 'b>(
     })
 }
 
+/// Refuses a status no HTTP response has, and every redirect: a 3xx (or 0, a browser's opaque
+/// redirect) is never a result, whatever its body says.
+pub(crate) fn check_status(
+    operation: &'static str,
+    status: u16,
+    headers: &HeaderMap,
+) -> Result<(), Error> {
+    match status {
+        0 | 300..=399 => {
+            let location = header_str(headers, &LOCATION).map(|l| {
+                let mut end = l.len().min(LOCATION_CHARS);
+                while !l.is_char_boundary(end) {
+                    end -= 1;
+                }
+                l[..end].to_owned()
+            });
+            Err(Error::Redirect(Box::new(Redirected {
+                operation,
+                status,
+                location,
+            })))
+        }
+        100..=599 => Ok(()),
+        _ => Err(Error::from(Invalid::new(
+            "status",
+            format!("must be an HTTP status from 100 to 599, got {status}"),
+        ))
+        .in_operation(operation)),
+    }
+}
+
+/// The deepest nesting of arrays and objects a body may have: serde_json's own limit. The
+/// whole body is held to it, unknown members included, so that no host's JSON parser ever
+/// meets deeper input (Python's recursion limit, a JS heap).
+pub const MAX_DEPTH: usize = 128;
+
+/// True when no array or object in `body` is nested deeper than `limit`; strings are skipped,
+/// escapes included. Anything else about the body is left to the parser.
+fn nested_within(body: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut bytes = body.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => {
+                while let Some(&b) = bytes.next() {
+                    match b {
+                        b'"' => break,
+                        b'\\' => {
+                            bytes.next();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// How much of a redirect's `Location` an error keeps.
+const LOCATION_CHARS: usize = 512;
+
 /// The `result` of a body [`open`] accepted, as a `Value`.
 pub(crate) fn result_value(body: &[u8]) -> Result<Value, String> {
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-    let envelope = RawEnvelope::read(text).map_err(|e| e.to_string())?;
+    let envelope = RawEnvelope::read(text, false).map_err(|e| e.to_string())?;
     serde_json::from_str(envelope.members.result.unwrap_or("null")).map_err(|e| e.to_string())
 }
 
@@ -553,7 +700,7 @@ pub(crate) fn open_checked(
     body: &[u8],
     shape: &'static Shape,
 ) -> Result<CheckedEnvelope, Error> {
-    if (200..300).contains(&status) {
+    if (200..300).contains(&status) && nested_within(body, MAX_DEPTH) {
         if let Some(envelope) = std::str::from_utf8(body)
             .ok()
             .and_then(|text| read_success(text, shape))
@@ -614,12 +761,12 @@ pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-aft
 
 /// Every response header the core reads. Lookups go by these names, not by `&str`: a `&str`
 /// key runs through http's general header-name parser, which is large in the wasm build.
-const READ_HEADERS: [HeaderName; 3] = [CF_RAY, RETRY_AFTER, RETRY_AFTER_MS];
+const READ_HEADERS: [HeaderName; 4] = [CF_RAY, LOCATION, RETRY_AFTER, RETRY_AFTER_MS];
 
 /// The response headers the core reads, from every `(name, value)` pair a host received.
 ///
 /// Bindings hand over all the headers they got; the map keeps only the ones the core reads
-/// (`cf-ray`, `retry-after`, `retry-after-ms`), their names matched case-insensitively, in
+/// (`cf-ray`, `location`, `retry-after`, `retry-after-ms`), their names matched case-insensitively, in
 /// order when a name repeats. Matching against those few names avoids http's general header
 /// parser, which is large in the wasm build. A pair whose value is not a valid header value
 /// (CR, LF, NUL) cannot come from a real response and is skipped.

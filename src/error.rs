@@ -29,6 +29,10 @@ pub enum Error {
     /// The transport failed and retries did not help.
     #[error(transparent)]
     Transport(Box<TransportError>),
+    /// The answer was a redirect, which is never followed: it would hand the credentials (and
+    /// a create's body) to another host, and a 301/302 would turn a create into a GET.
+    #[error(transparent)]
+    Redirect(Box<Redirected>),
 }
 
 impl Error {
@@ -41,6 +45,7 @@ impl Error {
             Error::UnknownOperation(_) => None,
             Error::OutcomeUnknown(e) => Some(e.operation),
             Error::Transport(e) => Some(e.operation),
+            Error::Redirect(e) => Some(e.operation),
         }
     }
 
@@ -230,6 +235,35 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
+/// The API never redirects: a 3xx comes from a proxy or a wrong base URL. It is not followed,
+/// and not resent anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Redirected {
+    /// The operation.
+    pub operation: &'static str,
+    /// The 3xx status; 0 for a browser's opaque redirect (`fetch` with `redirect: "manual"`),
+    /// which tells neither the status nor where it pointed.
+    pub status: u16,
+    /// The `Location` header, when there was one.
+    pub location: Option<String>,
+}
+
+impl fmt::Display for Redirected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: the answer was a redirect", self.operation)?;
+        if self.status != 0 {
+            write!(f, " (HTTP {})", self.status)?;
+        }
+        if let Some(location) = &self.location {
+            write!(f, " to {location:?}")?;
+        }
+        f.write_str("; redirects are never followed, since they would send the credentials elsewhere: check the base URL")
+    }
+}
+
+impl std::error::Error for Redirected {}
+
 /// How much of an unreadable body an error keeps.
 pub const SNIPPET_BYTES: usize = 512;
 
@@ -265,7 +299,7 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 impl Error {
     /// A stable JSON view of the error, the one every host exposes:
     /// `{"kind": "invalid" | "api" | "decode" | "unknown_operation" | "outcome_unknown" |
-    /// "transport", "operation", "message", ...}`. Never holds a secret: credentials are not
+    /// "transport" | "redirect", "operation", "message", ...}`. Never holds a secret: credentials are not
     /// part of any error.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::{Map, Value};
@@ -319,6 +353,12 @@ impl Error {
                 put("operation", e.operation.into());
                 put("sent", e.sent.into());
                 put("reason", e.message.clone().into());
+            }
+            Error::Redirect(e) => {
+                put("kind", "redirect".into());
+                put("operation", e.operation.into());
+                put("status", e.status.into());
+                put("location", e.location.clone().into());
             }
         }
         Value::Object(view)

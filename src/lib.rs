@@ -76,7 +76,8 @@ pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use envelope::response_headers;
 pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
 pub use error::{
-    ApiError, DecodeError, Error, Invalid, OutcomeUnknown, TransportError, SNIPPET_BYTES,
+    ApiError, DecodeError, Error, Invalid, OutcomeUnknown, Redirected, TransportError,
+    SNIPPET_BYTES,
 };
 pub use http;
 
@@ -89,4 +90,4 @@ pub use named::{
     NamedPaginator, OperationInfo,
 };
 pub use paginate::{PageState, Paginator, Stop, DEFAULT_MAX_PAGES};
-pub use retry::{retry_after, Attempt, Next, Pacer, Retry, RetryPolicy};
+pub use retry::{retry_after, Attempt, Next, Pacer, Retry, RetryPolicy, Ticket};

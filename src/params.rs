@@ -495,14 +495,16 @@ fn whole(field: &str, value: &Value) -> Result<u64, Invalid> {
         })
 }
 
-/// Path ids are 32 hex characters; nothing else may reach a path (no `/`, `..`, `?`, `%`).
+/// Path ids are 32 lowercase hex characters; nothing else may reach a path (no `/`, `..`,
+/// `?`, `%`). Upper case is refused, not folded: the API answers 7003 for it, and an id is
+/// compared as given everywhere else (reports, checkpoints, the caller's own records).
 fn check_id(field: &str, id: &str) -> Result<(), Invalid> {
-    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
     } else {
         Err(Invalid::new(
             field,
-            format!("must be 32 hex characters, got {}", quoted(id)),
+            format!("must be 32 lowercase hex characters, got {}", quoted(id)),
         ))
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! - 429 is retried for every method: the request was refused, not done. The wait is the
 //!   server's (`retry-after-ms`, `Retry-After` in seconds or as an HTTP date, or the body's
-//!   `retry_after` when the header says 0), else the backoff; a wait over the cap fails.
+//!   `retry_after` when the header says 0), else the backoff; a wait over the cap fails at once
+//!   and the error keeps it. A zero or unreadable wait gets the backoff, never a resend at once.
 //! - 408, 5xx and transport errors after the request may have left are retried for GET, PUT
 //!   and DELETE only. For POST (and PATCH) the outcome is unknown: it may have been done, and
 //!   Cloudflare has no idempotency keys, so resending `POST /accounts` could create a second
@@ -15,7 +16,6 @@
 //!
 //! [`Pacer`] keeps a bulk job under the API's limit instead of running into 429s.
 
-use std::collections::VecDeque;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::header::{HeaderMap, HeaderName, RETRY_AFTER};
@@ -168,16 +168,17 @@ impl Retry {
                         .err()
                         .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
                 };
-                match status {
-                    429 => match retry_after(headers, body, Some(now)) {
-                        Some(wait) if wait > self.policy.max_retry_after => Next::Fail(parsed()),
-                        wait => self.again(wait, jitter, parsed),
-                    },
-                    408 | 500..=599 if idempotent => {
-                        let wait = retry_after(headers, body, Some(now))
-                            .filter(|w| *w <= self.policy.max_retry_after);
-                        self.again(wait, jitter, parsed)
+                // Honoured or refused, never ignored: a wait over the cap fails now, and the
+                // error keeps the server's wait.
+                let honour = || match retry_after(headers, body, Some(now)) {
+                    Some(wait) if wait > self.policy.max_retry_after => {
+                        Next::Fail(with_retry_after(parsed(), wait))
                     }
+                    wait => self.again(wait, jitter, parsed),
+                };
+                match status {
+                    429 => honour(),
+                    408 | 500..=599 if idempotent => honour(),
                     408 | 500..=599 => {
                         let ray = envelope::header_str(headers, &CF_RAY).map(str::to_owned);
                         Next::Fail(self.unknown(Some(status), ray, &parsed().to_string()))
@@ -211,58 +212,65 @@ impl Retry {
     }
 }
 
-/// The wait a response asks for: `retry-after-ms`, then `Retry-After` (seconds, or an HTTP
-/// date when `now` is known), and when that header is absent or 0, the body's `retry_after`.
-/// Negative, unreadable and absurd values (over a day) are ignored.
+/// The wait a response asks for: the first that is more than zero of `retry-after-ms`,
+/// `Retry-After` (seconds, or an HTTP date when `now` is known) and the body's `retry_after`.
+/// A zero wait, a date in the past and unreadable, negative or NaN values ask for nothing: the
+/// caller backs off as usual rather than resending at once. Waits are read whole, however long
+/// (saturating at about 136 years), so that a caller can refuse them and say what was asked.
 pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) -> Option<Duration> {
     let header = |name: &HeaderName| envelope::header_str(headers, name);
-    if let Some(wait) = header(&RETRY_AFTER_MS).and_then(|v| decimal(v, MILLISECOND)) {
-        return Some(wait);
-    }
-    let from_header = header(&RETRY_AFTER).and_then(|value| {
+    let in_ms = || header(&RETRY_AFTER_MS).and_then(|v| decimal(v, MILLISECOND));
+    let in_header = || {
+        let value = header(&RETRY_AFTER)?;
         decimal(value, SECOND).or_else(|| {
-            let wait = http_date(value)?
-                .duration_since(now?)
-                .unwrap_or(Duration::ZERO);
-            (wait <= DAY).then_some(wait)
+            let at = http_date(value)?;
+            Some(at.duration_since(now?).unwrap_or(Duration::ZERO))
         })
-    });
-    match from_header {
-        Some(wait) if !wait.is_zero() => Some(wait),
-        header_wait => body_retry_after(body).or(header_wait),
-    }
+    };
+    [in_ms(), in_header(), body_retry_after(body)]
+        .into_iter()
+        .flatten()
+        .find(|wait| !wait.is_zero())
 }
 
-/// The longest wait a response may ask for; more is absurd and ignored.
-const DAY: Duration = Duration::from_secs(86_400);
+/// `error` with the wait the server asked for.
+fn with_retry_after(mut error: Error, wait: Duration) -> Error {
+    match &mut error {
+        Error::Api(e) => e.retry_after = Some(wait),
+        Error::Decode(e) => e.retry_after = Some(wait),
+        _ => {}
+    }
+    error
+}
+
+/// The longest wait read; longer ones saturate here (about 136 years).
+const LONGEST: Duration = Duration::from_secs(u32::MAX as u64);
 const SECOND: u64 = 1_000_000_000;
 const MILLISECOND: u64 = 1_000_000;
 
 /// A wait written as a decimal number of `unit`s (in nanoseconds): digits with an optional
-/// fraction (`7`, `2.5`, `.5`), no sign or exponent, at most a day. Read with integers, not
-/// `str::parse::<f64>`, whose tables would cost the .wasm 15 KB; digits past the nanosecond
-/// are dropped.
+/// fraction (`7`, `2.5`, `.5`), no sign or exponent; saturating at [`LONGEST`]. Read with
+/// integers, not `str::parse::<f64>`; digits past the nanosecond are dropped.
 fn decimal(text: &str, unit: u64) -> Option<Duration> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
         return None;
     }
+    let longest = LONGEST.as_secs() * SECOND;
     let mut nanos: u64 = 0;
     for b in whole.bytes() {
         let digit = u64::from(b - b'0') * unit;
-        nanos = nanos.checked_mul(10)?.checked_add(digit)?;
-        if nanos > DAY.as_secs() * SECOND {
-            return None;
-        }
+        nanos = nanos.saturating_mul(10).saturating_add(digit).min(longest);
     }
     let mut scale = unit;
     for b in fraction.bytes() {
         scale /= 10;
-        nanos += u64::from(b - b'0') * scale;
+        nanos = nanos
+            .saturating_add(u64::from(b - b'0') * scale)
+            .min(longest);
     }
-    let wait = Duration::from_nanos(nanos);
-    (wait <= DAY).then_some(wait)
+    Some(Duration::from_nanos(nanos))
 }
 
 /// A time written as an HTTP date (RFC 9110, section 5.6.7) in any of its three forms:
@@ -374,8 +382,7 @@ fn body_retry_after(body: &[u8]) -> Option<Duration> {
     match fields.get("retry_after")? {
         Value::Number(n) => {
             let seconds = n.as_f64()?;
-            let wait = Duration::try_from_secs_f64(seconds).ok()?;
-            (wait <= DAY).then_some(wait)
+            Duration::try_from_secs_f64(seconds.min(LONGEST.as_secs_f64())).ok()
         }
         Value::String(s) => decimal(s.trim(), SECOND),
         _ => None,
@@ -383,22 +390,58 @@ fn body_retry_after(body: &[u8]) -> Option<Duration> {
 }
 
 /// Keeps a client under a request budget (Cloudflare's: 1,200 requests per 5 minutes per
-/// credential): it says how long to wait before the next send. Time is any monotonic clock's
-/// reading, as a duration since its own origin.
+/// credential). Exact on the wire: a send holds its place in the budget from the moment it is
+/// handed to the transport until `window` after its answer came back, so whenever the server
+/// counts it (on arrival, at any point in between), no window of the server's can see more than
+/// `limit` sends. Time is any monotonic clock's reading, as a duration since its own origin.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use cloudflare_tenant::Pacer;
+/// let mut pacer = Pacer::new(1, Duration::from_secs(2));
+/// let ticket = pacer.acquire(Duration::ZERO).expect("budget free: send now");
+/// // ... hand the request to the transport, wait for its answer (or its failure) ...
+/// pacer.settle(ticket, Duration::from_secs(1));
+/// assert_eq!(pacer.acquire(Duration::from_secs(1)).unwrap_err(), Duration::from_secs(2));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Pacer {
     limit: usize,
     window: Duration,
-    sent: VecDeque<Duration>,
+    /// Sends still counted: their ticket and when their answer came (`None`: still in flight).
+    held: Vec<(u64, Option<Duration>)>,
+    next_ticket: u64,
+}
+
+/// A send the [`Pacer`] counted. Hand it back with [`Pacer::settle`] once the answer came, or
+/// the send failed or was abandoned: until then its place in the budget stays taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ticket(u64);
+
+impl Ticket {
+    /// The ticket as a number, for hosts that hand it across a language boundary.
+    pub fn id(self) -> u64 {
+        self.0
+    }
+
+    /// A ticket from [`Ticket::id`].
+    pub fn from_id(id: u64) -> Self {
+        Ticket(id)
+    }
 }
 
 impl Pacer {
+    /// How often a host asks again while every counted send is still in flight: when any of
+    /// them is answered is not known in advance.
+    pub const POLL: Duration = Duration::from_millis(10);
+
     /// At most `limit` sends in any `window`.
     pub fn new(limit: u32, window: Duration) -> Self {
         Pacer {
             limit: limit.max(1) as usize,
             window,
-            sent: VecDeque::new(),
+            held: Vec::new(),
+            next_ticket: 0,
         }
     }
 
@@ -417,27 +460,41 @@ impl Pacer {
         self.window
     }
 
-    /// How long to wait at `now` before the next send.
-    pub fn delay(&mut self, now: Duration) -> Duration {
-        while self
-            .sent
-            .front()
-            .is_some_and(|t| now.saturating_sub(*t) >= self.window)
-        {
-            self.sent.pop_front();
-        }
-        if self.sent.len() < self.limit {
-            return Duration::ZERO;
-        }
-        let oldest = self.sent[self.sent.len() - self.limit];
-        (oldest + self.window).saturating_sub(now)
+    /// Sends counted at `now`: in flight, or answered less than a window ago.
+    pub fn in_use(&mut self, now: Duration) -> usize {
+        let window = self.window;
+        self.held
+            .retain(|(_, answered)| answered.is_none_or(|at| now.saturating_sub(at) < window));
+        self.held.len()
     }
 
-    /// Records a send at `now`.
-    pub fn record(&mut self, now: Duration) {
-        self.sent.push_back(now);
-        if self.sent.len() > self.limit {
-            self.sent.pop_front();
+    /// Takes a place in the budget for a send at `now` and returns its ticket; or, when the
+    /// budget is spent, how long to wait before asking again. Asking and taking are one step,
+    /// so concurrent senders cannot both pass.
+    pub fn acquire(&mut self, now: Duration) -> Result<Ticket, Duration> {
+        if self.in_use(now) < self.limit {
+            let ticket = Ticket(self.next_ticket);
+            self.next_ticket += 1;
+            self.held.push((ticket.0, None));
+            return Ok(ticket);
+        }
+        let window = self.window;
+        let free_at = self
+            .held
+            .iter()
+            .filter_map(|(_, answered)| answered.map(|at| at + window))
+            .min();
+        Err(match free_at {
+            Some(at) => at.saturating_sub(now).max(Duration::from_nanos(1)),
+            None => Self::POLL.min(window.max(Duration::from_nanos(1))),
+        })
+    }
+
+    /// The send of `ticket` ended at `now`: its answer came, or it failed. Its place frees a
+    /// window later. An unknown or already settled ticket is ignored.
+    pub fn settle(&mut self, ticket: Ticket, now: Duration) {
+        if let Some(entry) = self.held.iter_mut().find(|(id, _)| *id == ticket.0) {
+            entry.1.get_or_insert(now);
         }
     }
 }

@@ -214,10 +214,53 @@ fn a_create_that_was_not_done_is_sent_again_after_looking() {
     );
 }
 
+/// Names are not unique: another customer's "Acme Corp" is a conflict, and nothing of it is
+/// touched (no member invited into it, no user made for it).
+#[test]
+fn a_same_name_account_that_existed_before_is_a_conflict() {
+    let (report, sent) = run(
+        spec(),
+        vec![("GET /accounts?name=Acme%20Corp", ok(json!([account()])))],
+    );
+    assert!(!report.complete);
+    assert_eq!(report.account.status, StepStatus::Conflict);
+    assert_eq!(report.account.id.as_deref(), Some(ACCOUNT));
+    let error = report.account.error.as_ref().unwrap();
+    assert!(
+        error["message"].as_str().unwrap().contains("adopt"),
+        "{error}"
+    );
+    assert_eq!(report.to_json()["account"]["status"], "conflict");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(report
+        .members
+        .iter()
+        .all(|m| m.status == StepStatus::Pending));
+}
+
+/// After a create whose outcome is unknown, the account found is this onboarding's only
+/// because the lookup before the create found none; had it found one, no create was sent.
+#[test]
+fn after_an_unknown_create_two_same_name_accounts_are_not_guessed_between() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp"}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", edge_502()),
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([account(), {"id": "9".repeat(32), "name": "Acme Corp"}])),
+            ),
+        ],
+    );
+    assert_eq!(report.account.status, StepStatus::Failed);
+    assert_eq!(sent.len(), 3);
+}
+
 #[test]
 fn running_again_continues_from_what_exists() {
     let (report, sent) = run(
-        json!({"name": "Acme Corp", "members": [{"email": "Admin@Acme.example", "roles": [ADMIN_ROLE]}]}),
+        json!({"name": "Acme Corp", "adopt": true, "members": [{"email": "Admin@Acme.example", "roles": [ADMIN_ROLE]}]}),
         vec![
             // The name filter may match loosely; only the exact name counts.
             (
@@ -239,7 +282,7 @@ fn running_again_continues_from_what_exists() {
 #[test]
 fn a_lost_member_invite_is_found_by_email() {
     let (report, sent) = run(
-        json!({"name": "Acme Corp", "members": [{"email": "admin@acme.example", "roles": [ADMIN_ROLE]}]}),
+        json!({"name": "Acme Corp", "adopt": true, "members": [{"email": "admin@acme.example", "roles": [ADMIN_ROLE]}]}),
         vec![
             ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
             (
@@ -298,7 +341,7 @@ fn failures_are_reported_with_the_servers_error() {
 #[test]
 fn an_unknown_role_name_fails_that_member_only() {
     let (report, _) = run(
-        json!({"name": "Acme Corp", "members": [
+        json!({"name": "Acme Corp", "adopt": true, "members": [
             {"email": "a@acme.example", "roles": ["Chief Wizard"]},
             {"email": "b@acme.example", "roles": ["Administrator"]}
         ]}),
@@ -332,7 +375,7 @@ fn an_unknown_role_name_fails_that_member_only() {
 #[test]
 fn a_lost_service_user_create_is_asked_again() {
     let (report, _) = run(
-        json!({"name": "Acme Corp", "service_user": {"email": "svc@partner.example", "roles": [ADMIN_ROLE]}}),
+        json!({"name": "Acme Corp", "adopt": true, "service_user": {"email": "svc@partner.example", "roles": [ADMIN_ROLE]}}),
         vec![
             ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
             (

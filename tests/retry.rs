@@ -47,16 +47,14 @@ fn retry_after_in_every_form() {
         wait_of(&[("retry-after", &date)], b""),
         Some(Duration::from_secs(30))
     );
-    // A date found by the fuzzer: centuries away is as absurd as 1e12 seconds.
+    // Long waits are read whole (a caller refuses them and says what was asked).
     assert_eq!(
         wait_of(&[("retry-after", "Wed, 21 Oct 2426 07:28:00 GMT")], b""),
-        None
+        Some(Duration::from_secs(12_620_348_480))
     );
+    // A date in the past asks for no wait: the caller backs off as usual.
     let past = httpdate_in(-30);
-    assert_eq!(
-        wait_of(&[("retry-after", &past)], b""),
-        Some(Duration::ZERO)
-    );
+    assert_eq!(wait_of(&[("retry-after", &past)], b""), None);
     // Retry-After: 0 with the real delay in the body, as Cloudflare sometimes sends.
     let body = br#"{"success":false,"errors":[],"messages":[],"result":null,"retry_after":12}"#;
     assert_eq!(
@@ -64,11 +62,17 @@ fn retry_after_in_every_form() {
         Some(Duration::from_secs(12))
     );
     assert_eq!(wait_of(&[], body), Some(Duration::from_secs(12)));
+    // Zero, absent, negative, garbage: no wait asked for, so never a resend at once.
+    assert_eq!(wait_of(&[("retry-after", "0")], ERROR_BODY), None);
+    assert_eq!(wait_of(&[("retry-after-ms", "0")], b""), None);
     assert_eq!(
-        wait_of(&[("retry-after", "0")], ERROR_BODY),
-        Some(Duration::ZERO)
+        wait_of(&[("retry-after", "0")], br#"{"retry_after": 0}"#),
+        None
     );
-    // Absent, negative, garbage, absurd: ignored.
+    assert_eq!(
+        wait_of(&[("retry-after", "0")], br#"{"retry_after": -3}"#),
+        None
+    );
     assert_eq!(wait_of(&[], ERROR_BODY), None);
     for bad in ["-5", "soon", "1e12", "NaN", "inf", ""] {
         assert_eq!(
@@ -78,14 +82,16 @@ fn retry_after_in_every_form() {
         );
     }
     assert_eq!(wait_of(&[("retry-after-ms", "-1")], b""), None);
-    // Decimal numbers only, read exactly: no sign, exponent or hex, at most a day.
+    // Decimal numbers only, read exactly: no sign, exponent or hex; saturating, not refused.
+    let longest = Some(Duration::from_secs(u64::from(u32::MAX)));
     for (value, wait) in [
         (".5", Some(Duration::from_millis(500))),
         ("3.", Some(Duration::from_secs(3))),
         ("0.000000001999", Some(Duration::from_nanos(1))),
         ("86400", Some(Duration::from_secs(86_400))),
-        ("86400.000000001", None),
-        ("99999999999999999999999", None),
+        ("172800", Some(Duration::from_secs(172_800))),
+        ("86400.000000001", Some(Duration::new(86_400, 1))),
+        ("99999999999999999999999", longest),
         ("+5", None),
         ("1e2", None),
         ("0x10", None),
@@ -174,6 +180,95 @@ fn a_wait_past_the_cap_fails_at_once_with_the_servers_words() {
             assert!(e.to_string().contains("retry after 3600.0 s"), "{e}");
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// Honoured or refused, never ignored: days-long waits, in seconds, as a date, in the body,
+/// on a 503 too, fail at once and the error keeps the wait.
+#[test]
+fn waits_of_days_fail_at_once_and_keep_the_wait() {
+    let in_two_days = httpdate_in(172_800);
+    let body = br#"{"success":false,"errors":[{"code":10013,"message":"Rate limited"}],"messages":[],"result":null,"retry_after":172800}"#;
+    for (status, headers, body) in [
+        response(429, &[("retry-after", "172800")], ERROR_BODY),
+        (429, headers(&[("retry-after", &in_two_days)]), ERROR_BODY),
+        response(429, &[("retry-after", "0")], body),
+        response(503, &[("retry-after", "172800")], ERROR_BODY),
+    ] {
+        let mut retry = Retry::new(RetryPolicy::default(), "accounts.get", Method::GET);
+        match after(&mut retry, &(status, headers, body)) {
+            Next::Fail(Error::Api(e)) => {
+                assert_eq!(e.retry_after, Some(Duration::from_secs(172_800)), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// A wait of nothing (0, a past date, garbage, negative, NaN) is the usual backoff, never a
+/// resend at once.
+#[test]
+fn a_zero_or_unreadable_wait_backs_off() {
+    let past = httpdate_in(-60);
+    for value in ["0", "soon", "-5", "NaN", past.as_str()] {
+        let mut retry = Retry::new(RetryPolicy::default(), "accounts.create", Method::POST);
+        let limited = (429, headers(&[("retry-after", value)]), ERROR_BODY);
+        assert!(
+            matches!(after(&mut retry, &limited), Next::Wait(d) if d == Duration::from_millis(500)),
+            "{value:?}"
+        );
+        assert!(
+            matches!(after(&mut retry, &limited), Next::Wait(d) if d == Duration::from_secs(1)),
+            "{value:?}"
+        );
+    }
+}
+
+/// A redirect is final: never retried, and read as a `Redirect` error naming where it pointed.
+#[test]
+fn redirects_are_never_retried_nor_followed() {
+    for status in [301, 302, 303, 307, 308] {
+        for method in [Method::GET, Method::POST] {
+            let moved = (
+                status,
+                headers(&[("location", "http://elsewhere.example/client/v4/accounts")]),
+                &b""[..],
+            );
+            let mut retry = Retry::new(RetryPolicy::default(), "accounts.create", method);
+            assert!(matches!(after(&mut retry, &moved), Next::Done));
+            let error = cloudflare_tenant::parse_response_named(
+                "accounts.create",
+                status,
+                &moved.1,
+                br#"{"success":true,"errors":[],"messages":[],"result":{"id":"0123456789abcdef0123456789abcdef"}}"#,
+            )
+            .unwrap_err();
+            match &error {
+                Error::Redirect(r) => {
+                    assert_eq!(r.status, status);
+                    assert_eq!(
+                        r.location.as_deref(),
+                        Some("http://elsewhere.example/client/v4/accounts")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(error.to_json()["kind"], "redirect");
+            assert!(error.to_string().contains("never followed"), "{error}");
+        }
+    }
+    // A browser's opaque redirect: status 0, nothing else known.
+    let opaque = cloudflare_tenant::parse_response_named("user.get", 0, &HeaderMap::new(), b"");
+    assert!(matches!(opaque, Err(Error::Redirect(r)) if r.status == 0 && r.location.is_none()));
+    // No response has a status past 599.
+    for status in [1, 99, 600, 1000] {
+        let error =
+            cloudflare_tenant::parse_response_named("user.get", status, &HeaderMap::new(), b"{}")
+                .unwrap_err();
+        assert!(
+            matches!(&error, Error::Invalid(i) if i.field == "status"),
+            "{error}"
+        );
     }
 }
 
@@ -310,22 +405,107 @@ fn the_pacer_keeps_a_window_under_its_budget() {
     let mut pacer = Pacer::new(3, Duration::from_secs(10));
     let at = Duration::from_secs;
     for t in [0, 1, 2] {
-        assert_eq!(pacer.delay(at(t)), Duration::ZERO);
-        pacer.record(at(t));
+        let ticket = pacer.acquire(at(t)).expect("budget left");
+        pacer.settle(ticket, at(t));
     }
     // The fourth send must wait until the first leaves the window.
-    assert_eq!(pacer.delay(at(3)), at(7));
-    pacer.record(at(10));
-    assert_eq!(pacer.delay(at(10)), at(1));
+    assert_eq!(pacer.acquire(at(3)), Err(at(7)));
+    let late = pacer
+        .acquire(at(10))
+        .expect("the send at 0 left the window");
+    pacer.settle(late, at(10));
+    assert_eq!(pacer.acquire(at(10)), Err(at(1)));
     // At 11 the send at 1 has left the window.
-    assert_eq!(pacer.delay(at(11)), Duration::ZERO);
+    assert!(pacer.acquire(at(11)).is_ok());
 
     // Cloudflare's budget: 1,200 sends in a burst, then one every 250 ms on average.
     let mut cloudflare = Pacer::cloudflare();
     let mut now = Duration::ZERO;
     for _ in 0..1500 {
-        now += cloudflare.delay(now);
-        cloudflare.record(now);
+        let ticket = loop {
+            match cloudflare.acquire(now) {
+                Ok(ticket) => break ticket,
+                Err(wait) => now += wait,
+            }
+        };
+        cloudflare.settle(ticket, now);
     }
     assert_eq!(now, Duration::from_secs(300));
+}
+
+/// A send holds its place from hand-off until a window after its answer, so a server that
+/// counts arrivals anywhere in between never sees more than the limit in a window.
+#[test]
+fn the_pacer_counts_a_send_until_a_window_after_its_answer() {
+    let at = Duration::from_millis;
+    let mut pacer = Pacer::new(2, at(1000));
+    let first = pacer.acquire(at(0)).unwrap();
+    let second = pacer.acquire(at(0)).unwrap();
+    // Both in flight: nobody knows when a place frees, so the host asks again soon.
+    assert_eq!(pacer.acquire(at(5000)), Err(Pacer::POLL));
+    pacer.settle(first, at(6000));
+    assert_eq!(pacer.acquire(at(6500)), Err(at(500)));
+    let third = pacer.acquire(at(7000)).unwrap();
+    // Settling twice, or a ticket never given, changes nothing.
+    pacer.settle(first, at(9000));
+    pacer.settle(cloudflare_tenant::Ticket::from_id(99), at(0));
+    assert_eq!(pacer.in_use(at(7000)), 2);
+    pacer.settle(second, at(7000));
+    pacer.settle(third, at(7000));
+    assert_eq!(pacer.acquire(at(7999)), Err(at(1)));
+    assert!(pacer.acquire(at(8000)).is_ok());
+}
+
+/// Any number of concurrent senders, sends and answers at random times: no window ever holds
+/// more sends than the limit, wherever between hand-off and answer the server counts them.
+#[test]
+fn no_window_on_the_wire_holds_more_than_the_limit() {
+    let (limit, window) = (10usize, Duration::from_millis(2000));
+    let mut pacer = Pacer::new(limit as u32, window);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut random = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    // (sent, answered) of every send; in flight: answered in the future.
+    let mut sends: Vec<(Duration, Duration, cloudflare_tenant::Ticket)> = Vec::new();
+    let mut now = Duration::ZERO;
+    let mut done = Vec::new();
+    while done.len() < 200 {
+        now += Duration::from_millis(random(50));
+        for (sent, answered, ticket) in std::mem::take(&mut sends) {
+            if answered <= now {
+                pacer.settle(ticket, answered);
+                done.push((sent, answered));
+            } else {
+                sends.push((sent, answered, ticket));
+            }
+        }
+        // 50 senders want to go all the time.
+        while let Ok(ticket) = pacer.acquire(now) {
+            let answered = now + Duration::from_millis(1 + random(800));
+            sends.push((now, answered, ticket));
+        }
+    }
+    // The server counts each send at an arrival somewhere between hand-off and answer: check
+    // the worst cases, every send counted at its hand-off and every send at its answer.
+    for arrivals in [
+        done.iter().map(|(sent, _)| *sent).collect::<Vec<_>>(),
+        done.iter().map(|(_, answered)| *answered).collect(),
+    ] {
+        let mut arrivals = arrivals;
+        arrivals.sort();
+        for (i, start) in arrivals.iter().enumerate() {
+            let in_window = arrivals[i..]
+                .iter()
+                .take_while(|t| **t < *start + window)
+                .count();
+            assert!(
+                in_window <= limit,
+                "{in_window} sends in a window from {start:?}"
+            );
+        }
+    }
 }

@@ -11,6 +11,8 @@ import {
   operations,
   Paginator,
   Pacer,
+  RedirectError,
+  Secret,
   type Account,
   type ApiResponse,
   type Member,
@@ -22,7 +24,7 @@ import {
 } from "cloudflare-tenant";
 
 export async function onboard(apiToken: string, customer: string): Promise<string> {
-  const client = new TenantClient({ apiToken, baseUrl: "https://api.cloudflare.com/client/v4", retry: { maxRetries: 3 } });
+  const client = new TenantClient({ apiToken, baseUrl: "https://api.cloudflare.com/client/v4", retry: { maxRetries: 3 }, timeout: 30, maxBodyBytes: 1 << 20 });
 
   const [tenant] = await client.user.tenants.list();
   const details = await client.tenants.get({ tenant_id: tenant.id! });
@@ -67,11 +69,12 @@ export async function onboard(apiToken: string, customer: string): Promise<strin
   void whole.result_info?.page;
 
   try {
-    await client.accounts.delete({ account_id: accountId });
+    await client.accounts.delete({ account_id: accountId }, { timeout: 10 });
   } catch (error) {
     if (error instanceof CloudflareApiError) console.log(error.status, error.code, error.rayId, error.errors[0]?.source?.pointer);
     else if (error instanceof ResponseDecodeError) console.log(error.status, error.snippet);
     else if (error instanceof OutcomeUnknownError) console.log(error.method, error.status);
+    else if (error instanceof RedirectError) console.log(error.status, error.location);
     else if (error instanceof ValidationError) console.log(error.field, error.reason);
   }
   return member.id ?? "";
@@ -86,7 +89,11 @@ export function sansIo(): string {
   const names: OperationName[] = operations().map((op) => op.name);
   const pager = new Paginator("accounts.roles.list", { account_id: "a".repeat(32) });
   const next: ParamsOf<"accounts.roles.list"> | null = pager.nextParams();
-  const created: ResultOf<"users.create"> = { api_key: "k" };
+  const created: ResultOf<"users.create"> = { api_key: new Secret("k") };
+  const key: string | undefined = created.api_key?.expose();
+  // @ts-expect-error a Secret is not a string: expose() it
+  const plain: string = created.api_key!;
+  void [key, plain];
   void [method, body, name, names, next, created];
   return request.url;
 }
@@ -112,10 +119,11 @@ export async function onboardWithTheFlow(apiToken: string, unit: string): Promis
   const paced = new TenantClient({ apiToken }, { pace: { limit: 100, window: 60 } });
   await paced.onboard({ name: "Tyrell" }, { credentials: { apiEmail: "a@b.example", apiKey: "k" } });
   const pacer = new Pacer({ limit: 2, window: 1 });
-  const wait: number = pacer.delay(performance.now() / 1000);
-  if (wait === 0) pacer.record();
+  const acquired = pacer.acquire(performance.now() / 1000);
+  if (acquired.ticket !== undefined) pacer.settle(acquired.ticket);
+  else await new Promise((resolve) => setTimeout(resolve, acquired.wait * 1000));
   Pacer.cloudflare().free();
-  return report.complete ? report.api_key : null;
+  return report.complete && report.api_key ? report.api_key.expose() : null;
 }
 
 export async function refusedByTheTypes(client: TenantClient) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the npm package, against the built package: wasm-bindgen-test (Node and
 # Chromium), the golden corpus, TenantClient, onboarding and pacing under `node --test`, the
-# fault run (client.onboard against a sandbox injecting faults), the type declarations (tsc),
+# fault run (client.onboard against a sandbox injecting faults), the client against the hostile
+# server (redirects, leaked secrets, deep, huge and endless bodies, Retry-After, pacing on the
+# wire), the type declarations (tsc),
 # the packed tarball installed into an empty folder, the real Workers runtime (workerd through
 # Miniflare, against the sandbox) and headless Chromium. Exits non-zero on any failure.
 set -uo pipefail
@@ -61,6 +63,13 @@ run "node: fixtures + client" "$NODE_TESTS" \
 run "node: fault run (sandbox)" '^# js fault run:' \
   "$root/scripts/with-sandbox.sh" --sandbox-args "--faults 0.25 --latency-ms 20 --rate-limit 1000000" \
   node --test --test-reporter=tap "$js/test/faults.test.mjs"
+hostile_test() {
+  cargo build --quiet -p cloudflare-tenant-sandbox --bin hostile || return 1
+  local target_dir
+  target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  CLOUDFLARE_TENANT_HOSTILE_BIN="$target_dir/debug/hostile" node --test --test-reporter=tap "$js/test/hostile.test.mjs"
+}
+run "node: hostile server" "$NODE_TESTS" hostile_test
 run "typescript (tsc --noEmit)" '^tsc:' \
   bash -c "'$js/node_modules/.bin/tsc' -p '$js/tsconfig.json' && echo 'tsc: examples/typed.ts type-checks against dist/index.d.ts'"
 

@@ -4,6 +4,7 @@
 
 import * as core from "./cloudflare_tenant_wasm.js";
 import { CloudflareError, ValidationError, fromCoreView } from "./errors.js";
+import { Secret, maskFields } from "./secret.js";
 
 // ---- calling the core -----------------------------------------------------------------------
 
@@ -61,7 +62,10 @@ const CREDENTIAL_KEYS = {
   user_service_key: "user_service_key",
 };
 
-/** `{apiToken} | {apiEmail, apiKey} | {userServiceKey}` as the core's JSON, or undefined. */
+/**
+ * `{apiToken} | {apiEmail, apiKey} | {userServiceKey}` as the core's JSON, or undefined. A value
+ * may be a Secret (a created user's `api_key`): its value is sent.
+ */
 export function credentialsText(credentials, operation = null) {
   if (credentials === undefined || credentials === null) return undefined;
   if (typeof credentials !== "object" || Array.isArray(credentials)) {
@@ -81,7 +85,7 @@ export function credentialsText(credentials, operation = null) {
         { field: "credentials", reason: "unknown key", operation },
       );
     }
-    out[name] = value;
+    out[name] = value instanceof Secret ? value.expose() : value;
   }
   return JSON.stringify(out);
 }
@@ -120,14 +124,26 @@ export function headersText(headers) {
   return JSON.stringify(pairs);
 }
 
+/**
+ * Refuses a status the core could not be given (it takes 0..65535); which statuses make sense
+ * is the core's call (0 is a browser's opaque redirect).
+ */
 function checkStatus(status, operation) {
-  if (!Number.isInteger(status) || status < 100 || status > 999) {
-    throw new ValidationError("invalid `status`: must be an HTTP status code (an integer 100..999)", {
+  if (!Number.isInteger(status) || status < 0 || status > 0xffff) {
+    throw new ValidationError("invalid `status`: must be an HTTP status code (an integer)", {
       field: "status",
-      reason: "must be an integer 100..999",
+      reason: "must be an integer",
       operation,
     });
   }
+}
+
+/**
+ * The status to hand the core for a `fetch` Response: a browser's opaque redirect (`redirect:
+ * "manual"`) has status 0 and is still a redirect, which the core refuses.
+ */
+export function statusOf(response) {
+  return response.type === "opaqueredirect" ? 0 : response.status;
 }
 
 /** A body as the core reads it: a string, or bytes. */
@@ -182,31 +198,50 @@ export function parseResponse(operation, response) {
       ? core.checkText(String(operation), status, h, data)
       : core.checkBytes(String(operation), status, h, data),
   );
-  return { result: resultOf(data), ...JSON.parse(meta) };
+  return { result: resultOf(data, String(operation)), ...JSON.parse(meta) };
 }
 
 const utf8 = new TextDecoder();
 
 /**
- * The body's `result`. The core has checked it against the operation's model without building
- * it; JSON.parse builds the objects, faster than any crossing out of WebAssembly could.
+ * The body's `result`, with the operation's secret fields as Secrets. Call it only once the
+ * core has accepted the body: the core checks it against the operation's model (depth
+ * included) without building it; JSON.parse then builds the objects, faster than any crossing
+ * out of WebAssembly could.
  */
-function resultOf(data) {
-  return JSON.parse(typeof data === "string" ? data : utf8.decode(data)).result ?? null;
+function resultOf(data, operation) {
+  const result = JSON.parse(typeof data === "string" ? data : utf8.decode(data)).result ?? null;
+  return maskFields(result, secretFieldsOf(operation));
 }
 
 /** Reads a `fetch` Response (consumes its body) with parseResponse. */
 export async function parseFetchResponse(operation, response) {
   const body = new Uint8Array(await response.arrayBuffer());
-  return parseResponse(operation, { status: response.status, headers: response.headers, body });
+  return parseResponse(operation, { status: statusOf(response), headers: response.headers, body });
 }
 
 let operationList = null;
+let secretFields = null;
 
-/** Every operation: `[{name, method, paginated}]`, in the order of the API reference. */
+function catalog() {
+  operationList ??= Object.freeze(
+    JSON.parse(core.operations()).map((op) => Object.freeze({ ...op, secret_fields: Object.freeze(op.secret_fields) })),
+  );
+  return operationList;
+}
+
+/**
+ * Every operation: `[{name, method, paginated, secret_fields}]`, in the order of the API
+ * reference; `secret_fields` names the result fields that come back as Secrets.
+ */
 export function operations() {
-  operationList ??= Object.freeze(JSON.parse(core.operations()).map((op) => Object.freeze(op)));
-  return operationList.map((op) => ({ ...op }));
+  return catalog().map((op) => ({ ...op, secret_fields: [...op.secret_fields] }));
+}
+
+/** The result fields of `operation` that hold secrets (the core's list). */
+function secretFieldsOf(operation) {
+  secretFields ??= new Map(catalog().map((op) => [op.name, op.secret_fields]));
+  return secretFields.get(operation) ?? [];
 }
 
 /** The `User-Agent` sent unless told otherwise. */
@@ -279,7 +314,7 @@ export class Paginator {
     );
     // `keep` is false for a page that repeats an earlier one: its items are dropped.
     const { keep, ...rest } = JSON.parse(meta);
-    return { items: keep ? resultOf(data) ?? [] : [], ...rest };
+    return { items: keep ? resultOf(data, inner.operation) ?? [] : [], ...rest };
   }
 
   /** Why it stopped: `{reason, message, anomaly, ...}`, or null while pages remain. */
@@ -312,14 +347,17 @@ export function monotonicSeconds() {
   return (typeof performance?.now === "function" ? performance.now() : Date.now()) / 1000;
 }
 
-/**
- * A request budget, sans-IO: at most `limit` sends in any `window` seconds; `new Pacer()` and
- * `Pacer.cloudflare()` give Cloudflare's documented budget, 1,200 per 300 s (per credential). Ask `delay(now)` before a send, wait that many
- * seconds, ask again, and `record(now)` the send when the answer is 0. `now` is a monotonic
- * clock in seconds; it defaults to `performance.now() / 1000`.
- */
 const CLOUDFLARE_BUDGET = Symbol("cloudflare budget");
 
+/**
+ * A request budget, sans-IO: at most `limit` sends in any `window` seconds; `new Pacer()` and
+ * `Pacer.cloudflare()` give Cloudflare's documented budget, 1,200 per 300 s (per credential).
+ * Right before a send, `acquire(now)`: `{ticket}` means the place is taken, send now; `{wait}`
+ * means sleep that many seconds and ask again. Once the answer came (or the send failed or was
+ * abandoned) `settle(ticket, now)`, always: a send holds its place from hand-off until a window
+ * after its answer, so however the server counts, no window of its sees more than `limit`.
+ * `now` is a monotonic clock in seconds; it defaults to `performance.now() / 1000`.
+ */
 export class Pacer {
   #inner;
 
@@ -345,14 +383,17 @@ export class Pacer {
     return new Pacer(CLOUDFLARE_BUDGET);
   }
 
-  /** Seconds to wait at `now` before the next send (0: send now). */
-  delay(now = monotonicSeconds()) {
-    return this.#live().delay(checkNow(now));
+  /** `{ticket}`: the budget is taken, send now; `{wait}`: seconds to sleep before asking again. */
+  acquire(now = monotonicSeconds()) {
+    return JSON.parse(this.#live().acquire(checkNow(now)));
   }
 
-  /** Records a send at `now`. */
-  record(now = monotonicSeconds()) {
-    this.#live().record(checkNow(now));
+  /** The send of `ticket` ended at `now` (answered, failed or abandoned). */
+  settle(ticket, now = monotonicSeconds()) {
+    if (!Number.isSafeInteger(ticket) || ticket < 0) {
+      throw new ValidationError("invalid `ticket`: must be a ticket from acquire()", { field: "ticket", reason: "must be a ticket from acquire()" });
+    }
+    this.#live().settle(ticket, checkNow(now));
   }
 
   /** Frees the WebAssembly memory now (it is freed when collected otherwise). */

@@ -7,7 +7,7 @@ export class CloudflareError extends Error {
   constructor(message, { kind = "internal", operation = null, detail = null, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    /** `invalid` | `api` | `decode` | `unknown_operation` | `transport` | `outcome_unknown` | `internal`. */
+    /** `invalid` | `api` | `decode` | `unknown_operation` | `transport` | `outcome_unknown` | `redirect` | `internal`. */
     this.kind = kind;
     /** The dotted operation name, when the error belongs to one. */
     this.operation = operation;
@@ -109,6 +109,21 @@ export class OutcomeUnknownError extends CloudflareError {
   }
 }
 
+/**
+ * The answer was a redirect (3xx). Redirects are never followed: `fetch` would carry the
+ * credential headers (and a create's body) to whatever host the `Location` names. The API does
+ * not redirect, so a redirect means a proxy or a wrong `baseUrl`.
+ */
+export class RedirectError extends CloudflareError {
+  constructor(message, { status = 0, location = null, ...rest } = {}) {
+    super(message, { kind: "redirect", ...rest });
+    /** The 3xx status; 0 in a browser, which hides a redirect's status and target. */
+    this.status = status;
+    /** Where it pointed (the `Location` header), when known. */
+    this.location = location;
+  }
+}
+
 /** The error class for a core error view (`{kind, ...}`). */
 export function fromCoreView(view) {
   const message = view.message ?? "cloudflare-tenant error";
@@ -147,6 +162,8 @@ export function fromCoreView(view) {
         operation,
         detail: view,
       });
+    case "redirect":
+      return new RedirectError(message, { status: view.status ?? 0, location: view.location ?? null, operation, detail: view });
     case "unknown_operation":
       return new UnknownOperationError(message, { operation, detail: view });
     default:

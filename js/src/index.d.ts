@@ -47,6 +47,21 @@ export interface ApiResponse<R> {
   messages: ApiMessage[];
 }
 
+/**
+ * A secret string (a created user's `api_key`): `String(secret)`, template strings,
+ * `JSON.stringify` and `util.inspect` (so `console.log`) give `***`. Pass it as a credential as
+ * it is; `expose()` gives the value, for a secret store.
+ */
+export class Secret {
+  constructor(value: string);
+  /** The value itself. Call it only where the value must leave the program. */
+  expose(): string;
+  /** `***`. */
+  toString(): string;
+  /** `***`. */
+  toJSON(): string;
+}
+
 // ---- models ---------------------------------------------------------------------------------
 // Results are the API's JSON as sent, once the core has checked every known field's type: a
 // field may be missing, or null where the API sends null for an unset value.
@@ -131,7 +146,7 @@ export interface Scope extends Extra {
   objects?: Array<{ key?: string; [field: string]: unknown }> | null;
 }
 
-/** A service user from `users.create`. `api_key` is a secret: act as the user with it. */
+/** A service user from `users.create`. `api_key` is a Secret: act as the user with it. */
 export interface CreatedUser extends Extra {
   id?: string | null;
   email?: string | null;
@@ -143,7 +158,8 @@ export interface CreatedUser extends Extra {
   created_on?: string | null;
   modified_on?: string | null;
   two_factor_authentication?: { enabled?: boolean; locked?: boolean; [field: string]: unknown } | null;
-  api_key?: string | null;
+  /** Pass it as `{userServiceKey: user.api_key}`; `expose()` it only to store it. */
+  api_key?: Secret | null;
 }
 
 export interface User extends Extra {
@@ -423,15 +439,20 @@ export interface OperationInfo {
   name: OperationName;
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   paginated: boolean;
+  /** The result fields that hold secrets; they come back as Secrets. */
+  secret_fields: string[];
 }
 
 // ---- sans-IO --------------------------------------------------------------------------------
 
+/** A credential value: a string (visible ASCII), or a Secret such as a created user's `api_key`. */
+export type CredentialValue = string | Secret;
+
 /** Exactly one of the three forms. */
 export type Credentials =
-  | { apiToken: string; apiEmail?: undefined; apiKey?: undefined; userServiceKey?: undefined }
-  | { apiEmail: string; apiKey: string; apiToken?: undefined; userServiceKey?: undefined }
-  | { userServiceKey: string; apiToken?: undefined; apiEmail?: undefined; apiKey?: undefined };
+  | { apiToken: CredentialValue; apiEmail?: undefined; apiKey?: undefined; userServiceKey?: undefined }
+  | { apiEmail: string; apiKey: CredentialValue; apiToken?: undefined; userServiceKey?: undefined }
+  | { userServiceKey: CredentialValue; apiToken?: undefined; apiEmail?: undefined; apiKey?: undefined };
 
 /** No default credentials: each call brings its own. */
 export type NoCredentials = { apiToken?: undefined; apiEmail?: undefined; apiKey?: undefined; userServiceKey?: undefined };
@@ -478,7 +499,7 @@ export function buildRequest<N extends OperationName>(
 /** Reads a response to an operation; throws CloudflareApiError, ResponseDecodeError, ValidationError. */
 export function parseResponse<N extends OperationName>(operation: N, response: HttpResponse): ApiResponse<ResultOf<N>>;
 
-/** parseResponse for a `fetch` Response (consumes its body). */
+/** parseResponse for a `fetch` Response (consumes its body); an opaque redirect is a RedirectError. */
 export function parseFetchResponse<N extends OperationName>(
   operation: N,
   response: Response,
@@ -527,7 +548,7 @@ export class Paginator<N extends PaginatedOperationName = PaginatedOperationName
 
 // ---- errors ---------------------------------------------------------------------------------
 
-export type ErrorKind = "invalid" | "api" | "decode" | "unknown_operation" | "transport" | "outcome_unknown" | "internal";
+export type ErrorKind = "invalid" | "api" | "decode" | "unknown_operation" | "transport" | "outcome_unknown" | "redirect" | "internal";
 
 /** Base class of every error of this package. */
 export class CloudflareError extends Error {
@@ -577,7 +598,19 @@ export class ResponseDecodeError extends CloudflareError {
   readonly retryAfter: number | null;
 }
 
-/** `fetch` failed (no response) and retries did not help. */
+/**
+ * The answer was a redirect, which is never followed (it would carry the credentials to another
+ * host): a proxy or a wrong `baseUrl`.
+ */
+export class RedirectError extends CloudflareError {
+  readonly kind: "redirect";
+  /** The 3xx status; 0 in a browser, which hides it. */
+  readonly status: number;
+  /** The `Location` header, when known. */
+  readonly location: string | null;
+}
+
+/** `fetch` failed (no response, the timeout, a body over `maxBodyBytes`) and retries did not help. */
 export class TransportError extends CloudflareError {
   readonly kind: "transport";
   /** Whether the request may have left. */
@@ -601,7 +634,10 @@ export class OutcomeUnknownError extends CloudflareError {
 
 // ---- the client -----------------------------------------------------------------------------
 
-export type Fetch = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type Fetch = (
+  input: string,
+  init: { method: string; headers: Record<string, string>; body?: string; redirect: "manual"; signal: AbortSignal },
+) => Promise<Response>;
 
 /**
  * Retries, as the core decides them: 429 for every method after the server's wait; 408, 5xx and
@@ -632,6 +668,13 @@ export type TenantClientSettings = {
    * is within budget. `true`: Cloudflare's 1,200 requests per 300 s. Default off.
    */
   pace?: boolean | PaceOptions;
+  /**
+   * Seconds one attempt may take, connecting, headers and the whole body included; past it the
+   * attempt counts as lost (a GET is retried, a POST fails with OutcomeUnknownError). Default 60.
+   */
+  timeout?: number;
+  /** The largest response body read, in bytes; a larger one counts as lost. Default 32 MiB. */
+  maxBodyBytes?: number;
   /** Told when a listing stopped early (a repeated page, the page cap). Default console.warn. */
   onWarning?: (message: string, detail: PaginationStop) => void;
 };
@@ -642,6 +685,8 @@ export interface CallOptions {
   /** Sign this call with other credentials (e.g. a service user's `{userServiceKey}`). */
   credentials?: Credentials;
   signal?: AbortSignal;
+  /** Seconds each attempt of this call may take, instead of the client's `timeout`. */
+  timeout?: number;
 }
 
 /** At most `limit` sends in any `window` seconds. */
@@ -650,20 +695,24 @@ export interface PaceOptions {
   window: number;
 }
 
+/** What `Pacer.acquire` says: send now with this ticket, or sleep `wait` seconds and ask again. */
+export type Acquired = { ticket: number; wait?: undefined } | { wait: number; ticket?: undefined };
+
 /**
- * A request budget, sans-IO: ask `delay(now)` before a send, sleep that many seconds, ask again,
- * and `record(now)` the send once the answer is 0. `now` is a monotonic clock in seconds
- * (default `performance.now() / 1000`).
+ * A request budget, sans-IO: `acquire(now)` right before a send; on `{wait}` sleep and ask
+ * again; on `{ticket}` send, and once the answer came (or the send failed or was abandoned)
+ * `settle(ticket, now)`, always. A send holds its place from hand-off until a window after its
+ * answer. `now` is a monotonic clock in seconds (default `performance.now() / 1000`).
  */
 export class Pacer {
   /** No options: Cloudflare's documented budget, 1,200 requests per 300 s. */
   constructor(options?: PaceOptions);
   /** Cloudflare's documented budget, 1,200 requests per 300 s (per credential). */
   static cloudflare(): Pacer;
-  /** Seconds to wait at `now` before the next send; 0 to send now. */
-  delay(now?: number): number;
-  /** Records a send at `now`. */
-  record(now?: number): void;
+  /** Takes a place in the budget at `now` (`{ticket}`), or says how long to wait (`{wait}`). */
+  acquire(now?: number): Acquired;
+  /** The send of `ticket` ended at `now`. */
+  settle(ticket: number, now?: number): void;
   free(): void;
 }
 
@@ -689,6 +738,11 @@ export interface OnboardingSpec {
   business_phone?: string;
   external_metadata?: string;
   members?: OnboardingMember[];
+  /**
+   * Onboard into an account of this name that existed before this onboarding first tried.
+   * Default false: names are not unique, and another customer's account may have it.
+   */
+  adopt?: boolean;
   /** A service user for the customer, invited and accepting its invitation as itself. */
   service_user?: {
     email: string;
@@ -697,8 +751,11 @@ export interface OnboardingSpec {
   };
 }
 
-/** `created`: this run made it (an invitation: accepted it); `existed`: it was there already. */
-export type StepStatus = "created" | "existed" | "failed" | "pending";
+/**
+ * `created`: this run made it (an invitation: accepted it); `existed`: it was there already;
+ * `conflict`: an account of the name was there before this onboarding, and was not touched.
+ */
+export type StepStatus = "created" | "existed" | "conflict" | "failed" | "pending";
 
 /** One thing the flow set up. */
 export interface OnboardingStep {
@@ -719,10 +776,11 @@ export interface OnboardingReport {
   members: OnboardingStep[];
   service_user: OnboardingStep | null;
   /**
-   * The new service user's API key, when this run created it and its answer arrived. A secret:
-   * store it, act as the user with it (`{credentials: {userServiceKey}}`), never log it.
+   * The new service user's API key, when this run created it and its answer arrived. A Secret
+   * (shows as `***`): act as the user with it (`{credentials: {userServiceKey: api_key}}`),
+   * `expose()` it to store it.
    */
-  api_key: string | null;
+  api_key: Secret | null;
   /** The service user accepting its invitation, as itself. */
   invitation: OnboardingStep | null;
   /** True when every step is `created` or `existed`. */
@@ -733,6 +791,8 @@ export interface OnboardOptions {
   /** The partner's credentials for this onboarding, instead of the client's. */
   credentials?: Credentials;
   signal?: AbortSignal;
+  /** Seconds each request may take, instead of the client's `timeout`. */
+  timeout?: number;
 }
 
 export interface ListOptions extends CallOptions {

@@ -17,5 +17,7 @@ export {
   ResponseDecodeError,
   TransportError,
   OutcomeUnknownError,
+  RedirectError,
 } from "./errors.js";
+export { Secret } from "./secret.js";
 export { TenantClient, PageIterator } from "./client.js";

@@ -44,12 +44,23 @@ function api(req, res, url) {
 let server;
 let browser;
 let origin;
+/** Requests that reached the redirect's target: none may. */
+let stolen = 0;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
   server = createServer((req, res) => {
     const url = new URL(req.url, "http://x");
     if (url.pathname.startsWith("/client/v4/")) return api(req, res, url);
+    if (url.pathname.startsWith("/redirecting/")) {
+      res.writeHead(307, { location: `/stolen${url.pathname}` });
+      return res.end();
+    }
+    if (url.pathname.startsWith("/stolen/")) {
+      stolen += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(envelope({ id: hex(1) }));
+    }
     if (url.pathname === "/favicon.ico") {
       res.writeHead(204);
       return res.end();
@@ -100,6 +111,7 @@ test("the package in headless Chromium: golden corpus and TenantClient over fetc
   assert.equal(result.fixtures.passed, result.fixtures.total);
   assert.ok(result.fixtures.total > 400);
   assert.deepEqual(result.client.failed, []);
+  assert.equal(stolen, 0, "the redirect was not followed");
   // The 403 and 502 answers are logged by Chromium as failed loads; nothing else may be.
   const unexpected = problems.filter((p) => !/status of (403|502)/.test(p));
   assert.deepEqual(unexpected, []);

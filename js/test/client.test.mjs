@@ -15,6 +15,8 @@ const {
   ValidationError,
   UnknownOperationError,
   OutcomeUnknownError,
+  RedirectError,
+  Secret,
 } = lib;
 
 const ACCOUNT = "2bab6ace8c72ed3f09b9eca6db1396bb";
@@ -33,7 +35,7 @@ const fail = (status, errors, headers = {}) =>
 function fakeFetch(route) {
   const calls = [];
   const fetch = async (url, init = {}) => {
-    calls.push({ url: new URL(url), method: init.method, headers: { ...init.headers }, body: init.body, signal: init.signal });
+    calls.push({ url: new URL(url), method: init.method, headers: { ...init.headers }, body: init.body, redirect: init.redirect, signal: init.signal });
     return route(new URL(url), init);
   };
   fetch.calls = calls;
@@ -82,14 +84,17 @@ describe("TenantClient: methods", () => {
     assert.deepEqual(whole.messages, []);
   });
 
-  test("users.create hands back the api_key, usable as userServiceKey per call", async () => {
+  test("users.create hands back the api_key as a Secret, usable as userServiceKey per call", async () => {
     const fetch = fakeFetch((url, init) => {
       if (url.pathname.endsWith("/users")) return ok({ id: hex(7), email: "c1@partner.example", api_key: "svc-KEY-42" });
       return ok([{ id: hex(9), status: "pending" }], { page: 1, per_page: 20, count: 1, total_count: 1 });
     });
     const client = new TenantClient({ apiToken: TOKEN, fetch, baseUrl: BASE });
     const user = await client.users.create({ email: "c1@partner.example" });
-    assert.equal(user.api_key, "svc-KEY-42");
+    assert.ok(user.api_key instanceof Secret);
+    assert.equal(user.api_key.expose(), "svc-KEY-42");
+    assert.equal(JSON.stringify(user.api_key), '"***"');
+    assert.ok(!inspect(user).includes("svc-KEY-42"));
     const memberships = await client.memberships.list({ status: "pending" }, { credentials: { userServiceKey: user.api_key } }).all();
     assert.equal(memberships.length, 1);
     const headers = fetch.calls[1].headers;
@@ -114,7 +119,7 @@ describe("TenantClient: methods", () => {
     }
   });
 
-  test("options: baseUrl, userAgent, signal; unknown keys refused", async () => {
+  test("options: baseUrl, userAgent, signal; redirects not followed; unknown keys refused", async () => {
     const fetch = fakeFetch(() => ok({ id: "u1" }));
     const client = new TenantClient({ apiToken: TOKEN, fetch, baseUrl: "http://127.0.0.1:9/client/v4/", userAgent: "my-platform/2" });
     assert.equal(client.baseUrl, "http://127.0.0.1:9/client/v4");
@@ -122,7 +127,10 @@ describe("TenantClient: methods", () => {
     await client.user.get({}, { signal: controller.signal });
     assert.equal(fetch.calls[0].url.href, "http://127.0.0.1:9/client/v4/user");
     assert.equal(fetch.calls[0].headers["user-agent"], "my-platform/2");
-    assert.equal(fetch.calls[0].signal, controller.signal);
+    // The call's signal, combined with the attempt's deadline.
+    assert.ok(fetch.calls[0].signal instanceof AbortSignal);
+    assert.equal(fetch.calls[0].signal.aborted, false);
+    assert.equal(fetch.calls[0].redirect, "manual");
     assert.throws(() => new TenantClient({ apiToken: TOKEN, apitoken: "x" }), (e) => e instanceof ValidationError && e.field === "options");
     assert.throws(() => new TenantClient({ apiToken: TOKEN, baseUrl: "ftp://x" }), (e) => e instanceof ValidationError && e.field === "base_url");
     assert.throws(() => new TenantClient({ apiToken: TOKEN, apiKey: "k" }), (e) => e instanceof ValidationError && e.field === "credentials");
@@ -354,6 +362,42 @@ describe("errors", () => {
     assert.equal(lib.parseResponse("user.get", { status: 200, body: '{"success":true,"errors":[],"messages":[],"result":{"id":"u2"}}' }).result.id, "u2");
   });
 
+  test("a redirect is a RedirectError, never followed, never resent; a browser's opaque one too", async () => {
+    const fetch = fakeFetch(() => new Response(null, { status: 308, headers: { location: "https://evil.example/steal" } }));
+    const client = new TenantClient({ apiEmail: "a@example.com", apiKey: "global-SECRET", fetch, baseUrl: BASE });
+    const error = await client.user.get().catch((e) => e);
+    assert.ok(error instanceof RedirectError && error instanceof CloudflareError, `${error}`);
+    assert.deepEqual([error.kind, error.status, error.location, error.operation], ["redirect", 308, "https://evil.example/steal", "user.get"]);
+    assert.equal(fetch.calls.length, 1);
+    assert.equal(fetch.calls[0].redirect, "manual");
+    // What a browser hands back for `redirect: "manual"`: no status, no Location, no body.
+    const opaque = { type: "opaqueredirect", status: 0, headers: new Headers(), body: null };
+    const browser = new TenantClient({ apiToken: TOKEN, fetch: async () => opaque, baseUrl: BASE });
+    const hidden = await browser.accounts.create({ name: "Acme" }).catch((e) => e);
+    assert.ok(hidden instanceof RedirectError, `${hidden}`);
+    assert.deepEqual([hidden.status, hidden.location], [0, null]);
+    await assert.rejects(lib.parseFetchResponse("user.get", { ...opaque, arrayBuffer: async () => new ArrayBuffer(0) }), RedirectError);
+  });
+
+  test("parseResponse: a 3xx or 0 is a RedirectError; a status the core cannot take is a ValidationError", () => {
+    const redirect = (status, headers) => {
+      try {
+        lib.parseResponse("user.get", { status, headers, body: "" });
+      } catch (e) {
+        return e;
+      }
+    };
+    for (const status of [300, 301, 302, 303, 304, 307, 308, 399, 0]) {
+      const e = redirect(status, { location: "/elsewhere" });
+      assert.ok(e instanceof RedirectError, `${status}: ${e}`);
+      assert.equal(e.status, status);
+    }
+    for (const status of [-1, 1.5, 99, 600, 999, 70000, Number.NaN, "200"]) {
+      const e = redirect(status);
+      assert.ok(e instanceof ValidationError && e.field === "status", `${status}: ${e}`);
+    }
+  });
+
   test("a trap in the core becomes a CloudflareError, not a bare RuntimeError", () => {
     const trap = new WebAssembly.RuntimeError("unreachable");
     assert.throws(
@@ -469,12 +513,15 @@ describe("sans-IO functions", () => {
     assert.throws(() => pages.nextParams(), CloudflareError);
   });
 
-  test("operations() lists 28 operations with method and paging", () => {
+  test("operations() lists 28 operations with method, paging and secret fields", () => {
     const ops = lib.operations();
     assert.equal(ops.length, 28);
-    assert.deepEqual(ops.find((o) => o.name === "accounts.members.list"), { name: "accounts.members.list", method: "GET", paginated: true });
+    assert.deepEqual(ops.find((o) => o.name === "accounts.members.list"), { name: "accounts.members.list", method: "GET", paginated: true, secret_fields: [] });
+    assert.deepEqual(ops.find((o) => o.name === "users.create").secret_fields, ["api_key"]);
     ops[0].name = "mutated";
+    ops[0].secret_fields.push("mutated");
     assert.notEqual(lib.operations()[0].name, "mutated");
+    assert.deepEqual(lib.operations()[0].secret_fields, []);
   });
 });
 

@@ -47,16 +47,35 @@ function expectEqual(label, what, actual, expected) {
   if (!jsonEqual(actual, expected)) fail(label, what, actual, expected);
 }
 
-function expectPlain(label, value) {
-  // Results must be plain objects and arrays, never Maps or class instances.
-  if (value === null || typeof value !== "object") return;
+function expectPlain(lib, label, value) {
+  // Results must be plain objects and arrays, never Maps or class instances (Secrets aside).
+  if (value === null || typeof value !== "object" || value instanceof lib.Secret) return;
   const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
-    value.forEach((v) => expectPlain(label, v));
+    value.forEach((v) => expectPlain(lib, label, v));
   } else if (proto === Object.prototype || proto === null) {
-    Object.values(value).forEach((v) => expectPlain(label, v));
+    Object.values(value).forEach((v) => expectPlain(lib, label, v));
   } else {
     fail(label, "result holds a non-plain object", proto?.constructor?.name, "Object");
+  }
+}
+
+/** `value` with every Secret replaced by its value, to compare with the corpus. */
+function revealed(lib, value) {
+  if (value instanceof lib.Secret) return value.expose();
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => revealed(lib, v));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(lib, v)]));
+}
+
+/** The operation's secret fields hold Secrets, never plain strings. */
+function expectSecretsMasked(lib, label, name, result) {
+  const fields = lib.operations().find((op) => op.name === name)?.secret_fields ?? [];
+  const objects = Array.isArray(result) ? result : [result];
+  for (const object of objects) {
+    for (const field of fields) {
+      if (typeof object?.[field] === "string") fail(label, `result.${field}`, "a plain string", "a Secret");
+    }
   }
 }
 
@@ -101,8 +120,9 @@ function checkResponse(lib, name, c, label, asBytes) {
   }
   if (c.expect !== undefined) {
     if (error) fail(label, "parse failed", `${error.name}: ${error.message}`, c.expect);
-    expectEqual(label, "parse result", parsed, c.expect);
-    expectPlain(label, parsed);
+    expectEqual(label, "parse result", revealed(lib, parsed), c.expect);
+    expectPlain(lib, label, parsed);
+    expectSecretsMasked(lib, label, name, parsed.result);
     return;
   }
   if (!error) fail(label, "parse succeeded, an error was expected", parsed, c.error);
@@ -110,7 +130,7 @@ function checkResponse(lib, name, c, label, asBytes) {
   const view = error.detail;
   expectEqual(label, "error.operation", error.operation, name);
   expectEqual(label, "detail.operation", view?.operation, name);
-  for (const [key, expected] of Object.entries(c.error)) {
+  for (const [key, expected] of Object.entries(errorExpectation(lib, name, c.error))) {
     if (key === "message_contains") {
       for (const part of expected) if (!error.message.includes(part)) fail(label, "error.message", error.message, `contains ${part}`);
     } else if (key === "snippet_starts") {
@@ -222,6 +242,18 @@ export function fixtureCases(lib, corpus) {
     });
   }
   return cases;
+}
+
+/**
+ * The keys an error must match: for an operation whose result holds secrets, `when_secret`
+ * replaces `snippet_starts` and overrides keys of the same name (see tests/fixtures/README.md).
+ */
+function errorExpectation(lib, name, error) {
+  const { when_secret: whenSecret, ...expected } = error;
+  const secret = (lib.operations().find((op) => op.name === name)?.secret_fields ?? []).length > 0;
+  if (!secret || whenSecret === undefined) return expected;
+  const { snippet_starts: _ignored, ...rest } = expected;
+  return { ...rest, ...whenSecret };
 }
 
 /** Runs every case; returns `{total, passed, failed: [{label, message}], byGroup}`. */

@@ -119,7 +119,8 @@ describe("client.onboard", () => {
       { target: "svc-acme@partner.example", id: svc.id, status: "created", error: null, reconciled: false },
     ]);
     assert.deepEqual(report.service_user, { target: "svc-acme@partner.example", id: user.id, status: "created", error: null, reconciled: false });
-    assert.equal(report.api_key, user.api_key);
+    assert.equal(report.api_key.expose(), user.api_key);
+    assert.equal(JSON.stringify(report.api_key), '"***"', "the report's key is masked");
     assert.deepEqual(report.invitation, { target: "svc-acme@partner.example", id: svc.membership, status: "created", error: null, reconciled: false });
     assert.deepEqual(api.calls.map((c) => c.route), [
       "GET /accounts",
@@ -138,8 +139,16 @@ describe("client.onboard", () => {
     assert.equal(svc.status, "accepted");
     assert.equal(api.calls[0].query.get("name"), "Acme Corp");
 
-    // Run again: everything is found, nothing is created twice.
-    const again = await client(api).onboard(SPEC);
+    // Run again: the account of that name was there before this run, so it is a conflict and
+    // nothing is touched ...
+    const conflict = await client(api).onboard(SPEC);
+    assert.equal(conflict.account.status, "conflict");
+    assert.equal(conflict.account.id, account.id);
+    assert.equal(conflict.complete, false);
+    assert.equal(api.state.accounts.length, 1);
+    assert.equal(api.state.members.length, 2);
+    // ... unless the spec adopts it: then everything is found, nothing is created twice.
+    const again = await client(api).onboard({ ...SPEC, adopt: true });
     assert.equal(api.state.accounts.length, 1);
     assert.equal(api.state.members.length, 2);
     assert.equal(again.account.status, "existed");
@@ -169,7 +178,7 @@ describe("client.onboard", () => {
     assert.equal(report.members[0].status, "created");
     assert.equal(report.members[0].reconciled, true);
     assert.equal(api.calls.filter((c) => c.route === "POST /users").length, 2, "refused, then sent");
-    assert.equal(report.api_key, api.state.users[0].api_key);
+    assert.equal(report.api_key.expose(), api.state.users[0].api_key);
   });
 
   test("the service user's own key signs the acceptance; per-call credentials stand in for the client's", async () => {
@@ -246,27 +255,32 @@ describe("client.onboard", () => {
 });
 
 describe("Pacer", () => {
-  test("sans-IO: at most `limit` sends per window, on the caller's clock", () => {
+  test("sans-IO: at most `limit` sends per window, counted from hand-off to a window after the answer", () => {
     const pacer = new Pacer({ limit: 2, window: 1 });
-    assert.equal(pacer.delay(10), 0);
-    pacer.record(10);
-    assert.equal(pacer.delay(10.1), 0);
-    pacer.record(10.1);
-    assert.ok(Math.abs(pacer.delay(10.2) - 0.8) < 1e-9, "the third waits for the first to leave the window");
-    assert.ok(Math.abs(pacer.delay(10.9) - 0.1) < 1e-9);
-    assert.equal(pacer.delay(11), 0);
-    pacer.record(11);
-    assert.ok(Math.abs(pacer.delay(11) - 0.1) < 1e-9);
+    const first = pacer.acquire(10);
+    const second = pacer.acquire(10.1);
+    assert.equal(typeof first.ticket, "number");
+    assert.equal(typeof second.ticket, "number");
+    assert.notEqual(first.ticket, second.ticket);
+    // Both in flight: the third asks again soon, however long ago they left.
+    assert.ok(pacer.acquire(12).wait > 0);
+    pacer.settle(first.ticket, 12);
+    pacer.settle(second.ticket, 12.5);
+    assert.ok(Math.abs(pacer.acquire(12.2).wait - 0.8) < 1e-9, "the third waits a window after the first answer");
+    assert.equal(typeof pacer.acquire(13).ticket, "number");
+    assert.ok(Math.abs(pacer.acquire(13).wait - 0.5) < 1e-9);
+    pacer.settle(first.ticket, 20); // settled already: ignored
     pacer.free();
-    assert.equal(new Pacer().delay(0), 0);
-    assert.equal(Pacer.cloudflare().delay(), 0);
+    assert.equal(typeof new Pacer().acquire(0).ticket, "number");
+    assert.equal(typeof Pacer.cloudflare().acquire().ticket, "number");
   });
 
   test("sans-IO: bad budgets and clocks are refused", () => {
     for (const [options, field] of [[{ limit: 0, window: 1 }, "limit"], [{ limit: 1.5, window: 1 }, "limit"], [{ limit: 2, window: 0 }, "window"], [{ limit: 2, window: -1 }, "window"], [{ limit: 2 }, "window"], [{ limit: "2", window: 1 }, "limit"], [{ limit: 2, window: 1, burst: 3 }, "options"]]) {
       assert.throws(() => new Pacer(options), (e) => e instanceof ValidationError && e.field === field, JSON.stringify(options));
     }
-    assert.throws(() => new Pacer({ limit: 1, window: 1 }).delay(-1), (e) => e instanceof ValidationError && e.field === "now");
+    assert.throws(() => new Pacer({ limit: 1, window: 1 }).acquire(-1), (e) => e instanceof ValidationError && e.field === "now");
+    assert.throws(() => new Pacer({ limit: 1, window: 1 }).settle(-1), (e) => e instanceof ValidationError && e.field === "ticket");
     assert.throws(() => new TenantClient({ apiToken: TOKEN, pace: { limit: 0, window: 1 } }), (e) => e instanceof ValidationError && e.field === "limit");
     assert.throws(() => new TenantClient({ apiToken: TOKEN, pace: "yes" }), (e) => e instanceof ValidationError && e.field === "pace");
     new TenantClient({ apiToken: TOKEN, pace: true });

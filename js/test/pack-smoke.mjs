@@ -36,8 +36,8 @@ try {
 }
 check(typeof new TenantClient({ apiToken: "t" }).accounts.members.list === "function", "the client");
 const pacer = new Pacer({ limit: 1, window: 10 });
-pacer.record(1);
-check(pacer.delay(2) === 9, "the pacer");
+pacer.settle(pacer.acquire(1).ticket, 1);
+check(pacer.acquire(2).wait === 9, "the pacer");
 try {
   await new TenantClient({ apiToken: "t", pace: true }).onboard({ name: "A", members: [{ email: "", roles: ["Administrator"] }] });
   check(false, "a bad onboarding spec threw");

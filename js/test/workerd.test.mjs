@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,9 @@ const FAULT_BASE_URL = process.env.CLOUDFLARE_TENANT_FAULT_BASE_URL;
 
 let dir;
 let mf;
+/** Answers 307 to /stolen on itself; counts what reached /stolen (nothing should). */
+let redirector;
+const redirected = { requests: 0, stolen: 0 };
 
 before(async () => {
   assert.ok(BASE_URL, "CLOUDFLARE_TENANT_BASE_URL is not set: run under scripts/with-sandbox.sh");
@@ -38,6 +42,17 @@ before(async () => {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
   });
+  redirector = createServer((req, res) => {
+    if (req.url.startsWith("/stolen")) {
+      redirected.stolen += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end('{"success":true,"errors":[],"messages":[],"result":{"id":"stolen"}}');
+    }
+    redirected.requests += 1;
+    res.writeHead(307, { location: `/stolen${req.url}` });
+    res.end();
+  });
+  await new Promise((resolve) => redirector.listen(0, "127.0.0.1", resolve));
   const wasm = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".wasm"));
   assert.equal(wasm.length, 1, "wrangler bundled the .wasm as a module of its own");
   mf = new Miniflare({
@@ -54,6 +69,7 @@ before(async () => {
       FAULT_BASE_URL,
       API_TOKEN: "sandbox-token",
       PLAIN_TOKEN: "sandbox-plain-token",
+      REDIRECT_URL: `http://127.0.0.1:${redirector.address().port}/client/v4`,
     },
   });
   await mf.ready;
@@ -61,6 +77,7 @@ before(async () => {
 
 after(async () => {
   await mf?.dispose();
+  redirector?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -124,6 +141,12 @@ describe("workerd (Miniflare) against the sandbox", () => {
     assert.equal(r.post502.isOutcomeUnknown, true);
     assert.equal(r.post502.status, 502);
     assert.equal(r.afterwards, "admin@tenant.example");
+  });
+
+  test("a redirect is never followed: RedirectError, nothing reaches its target", async () => {
+    const r = await call("/redirect");
+    assert.deepEqual(r, { name: "RedirectError", isRedirect: true, isBase: true, status: 307, location: "/stolen/client/v4/users" });
+    assert.deepEqual(redirected, { requests: 1, stolen: 0 });
   });
 
   test("the golden corpus gives the same requests and parses in workerd", async () => {

@@ -38,7 +38,9 @@ from ._exceptions import (
     PaginationWarning,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     UnknownOperationError,
     UnprocessableEntityError,
@@ -49,6 +51,8 @@ from ._native import Onboarding, Pacer, Retry, RetryPolicy
 from ._pagination import AsyncPageIterator, PageIterator
 from ._secret import Secret
 from ._transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TIMEOUT,
     AsyncHttpxTransport,
     AsyncTransport,
     HttpxTransport,
@@ -80,6 +84,8 @@ __all__ = [
     "AsyncPageIterator",
     "Secret",
     # transports
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
     "HTTPResponse",
     "Transport",
     "AsyncTransport",
@@ -101,8 +107,10 @@ __all__ = [
     "ServerError",
     "InternalServerError",
     "ResponseDecodeError",
+    "RedirectError",
     "APIConnectionError",
     "APITimeoutError",
+    "ResponseTooLargeError",
     "OutcomeUnknownError",
     "PaginationWarning",
 ]

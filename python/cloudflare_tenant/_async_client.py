@@ -20,7 +20,13 @@ from ._exceptions import APIConnectionError
 from ._native import Request
 from ._pagination import AsyncPageIterator
 from ._retry import PaceLike, RetryLike
-from ._transport import AsyncTransport, HTTPResponse, async_transport
+from ._transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TIMEOUT,
+    AsyncTransport,
+    HTTPResponse,
+    async_transport,
+)
 from .types import OnboardingReport, OnboardingSpec
 
 __all__ = ["AsyncTenantClient"]
@@ -32,7 +38,8 @@ class AsyncTenantClient(_ClientBase):
 
     ``transport``: ``None`` (a new ``httpx.AsyncClient``, closed by :meth:`aclose`), an
     ``httpx.AsyncClient`` (yours: not closed by the client), or any object with
-    ``async send(request) -> HTTPResponse``.
+    ``async send(request) -> HTTPResponse``. Redirects are never followed; ``timeout`` and
+    ``max_body_bytes`` as for :class:`TenantClient`.
 
     ``retry=``, ``max_retries=`` and ``pace=`` as for :class:`TenantClient`; waits are
     ``asyncio.sleep``.
@@ -54,6 +61,8 @@ class AsyncTenantClient(_ClientBase):
         credentials: Optional[CredentialsLike] = None,
         transport: Any = None,
         base_url: Optional[str] = None,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         user_agent: Optional[str] = None,
         max_pages: Optional[int] = None,
         retry: RetryLike = None,
@@ -70,7 +79,9 @@ class AsyncTenantClient(_ClientBase):
             pace,
         )
         self._transport: AsyncTransport
-        self._transport, self._owns_transport = async_transport(transport)
+        self._transport, self._owns_transport = async_transport(
+            transport, timeout, max_body_bytes
+        )
         self._init_resources()
 
     def _init_resources(self) -> None:
@@ -90,10 +101,8 @@ class AsyncTenantClient(_ClientBase):
         raise), pacing each send when pacing is on."""
         retry = self._retry(operation, request)
         while True:
-            if self._pacing is not None:
-                await self._pacing.wait_async(request)
             try:
-                response = await self._transport.send(request)
+                response = await _retry.send_async(self._pacing, self._transport, request)
             except APIConnectionError as error:
                 self._connection_error(error, operation)
                 wait = _retry.after_failure(retry, error)
@@ -122,10 +131,8 @@ class AsyncTenantClient(_ClientBase):
             if isinstance(action, float):
                 await asyncio.sleep(action)
                 continue
-            if self._pacing is not None:
-                await self._pacing.wait_async(action)
             try:
-                response = await self._transport.send(action)
+                response = await _retry.send_async(self._pacing, self._transport, action)
             except APIConnectionError as error:
                 _retry.feed_failure(flow, error)
             else:

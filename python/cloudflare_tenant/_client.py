@@ -29,7 +29,13 @@ from ._resources import (
     UserResource,
     UsersResource,
 )
-from ._transport import HTTPResponse, Transport, sync_transport
+from ._transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_TIMEOUT,
+    HTTPResponse,
+    Transport,
+    sync_transport,
+)
 from .types import OnboardingReport, OnboardingSpec
 
 __all__ = ["TenantClient", "CredentialsLike"]
@@ -78,6 +84,18 @@ def _credentials(
     return Credentials.from_dict(given)
 
 
+def _check_max_pages(max_pages: Optional[int]) -> Optional[int]:
+    """The page cap: ``None`` (the core's, 1000) or an int from 1."""
+    if max_pages is None:
+        return None
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int):
+        raise TypeError(f"max_pages must be an int or None; got {type(max_pages).__name__}")
+    if not 1 <= max_pages <= 2**32 - 1:
+        reason = "must be an integer from 1 to 2**32 - 1"
+        raise ValidationError(f"invalid `max_pages`: {reason}", field="max_pages", reason=reason)
+    return max_pages
+
+
 class _ClientBase:
     """Configuration and the sans-IO steps shared by the sync and async clients."""
 
@@ -102,7 +120,7 @@ class _ClientBase:
         self._credentials = credentials
         self._base_url = base_url.rstrip("/") if base_url else None
         self._user_agent = user_agent or USER_AGENT
-        self._max_pages = max_pages
+        self._max_pages = _check_max_pages(max_pages)
         self._retry_policy = _retry.retry_policy(retry, max_retries)
         self._pacing = _retry.pacing(pace)
         # Checks base_url and user_agent now rather than at the first call.
@@ -202,7 +220,10 @@ class TenantClient(_ClientBase):
 
     ``transport``: ``None`` (the standard library's ``urllib``, no dependency), an
     ``httpx.Client`` (yours: the client does not close it), or any object with
-    ``send(request) -> HTTPResponse``.
+    ``send(request) -> HTTPResponse``. Redirects are never followed (:class:`RedirectError`).
+    ``timeout`` is the deadline of each attempt (connect, headers and whole body; ``None``:
+    none) and ``max_body_bytes`` the largest body read; both apply to urllib and httpx, not to
+    a transport object of yours.
 
     Retries are the core's decisions (``retry=``: a :class:`RetryPolicy`, ``True`` for the
     default of 2, ``False`` for none; or just ``max_retries=``). ``pace=True`` keeps each
@@ -230,7 +251,8 @@ class TenantClient(_ClientBase):
         credentials: Optional[CredentialsLike] = None,
         transport: Any = None,
         base_url: Optional[str] = None,
-        timeout: Optional[float] = 60.0,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         user_agent: Optional[str] = None,
         max_pages: Optional[int] = None,
         retry: RetryLike = None,
@@ -247,7 +269,7 @@ class TenantClient(_ClientBase):
             pace,
         )
         self._transport: Transport
-        self._transport, self._owns_transport = sync_transport(transport, timeout)
+        self._transport, self._owns_transport = sync_transport(transport, timeout, max_body_bytes)
         self._init_resources()
 
     def _init_resources(self) -> None:
@@ -268,10 +290,8 @@ class TenantClient(_ClientBase):
         raise), pacing each send when pacing is on."""
         retry = self._retry(operation, request)
         while True:
-            if self._pacing is not None:
-                self._pacing.wait(request)
             try:
-                response = self._transport.send(request)
+                response = _retry.send(self._pacing, self._transport, request)
             except APIConnectionError as error:
                 self._connection_error(error, operation)
                 wait = _retry.after_failure(retry, error)
@@ -310,10 +330,8 @@ class TenantClient(_ClientBase):
             if isinstance(action, float):
                 time.sleep(action)
                 continue
-            if self._pacing is not None:
-                self._pacing.wait(action)
             try:
-                response = self._transport.send(action)
+                response = _retry.send(self._pacing, self._transport, action)
             except APIConnectionError as error:
                 _retry.feed_failure(flow, error)
             else:

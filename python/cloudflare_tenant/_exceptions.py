@@ -1,7 +1,7 @@
 """The exceptions of ``cloudflare_tenant``.
 
 The native core reports every failure as one JSON view (``kind``: ``invalid``, ``api``,
-``decode``, ``unknown_operation``, ``outcome_unknown`` or ``transport``); :func:`_from_native`
+``decode``, ``unknown_operation``, ``outcome_unknown``, ``transport`` or ``redirect``); :func:`_from_native`
 turns that view into the class below that fits it. Which class an HTTP status gets is decided here, nowhere else.
 
 Names follow the official ``cloudflare`` SDK where they overlap (``APIError``,
@@ -33,8 +33,10 @@ __all__ = [
     "ServerError",
     "InternalServerError",
     "ResponseDecodeError",
+    "RedirectError",
     "APIConnectionError",
     "APITimeoutError",
+    "ResponseTooLargeError",
     "OutcomeUnknownError",
     "PaginationWarning",
 ]
@@ -255,6 +257,41 @@ class ResponseDecodeError(CloudflareError):
         return self.status
 
 
+class RedirectError(CloudflareError):
+    """The answer was a redirect (3xx). The API never redirects, so it came from a proxy or a
+    wrong base URL; it is not followed, since that would send the credentials to another host
+    (and turn a ``POST`` into a ``GET`` on 301/302/303), and not resent."""
+
+    #: The 3xx status (0 when the redirect was opaque and told nothing).
+    status: int
+    #: The ``Location`` header, if there was one.
+    location: Optional[str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        location: Optional[str] = None,
+        operation: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, operation=operation)
+        self.status = status
+        self.location = location
+        self._view = {
+            "kind": "redirect",
+            "operation": operation,
+            "status": status,
+            "location": location,
+            "message": message,
+        }
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (the official SDK's name for it)."""
+        return self.status
+
+
 class APIConnectionError(CloudflareError):
     """The request could not be sent or no response came back (DNS, refused connection,
     reset, timeout), and retries did not help. ``sent`` says whether the request may have
@@ -295,7 +332,13 @@ class APIConnectionError(CloudflareError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The request timed out: no complete response within the transport's deadline."""
+
+
+class ResponseTooLargeError(APIConnectionError):
+    """The response body was over the transport's ``max_body_bytes``; the rest was not read.
+    Counted as no response: a ``GET`` may be retried, a ``POST`` is an
+    :class:`OutcomeUnknownError`."""
 
 
 class OutcomeUnknownError(CloudflareError):
@@ -394,6 +437,14 @@ class _NativeInit:
                 ray_id=view.get("ray_id"),
                 retry_after=view.get("retry_after"),
             )
+        elif isinstance(error, RedirectError):
+            RedirectError.__init__(
+                error,
+                message,
+                status=int(view.get("status") or 0),
+                location=view.get("location"),
+                operation=operation,
+            )
         elif isinstance(error, APIConnectionError):
             APIConnectionError.__init__(
                 error,
@@ -433,6 +484,8 @@ def _class_for(view: Mapping[str, Any]) -> Type[CloudflareError]:
         return APIConnectionError
     if kind == "outcome_unknown":
         return OutcomeUnknownError
+    if kind == "redirect":
+        return RedirectError
     return CloudflareError
 
 

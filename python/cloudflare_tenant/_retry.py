@@ -9,7 +9,9 @@ only; a ``POST`` that met them is an :class:`OutcomeUnknownError`, never blindly
 
 Pacing (off by default) keeps each identity under a request budget with the core's
 :class:`Pacer`: one per credential, keyed by a hash of the credential headers (the key does
-not keep the secret readable).
+not keep the secret readable). A send holds its place from right before the transport gets
+it until the transport returns or raises (and a window after), so the budget holds on the
+wire.
 """
 
 from __future__ import annotations
@@ -26,15 +28,16 @@ from ._exceptions import (
     APITimeoutError,
     CloudflareError,
     OutcomeUnknownError,
+    ResponseTooLargeError,
     ValidationError,
 )
 from ._native import Onboarding, Pacer, Retry, RetryPolicy
 
 if TYPE_CHECKING:
     from ._native import Request
-    from ._transport import HTTPResponse
+    from ._transport import AsyncTransport, HTTPResponse, Transport
 
-__all__ = ["RetryLike", "PaceLike", "retry_policy", "pacing"]
+__all__ = ["RetryLike", "PaceLike", "retry_policy", "pacing", "send", "send_async"]
 
 #: What the clients take as ``retry=``: a :class:`RetryPolicy`, ``True``/``None`` (the core's
 #: default: 2 retries), or ``False`` (no retries).
@@ -43,9 +46,7 @@ RetryLike = Union[RetryPolicy, bool, None]
 #: requests per 300 s per credential), or ``(limit, window_seconds)``.
 PaceLike = Union[bool, Tuple[int, float], None]
 
-# Cloudflare's budget, as Pacer.cloudflare() keeps it; used only to forget idle identities.
-_CLOUDFLARE_WINDOW = 300.0
-# Past this many identities, those idle for a whole window are forgotten.
+# Past this many identities, those with nothing in flight or counted are forgotten.
 _MAX_IDLE_IDENTITIES = 256
 
 
@@ -84,11 +85,11 @@ def pacing(pace: PaceLike) -> Optional[Pacing]:
     if pace is None or pace is False:
         return None
     if pace is True:
-        return Pacing(Pacer.cloudflare, _CLOUDFLARE_WINDOW)
+        return Pacing(Pacer.cloudflare)
     if isinstance(pace, tuple) and len(pace) == 2:
         limit, window = pace
         Pacer(limit, window)  # checks both now, not at the first send
-        return Pacing(lambda: Pacer(limit, window), float(window))
+        return Pacing(lambda: Pacer(limit, window))
     raise TypeError(
         f"pace must be True, False or (limit, window_seconds); got {type(pace).__name__}"
     )
@@ -107,49 +108,81 @@ def _identity(request: Request) -> str:
 
 class Pacing:
     """One :class:`Pacer` per identity, shared by a client and its ``with_credentials`` views
-    (and safe to share between threads)."""
+    (and safe to share between threads: taking a place in a budget is done under a lock).
 
-    def __init__(self, make: Callable[[], Pacer], window: float) -> None:
+    A send takes its place right before it is handed to the transport and gives it back
+    (``settle``) when the transport returned or raised, so the budget holds on the wire
+    whatever the concurrency."""
+
+    def __init__(self, make: Callable[[], Pacer]) -> None:
         self._make = make
-        self._window = window
-        self._pacers: Dict[str, Tuple[Pacer, float]] = {}
+        self._pacers: Dict[str, Pacer] = {}
         self._lock = threading.Lock()
 
-    def _reserve(self, request: Request) -> float:
-        """Seconds to wait before sending ``request``; 0.0 means go, and the send is recorded."""
+    def _acquire(self, request: Request) -> Union[Tuple[Pacer, int], float]:
+        """A place for ``request`` (its pacer and ticket), or seconds to wait first."""
         key = _identity(request)
         with self._lock:
             now = time.monotonic()
-            entry = self._pacers.get(key)
-            pacer = entry[0] if entry is not None else self._make()
-            delay = pacer.delay(now)
-            if delay <= 0:
-                pacer.record(now)
-            self._pacers[key] = (pacer, now)
-            if len(self._pacers) > _MAX_IDLE_IDENTITIES:
-                self._forget_idle(now)
-        return delay
+            pacer = self._pacers.get(key)
+            if pacer is None:
+                if len(self._pacers) >= _MAX_IDLE_IDENTITIES:
+                    self._forget_idle(now)
+                pacer = self._pacers[key] = self._make()
+            got = pacer.acquire(now)
+        if isinstance(got, float):
+            return got
+        return pacer, got
 
     def _forget_idle(self, now: float) -> None:
-        idle = [k for k, (_, used) in self._pacers.items() if now - used >= self._window]
+        idle = [key for key, pacer in self._pacers.items() if pacer.in_use(now) == 0]
         for key in idle:
             del self._pacers[key]
 
-    def wait(self, request: Request) -> None:
-        """Sleeps until ``request`` may be sent, and records it."""
-        while True:
-            delay = self._reserve(request)
-            if delay <= 0:
-                return
-            time.sleep(delay)
+    def _settle(self, place: Tuple[Pacer, int]) -> None:
+        pacer, ticket = place
+        with self._lock:
+            pacer.settle(ticket, time.monotonic())
 
-    async def wait_async(self, request: Request) -> None:
-        """The async counterpart of :meth:`wait`."""
+    def send(self, transport: Transport, request: Request) -> HTTPResponse:
+        """Waits until ``request`` fits the budget, then sends it."""
         while True:
-            delay = self._reserve(request)
-            if delay <= 0:
-                return
-            await asyncio.sleep(delay)
+            place = self._acquire(request)
+            if not isinstance(place, float):
+                break
+            time.sleep(place)
+        try:
+            return transport.send(request)
+        finally:
+            self._settle(place)
+
+    async def send_async(self, transport: AsyncTransport, request: Request) -> HTTPResponse:
+        """The async counterpart of :meth:`send`."""
+        while True:
+            place = self._acquire(request)
+            if not isinstance(place, float):
+                break
+            await asyncio.sleep(place)
+        try:
+            return await transport.send(request)
+        finally:
+            self._settle(place)
+
+
+def send(pacing: Optional[Pacing], transport: Transport, request: Request) -> HTTPResponse:
+    """Sends ``request`` once, paced when pacing is on."""
+    if pacing is None:
+        return transport.send(request)
+    return pacing.send(transport, request)
+
+
+async def send_async(
+    pacing: Optional[Pacing], transport: AsyncTransport, request: Request
+) -> HTTPResponse:
+    """The async counterpart of :func:`send`."""
+    if pacing is None:
+        return await transport.send(request)
+    return await pacing.send_async(transport, request)
 
 
 def after_response(retry: Retry, operation: str, response: HTTPResponse) -> Optional[float]:
@@ -187,8 +220,11 @@ def after_failure(retry: Retry, error: APIConnectionError) -> float:
 
 def _raise_transport(final: APIConnectionError, error: APIConnectionError) -> NoReturn:
     """The core gave up on the transport: raise its error as the transport's class
-    (:class:`APITimeoutError` stays one), with the request's method and URL."""
-    cls = APITimeoutError if isinstance(error, APITimeoutError) else APIConnectionError
+    (:class:`APITimeoutError` and :class:`ResponseTooLargeError` stay one), with the request's
+    method and URL."""
+    cls = next(
+        c for c in (ResponseTooLargeError, APITimeoutError, APIConnectionError) if isinstance(error, c)
+    )
     raised = cls(
         final.message,
         operation=final.operation or error.operation,

@@ -101,6 +101,7 @@ class OperationInfo(TypedDict):
     name: str
     method: str
     paginated: bool
+    secret_fields: List[str]
 
 
 class PageStop(TypedDict, total=False):
@@ -432,11 +433,15 @@ class OnboardingSpec(_OnboardingSpecName, total=False):
     external_metadata: str
     members: List[MemberSpec]
     service_user: Optional[ServiceUserSpec]
+    #: Onboard into an account of this name that this onboarding did not create (off: names
+    #: are not unique, and it may be another customer's).
+    adopt: bool
 
 
 #: Where a step ended: ``created`` by this run (for the invitation: accepted), ``existed``
-#: already, ``failed`` (see ``error``), or ``pending`` (not reached).
-StepStatus = Literal["created", "existed", "failed", "pending"]
+#: already, ``conflict`` (an account of the name existed and the spec does not ``adopt`` it:
+#: nothing was touched), ``failed`` (see ``error``), or ``pending`` (not reached).
+StepStatus = Literal["created", "existed", "conflict", "failed", "pending"]
 
 
 class OnboardingStep(TypedDict):

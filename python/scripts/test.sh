@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The pip package's tests, against the installed wheel:
-#   1. builds the wheel (python/scripts/build.sh) and the sandbox;
+#   1. builds the wheel (python/scripts/build.sh), the sandbox and the hostile server;
 #   2. installs the wheel (not the source tree) and the test tools into a fresh venv;
 #   3. pytest (warnings are errors): the golden corpus through build_request/parse_response,
 #      the sync (urllib, httpx) and async clients against sandboxes it starts itself, every
-#      exception class from a real refusal;
+#      exception class from a real refusal, and every transport against the hostile server;
 #   4. mypy: stubtest of the native module, --strict on the package, its tests and the typed
 #      example.
 # Exits non-zero on any failure, including a pytest run that collected nothing.
@@ -20,11 +20,13 @@ step "build the wheel"
 PYTHON="$PYTHON" bash python/scripts/build.sh
 wheel="$(ls "$root"/target/wheels/cloudflare_tenant-*.whl)"
 
-step "build the sandbox"
-cargo build --quiet -p cloudflare-tenant-sandbox
+step "build the sandbox and the hostile server"
+cargo build --quiet -p cloudflare-tenant-sandbox --bin cloudflare-tenant-sandbox --bin hostile
 target_dir="$(cargo metadata --format-version 1 --no-deps | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 export CLOUDFLARE_TENANT_SANDBOX_BIN="$target_dir/debug/cloudflare-tenant-sandbox"
+export CLOUDFLARE_TENANT_HOSTILE_BIN="$target_dir/debug/hostile"
 test -x "$CLOUDFLARE_TENANT_SANDBOX_BIN"
+test -x "$CLOUDFLARE_TENANT_HOSTILE_BIN"
 
 step "a fresh venv with the wheel"
 work="$root/target/python-test"

@@ -7,6 +7,7 @@ import os
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -36,12 +37,15 @@ def operation_dirs() -> List[Path]:
 # ---- the sandbox -----------------------------------------------------------------------------
 
 
-def sandbox_binary_path() -> Path:
-    given = os.environ.get("CLOUDFLARE_TENANT_SANDBOX_BIN")
+def _binary_path(env: str, name: str) -> Path:
+    """A binary of the sandbox crate: ``$<env>`` if set, else built with cargo."""
+    given = os.environ.get(env)
     if given:
         return Path(given)
     subprocess.run(
-        ["cargo", "build", "--quiet", "-p", "cloudflare-tenant-sandbox"], cwd=REPO, check=True
+        ["cargo", "build", "--quiet", "-p", "cloudflare-tenant-sandbox", "--bin", name],
+        cwd=REPO,
+        check=True,
     )
     meta = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
@@ -50,7 +54,49 @@ def sandbox_binary_path() -> Path:
         capture_output=True,
         text=True,
     )
-    return Path(json.loads(meta.stdout)["target_directory"]) / "debug" / "cloudflare-tenant-sandbox"
+    return Path(json.loads(meta.stdout)["target_directory"]) / "debug" / name
+
+
+def sandbox_binary_path() -> Path:
+    return _binary_path("CLOUDFLARE_TENANT_SANDBOX_BIN", "cloudflare-tenant-sandbox")
+
+
+def hostile_binary_path() -> Path:
+    return _binary_path("CLOUDFLARE_TENANT_HOSTILE_BIN", "hostile")
+
+
+def _start(command: List[str], log: Any, marker: str) -> subprocess.Popen[bytes]:
+    """Starts ``command`` with its output in ``log`` and waits for the line starting with
+    ``marker``; raises with the output if it does not come."""
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        log.seek(0)
+        if any(line.startswith(marker) for line in log.read().decode("utf-8", "replace").splitlines()):
+            return process
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    log.seek(0)
+    output = log.read().decode("utf-8", "replace")
+    _stop(process)
+    raise RuntimeError(f"{command[0]} did not start: {output}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+            process.wait()
+
+
+def _first_line(log: Any, marker: str) -> List[str]:
+    log.seek(0)
+    text: str = log.read().decode("utf-8", "replace")
+    return next(line for line in text.splitlines() if line.startswith(marker)).split()
 
 
 class Sandbox:
@@ -58,28 +104,9 @@ class Sandbox:
 
     def __init__(self, binary: Path, args: List[str]) -> None:
         self._log = tempfile.TemporaryFile(mode="w+b")
-        self._process = subprocess.Popen(
-            [str(binary), "--port", "0", "--seed", "1", *args],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        self.url = ""
-        while time.monotonic() < deadline:
-            self._log.seek(0)
-            for line in self._log.read().decode("utf-8", "replace").splitlines():
-                if line.startswith("listening on http"):
-                    self.url = line.split()[2]
-                    break
-            if self.url:
-                break
-            if self._process.poll() is not None:
-                break
-            time.sleep(0.05)
-        if not self.url:
-            output = self.output()
-            self.close()
-            raise RuntimeError(f"the sandbox did not start: {output}")
+        command = [str(binary), "--port", "0", "--seed", "1", *args]
+        self._process = _start(command, self._log, "listening on http")
+        self.url = _first_line(self._log, "listening on http")[2]
         self.base_url = self.url + "/client/v4"
 
     def output(self) -> str:
@@ -97,16 +124,36 @@ class Sandbox:
         return state
 
     def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self._process.kill()
-                self._process.wait()
+        _stop(self._process)
         self._log.close()
 
 
+class Hostile:
+    """The hostile server: ``url`` is its main origin, where every scenario lives as a base URL
+    (``/<scenario>/<args>/<tag>``), and ``elsewhere`` the origin its redirects point at."""
+
+    def __init__(self, binary: Path, lifetime_secs: int = 900) -> None:
+        self._log = tempfile.TemporaryFile(mode="w+b")
+        command = [str(binary), "--port", "0", "--lifetime-secs", str(lifetime_secs)]
+        self._process = _start(command, self._log, "hostile on http")
+        words = _first_line(self._log, "hostile on http")
+        self.url, self.elsewhere = words[2], words[4]
+
+    def base_url(self, scenario: str, tag: str) -> str:
+        """The base URL of ``scenario`` (``redirect/301``, ``drip``) for one test's ``tag``."""
+        return f"{self.url}/{scenario}/{tag}"
+
+    def requests(self, prefix: str) -> List[Dict[str, Any]]:
+        """What either server received under the path ``prefix``, oldest first."""
+        query = urllib.parse.urlencode({"prefix": prefix})
+        with urllib.request.urlopen(f"{self.url}/_log?{query}", timeout=10) as response:
+            log: Dict[str, Any] = json.loads(response.read())
+        requests: List[Dict[str, Any]] = log["requests"]
+        return requests
+
+    def close(self) -> None:
+        _stop(self._process)
+        self._log.close()
 
 
 def unique(prefix: str) -> str:

@@ -1,4 +1,5 @@
-"""Fixtures: sandboxes started on free ports (one per configuration, reset per test)."""
+"""Fixtures: sandboxes started on free ports (one per configuration, reset per test), and the
+hostile server (one per session)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
-from _support import ADMIN_TOKEN, REPO, Sandbox, sandbox_binary_path
+from _support import ADMIN_TOKEN, REPO, Hostile, Sandbox, hostile_binary_path, sandbox_binary_path
 
 import cloudflare_tenant
 
@@ -62,3 +63,11 @@ def admin(sandbox: Sandbox) -> Iterator[cloudflare_tenant.TenantClient]:
     with cloudflare_tenant.TenantClient(api_token=ADMIN_TOKEN, base_url=sandbox.base_url) as c:
         yield c
 
+
+
+@pytest.fixture(scope="session")
+def hostile() -> Iterator[Hostile]:
+    """The hostile server, shared by the session: each test uses its own tag."""
+    server = Hostile(hostile_binary_path())
+    yield server
+    server.close()

@@ -25,14 +25,15 @@ def envelope(result: Any, **extra: Any) -> bytes:
 def test_operations_lists_the_28_names() -> None:
     ops = ct.operations()
     assert len(ops) == 28
-    assert ops[0] == {"name": "accounts.list", "method": "GET", "paginated": True}
+    assert ops[0] == {"name": "accounts.list", "method": "GET", "paginated": True, "secret_fields": []}
     assert {op["name"] for op in ops} >= {
         "accounts.create",
         "users.create",
         "tenants.accounts.list",
         "memberships.update",
     }
-    assert all(set(op) == {"name", "method", "paginated"} for op in ops)
+    assert all(set(op) == {"name", "method", "paginated", "secret_fields"} for op in ops)
+    assert next(op for op in ops if op["name"] == "users.create")["secret_fields"] == ["api_key"]
 
 
 def test_every_operation_has_a_client_method() -> None:

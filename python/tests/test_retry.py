@@ -321,14 +321,25 @@ def test_the_async_client_paces_with_asyncio_sleep(monkeypatch: pytest.MonkeyPat
 
 def test_the_sans_io_pacer() -> None:
     pacer = ct.Pacer(2, 10.0)
-    assert pacer.delay(0.0) == 0.0
-    pacer.record(0.0)
-    pacer.record(1.0)
-    assert pacer.delay(2.0) == 8.0
-    assert pacer.delay(10.0) == 0.0
-    assert ct.Pacer.cloudflare().delay(0.0) == 0.0
+    assert (pacer.limit, pacer.window) == (2, 10.0) and repr(pacer) == "Pacer(limit=2, window=10.0)"
+    first, second = pacer.acquire(0.0), pacer.acquire(0.5)
+    assert isinstance(first, int) and isinstance(second, int) and first != second
+    # Both in flight: when either ends is not known, so it says to ask again soon.
+    wait = pacer.acquire(1.0)
+    assert isinstance(wait, float) and 0 < wait <= 0.01
+    pacer.settle(first, 1.0)
+    pacer.settle(second, 2.0)
+    pacer.settle(second, 5.0)  # a second settle changes nothing
+    assert pacer.in_use(2.0) == 2
+    # A place frees a window after its send ended.
+    assert pacer.acquire(2.0) == 9.0
+    assert isinstance(pacer.acquire(11.0), int)
+    assert pacer.in_use(11.0) == 2
+    assert isinstance(ct.Pacer.cloudflare().acquire(0.0), int)
     with pytest.raises(ct.ValidationError):
-        pacer.delay(float("nan"))
+        pacer.acquire(float("nan"))
+    with pytest.raises(ct.ValidationError):
+        pacer.settle(0, -1.0)
 
 
 # ---- onboarding ------------------------------------------------------------------------------
@@ -458,8 +469,14 @@ def test_onboard_a_new_customer_end_to_end(sleeps: List[float]) -> None:
     assert "SECRET" not in repr(report) and "SECRET" not in str(report)
     assert api.members[-1]["status"] == "accepted"
     assert sleeps == []
-    # Again: everything exists now, nothing is created twice.
-    again = client.onboard(SPEC)
+    # Again: the account exists, and this run did not create it: it may be another customer's
+    # of the same name, so nothing is touched unless the spec says to adopt it.
+    conflict = client.onboard(SPEC)
+    assert conflict["account"]["status"] == "conflict" and conflict["account"]["id"] == api.accounts[0]["id"]
+    assert {m["status"] for m in conflict["members"]} == {"pending"} and not conflict["complete"]
+    assert len(api.members) == 2
+    # Adopted, everything exists now, nothing is created twice.
+    again = client.onboard({**SPEC, "adopt": True})
     assert again["account"]["status"] == "existed" and len(api.accounts) == 1
     assert [m["status"] for m in again["members"]] == ["existed", "existed"]
     assert again["service_user"] is not None and again["service_user"]["status"] == "existed"

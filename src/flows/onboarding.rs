@@ -88,6 +88,9 @@ pub struct OnboardingSpec {
     pub members: Vec<MemberSpec>,
     /// A service user for this customer, invited and accepting as itself.
     pub service_user: Option<ServiceUserSpec>,
+    /// Onboard into an account of this name that existed before this onboarding first tried.
+    /// Off by default: names are not unique, and another customer's account may share it.
+    pub adopt: bool,
 }
 
 impl OnboardingSpec {
@@ -97,7 +100,7 @@ impl OnboardingSpec {
     }
 
     fn read(value: &Value) -> Result<Self, Invalid> {
-        const FIELDS: [&str; 10] = [
+        const FIELDS: [&str; 11] = [
             "name",
             "type",
             "unit_id",
@@ -108,6 +111,7 @@ impl OnboardingSpec {
             "external_metadata",
             "members",
             "service_user",
+            "adopt",
         ];
         let spec = Fields::new("spec", value, &FIELDS)?;
         let members = spec.list("members")?;
@@ -135,6 +139,7 @@ impl OnboardingSpec {
                     })
                 }
             },
+            adopt: spec.flag("adopt")?,
         })
     }
 }
@@ -242,6 +247,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn flag(&self, key: &str) -> Result<bool, Invalid> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(flag)) => Ok(*flag),
+            Some(_) => Err(Invalid::new(self.path(key), "must be true or false")),
+        }
+    }
+
     fn required_text(&self, key: &str) -> Result<String, Invalid> {
         self.text(key)?
             .ok_or_else(|| Invalid::new(self.path(key), "is required"))
@@ -297,6 +310,10 @@ pub enum StepStatus {
     Created,
     /// It was there already.
     Existed,
+    /// An account of this name existed before this onboarding first tried: it may be another
+    /// customer's, so nothing was touched (`id` is that account's when there is one). Set
+    /// `adopt` in the spec to onboard into it.
+    Conflict,
     /// It failed; `error` says why.
     Failed,
 }
@@ -308,6 +325,7 @@ impl StepStatus {
             StepStatus::Pending => "pending",
             StepStatus::Created => "created",
             StepStatus::Existed => "existed",
+            StepStatus::Conflict => "conflict",
             StepStatus::Failed => "failed",
         }
     }
@@ -380,6 +398,9 @@ pub struct Report {
 }
 
 impl Report {
+    /// The fields of [`Report::to_json`] that hold secrets: hosts mask them.
+    pub const SECRET_FIELDS: &'static [&'static str] = &["api_key"];
+
     /// `{"account", "members", "service_user", "api_key", "invitation", "complete"}`, each
     /// step as [`Step::to_json`] gives it. It holds the new service user's API key.
     pub fn to_json(&self) -> Value {
@@ -915,23 +936,39 @@ impl Onboarding {
         }
     }
 
+    /// Names are not unique: an account found by name is this customer's only when this
+    /// onboarding made it (found after its own create's outcome was unknown, when the lookup
+    /// before that create had found none), or when the spec says to adopt it.
     fn account_found(&mut self, reconciling: bool) -> Stage {
         let found = std::mem::take(&mut self.found);
+        let id = |account: &Value| account["id"].as_str().map(str::to_owned);
         match found.as_slice() {
-            [account] => {
-                let id = account["id"].as_str().map(str::to_owned);
+            [account] if reconciling || self.spec.adopt => {
                 let status = if reconciling {
                     StepStatus::Created
                 } else {
                     StepStatus::Existed
                 };
-                self.report.account.done(status, id);
+                self.report.account.done(status, id(account));
                 self.report.account.reconciled = reconciling;
                 self.after_account()
             }
             [] if self.account_creates < self.create_limit() => Stage::CreateAccount,
             [] => self
                 .account_failed(&Invalid::new("name", "the account could not be created").into()),
+            [account] => {
+                let reason = format!(
+                    "an account named {:?} exists already and this onboarding did not create \
+                     it; it may be another customer's, so nothing was touched (set `adopt` to \
+                     onboard into it)",
+                    self.spec.name
+                );
+                let step = &mut self.report.account;
+                step.fail(&Error::from(Invalid::new("name", reason)).in_operation("onboarding"));
+                step.status = StepStatus::Conflict;
+                step.id = id(account);
+                Stage::Done
+            }
             several => {
                 let reason = format!(
                     "{} accounts are named {:?}; onboarding will not guess which is this customer's",

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
+use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report};
 use cloudflare_tenant::http::{HeaderMap, Method};
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations,
     response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error,
-    NamedPaginator, Next, Pacer, Retry, RetryPolicy,
+    NamedPaginator, Next, Pacer, Retry, RetryPolicy, Ticket,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -577,16 +577,33 @@ fn with_body<R>(body: Option<&Bound<'_, PyAny>>, f: impl FnOnce(&[u8]) -> R) -> 
     ))
 }
 
+/// An HTTP status as the core takes it. A number that is not even a `u16` is refused here as
+/// the core refuses the others outside 100..=599; a non-integer is a `TypeError`.
+fn status_arg(py: Python<'_>, operation: Option<&str>, status: &Bound<'_, PyAny>) -> PyResult<u16> {
+    if status.cast::<PyInt>().is_err() || status.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err("status must be an int"));
+    }
+    status.extract::<u16>().map_err(|_| {
+        invalid(
+            py,
+            operation,
+            "status",
+            "must be an HTTP status from 100 to 599",
+        )
+    })
+}
+
 /// Reads a response with the core's checker (without the GIL for large bodies) and hands the
 /// checked response and the body's result to `then`, or raises the error it carries.
 fn parse<'py, R>(
     py: Python<'py>,
     operation: &str,
-    status: u16,
+    status: &Bound<'py, PyAny>,
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
     then: impl FnOnce(ApiResponse<CheckedResult>, Bound<'py, PyAny>) -> PyResult<R>,
 ) -> PyResult<R> {
+    let status = status_arg(py, Some(operation), status)?;
     let headers = headers_from_py(headers)?;
     with_body(body, |bytes| {
         let checked = if bytes.len() >= DETACH_BYTES {
@@ -654,7 +671,7 @@ fn response_to_py<'py>(
 fn parse_response<'py>(
     py: Python<'py>,
     operation: &str,
-    status: u16,
+    status: &Bound<'py, PyAny>,
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -684,7 +701,8 @@ fn mark_secrets(py: Python<'_>, operation: &str, result: &Bound<'_, PyAny>) -> P
     Ok(())
 }
 
-/// Every operation: `[{"name", "method", "paginated"}]`, in the order of the API reference.
+/// Every operation: `[{"name", "method", "paginated", "secret_fields"}]`, in the order of the
+/// API reference. `secret_fields` names the result fields that hold secrets.
 #[pyfunction]
 fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -693,12 +711,40 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         dict.set_item("name", op.name)?;
         dict.set_item("method", op.method.as_str())?;
         dict.set_item("paginated", op.paginated)?;
+        dict.set_item("secret_fields", PyList::new(py, op.secret_fields)?)?;
         list.append(dict)?;
     }
     Ok(list)
 }
 
 // ---- pagination ------------------------------------------------------------------------------
+
+/// The page cap: `None`, or an integer from 1 (a cap of 0 would list nothing and say nothing).
+fn max_pages_arg(
+    py: Python<'_>,
+    operation: &str,
+    max_pages: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<u32>> {
+    let Some(max_pages) = max_pages.filter(|m| !m.is_none()) else {
+        return Ok(None);
+    };
+    if max_pages.cast::<PyInt>().is_err() || max_pages.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err("max_pages must be an int or None"));
+    }
+    max_pages
+        .extract::<u32>()
+        .ok()
+        .filter(|m| *m >= 1)
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(
+                py,
+                Some(operation),
+                "max_pages",
+                "must be an integer from 1 to 2**32 - 1",
+            )
+        })
+}
 
 /// Pages through a list operation: `next_request()`, send it, `feed(status, headers, body)`
 /// returns the page's new items; `None` from `next_request()` means done (see `stop`).
@@ -715,11 +761,11 @@ impl PyPaginator {
         py: Python<'_>,
         operation: &str,
         params: Option<&Bound<'_, PyAny>>,
-        max_pages: Option<u32>,
+        max_pages: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let params = params_to_json(py, operation, params)?;
         let mut inner = NamedPaginator::new(operation, params).map_err(|e| raise(py, e))?;
-        if let Some(max) = max_pages {
+        if let Some(max) = max_pages_arg(py, inner.operation(), max_pages)? {
             inner.set_max_pages(max);
         }
         Ok(PyPaginator { inner })
@@ -775,7 +821,7 @@ impl PyPaginator {
     fn feed<'py>(
         &mut self,
         py: Python<'py>,
-        status: u16,
+        status: &Bound<'py, PyAny>,
         headers: Option<&Bound<'py, PyAny>>,
         body: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
@@ -988,12 +1034,13 @@ impl PyRetry {
     fn after_response(
         &mut self,
         py: Python<'_>,
-        status: u16,
+        status: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
         now: Option<f64>,
         jitter: Option<f64>,
     ) -> PyResult<Option<f64>> {
+        let status = status_arg(py, None, status)?;
         let headers = headers_from_py(headers)?;
         let now = wall_clock(py, now)?;
         let jitter = self::jitter(jitter);
@@ -1047,9 +1094,11 @@ impl PyRetry {
     }
 }
 
-/// Keeps requests under a budget: at most `limit` sends in any `window` seconds. Before a
-/// send, `delay(now)` says how many seconds to wait; after it, `record(now)`. `now` is a
-/// monotonic clock's reading in seconds (`time.monotonic()`).
+/// Keeps requests under a budget: at most `limit` sends in any `window` seconds, counted on the
+/// wire (a send holds its place from the moment it leaves until `window` after it ended).
+/// `acquire(now)` returns a ticket (an `int`: send now) or seconds to wait before asking again
+/// (a `float`); `settle(ticket, now)` gives the ticket back once the send ended, answered or
+/// not. `now` is a monotonic clock's reading in seconds (`time.monotonic()`).
 #[pyclass(module = "cloudflare_tenant._native", name = "Pacer")]
 struct PyPacer {
     inner: Pacer,
@@ -1076,19 +1125,46 @@ impl PyPacer {
         }
     }
 
-    /// Seconds to wait at `now` before the next send (0.0: send now).
-    fn delay(&mut self, py: Python<'_>, now: f64) -> PyResult<f64> {
-        Ok(self.inner.delay(seconds(py, "now", now)?).as_secs_f64())
+    /// Takes a place in the budget at `now`: a ticket (`int`), send now and settle it after;
+    /// or seconds to wait (`float`), then ask again. Asking and taking are one step.
+    fn acquire<'py>(&mut self, py: Python<'py>, now: f64) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self.inner.acquire(seconds(py, "now", now)?) {
+            Ok(ticket) => ticket.id().into_pyobject(py)?.into_any(),
+            Err(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
+        })
     }
 
-    /// Records a send at `now`.
-    fn record(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        self.inner.record(seconds(py, "now", now)?);
+    /// The send of `ticket` ended at `now` (answered, failed or abandoned); its place frees a
+    /// window later. An unknown or settled ticket is ignored.
+    fn settle(&mut self, py: Python<'_>, ticket: u64, now: f64) -> PyResult<()> {
+        self.inner
+            .settle(Ticket::from_id(ticket), seconds(py, "now", now)?);
         Ok(())
     }
 
-    fn __repr__(&self) -> &'static str {
-        "Pacer()"
+    /// Sends counted at `now`: in flight, or ended less than a window ago.
+    fn in_use(&mut self, py: Python<'_>, now: f64) -> PyResult<usize> {
+        Ok(self.inner.in_use(seconds(py, "now", now)?))
+    }
+
+    /// Sends allowed per window.
+    #[getter]
+    fn limit(&self) -> u32 {
+        self.inner.limit()
+    }
+
+    /// The window, in seconds.
+    #[getter]
+    fn window(&self) -> f64 {
+        self.inner.window().as_secs_f64()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Pacer(limit={}, window={})",
+            self.inner.limit(),
+            py_float(self.inner.window())
+        )
     }
 }
 
@@ -1156,12 +1232,13 @@ impl PyOnboarding {
     fn feed_response(
         &mut self,
         py: Python<'_>,
-        status: u16,
+        status: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
         now: Option<f64>,
         jitter: Option<f64>,
     ) -> PyResult<()> {
+        let status = status_arg(py, None, status)?;
         let headers = headers_from_py(headers)?;
         let now = wall_clock(py, now)?;
         let jitter = self::jitter(jitter);
@@ -1210,10 +1287,12 @@ impl PyOnboarding {
     /// `Secret`.
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let report = to_py_serialized(py, self.flow.report())?;
-        let key = report.get_item("api_key")?;
-        if key.cast::<PyString>().is_ok() {
-            let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
-            report.set_item("api_key", secret.call1((key,))?)?;
+        for field in Report::SECRET_FIELDS {
+            let value = report.get_item(field)?;
+            if value.cast::<PyString>().is_ok() {
+                let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
+                report.set_item(field, secret.call1((value,))?)?;
+            }
         }
         Ok(report)
     }

@@ -29,13 +29,13 @@ use cloudflare_tenant::http::{HeaderMap, Request};
 use std::time::{Duration, SystemTime};
 
 use cloudflare_tenant::flows::{
-    Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec,
+    Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec, Report,
 };
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations,
     response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid,
     NamedPaginator, Next, OperationInfo, Pacer as CorePacer, Retry as CoreRetry, RetryPolicy,
-    DEFAULT_USER_AGENT,
+    Ticket, DEFAULT_USER_AGENT,
 };
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -129,7 +129,9 @@ pub fn take_panic() -> Option<String> {
 
 // ---- operations -----------------------------------------------------------------------------
 
-/// Every operation: JSON `[{"name", "method", "paginated"}]`, in the order of the API reference.
+/// Every operation: JSON `[{"name", "method", "paginated", "secret_fields"}]`, in the order of
+/// the API reference. `secret_fields` names the result fields that hold secrets (a created
+/// user's `api_key`), which the JS layer masks.
 #[wasm_bindgen]
 pub fn operations() -> String {
     // Built by inserts: `json!` would serialize each value and unwrap, costing the .wasm.
@@ -138,6 +140,8 @@ pub fn operations() -> String {
         view.insert("name".into(), op.name.into());
         view.insert("method".into(), op.method.as_str().into());
         view.insert("paginated".into(), op.paginated.into());
+        let secrets = op.secret_fields.iter().map(|&field| field.into()).collect();
+        view.insert("secret_fields".into(), Value::Array(secrets));
         Value::Object(view)
     };
     Value::Array(core_operations().iter().map(view).collect()).to_string()
@@ -560,7 +564,7 @@ impl Retry {
             headers: &headers,
             body,
         };
-        decide(self.inner.after(attempt, at(now_ms), self::jitter(jitter)))
+        decide(self.inner.after(attempt, at(now_ms), jitter))
     }
 
     /// After `fetch` failed: `sent` is false only when the request surely never left
@@ -579,17 +583,7 @@ impl Retry {
         } else {
             Attempt::NotSent { message }
         };
-        decide(self.inner.after(attempt, at(now_ms), self::jitter(jitter)))
-    }
-}
-
-/// Work-around, to remove once the core clamps NaN itself: `RetryPolicy::backoff` panics on a
-/// NaN jitter (`Duration::mul_f64(NaN)`), so keep jitter a finite number in [0, 1).
-fn jitter(value: f64) -> f64 {
-    if value.is_finite() {
-        value.clamp(0.0, 0.999_999)
-    } else {
-        0.0
+        decide(self.inner.after(attempt, at(now_ms), jitter))
     }
 }
 
@@ -694,7 +688,7 @@ impl Onboarding {
             headers: &headers,
             body,
         };
-        self.inner.feed(attempt, at(now_ms), self::jitter(jitter));
+        self.inner.feed(attempt, at(now_ms), jitter);
         Ok(())
     }
 
@@ -707,13 +701,19 @@ impl Onboarding {
         } else {
             Attempt::NotSent { message }
         };
-        self.inner.feed(attempt, at(now_ms), self::jitter(jitter));
+        self.inner.feed(attempt, at(now_ms), jitter);
     }
 
     /// The report so far (final once the action is `done`), as JSON text. It holds the new
     /// service user's `api_key`.
     pub fn report(&self) -> String {
         self.inner.report().to_json().to_string()
+    }
+
+    /// The report's fields that hold a secret, as JSON text: the JS layer masks them.
+    #[wasm_bindgen(js_name = secretFields)]
+    pub fn secret_fields() -> String {
+        Value::from(Report::SECRET_FIELDS.to_vec()).to_string()
     }
 }
 
@@ -769,14 +769,21 @@ impl Pacer {
         }
     }
 
-    /// Seconds to wait at `now` before the next send.
-    pub fn delay(&mut self, now: f64) -> f64 {
-        self.inner.delay(since_origin(now)).as_secs_f64()
+    /// Takes a place in the budget for a send at `now`: JSON text `{"ticket": id}` (send now,
+    /// then [`Pacer::settle`] the ticket) or `{"wait": seconds}` (sleep, then ask again).
+    pub fn acquire(&mut self, now: f64) -> String {
+        match self.inner.acquire(since_origin(now)) {
+            Ok(ticket) => format!(r#"{{"ticket":{}}}"#, ticket.id()),
+            Err(wait) => format!(r#"{{"wait":{}}}"#, Value::from(wait.as_secs_f64())),
+        }
     }
 
-    /// Records a send at `now`.
-    pub fn record(&mut self, now: f64) {
-        self.inner.record(since_origin(now));
+    /// The send of `ticket` ended at `now` (answered, failed or abandoned): its place frees a
+    /// window later. Unknown tickets are ignored.
+    pub fn settle(&mut self, ticket: f64, now: f64) {
+        // A ticket id is an integer below 2^53 (one per send): exact as a JS number.
+        self.inner
+            .settle(Ticket::from_id(ticket as u64), since_origin(now));
     }
 }
 

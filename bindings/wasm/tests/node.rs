@@ -32,8 +32,12 @@ fn lists_the_operations() {
     let ops = json(&operations());
     let ops = ops.as_array().unwrap();
     assert_eq!(ops.len(), 28);
-    assert!(ops.contains(&json!({"name": "accounts.list", "method": "GET", "paginated": true})));
-    assert!(ops.contains(&json!({"name": "users.create", "method": "POST", "paginated": false})));
+    assert!(ops.contains(
+        &json!({"name": "accounts.list", "method": "GET", "paginated": true, "secret_fields": []})
+    ));
+    assert!(ops.contains(&json!({
+        "name": "users.create", "method": "POST", "paginated": false, "secret_fields": ["api_key"]
+    })));
 }
 
 #[wasm_bindgen_test]
@@ -461,6 +465,7 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     assert_eq!(report["members"][0]["status"], "created");
     assert_eq!(report["service_user"], Value::Null);
     assert_eq!(report["api_key"], Value::Null);
+    assert_eq!(json(&Onboarding::secret_fields()), json!(["api_key"]));
     assert_eq!(take_panic(), None);
 }
 
@@ -516,12 +521,16 @@ fn a_bad_onboarding_spec_names_the_field() {
 #[wasm_bindgen_test]
 fn the_pacer_is_the_cores_in_seconds() {
     let mut pacer = Pacer::new(2.0, 1.0).unwrap();
-    assert_eq!(pacer.delay(5.0), 0.0);
-    pacer.record(5.0);
-    pacer.record(5.25);
-    assert_eq!(pacer.delay(5.5), 0.5);
-    assert_eq!(pacer.delay(6.0), 0.0);
-    assert_eq!(Pacer::cloudflare().delay(0.0), 0.0);
+    let first = json(&pacer.acquire(5.0));
+    let second = json(&pacer.acquire(5.0));
+    assert_ne!(first["ticket"], second["ticket"]);
+    // Both in flight: ask again soon.
+    assert!(json(&pacer.acquire(5.0))["wait"].as_f64().unwrap() > 0.0);
+    pacer.settle(first["ticket"].as_f64().unwrap(), 5.25);
+    // The first answer came at 5.25: its place frees a window later.
+    assert_eq!(json(&pacer.acquire(5.5)), json!({"wait": 0.75}));
+    assert!(json(&pacer.acquire(6.25))["ticket"].is_number());
+    assert!(json(&Pacer::cloudflare().acquire(0.0))["ticket"].is_number());
     for (limit, window, field) in [
         (0.0, 1.0, "limit"),
         (1.5, 1.0, "limit"),

@@ -28,7 +28,15 @@ async function clientChecks() {
   } catch (e) {
     check(e instanceof lib.ValidationError && e.field === "account_id", `validation: ${e}`);
   }
-  return { total: 5, failed };
+  // A redirect is an opaque redirect here (status 0, no Location): refused, never followed.
+  try {
+    const redirected = new lib.TenantClient({ apiToken: "browser-token", baseUrl: `${location.origin}/redirecting/client/v4` });
+    await redirected.users.create({ email: "svc@example.com" });
+    check(false, "redirect not thrown");
+  } catch (e) {
+    check(e instanceof lib.RedirectError && e.status === 0 && e.location === null, `redirect: ${e}`);
+  }
+  return { total: 6, failed };
 }
 
 try {

@@ -5,12 +5,16 @@
 //   GET  /errors   checks that failures arrive as the right classes (env.FAULT_BASE_URL: a
 //                  sandbox that answers every request with the edge's HTML 502)
 //   POST /fixtures runs the golden corpus (the body) through buildRequest / parseResponse
+//   GET  /redirect a call against env.REDIRECT_URL, which answers 307 to another path: a
+//                  RedirectError, and the redirect not followed
 import {
   TenantClient,
   CloudflareError,
   CloudflareApiError,
   OutcomeUnknownError,
+  RedirectError,
   ResponseDecodeError,
+  Secret,
   ValidationError,
   operations,
 } from "cloudflare-tenant";
@@ -25,6 +29,7 @@ export default {
       if (pathname === "/onboard-flow") return Response.json(await onboardFlow(env));
       if (pathname === "/errors") return Response.json(await errors(env));
       if (pathname === "/fixtures") return Response.json(runFixtureCases(lib, await request.json()));
+      if (pathname === "/redirect") return Response.json(await redirect(env));
       return new Response("not found", { status: 404 });
     } catch (error) {
       return Response.json({ uncaught: describe(error) }, { status: 500 });
@@ -85,7 +90,8 @@ async function onboard(env) {
   const member = await client.accounts.members.create({ account_id: account.id, email, roles: [administrator.id] });
   check(member.status === "pending", "the member is pending");
   const user = await client.users.create({ email });
-  check(typeof user.api_key === "string" && user.api_key.length > 0, "the service user's api_key");
+  check(user.api_key instanceof Secret && user.api_key.expose().length > 0, "the service user's api_key, a Secret");
+  check(JSON.stringify(user).includes('"api_key":"***"'), "the api_key masked in JSON");
   steps.member = { id: member.id, status: member.status };
   steps.serviceUser = { id: user.id, email: user.email, hasApiKey: true };
 
@@ -134,7 +140,7 @@ async function onboardFlow(env) {
   const asUser = { credentials: { userServiceKey: api_key } };
   const memberships = await client.memberships.list({}, asUser).all();
   const mine = memberships.find((m) => m.account?.id === report.account.id);
-  return { ...steps, hasApiKey: typeof api_key === "string" && api_key.length > 0, membershipStatus: mine?.status ?? null };
+  return { ...steps, hasApiKey: api_key instanceof Secret && api_key.expose().length > 0, membershipStatus: mine?.status ?? null };
 }
 
 async function errors(env) {
@@ -186,4 +192,14 @@ async function errors(env) {
   // And the module works on.
   results.afterwards = (await client.user.get()).email;
   return results;
+}
+
+async function redirect(env) {
+  const client = new TenantClient({ apiToken: env.API_TOKEN, baseUrl: env.REDIRECT_URL, retry: { initialBackoff: 0.01 } });
+  try {
+    await client.users.create({ email: "svc@example.com" });
+    return { thrown: false };
+  } catch (e) {
+    return { name: e.name, isRedirect: e instanceof RedirectError, isBase: e instanceof CloudflareError, status: e.status, location: e.location };
+  }
 }
