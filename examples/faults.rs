@@ -15,12 +15,13 @@ use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use cloudflare_tenant::api::accounts::CreateAccount;
 use cloudflare_tenant::api::members::CreateMember;
 use cloudflare_tenant::api::roles::ADMINISTRATOR_ROLE_ID;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
+use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{Attempt, Client, Credentials, Operation, RetryPolicy};
 use serde_json::{json, Value};
 
@@ -62,10 +63,16 @@ fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u
     };
     let mut flow = Onboarding::new(client.clone(), spec, policy).expect("a valid spec");
     let mut random = seed;
+    // The sandbox's limit is set out of reach for this run: nothing to pace.
+    let mut pacers = Pacers::off();
+    let origin = Instant::now();
+    let clock = || Clock {
+        monotonic: origin.elapsed(),
+        wall: SystemTime::now(),
+    };
     loop {
-        match flow.next_action() {
+        match flow.next_action(&mut pacers, clock()) {
             Action::Send(request) => {
-                let now = SystemTime::now();
                 let j = jitter(&mut random);
                 match transport.send(request) {
                     Outcome::Response(r) => {
@@ -74,13 +81,17 @@ fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u
                             headers: r.headers(),
                             body: r.body(),
                         };
-                        flow.feed(attempt, now, j);
+                        flow.feed(&mut pacers, attempt, clock(), j);
                     }
-                    Outcome::NotSent(message) => {
-                        flow.feed(Attempt::NotSent { message: &message }, now, j)
-                    }
+                    Outcome::NotSent(message) => flow.feed(
+                        &mut pacers,
+                        Attempt::NotSent { message: &message },
+                        clock(),
+                        j,
+                    ),
                     Outcome::NoResponse(message) => {
-                        flow.feed(Attempt::NoResponse { message: &message }, now, j)
+                        let attempt = Attempt::NoResponse { message: &message };
+                        flow.feed(&mut pacers, attempt, clock(), j)
                     }
                 }
             }

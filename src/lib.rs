@@ -59,10 +59,12 @@ pub(crate) fn object<const N: usize>(members: [(&str, serde_json::Value); N]) ->
 
 pub mod api;
 mod auth;
+mod catalog;
 mod client;
 mod envelope;
 mod error;
 pub mod flows;
+pub mod machines;
 mod named;
 mod paginate;
 mod params;
@@ -72,6 +74,7 @@ pub mod shape;
 
 pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};
+pub use catalog::catalog;
 pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use envelope::response_headers;
 pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};

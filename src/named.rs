@@ -5,7 +5,7 @@
 use http::{HeaderMap, Method, Request};
 use serde_json::{Map, Value};
 
-use crate::api::Operation;
+use crate::api::{Operation, Paginated};
 use crate::auth::Credentials;
 use crate::client::Client;
 use crate::envelope::{self, ApiResponse};
@@ -39,15 +39,19 @@ macro_rules! registry {
             OperationInfo {
                 name: <$op as Operation>::NAME,
                 method: <$op as Operation>::METHOD,
-                paginated: registry!(@paged $($paged)?),
+                paginated: registry!(@paged $op $(, $paged)?),
                 secret_fields: <$op as Operation>::SECRET_FIELDS,
                 params: &<$op as Operation>::PARAMS,
                 result_shape: &<<$op as Operation>::Output as Shaped>::SHAPE,
             },
         )*];
     };
-    (@paged paged) => { true };
-    (@paged) => { false };
+    (@paged $op:ty, paged) => {{
+        // A list marked `paged` must be `Paginated`.
+        let _ = <$op as Paginated>::page;
+        true
+    }};
+    (@paged $op:ty) => { false };
 }
 
 /// Calls `$callback! { path::Type: paged, path::Type, ... }` with every operation type, in

@@ -150,6 +150,9 @@ pub enum Kind {
     DirectionDigit,
 }
 
+/// The page sizes every list takes.
+pub(crate) const PER_PAGE: std::ops::RangeInclusive<u64> = 5..=50;
+
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -332,10 +335,14 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
             _ => Ok(value.clone()),
         },
         Kind::PerPage => match whole(field, value)? {
-            5..=50 => Ok(value.clone()),
+            n if PER_PAGE.contains(&n) => Ok(value.clone()),
             n => Err(Invalid::new(
                 field,
-                format!("must be between 5 and 50, got {n}"),
+                format!(
+                    "must be between {} and {}, got {n}",
+                    PER_PAGE.start(),
+                    PER_PAGE.end()
+                ),
             )),
         },
         Kind::Bool => match value {

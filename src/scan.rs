@@ -395,7 +395,7 @@ impl<'a> Scanner<'a> {
             Shape::MapOf(value) => self
                 .entries(depth, |s, _| s.value(value, depth + 1).map(drop))
                 .map(|()| None),
-            Shape::Model(fields) => {
+            Shape::Model { fields, .. } => {
                 let mut seen = 0u64;
                 // Objects of a list come with their keys in the same order: guess the field
                 // after the last one before searching.

@@ -35,7 +35,12 @@ pub enum Shape {
     MapOf(&'static Shape),
     /// An object with these known fields, each `null` or of its shape; other fields are kept
     /// whatever they hold.
-    Model(&'static [Field]),
+    Model {
+        /// The model's name (`Account`): how the exported catalog refers to it.
+        name: &'static str,
+        /// Its known fields.
+        fields: &'static [Field],
+    },
 }
 
 /// A known field of a [`Shape::Model`].
@@ -251,7 +256,7 @@ impl<'de> Visitor<'de> for Check<'_> {
             Shape::Bool => "a boolean",
             Shape::Nullable(_) => "a value or null",
             Shape::List(_) => "an array",
-            Shape::Object | Shape::MapOf(_) | Shape::Model(_) => "an object",
+            Shape::Object | Shape::MapOf(_) | Shape::Model { .. } => "an object",
         })
     }
 
@@ -320,7 +325,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 }
                 return Ok(None);
             }
-            Shape::Model(fields) => fields,
+            Shape::Model { fields, .. } => fields,
             _ => return Err(self.refuse("an object")),
         };
         let mut seen: u64 = 0;
@@ -435,14 +440,20 @@ mod tests {
         },
         Field {
             name: "permissions",
-            shape: &Shape::MapOf(&Shape::Model(&GRANTS)),
+            shape: &Shape::MapOf(&Shape::Model {
+                name: "Grants",
+                fields: &GRANTS,
+            }),
         },
         Field {
             name: "tags",
             shape: &Shape::List(&Shape::Str),
         },
     ];
-    static ROLES: Shape = Shape::List(&Shape::Model(&ROLE));
+    static ROLES: Shape = Shape::List(&Shape::Model {
+        name: "Role",
+        fields: &ROLE,
+    });
 
     #[test]
     fn counts_items_and_accepts_nulls_and_unknown_fields() {

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
 use cloudflare_tenant::http::HeaderMap;
+use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
 use serde_json::{json, Value};
 
@@ -41,8 +42,13 @@ fn run(spec: Value, mut script: Vec<(&str, Answer)>) -> (Report, Vec<String>) {
     let mut sent = Vec::new();
     let mut waits = Duration::ZERO;
     let mut queue: VecDeque<_> = script.drain(..).collect();
+    let mut pacers = Pacers::off();
+    let now = |waits: Duration| Clock {
+        monotonic: waits,
+        wall: SystemTime::UNIX_EPOCH,
+    };
     loop {
-        match flow.next_action() {
+        match flow.next_action(&mut pacers, now(waits)) {
             Action::Send(request) => {
                 let line = format!(
                     "{} {}",
@@ -63,31 +69,34 @@ fn run(spec: Value, mut script: Vec<(&str, Answer)>) -> (Report, Vec<String>) {
                 let headers = HeaderMap::new();
                 match answer {
                     Some((status, Value::String(text))) => flow.feed(
+                        &mut pacers,
                         Attempt::Response {
                             status,
                             headers: &headers,
                             body: text.as_bytes(),
                         },
-                        SystemTime::UNIX_EPOCH,
+                        now(waits),
                         0.0,
                     ),
                     Some((status, body)) => {
                         let bytes = serde_json::to_vec(&body).unwrap();
                         flow.feed(
+                            &mut pacers,
                             Attempt::Response {
                                 status,
                                 headers: &headers,
                                 body: &bytes,
                             },
-                            SystemTime::UNIX_EPOCH,
+                            now(waits),
                             0.0,
                         )
                     }
                     None => flow.feed(
+                        &mut pacers,
                         Attempt::NoResponse {
                             message: "connection reset",
                         },
-                        SystemTime::UNIX_EPOCH,
+                        now(waits),
                         0.0,
                     ),
                 }

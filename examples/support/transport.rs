@@ -30,6 +30,7 @@ pub enum Outcome {
 }
 
 /// Sends with a deadline and a body cap.
+#[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
     max_body_bytes: u64,

@@ -1,17 +1,23 @@
-//! Every operation of the Tenant API, one type each, declared the same way:
+//! Every operation of the Tenant API, each declared once with `operation!`:
 //!
 //! ```text
-//! /// `dotted.name`: what it does.
-//! pub struct Verb<Resource> { its parameters }
-//! impl Operation for Verb<Resource> {
-//!     const NAME; const METHOD; type Output;
-//!     const PARAMS: Params = Params::new(path, &[Param::path(..), Param::query(..), ...]);
+//! operation! {
+//!     /// `accounts.get`: one account.
+//!     pub struct GetAccount {
+//!         /// The account id.
+//!         pub account_id: String = path(Id),
+//!     }
+//!     name: "accounts.get",
+//!     method: GET,
+//!     path: "/accounts/{account_id}",
+//!     result: Account,
 //! }
 //! ```
 //!
 //! The fields of an operation are its by-name parameters: it serializes to the JSON a host
 //! passes (`{"account_id": ...}` means the same in Rust, JS and Python), and [`Params`] says what
-//! each takes and where it goes, for both.
+//! each takes and where it goes, for both. The same declarations make the exported
+//! [`catalog`](crate::catalog()).
 
 pub mod accounts;
 pub mod members;
@@ -45,6 +51,11 @@ pub trait Operation: Serialize {
     const SECRET_FIELDS: &'static [&'static str] = &[];
     /// What each parameter (each field, serialized) takes and where it goes in the request.
     const PARAMS: Params;
+    /// What the operation does: the text of its doc comment.
+    const DOC: &'static str;
+    /// What each parameter is, in the order of [`PARAMS`](Operation::PARAMS). Kept apart from
+    /// the table, so that the tables the by-name entry point carries hold no prose.
+    const PARAM_DOCS: &'static [&'static str];
 }
 
 /// A list operation that pages with `page` and `per_page`.
@@ -59,24 +70,129 @@ pub trait Paginated: Operation<Output = Vec<Self::Item>> + Clone {
     fn per_page(&self) -> Option<u32>;
 }
 
-/// Implements [`Paginated`] for a list operation with `page` and `per_page` fields.
-macro_rules! paginated {
-    ($op:ty => $item:ty) => {
-        impl $crate::api::Paginated for $op {
-            type Item = $item;
-            fn page(&self) -> Option<u32> {
-                self.page
-            }
-            fn set_page(&mut self, page: u32) {
-                self.page = Some(page);
-            }
-            fn per_page(&self) -> Option<u32> {
-                self.per_page
+/// Declares an operation once. From one declaration come the struct (its fields are the
+/// parameters, documented), its [`Operation`] impl with the [`Params`] table (in field order,
+/// which is the order the query is sent in) and the docs, and [`Paginated`] for a list that
+/// pages.
+///
+/// ```text
+/// operation! {
+///     /// `dotted.name`: what it does.
+///     pub struct VerbResource {
+///         /// What the parameter is.
+///         pub field: Type = path|query|body(Kind[(limit)])[.required()][.sent_as("wire.name")],
+///     }
+///     name: "dotted.name",
+///     method: GET,
+///     path: "/path/{field}",
+///     result: Output,
+///     paged: Item,            // pages with `page` and `per_page`; the result is `Vec<Item>`
+///     body: true,             // sends a JSON body (`{}` when no parameter fills it)
+///     rule: RolesOrPolicies,  // a rule across parameters
+///     secret: ["api_key"],    // result fields that hold secrets
+///     default: false,         // no `Default`: a required field has no sensible default
+/// }
+/// ```
+///
+/// The lines after `result` are optional and come in this order. A parameter's name is its
+/// field's (`r#type` is `type`); `sent_as` names it on the wire when that differs.
+macro_rules! operation {
+    (
+        $(#[doc = $doc:literal])+
+        pub struct $op:ident {
+            $(
+                $(#[doc = $param_doc:literal])+
+                pub $field:ident: $ty:ty = $to:ident($kind:ident $(($limit:expr))?)
+                    $(.$modifier:ident($($arg:expr)?))*
+            ),* $(,)?
+        }
+        name: $name:literal,
+        method: $method:ident,
+        path: $path:literal,
+        result: $output:ty,
+        $(paged: $item:ty,)?
+        $(body: $body:tt,)?
+        $(rule: $rule:ident,)?
+        $(secret: [$($secret:literal),* $(,)?],)?
+        $(default: $default:tt,)?
+    ) => {
+        $crate::api::operation! {
+            @struct [$($default)?]
+            $(#[doc = $doc])+
+            pub struct $op {
+                $(
+                    $(#[doc = $param_doc])+
+                    pub $field: $ty,
+                )*
             }
         }
+
+        impl $crate::api::Operation for $op {
+            const NAME: &'static str = $name;
+            const METHOD: $crate::http::Method = $crate::http::Method::$method;
+            type Output = $output;
+            const SECRET_FIELDS: &'static [&'static str] = &[$($($secret),*)?];
+            const PARAMS: $crate::api::Params = $crate::api::Params {
+                path: $path,
+                list: &[$(
+                    $crate::api::Param::$to(
+                        $crate::shape::wire_name(stringify!($field)),
+                        $crate::api::Kind::$kind $(($limit))?,
+                    ) $(.$modifier($($arg)?))*
+                ),*],
+                rule: $crate::api::operation!(
+                    @or $crate::api::Rule::None $(, $crate::api::Rule::$rule)?
+                ),
+                body: $crate::api::operation!(@or false $(, $body)?),
+            };
+            const DOC: &'static str = $crate::api::doc_text(concat!($($doc),+));
+            const PARAM_DOCS: &'static [&'static str] =
+                &[$($crate::api::doc_text(concat!($($param_doc),+))),*];
+        }
+
+        $(
+            impl $crate::api::Paginated for $op {
+                type Item = $item;
+                fn page(&self) -> Option<u32> {
+                    self.page
+                }
+                fn set_page(&mut self, page: u32) {
+                    self.page = Some(page);
+                }
+                fn per_page(&self) -> Option<u32> {
+                    self.per_page
+                }
+            }
+        )?
+    };
+    (@struct [] $($decl:tt)*) => {
+        #[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize)]
+        $($decl)*
+    };
+    (@struct [false] $($decl:tt)*) => {
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        $($decl)*
+    };
+    (@or $default:expr, $value:expr) => {
+        $value
+    };
+    (@or $default:expr) => {
+        $default
     };
 }
-pub(crate) use paginated;
+pub(crate) use operation;
+
+/// A doc comment's text: `///` lines come as ` text`, so lines joined as they are read as one
+/// paragraph once the first space is gone.
+pub(crate) const fn doc_text(doc: &'static str) -> &'static str {
+    match doc.as_bytes() {
+        [b' ', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(text) => text,
+            Err(_) => doc,
+        },
+        _ => doc,
+    }
+}
 
 /// `{"id": "..."}`: how the API references a role, permission group or resource group in a
 /// request body. Callers may pass the bare id string instead.

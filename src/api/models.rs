@@ -31,9 +31,12 @@ macro_rules! model {
         }
 
         impl Shaped for $name {
-            const SHAPE: Shape = Shape::Model(&[$(
-                Field { name: wire_name(stringify!($field)), shape: &<$ty as Shaped>::SHAPE },
-            )*]);
+            const SHAPE: Shape = Shape::Model {
+                name: stringify!($name),
+                fields: &[$(
+                    Field { name: wire_name(stringify!($field)), shape: &<$ty as Shaped>::SHAPE },
+                )*],
+            };
         }
     };
 }

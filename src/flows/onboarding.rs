@@ -8,10 +8,11 @@
 //! by e-mail. The [`Report`] says what was created, what already existed and what failed.
 //!
 //! ```
-//! use std::time::{Duration, SystemTime};
+//! use std::time::{Duration, Instant, SystemTime};
 //!
 //! use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
 //! use cloudflare_tenant::http::{Request, Response};
+//! use cloudflare_tenant::machines::{Clock, Pacers};
 //! use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
 //!
 //! /// `send` and `sleep` are the host's; the flow decides everything else.
@@ -26,8 +27,12 @@
 //!     }))?;
 //!     let client = Client::new(Credentials::api_token("token")?);
 //!     let mut flow = Onboarding::new(client, spec, RetryPolicy::default())?;
+//!     // One budget per identity, shared by everything this client sends.
+//!     let mut pacers = Pacers::cloudflare();
+//!     let origin = Instant::now();
+//!     let now = || Clock { monotonic: origin.elapsed(), wall: SystemTime::now() };
 //!     loop {
-//!         match flow.next_action() {
+//!         match flow.next_action(&mut pacers, now()) {
 //!             Action::Send(request) => {
 //!                 let response = send(request);
 //!                 let attempt = Attempt::Response {
@@ -36,7 +41,7 @@
 //!                     body: response.body(),
 //!                 };
 //!                 // The jitter is the host's random number in [0, 1).
-//!                 flow.feed(attempt, SystemTime::now(), 0.5);
+//!                 flow.feed(&mut pacers, attempt, now(), 0.5);
 //!             }
 //!             Action::Wait(duration) => sleep(duration),
 //!             Action::Done => break,
@@ -47,7 +52,7 @@
 //! }
 //! ```
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::{Method, Request};
 use serde::{Deserialize, Serialize};
@@ -60,10 +65,11 @@ use crate::auth::{Credentials, Secret};
 use crate::client::Client;
 use crate::envelope::ApiResponse;
 use crate::error::{Error, Invalid};
+use crate::machines::{Clock, Identity, Pacers};
 use crate::named::{operation, parse_response_named, NamedPaginator};
 use crate::object;
 use crate::params;
-use crate::retry::{Attempt, Next, Retry, RetryPolicy};
+use crate::retry::{Attempt, Next, Retry, RetryPolicy, Ticket};
 
 /// What to set up for one customer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -467,6 +473,8 @@ struct Call {
     as_service_user: bool,
     retry: Retry,
     wait: Option<Duration>,
+    /// Who the send in flight went as, and its place in that identity's budget.
+    sent: Option<(Identity, Option<Ticket>)>,
 }
 
 /// The onboarding state machine. See the module docs.
@@ -603,8 +611,9 @@ impl Onboarding {
         &self.report
     }
 
-    /// The next thing to do.
-    pub fn next_action(&mut self) -> Action {
+    /// The next thing to do. Each send is paced by `pacers` as the identity that signs it;
+    /// the host must hand a [`Action::Send`] to its transport right away.
+    pub fn next_action(&mut self, pacers: &mut Pacers, now: Clock) -> Action {
         loop {
             if let Some(call) = &mut self.call {
                 if let Some(wait) = call.wait.take() {
@@ -619,7 +628,16 @@ impl Onboarding {
                     .client
                     .request_named(call.operation, call.params.clone(), credentials)
                 {
-                    Ok(request) => return Action::Send(request),
+                    Ok(request) => {
+                        let identity = Identity::of(request.headers());
+                        match pacers.acquire(identity, now.monotonic) {
+                            Ok(ticket) => {
+                                call.sent = Some((identity, ticket));
+                                return Action::Send(request);
+                            }
+                            Err(wait) => return Action::Wait(wait),
+                        }
+                    }
                     Err(e) => {
                         self.call = None;
                         self.complete(Err(e));
@@ -637,13 +655,16 @@ impl Onboarding {
         }
     }
 
-    /// Feeds what happened to the request [`Action::Send`] gave. `now` reads `Retry-After`
-    /// dates; `jitter` in `[0, 1)` spreads backoffs.
-    pub fn feed(&mut self, attempt: Attempt<'_>, now: SystemTime, jitter: f64) {
+    /// Feeds what happened to the request [`Action::Send`] gave, at `now`; `jitter` in
+    /// `[0, 1)` spreads backoffs.
+    pub fn feed(&mut self, pacers: &mut Pacers, attempt: Attempt<'_>, now: Clock, jitter: f64) {
         let Some(call) = &mut self.call else {
             return;
         };
-        let outcome = match call.retry.after(attempt, now, jitter) {
+        if let Some((identity, Some(ticket))) = call.sent.take() {
+            pacers.settle(identity, ticket, now.monotonic);
+        }
+        let outcome = match call.retry.after(attempt, now.wall, jitter) {
             Next::Wait(wait) => {
                 call.wait = Some(wait);
                 return;
@@ -699,6 +720,7 @@ impl Onboarding {
             as_service_user,
             retry: Retry::new(self.policy, operation, method),
             wait: None,
+            sent: None,
         })
     }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report};
 use cloudflare_tenant::http::{HeaderMap, Method};
+use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations,
     response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error,
@@ -1180,6 +1181,14 @@ fn spec_from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<OnboardingS
 
 static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// A clock for a flow that is not paced here: only the wall clock counts.
+fn unpaced(wall: SystemTime) -> Clock {
+    Clock {
+        monotonic: Duration::ZERO,
+        wall,
+    }
+}
+
 /// Onboards one customer: the core's flow (find or create the account by name, resolve
 /// roles, invite members, create the service user and accept its invitation), which never
 /// resends a create whose outcome is unknown without looking first.
@@ -1190,6 +1199,8 @@ static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 #[pyclass(module = "cloudflare_tenant._native", name = "Onboarding")]
 struct PyOnboarding {
     flow: Onboarding,
+    /// The Python clients pace each send themselves, for now: nothing to pace here.
+    pacers: Pacers,
 }
 
 #[pymethods]
@@ -1215,16 +1226,21 @@ impl PyOnboarding {
         })?;
         let client = configure(py, Client::new(credentials), base_url, user_agent)?;
         let flow = Onboarding::new(client, spec, policy_arg(policy)).map_err(|e| raise(py, e))?;
-        Ok(PyOnboarding { flow })
+        Ok(PyOnboarding {
+            flow,
+            pacers: Pacers::off(),
+        })
     }
 
     /// A `Request` to send, seconds to sleep (a float), or `None` when done.
     fn next_action<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match self.flow.next_action() {
-            Action::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
-            Action::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
-            Action::Done => py.None().into_bound(py),
-        })
+        Ok(
+            match self.flow.next_action(&mut self.pacers, unpaced(UNIX_EPOCH)) {
+                Action::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
+                Action::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
+                Action::Done => py.None().into_bound(py),
+            },
+        )
     }
 
     /// A response came back to the last request.
@@ -1248,7 +1264,8 @@ impl PyOnboarding {
                 headers: &headers,
                 body,
             };
-            self.flow.feed(attempt, now, jitter)
+            self.flow
+                .feed(&mut self.pacers, attempt, unpaced(now), jitter)
         })
     }
 
@@ -1262,8 +1279,13 @@ impl PyOnboarding {
         jitter: Option<f64>,
     ) -> PyResult<()> {
         let now = wall_clock(py, now)?;
-        self.flow
-            .feed(Attempt::NotSent { message }, now, self::jitter(jitter));
+        let attempt = Attempt::NotSent { message };
+        self.flow.feed(
+            &mut self.pacers,
+            attempt,
+            unpaced(now),
+            self::jitter(jitter),
+        );
         Ok(())
     }
 
@@ -1277,8 +1299,13 @@ impl PyOnboarding {
         jitter: Option<f64>,
     ) -> PyResult<()> {
         let now = wall_clock(py, now)?;
-        self.flow
-            .feed(Attempt::NoResponse { message }, now, self::jitter(jitter));
+        let attempt = Attempt::NoResponse { message };
+        self.flow.feed(
+            &mut self.pacers,
+            attempt,
+            unpaced(now),
+            self::jitter(jitter),
+        );
         Ok(())
     }
 

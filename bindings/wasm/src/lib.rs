@@ -31,6 +31,7 @@ use std::time::{Duration, SystemTime};
 use cloudflare_tenant::flows::{
     Action, Onboarding as CoreOnboarding, OnboardingSpec as CoreOnboardingSpec, Report,
 };
+use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{
     check_response_named, operation as core_operation, operations as core_operations,
     response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid,
@@ -605,6 +606,8 @@ fn decide(next: Next) -> Result<Option<f64>, JsValue> {
 #[wasm_bindgen]
 pub struct Onboarding {
     inner: CoreOnboarding,
+    /// The JS client paces each send itself, for now: nothing to pace here.
+    pacers: Pacers,
 }
 
 /// Reads the spec; the core names the field at fault (`members[0].email`, `service_user`).
@@ -649,7 +652,10 @@ impl Onboarding {
             CoreOnboarding::new(client, spec, policy)
         };
         start()
-            .map(|inner| Onboarding { inner })
+            .map(|inner| Onboarding {
+                inner,
+                pacers: Pacers::off(),
+            })
             .map_err(|e| throw(&e))
     }
 
@@ -658,7 +664,11 @@ impl Onboarding {
     #[wasm_bindgen(js_name = nextAction)]
     pub fn next_action(&mut self) -> String {
         install_panic_hook();
-        match self.inner.next_action() {
+        let now = Clock {
+            monotonic: std::time::Duration::ZERO,
+            wall: at(0.0),
+        };
+        match self.inner.next_action(&mut self.pacers, now) {
             Action::Send(request) => format!(
                 r#"{{"action":"send","request":{}}}"#,
                 request_json(&request)
@@ -688,7 +698,11 @@ impl Onboarding {
             headers: &headers,
             body,
         };
-        self.inner.feed(attempt, at(now_ms), jitter);
+        let now = Clock {
+            monotonic: std::time::Duration::ZERO,
+            wall: at(now_ms),
+        };
+        self.inner.feed(&mut self.pacers, attempt, now, jitter);
         Ok(())
     }
 
@@ -701,7 +715,11 @@ impl Onboarding {
         } else {
             Attempt::NotSent { message }
         };
-        self.inner.feed(attempt, at(now_ms), jitter);
+        let now = Clock {
+            monotonic: std::time::Duration::ZERO,
+            wall: at(now_ms),
+        };
+        self.inner.feed(&mut self.pacers, attempt, now, jitter);
     }
 
     /// The report so far (final once the action is `done`), as JSON text. It holds the new
