@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: test demo faults faults-short fuzz bench check unit conformance tools js test-js python test-python clean
+.PHONY: test demo faults faults-short fuzz bench check generate unit conformance tools js test-js python test-python clean
 
 ## Every test of every part: lint, unit, fixtures, properties, sandbox, spec conformance, demo.
 test: check unit conformance test-js test-python demo faults-short
@@ -17,11 +17,17 @@ demo:
 	scripts/with-sandbox.sh scripts/demo-js.sh
 	scripts/with-sandbox.sh scripts/demo-python.sh
 
-## Formatting, lints and docs stay clean.
+## Formatting, lints and docs stay clean, and every generated surface is current.
 check:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) run --quiet -p cloudflare-tenant-codegen -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+## Writes every surface that lists operations from the core's catalog: the TypeScript
+## declarations, the Python resources and TypedDicts, the operation tables of the READMEs.
+generate:
+	$(CARGO) run --quiet -p cloudflare-tenant-codegen
 
 ## Rust tests of the core and the sandbox.
 unit:

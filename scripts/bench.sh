@@ -45,7 +45,7 @@ step "builds: npm package (js/dist), wheel (target/wheels), npm tarball"
 quiet "$out/js-build.log" bash js/scripts/build.sh
 quiet "$out/python-build.log" bash python/scripts/build.sh
 rm -f "$out"/cloudflare-tenant-*.tgz "$out"/cloudflare_tenant-*.whl
-(cd js && npm pack --silent --pack-destination "../$out" > /dev/null)
+(cd js/package && npm pack --silent --pack-destination "../../$out" > /dev/null)
 tarball="$(ls "$out"/cloudflare-tenant-*.tgz)"
 # Snapshots of what was just built: other work on the machine may rebuild js/dist,
 # target/wheels or the wasm-release build while the benches run.

@@ -101,6 +101,14 @@ const X_AUTH_EMAIL: HeaderName = HeaderName::from_static("x-auth-email");
 const X_AUTH_KEY: HeaderName = HeaderName::from_static("x-auth-key");
 const X_AUTH_USER_SERVICE_KEY: HeaderName = HeaderName::from_static("x-auth-user-service-key");
 
+/// Every header that says who is calling.
+pub(crate) const CREDENTIAL_HEADERS: [HeaderName; 4] = [
+    AUTHORIZATION,
+    X_AUTH_EMAIL,
+    X_AUTH_KEY,
+    X_AUTH_USER_SERVICE_KEY,
+];
+
 impl Credentials {
     /// An API token, sent as `Authorization: Bearer <token>`.
     pub fn api_token(token: impl Into<String>) -> Result<Self, Error> {

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::api::Operation;
-use crate::named::{operations, OperationInfo};
 use crate::object;
 use crate::params::{Kind, Param, Rule, To, PER_PAGE};
+use crate::registry::{operations, OperationInfo};
 use crate::shape::Shape;
 
 /// The whole catalog:

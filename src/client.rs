@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use crate::api::Operation;
 use crate::auth::{check_header_value, Credentials};
-use crate::envelope::{self, ApiResponse, RawResponse};
+use crate::envelope::{self, RawResponse};
 use crate::error::{Error, Invalid};
+use crate::message::ApiResponse;
 use crate::params::{self, Params};
 
 /// The public API's base URL.
@@ -158,7 +159,9 @@ impl Client {
         let credentials = credentials.or(self.credentials.as_ref()).ok_or_else(|| {
             Error::from(Invalid::new(
                 "credentials",
-                "none given: set them on the client or pass them with the call",
+                "none given: set them on the client or pass them with the call (the Node and \
+                 Python clients also look in CLOUDFLARE_API_TOKEN, then CLOUDFLARE_EMAIL with \
+                 CLOUDFLARE_API_KEY)",
             ))
         })?;
         let has_body = body.is_some();

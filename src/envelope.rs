@@ -6,281 +6,21 @@
 
 use std::time::Duration;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
+use http::header::{HeaderMap, LOCATION};
 use std::fmt;
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde::Deserializer;
+use serde_json::Value;
 
 use crate::error::{snippet, ApiError, DecodeError, Error, Invalid, Redirected};
-use crate::named;
-use crate::retry::retry_after;
+use crate::headers::{header_str, retry_after, CF_RAY};
+use crate::message::{read_entries, read_result_info, ApiMessage, ApiResponse, ResultInfo};
+use crate::registry;
 use crate::scan;
 use crate::shape::{self, Checked, Key, Mismatch, Shape, Shaped};
-
-/// A successful answer: the typed result and what came with it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct ApiResponse<T> {
-    /// The operation's result.
-    pub result: T,
-    /// Paging facts, when the API sent them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<ResultInfo>,
-    /// Informational messages, in order.
-    pub messages: Vec<ApiMessage>,
-}
-
-/// One `errors[]` or `messages[]` entry. The API has also sent these as bare strings; those
-/// become an entry with no code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiMessage {
-    /// The Cloudflare error code (above 65,535 exist).
-    pub code: Option<u64>,
-    /// The human-readable message.
-    pub message: String,
-    /// A link to the documentation for this code.
-    pub documentation_url: Option<String>,
-    /// Where in the request the problem was.
-    pub source: Option<ErrorSource>,
-    /// Fields this crate does not know yet.
-    pub extra: Map<String, Value>,
-}
-
-/// `source` of an error entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ErrorSource {
-    /// A JSON pointer into the request body.
-    pub pointer: Option<String>,
-    /// Fields this crate does not know yet.
-    pub extra: Map<String, Value>,
-}
-
-/// Paging facts. `total_pages` is only in newer responses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResultInfo {
-    /// The page this is, from 1.
-    pub page: Option<u64>,
-    /// Items per page as the server applied it.
-    pub per_page: Option<u64>,
-    /// Items on this page.
-    pub count: Option<u64>,
-    /// Items on all pages.
-    pub total_count: Option<u64>,
-    /// Number of pages.
-    pub total_pages: Option<u64>,
-    /// Fields this crate does not know yet (cursors, for one).
-    pub extra: Map<String, Value>,
-}
-
-// The envelope's small parts are read from and written to a `Value` by hand, not by serde's
-// derives: their flatten and untagged support, and the error texts of the typed visitors, would
-// cost the .wasm more than the whole of this code. These are also the types' serde impls.
-
-impl ApiMessage {
-    /// An entry as the API sends it: text, or an object whose known fields have their types.
-    /// `code` is read leniently: an integer, an integral float or a numeric string; anything
-    /// else is no code.
-    pub fn from_json(value: Value) -> Result<Self, String> {
-        let fields = match value {
-            Value::String(message) => {
-                let mut fields = Map::new();
-                fields.insert("message".into(), message.into());
-                fields
-            }
-            Value::Object(fields) => fields,
-            _ => return Err("is neither text nor an object".into()),
-        };
-        let ([code, message, documentation_url, source], extra) =
-            take_known(fields, ["code", "message", "documentation_url", "source"]);
-        let source = match source {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(source)) => Some(ErrorSource::from_map(source)?),
-            Some(_) => return Err("has a `source` that is not an object".into()),
-        };
-        Ok(ApiMessage {
-            code: code.and_then(lenient_u64),
-            message: text(message, "message")?.unwrap_or_default(),
-            documentation_url: text(documentation_url, "documentation_url")?,
-            source,
-            extra,
-        })
-    }
-
-    /// The entry as JSON: its fields (`code`, `documentation_url` and `source` when known) and
-    /// the unknown ones as they came.
-    pub fn to_json(&self) -> Value {
-        let mut fields = self.extra.clone();
-        if let Some(code) = self.code {
-            fields.insert("code".into(), code.into());
-        }
-        fields.insert("message".into(), self.message.clone().into());
-        if let Some(url) = &self.documentation_url {
-            fields.insert("documentation_url".into(), url.clone().into());
-        }
-        if let Some(source) = &self.source {
-            fields.insert("source".into(), source.to_json());
-        }
-        Value::Object(fields)
-    }
-}
-
-impl ErrorSource {
-    /// The source as JSON: `pointer` when known, and the unknown fields as they came.
-    pub fn to_json(&self) -> Value {
-        let mut fields = self.extra.clone();
-        if let Some(pointer) = &self.pointer {
-            fields.insert("pointer".into(), pointer.clone().into());
-        }
-        Value::Object(fields)
-    }
-
-    fn from_map(fields: Map<String, Value>) -> Result<Self, String> {
-        let ([pointer], extra) = take_known(fields, ["pointer"]);
-        Ok(ErrorSource {
-            pointer: text(pointer, "pointer")
-                .map_err(|_| "has a `source.pointer` that is not text".to_owned())?,
-            extra,
-        })
-    }
-}
-
-impl ResultInfo {
-    /// `result_info` as the API sends it: an object, each count read leniently as `code` is
-    /// in [`ApiMessage::from_json`].
-    pub fn from_json(value: Value) -> Result<Self, String> {
-        let Value::Object(fields) = value else {
-            return Err("is not an object".into());
-        };
-        let (counts, extra) = take_known(
-            fields,
-            ["page", "per_page", "count", "total_count", "total_pages"],
-        );
-        let [page, per_page, count, total_count, total_pages] =
-            counts.map(|count| count.and_then(lenient_u64));
-        Ok(ResultInfo {
-            page,
-            per_page,
-            count,
-            total_count,
-            total_pages,
-            extra,
-        })
-    }
-
-    /// The paging facts as JSON: the counts that are known, and the unknown fields as they came.
-    pub fn to_json(&self) -> Value {
-        let mut fields = self.extra.clone();
-        for (name, count) in [
-            ("page", self.page),
-            ("per_page", self.per_page),
-            ("count", self.count),
-            ("total_count", self.total_count),
-            ("total_pages", self.total_pages),
-        ] {
-            if let Some(count) = count {
-                fields.insert(name.into(), count.into());
-            }
-        }
-        Value::Object(fields)
-    }
-}
-
-/// A count or code as the API really sends it: an integer, an integral float (`20.0`), or a
-/// numeric string. Anything else, or a negative number, reads as absent rather than failing the
-/// whole response.
-pub(crate) fn lenient_u64(value: Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
-                .map(|f| f as u64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// The values of the `known` fields, and the other fields as they came. (Taken apart by
-/// rebuilding the map: `Map::remove` would bring the B-tree's rebalancing into the .wasm, 2 KB
-/// gzipped.)
-fn take_known<const N: usize>(
-    fields: Map<String, Value>,
-    known: [&str; N],
-) -> ([Option<Value>; N], Map<String, Value>) {
-    let mut found = [const { None }; N];
-    let mut extra = Map::new();
-    for (key, value) in fields {
-        match known.iter().position(|name| *name == key) {
-            Some(i) => found[i] = Some(value),
-            None => {
-                extra.insert(key, value);
-            }
-        }
-    }
-    (found, extra)
-}
-
-/// A known text field: absent or `null` is `None`; any other non-string is refused.
-fn text(value: Option<Value>, name: &str) -> Result<Option<String>, String> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(format!("has a `{name}` that is not text")),
-    }
-}
-
-/// `errors` or `messages` as raw JSON (absent is empty): `null` or a list of entries.
-fn read_entries(name: &str, raw: Option<&str>) -> Result<Vec<ApiMessage>, String> {
-    match raw.map(serde_json::from_str).transpose() {
-        Err(e) => Err(format!("`{name}`: {e}")),
-        Ok(None | Some(Value::Null)) => Ok(Vec::new()),
-        Ok(Some(Value::Array(entries))) => entries
-            .into_iter()
-            .enumerate()
-            .map(|(i, entry)| {
-                ApiMessage::from_json(entry).map_err(|e| format!("`{name}[{i}]` {e}"))
-            })
-            .collect(),
-        Ok(Some(_)) => Err(format!("`{name}` is not a list")),
-    }
-}
-
-/// `result_info` as raw JSON: absent or `null` is `None`.
-fn read_result_info(raw: Option<&str>) -> Result<Option<ResultInfo>, String> {
-    match raw.map(serde_json::from_str).transpose() {
-        Err(e) => Err(format!("`result_info`: {e}")),
-        Ok(None | Some(Value::Null)) => Ok(None),
-        Ok(Some(value)) => ResultInfo::from_json(value)
-            .map(Some)
-            .map_err(|e| format!("`result_info` {e}")),
-    }
-}
-
-serialize_as_json!(ApiMessage, ErrorSource, ResultInfo);
-
-macro_rules! deserialize_from_json {
-    ($($name:ident),*) => {$(
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $name::from_json(Value::deserialize(deserializer)?).map_err(de::Error::custom)
-            }
-        }
-    )*};
-}
-deserialize_from_json!(ApiMessage, ResultInfo);
-
-impl<'de> Deserialize<'de> for ErrorSource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::Object(fields) => ErrorSource::from_map(fields).map_err(de::Error::custom),
-            _ => Err(de::Error::custom("an error source is an object")),
-        }
-    }
-}
 
 /// The top level of an envelope: `success`, and the other members as raw JSON.
 struct RawEnvelope<'a> {
@@ -431,7 +171,7 @@ struct DecodeErrorFactory<'h, 'b> {
 
 impl DecodeErrorFactory<'_, '_> {
     fn error(&self, reason: String, retry_after: Option<Duration>) -> Error {
-        let secret_fields = named::operation(self.operation)
+        let secret_fields = registry::operation(self.operation)
             .map(|info| info.secret_fields)
             .unwrap_or_default();
         let (reason, snippet) = if secret_fields.is_empty() {
@@ -754,61 +494,9 @@ pub fn parse<T: DeserializeOwned + Shaped>(
     })
 }
 
-/// `cf-ray`: the id Cloudflare support asks for.
-pub(crate) const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
-/// `retry-after-ms`: the wait in milliseconds, read before `Retry-After`.
-pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
-
-/// Every response header the core reads. Lookups go by these names, not by `&str`: a `&str`
-/// key runs through http's general header-name parser, which is large in the wasm build.
-const READ_HEADERS: [HeaderName; 4] = [CF_RAY, LOCATION, RETRY_AFTER, RETRY_AFTER_MS];
-
-/// The response headers the core reads, from every `(name, value)` pair a host received.
-///
-/// Bindings hand over all the headers they got; the map keeps only the ones the core reads
-/// (`cf-ray`, `location`, `retry-after`, `retry-after-ms`), their names matched case-insensitively, in
-/// order when a name repeats. Matching against those few names avoids http's general header
-/// parser, which is large in the wasm build. A pair whose value is not a valid header value
-/// (CR, LF, NUL) cannot come from a real response and is skipped.
-pub fn response_headers<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> HeaderMap
-where
-    N: AsRef<[u8]>,
-    V: AsRef<[u8]>,
-{
-    let mut map = HeaderMap::new();
-    for (name, value) in pairs {
-        let name = name.as_ref();
-        let Some(known) = READ_HEADERS
-            .into_iter()
-            .find(|known| known.as_str().as_bytes().eq_ignore_ascii_case(name))
-        else {
-            continue;
-        };
-        if let Ok(value) = HeaderValue::from_bytes(value.as_ref()) {
-            map.append(known, value);
-        }
-    }
-    map
-}
-
-/// A header the core reads, as trimmed text; `None` when absent or not visible ASCII.
-pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values<'a>(map: &'a HeaderMap, name: &HeaderName) -> Vec<&'a str> {
-        map.get_all(name)
-            .iter()
-            .map(|v| v.to_str().unwrap())
-            .collect()
-    }
 
     fn opened(body: &str) -> Result<Opened<'static, '_>, String> {
         static NO_HEADERS: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
@@ -870,91 +558,5 @@ mod tests {
             );
             assert!(error.contains(why), "{body}: {error}");
         }
-    }
-
-    #[test]
-    fn response_headers_match_names_case_insensitively() {
-        let map = response_headers([
-            ("CF-Ray", "8a1b2c3d4e5f6a7b-SJC"),
-            ("Retry-After", "3"),
-            ("RETRY-AFTER-MS", "2500"),
-        ]);
-        assert_eq!(values(&map, &CF_RAY), ["8a1b2c3d4e5f6a7b-SJC"]);
-        assert_eq!(values(&map, &RETRY_AFTER), ["3"]);
-        assert_eq!(values(&map, &RETRY_AFTER_MS), ["2500"]);
-        assert_eq!(map.len(), 3);
-        // What the core reads from them.
-        assert_eq!(header_str(&map, &CF_RAY), Some("8a1b2c3d4e5f6a7b-SJC"));
-        assert_eq!(
-            retry_after(&map, b"", None),
-            Some(Duration::from_millis(2500))
-        );
-    }
-
-    #[test]
-    fn names_parsed_by_http_are_found_by_the_constants() {
-        let response = http::Response::builder()
-            .header("CF-Ray", "r")
-            .header("Retry-After", "1")
-            .header("Retry-After-Ms", "2")
-            .body(())
-            .unwrap();
-        let headers = response.headers();
-        assert_eq!(header_str(headers, &CF_RAY), Some("r"));
-        assert_eq!(header_str(headers, &RETRY_AFTER), Some("1"));
-        assert_eq!(header_str(headers, &RETRY_AFTER_MS), Some("2"));
-    }
-
-    #[test]
-    fn response_headers_drop_names_the_core_does_not_read() {
-        let map = response_headers([
-            ("content-type", "application/json"),
-            ("x-cf-ray", "no"),
-            ("cf-ray-extra", "no"),
-            ("retry-after-s", "no"),
-            ("bad name", "no"),
-            ("", "no"),
-            ("cf-ray", "kept"),
-        ]);
-        assert_eq!(map.len(), 1);
-        assert_eq!(values(&map, &CF_RAY), ["kept"]);
-        assert!(response_headers(Vec::<(&str, &str)>::new()).is_empty());
-    }
-
-    #[test]
-    fn response_headers_keep_repeated_names_in_order() {
-        let map = response_headers([
-            ("retry-after", "1"),
-            ("cf-ray", "a"),
-            ("Retry-After", "2"),
-            ("RETRY-AFTER", "3"),
-        ]);
-        assert_eq!(values(&map, &RETRY_AFTER), ["1", "2", "3"]);
-        assert_eq!(values(&map, &CF_RAY), ["a"]);
-    }
-
-    #[test]
-    fn response_headers_skip_invalid_values() {
-        let map = response_headers([
-            ("retry-after", "1\r\nx-injected: yes"),
-            ("retry-after", "2\n"),
-            ("cf-ray", "nul\0"),
-            ("retry-after", "4"),
-        ]);
-        assert_eq!(values(&map, &RETRY_AFTER), ["4"]);
-        assert!(map.get(&CF_RAY).is_none());
-    }
-
-    #[test]
-    fn response_headers_take_bytes_and_owned_strings() {
-        // obs-text is a valid header value, though not text the core reads.
-        let map = response_headers([
-            (b"cf-ray".to_vec(), b"\xff".to_vec()),
-            (b"Retry-After".to_vec(), b"5".to_vec()),
-        ]);
-        assert_eq!(map.get(&CF_RAY).unwrap().as_bytes(), b"\xff");
-        assert_eq!(header_str(&map, &CF_RAY), None);
-        let owned = response_headers([(String::from("retry-after-ms"), 7.to_string())]);
-        assert_eq!(values(&owned, &RETRY_AFTER_MS), ["7"]);
     }
 }

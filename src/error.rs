@@ -5,7 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::envelope::ApiMessage;
+use crate::message::ApiMessage;
 
 /// Everything that can fail in this crate.
 #[derive(Debug, thiserror::Error)]

@@ -64,10 +64,13 @@ mod client;
 mod envelope;
 mod error;
 pub mod flows;
+mod headers;
 pub mod machines;
+mod message;
 mod named;
 mod paginate;
 mod params;
+mod registry;
 mod retry;
 mod scan;
 pub mod shape;
@@ -76,21 +79,19 @@ pub use api::{Operation, Paginated};
 pub use auth::{Credentials, Secret};
 pub use catalog::catalog;
 pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
-pub use envelope::response_headers;
-pub use envelope::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
 pub use error::{
     ApiError, DecodeError, Error, Invalid, OutcomeUnknown, Redirected, TransportError,
     SNIPPET_BYTES,
 };
+pub use headers::{response_headers, retry_after};
 pub use http;
+pub use message::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
 
 /// The README's examples compile as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use named::{
-    check_response_named, operation, operations, parse_response_named, CheckedResult,
-    NamedPaginator, OperationInfo,
-};
+pub use named::{check_response_named, parse_response_named, CheckedResult, NamedPaginator};
 pub use paginate::{PageState, Paginator, Stop, DEFAULT_MAX_PAGES};
-pub use retry::{retry_after, Attempt, Next, Pacer, Retry, RetryPolicy, Ticket};
+pub use registry::{operation, operations, OperationInfo};
+pub use retry::{Attempt, Next, Pacer, Retry, RetryPolicy, Ticket};

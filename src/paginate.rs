@@ -13,7 +13,7 @@ use std::hash::Hasher;
 use serde::Serialize;
 
 use crate::api::Paginated;
-use crate::envelope::{ApiResponse, ResultInfo};
+use crate::message::{ApiResponse, ResultInfo};
 
 /// Pages read before the paginator gives up, unless set otherwise (50,000 items at 50 a page).
 pub const DEFAULT_MAX_PAGES: u32 = 1000;

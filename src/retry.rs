@@ -18,12 +18,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::header::{HeaderMap, HeaderName, RETRY_AFTER};
+use http::header::HeaderMap;
 use http::Method;
-use serde_json::Value;
 
-use crate::envelope::{self, CF_RAY, RETRY_AFTER_MS};
+use crate::envelope;
 use crate::error::{Error, OutcomeUnknown, TransportError};
+use crate::headers::{header_str, retry_after, CF_RAY};
 
 /// How persistent to be. The defaults are the official SDKs': 2 retries, 0.5 s doubling to
 /// 8 s, with jitter; and a server-requested wait of at most 2 minutes.
@@ -180,7 +180,7 @@ impl Retry {
                     429 => honour(),
                     408 | 500..=599 if idempotent => honour(),
                     408 | 500..=599 => {
-                        let ray = envelope::header_str(headers, &CF_RAY).map(str::to_owned);
+                        let ray = header_str(headers, &CF_RAY).map(str::to_owned);
                         Next::Fail(self.unknown(Some(status), ray, &parsed().to_string()))
                     }
                     _ => Next::Done,
@@ -212,27 +212,6 @@ impl Retry {
     }
 }
 
-/// The wait a response asks for: the first that is more than zero of `retry-after-ms`,
-/// `Retry-After` (seconds, or an HTTP date when `now` is known) and the body's `retry_after`.
-/// A zero wait, a date in the past and unreadable, negative or NaN values ask for nothing: the
-/// caller backs off as usual rather than resending at once. Waits are read whole, however long
-/// (saturating at about 136 years), so that a caller can refuse them and say what was asked.
-pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) -> Option<Duration> {
-    let header = |name: &HeaderName| envelope::header_str(headers, name);
-    let in_ms = || header(&RETRY_AFTER_MS).and_then(|v| decimal(v, MILLISECOND));
-    let in_header = || {
-        let value = header(&RETRY_AFTER)?;
-        decimal(value, SECOND).or_else(|| {
-            let at = http_date(value)?;
-            Some(at.duration_since(now?).unwrap_or(Duration::ZERO))
-        })
-    };
-    [in_ms(), in_header(), body_retry_after(body)]
-        .into_iter()
-        .flatten()
-        .find(|wait| !wait.is_zero())
-}
-
 /// `error` with the wait the server asked for.
 fn with_retry_after(mut error: Error, wait: Duration) -> Error {
     match &mut error {
@@ -241,59 +220,6 @@ fn with_retry_after(mut error: Error, wait: Duration) -> Error {
         _ => {}
     }
     error
-}
-
-/// The longest wait read; longer ones saturate here (about 136 years).
-const LONGEST: Duration = Duration::from_secs(u32::MAX as u64);
-const SECOND: u64 = 1_000_000_000;
-const MILLISECOND: u64 = 1_000_000;
-
-/// A wait written as a decimal number of `unit`s (in nanoseconds): digits with an optional
-/// fraction (`7`, `2.5`, `.5`), no sign or exponent; saturating at [`LONGEST`]. Read with
-/// integers, not `str::parse::<f64>`; digits past the nanosecond are dropped.
-fn decimal(text: &str, unit: u64) -> Option<Duration> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
-        return None;
-    }
-    let longest = LONGEST.as_secs() * SECOND;
-    let mut nanos: u64 = 0;
-    for b in whole.bytes() {
-        let digit = u64::from(b - b'0') * unit;
-        nanos = nanos.saturating_mul(10).saturating_add(digit).min(longest);
-    }
-    let mut scale = unit;
-    for b in fraction.bytes() {
-        scale /= 10;
-        nanos = nanos
-            .saturating_add(u64::from(b - b'0') * scale)
-            .min(longest);
-    }
-    Some(Duration::from_nanos(nanos))
-}
-
-/// A time written as an HTTP date (RFC 9110, section 5.6.7) in any of its three forms, read
-/// by the `httpdate` crate.
-fn http_date(text: &str) -> Option<SystemTime> {
-    httpdate::parse_http_date(text.trim()).ok()
-}
-
-/// The top-level `retry_after` of a JSON body, in seconds.
-fn body_retry_after(body: &[u8]) -> Option<Duration> {
-    // From text, as every other reading here: each serde_json reader is its own parser copy.
-    let text = std::str::from_utf8(body).ok()?;
-    let Value::Object(fields) = serde_json::from_str(text).ok()? else {
-        return None;
-    };
-    match fields.get("retry_after")? {
-        Value::Number(n) => {
-            let seconds = n.as_f64()?;
-            Duration::try_from_secs_f64(seconds.min(LONGEST.as_secs_f64())).ok()
-        }
-        Value::String(s) => decimal(s.trim(), SECOND),
-        _ => None,
-    }
 }
 
 /// Keeps a client under a request budget (Cloudflare's: 1,200 requests per 5 minutes per

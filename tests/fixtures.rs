@@ -59,7 +59,6 @@ fn default_credentials() -> Value {
 fn every_operation_has_fixtures_and_every_fixture_an_operation() {
     let known: BTreeSet<_> = operations().iter().map(|op| op.name.to_owned()).collect();
     let found: BTreeSet<_> = operation_dirs().into_iter().map(|(name, _)| name).collect();
-    assert_eq!(known.len(), 28, "the registry lists 28 operations");
     assert_eq!(
         found.difference(&known).collect::<Vec<_>>(),
         Vec::<&String>::new(),
@@ -131,7 +130,7 @@ fn requests_match_the_fixtures() {
         }
     }
     println!("{checked} request fixtures matched");
-    assert!(checked >= 28);
+    assert!(checked >= operations().len());
 }
 
 #[test]

@@ -377,3 +377,30 @@ fn a_list_refuses_bad_input_before_its_first_page() {
     .unwrap_err();
     assert!(matches!(&error, Error::Invalid(_)), "{error:?}");
 }
+
+/// An onboarding given up on frees the place of its send and ends.
+#[test]
+fn an_abandoned_onboarding_frees_its_place_and_ends() {
+    use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
+    let mut pacers = Pacers::new(1, Duration::from_secs(10));
+    let spec = OnboardingSpec::from_json(json!({"name": "Acme"})).unwrap();
+    let mut flow = Onboarding::new(client(), spec, RetryPolicy::default()).unwrap();
+    assert!(matches!(
+        flow.next_action(&mut pacers, at(0)),
+        Action::Send(_)
+    ));
+    let mut other = call("user.get", json!(null));
+    // In flight: nobody knows when the place frees.
+    assert!(
+        matches!(other.next(&mut pacers, at(50)), Step::Sleep(d) if d <= Duration::from_millis(10))
+    );
+    flow.abandon(&mut pacers, at(100));
+    assert!(matches!(
+        flow.next_action(&mut pacers, at(100)),
+        Action::Done
+    ));
+    // Settled at 100 ms: free a window later.
+    assert!(
+        matches!(other.next(&mut pacers, at(100)), Step::Sleep(d) if d == Duration::from_secs(10))
+    );
+}

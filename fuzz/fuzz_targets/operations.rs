@@ -21,7 +21,7 @@ macro_rules! typed_parsers {
     };
 }
 
-const OPERATIONS: [(&str, Typed); 28] = cloudflare_tenant::for_each_operation!(typed_parsers);
+const OPERATIONS: &[(&str, Typed)] = &cloudflare_tenant::for_each_operation!(typed_parsers);
 
 fn agree(name: &str, typed: Typed, body: &[u8]) {
     let headers = HeaderMap::new();

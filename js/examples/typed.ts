@@ -89,7 +89,7 @@ export function sansIo(): string {
   const names: OperationName[] = operations().map((op) => op.name);
   const pager = new Paginator("accounts.roles.list", { account_id: "a".repeat(32) });
   const next: ParamsOf<"accounts.roles.list"> | null = pager.nextParams();
-  const created: ResultOf<"users.create"> = { api_key: new Secret("k") };
+  const created: ResultOf<"users.create"> = { id: "2".repeat(32), api_key: new Secret("k") };
   const key: string | undefined = created.api_key?.expose();
   // @ts-expect-error a Secret is not a string: expose() it
   const plain: string = created.api_key!;

@@ -58,6 +58,18 @@ mv "$wasm.opt" "$wasm"
 step "JS layer and type declarations"
 cp "$js"/src/*.js "$js"/src/*.d.ts "$dist/"
 
+step "the package as published (js/package/)"
+# What `npm pack` ships: the built files, the README, the licenses, and a manifest without the
+# scripts and devDependencies that only work in this repository.
+package="$js/package"
+rm -rf "$package" && mkdir -p "$package"
+cp -r "$dist" "$js/README.md" "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$package/"
+node -e '
+  const fs = require("fs");
+  const { scripts, devDependencies, ...manifest } = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  fs.writeFileSync(process.argv[2], JSON.stringify(manifest, null, 2) + "\n");
+' "$js/package.json" "$package/package.json"
+
 raw=$(wc -c < "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 echo "built $dist: cloudflare_tenant_wasm_bg.wasm $raw bytes, $gz gzipped" >&2

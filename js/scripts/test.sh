@@ -75,10 +75,19 @@ run "typescript (tsc --noEmit)" '^tsc:' \
 
 pack_test() {
   local tarball
-  tarball="$(cd "$js" && npm pack --silent --pack-destination "$work")" || return 1
+  tarball="$(cd "$js/package" && npm pack --silent --pack-destination "$work")" || return 1
   tarball="$work/$tarball"
   echo "packed $(basename "$tarball"): $(wc -c < "$tarball") bytes"
-  tar -tzf "$tarball" | sed 's/^/  /'
+  local listing
+  listing="$(tar -tzf "$tarball")"
+  sed 's/^/  /' <<< "$listing"
+  # It ships its licenses, and nothing that only runs in this repository.
+  grep -qx 'package/LICENSE-MIT' <<< "$listing" && grep -qx 'package/LICENSE-APACHE' <<< "$listing" \
+    || { echo "the tarball has no LICENSE"; return 1; }
+  tar -xzOf "$tarball" package/package.json | node -e '
+    const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    if (m.scripts || m.devDependencies) { console.error("the packed manifest has scripts or devDependencies"); process.exit(1); }
+  ' || return 1
   local app="$work/app"
   mkdir -p "$app" && cd "$app" || return 1
   echo '{"name": "app", "private": true, "type": "module"}' > package.json

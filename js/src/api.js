@@ -1,6 +1,7 @@
-// The sans-IO surface: buildRequest, parseResponse, operations, Paginator. Every Cloudflare
-// decision is made by the core (Rust, compiled to WebAssembly); this file only converts JS values
-// to the JSON text the core reads and the core's answers and errors back to JS values.
+// The sans-IO surface: buildRequest, parseResponse, operations, Paginator, Pacer. Every
+// Cloudflare decision is made by the core (Rust, compiled to WebAssembly); this file only
+// converts JS values to the JSON text the core reads and the core's answers and errors back to
+// JS values.
 
 import * as core from "./cloudflare_tenant_wasm.js";
 import { CloudflareError, ValidationError, fromCoreView } from "./errors.js";
@@ -9,15 +10,11 @@ import { Secret, maskFields } from "./secret.js";
 // ---- calling the core -----------------------------------------------------------------------
 
 /** Runs a core call, turning what it throws into this package's error classes. */
-export function callCore(fn, cause) {
+export function callCore(fn) {
   try {
     return fn();
   } catch (error) {
-    const translated = translate(error);
-    if (cause !== undefined && translated instanceof CloudflareError && translated.cause === undefined) {
-      Object.defineProperty(translated, "cause", { value: cause, configurable: true, writable: true });
-    }
-    throw translated;
+    throw translate(error);
   }
 }
 
@@ -198,20 +195,21 @@ export function parseResponse(operation, response) {
       ? core.checkText(String(operation), status, h, data)
       : core.checkBytes(String(operation), status, h, data),
   );
-  return { result: resultOf(data, String(operation)), ...JSON.parse(meta) };
+  return { result: readResult(data, secretFieldsOf(String(operation))), ...JSON.parse(meta) };
 }
 
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 /**
- * The body's `result`, with the operation's secret fields as Secrets. Call it only once the
- * core has accepted the body: the core checks it against the operation's model (depth
- * included) without building it; JSON.parse then builds the objects, faster than any crossing
- * out of WebAssembly could.
+ * The body's `result`, with `secretFields` as Secrets. Call it only once the core has accepted
+ * the body: the core checks it against the operation's model (depth included) without
+ * building it; JSON.parse then builds the objects, faster than any crossing out of
+ * WebAssembly could.
  */
-function resultOf(data, operation) {
-  const result = JSON.parse(typeof data === "string" ? data : utf8.decode(data)).result ?? null;
-  return maskFields(result, secretFieldsOf(operation));
+export function readResult(body, secretFields) {
+  const result = JSON.parse(typeof body === "string" ? body : utf8.decode(body)).result ?? null;
+  return maskFields(result, secretFields);
 }
 
 /** Reads a `fetch` Response (consumes its body) with parseResponse. */
@@ -256,25 +254,18 @@ export function defaultUserAgent() {
  */
 export class Paginator {
   #inner;
+  #operation;
 
   constructor(operation, params, { maxPages } = {}) {
     const text = paramsText(params, operation);
-    this.#inner = callCore(() => new core.Paginator(String(operation), text));
-    if (maxPages !== undefined) {
-      if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 0xffffffff) {
-        this.free();
-        throw new ValidationError("invalid `maxPages`: must be a positive integer", {
-          field: "maxPages",
-          reason: "must be a positive integer",
-          operation,
-        });
-      }
-      this.#inner.setMaxPages(maxPages);
-    }
+    checkMaxPages(maxPages, operation);
+    this.#inner = callCore(() => new core.Paginator(String(operation), text, maxPages));
+    this.#operation = String(operation);
   }
 
   get operation() {
-    return this.#live().operation;
+    this.#live();
+    return this.#operation;
   }
 
   /** The params of the next page, or null when done. */
@@ -306,15 +297,13 @@ export class Paginator {
   feedPage(response) {
     const inner = this.#live();
     const { status, headers, body } = response ?? {};
-    checkStatus(status, inner.operation);
-    const data = bodyOf(body, inner.operation);
+    checkStatus(status, this.#operation);
+    const data = bodyOf(body, this.#operation);
     const h = headersText(headers);
-    const meta = callCore(() =>
-      typeof data === "string" ? inner.feedText(status, h, data) : inner.feedBytes(status, h, data),
-    );
+    const meta = callCore(() => inner.feed(status, h, typeof data === "string" ? utf8Encoder.encode(data) : data));
     // `keep` is false for a page that repeats an earlier one: its items are dropped.
     const { keep, ...rest } = JSON.parse(meta);
-    return { items: keep ? resultOf(data, inner.operation) ?? [] : [], ...rest };
+    return { items: keep ? readResult(data, secretFieldsOf(this.#operation)) ?? [] : [], ...rest };
   }
 
   /** Why it stopped: `{reason, message, anomaly, ...}`, or null while pages remain. */
@@ -339,13 +328,27 @@ export class Paginator {
   }
 }
 
+/** `maxPages`: a page cap, an integer >= 1 (or undefined for the core's default). */
+export function checkMaxPages(maxPages, operation = null) {
+  if (maxPages !== undefined && !(Number.isInteger(maxPages) && maxPages >= 1 && maxPages <= 0xffffffff)) {
+    throw new ValidationError("invalid `maxPages`: must be a positive integer", {
+      field: "maxPages",
+      reason: "must be a positive integer",
+      operation,
+    });
+  }
+  return maxPages;
+}
+
 // ---- pacing ---------------------------------------------------------------------------------
 
-/** A monotonic clock in seconds (`performance.now()`; `Date.now()` where there is none). */
-export function monotonicSeconds() {
+/** A monotonic clock in milliseconds (`performance.now()`; `Date.now()` where there is none). */
+export function monotonicMs() {
   const performance = globalThis.performance;
-  return (typeof performance?.now === "function" ? performance.now() : Date.now()) / 1000;
+  return typeof performance?.now === "function" ? performance.now() : Date.now();
 }
+
+const monotonicSeconds = () => monotonicMs() / 1000;
 
 const CLOUDFLARE_BUDGET = Symbol("cloudflare budget");
 
@@ -366,15 +369,7 @@ export class Pacer {
       this.#inner = core.Pacer.cloudflare();
       return;
     }
-    if (options === null || typeof options !== "object") {
-      throw new ValidationError("invalid `options`: must be an object {limit, window}", { field: "options", reason: "must be an object" });
-    }
-    const { limit, window, ...unknown } = options;
-    rejectUnknownOptions(unknown, ["limit", "window"]);
-    if (typeof limit !== "number" || typeof window !== "number") {
-      const field = typeof limit !== "number" ? "limit" : "window";
-      throw new ValidationError(`invalid \`${field}\`: must be a number`, { field, reason: "must be a number" });
-    }
+    const { limit, window } = budgetOf(options);
     this.#inner = callCore(() => new core.Pacer(limit, window));
   }
 
@@ -406,6 +401,20 @@ export class Pacer {
     if (!this.#inner) throw new CloudflareError("this Pacer was freed", { kind: "internal" });
     return this.#inner;
   }
+}
+
+/** `{limit, window}`: a budget of numbers (the core checks their values). */
+export function budgetOf(options) {
+  if (options === null || typeof options !== "object") {
+    throw new ValidationError("invalid `options`: must be an object {limit, window}", { field: "options", reason: "must be an object" });
+  }
+  const { limit, window, ...unknown } = options;
+  rejectUnknownOptions(unknown, ["limit", "window"]);
+  if (typeof limit !== "number" || typeof window !== "number") {
+    const field = typeof limit !== "number" ? "limit" : "window";
+    throw new ValidationError(`invalid \`${field}\`: must be a number`, { field, reason: "must be a number" });
+  }
+  return { limit, window };
 }
 
 function checkNow(now) {

@@ -1,22 +1,22 @@
-// TenantClient: the sans-IO core plus `fetch`. One method per operation, named by its dotted
-// name (client.accounts.members.list). Paginated lists return a PageIterator; every other
-// operation returns a Promise of its result.
+// TenantClient: the core's exchange machines driven over `fetch`. One method per operation,
+// named by its dotted name (client.accounts.members.list). Paginated lists return a
+// PageIterator; every other operation returns a Promise of its result.
 
 import * as core from "./cloudflare_tenant_wasm.js";
 import {
-  Pacer,
-  Paginator,
+  budgetOf,
   callCore,
+  checkMaxPages,
   credentialsText,
   headersText,
+  monotonicMs,
   operations,
   paramsText,
-  parseResponse,
+  readResult,
   rejectUnknownOptions,
-  monotonicSeconds,
   statusOf,
 } from "./api.js";
-import { CloudflareError, ValidationError } from "./errors.js";
+import { CloudflareError, ValidationError, fromCoreView } from "./errors.js";
 import { maskFields } from "./secret.js";
 
 const CLIENT_OPTIONS = [
@@ -25,8 +25,6 @@ const CLIENT_OPTIONS = [
 const RETRY_OPTIONS = ["maxRetries", "initialBackoff", "maxBackoff", "maxRetryAfter"];
 const CALL_OPTIONS = ["credentials", "signal", "timeout", "maxPages"];
 const ONBOARD_OPTIONS = ["credentials", "signal", "timeout"];
-/** Past this many identities, pacers idle for a whole window are dropped (they would let a send through). */
-const PACERS_KEPT = 256;
 /** Seconds one attempt may take, from the hand-off to fetch to the body's last byte. */
 const DEFAULT_TIMEOUT = 60;
 /** The largest body read: the API's biggest pages are well under 1 MiB. */
@@ -52,21 +50,32 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
  * the identity that signs it; default off), `timeout` (seconds one attempt may take, connecting
  * and the whole body included; default 60), `maxBodyBytes` (the largest answer read; default
  * 32 MiB). Redirects are never followed: they would carry the credentials to another host.
- * Credentials may be left out and given with each call instead. Credentials and options come
+ * Without credentials, the client reads `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and
+ * `CLOUDFLARE_API_KEY`, from the environment where there is one (Node); given ones always win.
+ * Credentials may also be left out and given with each call instead. Credentials and options come
  * in one object, or as two: `new TenantClient({apiToken}, {fetch, baseUrl})`.
  */
+/**
+ * Credentials from the conventional environment variables, when the runtime has them (Node;
+ * a Worker's bindings are not global): `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` with
+ * `CLOUDFLARE_API_KEY`. Credentials given to the client always win.
+ */
+function credentialsFromEnvironment() {
+  const env = globalThis.process?.env;
+  if (env?.CLOUDFLARE_API_TOKEN) return { apiToken: env.CLOUDFLARE_API_TOKEN };
+  if (env?.CLOUDFLARE_EMAIL && env?.CLOUDFLARE_API_KEY) return { apiEmail: env.CLOUDFLARE_EMAIL, apiKey: env.CLOUDFLARE_API_KEY };
+  return undefined;
+}
+
 export class TenantClient {
+  /** The core's client: base URL, user agent, credentials and retry policy. */
   #core;
+  /** The core's budgets, one per identity, shared by every call, list and onboarding. */
+  #pacers;
   #fetch;
   #onWarning;
-  #retry;
   #timeout;
   #maxBodyBytes;
-  /** `{create, window}` when pacing, else null. */
-  #pace;
-  /** One Pacer per identity, keyed by a salted hash of the credential headers (never the secret). */
-  #pacers = new Map();
-  #salt = Math.random().toString(36).slice(2) + Date.now().toString(36);
 
   constructor(options = {}, more = undefined) {
     // Credentials and options may come in one object or as two: `(credentials, options)`.
@@ -92,13 +101,12 @@ export class TenantClient {
     const given = Object.fromEntries(
       Object.entries({ apiToken, apiEmail, apiKey, userServiceKey }).filter(([, v]) => v !== undefined),
     );
-    const creds = Object.keys(given).length > 0 ? credentialsText(given) : undefined;
-    this.#core = callCore(() => new core.Core(creds, baseUrl ?? undefined, userAgent ?? undefined));
+    const found = Object.keys(given).length > 0 ? given : credentialsFromEnvironment();
+    const creds = found !== undefined ? credentialsText(found) : undefined;
+    const policy = retryPolicy(retry);
+    this.#core = callCore(() => new core.Core(creds, baseUrl ?? undefined, userAgent ?? undefined, ...policy));
+    this.#pacers = pacersOf(pace);
     this.#fetch = fetch ?? globalFetch;
-    this.#retry = retryPolicy(retry);
-    // Check the policy once, now.
-    callCore(() => new core.Retry("user.get", ...this.#retry)).free();
-    this.#pace = paceOption(pace);
     this.#timeout = timeoutOption(timeout) ?? DEFAULT_TIMEOUT;
     this.#maxBodyBytes = maxBodyBytesOption(maxBodyBytes);
     this.#onWarning = onWarning ?? ((message) => console.warn(`cloudflare-tenant: ${message}`));
@@ -115,9 +123,14 @@ export class TenantClient {
     const { credentials, signal, timeout } = callOptions(options, operation);
     const text = paramsText(params, operation);
     const creds = credentialsText(credentials, operation);
-    const request = JSON.parse(callCore(() => this.#core.request(String(operation), text, creds)));
-    const response = await this.#send(String(operation), request, { signal, timeout });
-    return parseResponse(String(operation), response);
+    const call = callCore(() => core.Machine.call(this.#core, String(operation), text, creds));
+    try {
+      const { done, body } = await this._drive(call, { signal, timeout, operation });
+      const { secret_fields, ...meta } = done;
+      return { result: readResult(body, secret_fields), ...meta };
+    } finally {
+      call.free();
+    }
   }
 
   /** Every item of a paginated list, page after page (see PageIterator). */
@@ -136,66 +149,39 @@ export class TenantClient {
    * The report's `api_key` is the new service user's key, a Secret: `expose()` it to store it.
    */
   async onboard(spec, options = {}) {
+    const operation = "onboarding";
     if (options === null || typeof options !== "object") {
-      throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation: "onboarding" });
+      throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation });
     }
     const { credentials, signal, timeout, ...unknown } = options;
-    rejectUnknownOptions(unknown, ONBOARD_OPTIONS, "onboarding");
-    const attempt = { signal, timeout: timeoutOption(timeout, "onboarding") };
+    rejectUnknownOptions(unknown, ONBOARD_OPTIONS, operation);
+    const attempt = { signal, timeout: timeoutOption(timeout, operation), operation };
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-      throw new ValidationError("invalid `spec`: must be an object", { field: "spec", reason: "must be an object", operation: "onboarding" });
+      throw new ValidationError("invalid `spec`: must be an object", { field: "spec", reason: "must be an object", operation });
     }
-    const text = paramsText(spec, "onboarding");
-    const creds = credentialsText(credentials, "onboarding");
+    const text = paramsText(spec, operation);
+    const creds = credentialsText(credentials, operation);
     if (creds === undefined && !this.#core.hasCredentials) {
       throw new ValidationError("invalid `credentials`: the client has none; give them to the client or to this call", {
         field: "credentials",
         reason: "missing",
-        operation: "onboarding",
+        operation,
       });
     }
-    const flow = callCore(() => new core.Onboarding(this.#core, text, creds, ...this.#retry));
+    const flow = callCore(() => core.Machine.onboarding(this.#core, text, creds));
     try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        const action = JSON.parse(callCore(() => flow.nextAction()));
-        if (action.action === "done") break;
-        if (action.action === "wait") {
-          await sleep(action.seconds, signal);
-          continue;
-        }
-        if (action.action !== "send") {
-          throw new CloudflareError(`onboarding: unknown action ${action.action}`, { kind: "internal", operation: "onboarding" });
-        }
-        const outcome = await this.#attempt("onboarding", action.request, attempt);
-        if (outcome.error !== undefined) {
-          const { error } = outcome;
-          callCore(() => flow.feedTransportError(!neverSent(error), errorText(error), Date.now(), Math.random()));
-        } else {
-          const { status, headers, body } = outcome.response;
-          const h = headersText(headers);
-          callCore(() => flow.feedResponse(status, h, body, Date.now(), Math.random()));
-        }
-      }
-      return maskFields(JSON.parse(flow.report()), JSON.parse(core.Onboarding.secretFields()));
+      const { done } = await this._drive(flow, attempt);
+      return maskFields(done.report, done.secret_fields);
     } finally {
       flow.free();
     }
   }
 
-  /** @internal */
-  _build(operation, paramsJson, credentialsJson) {
-    return JSON.parse(callCore(() => this.#core.request(operation, paramsJson, credentialsJson)));
-  }
-
-  /** @internal */
-  async _page(paginator, credentialsJson, attempt) {
-    const paramsJson = paginator.nextParamsText();
-    if (paramsJson === null) return null;
-    const operation = paginator.operation;
-    const request = this._build(operation, paramsJson, credentialsJson);
-    const response = await this.#send(operation, request, attempt);
-    return paginator.feedPage(response);
+  /** @internal A core list machine for `operation` (see PageIterator). */
+  _list(operation, params, { credentials, maxPages }) {
+    const text = paramsText(params, operation);
+    const creds = credentialsText(credentials, operation);
+    return callCore(() => core.Machine.list(this.#core, operation, text, creds, maxPages));
   }
 
   /** @internal */
@@ -207,49 +193,61 @@ export class TenantClient {
     }
   }
 
-  /** Sends `request` and resends it as the core's retry decisions say; `attempt`: `{signal, timeout}`. */
-  async #send(operation, request, attempt) {
-    const retry = callCore(() => new core.Retry(operation, ...this.#retry));
+  /**
+   * @internal The driver of every call, list page and onboarding: runs a core machine until
+   * it hands something back. It sends what the machine says to send (at once: the send holds
+   * its place in the identity's budget), sleeps what it says to sleep (abortable), and feeds
+   * back every answer and every failed attempt. Resolves to the `{done}` or `{page}` step with
+   * `body`, the bytes of the last answer, where the result is; rejects with the machine's
+   * error. Whatever is thrown (the signal's reason on abort), the machine first gives up its
+   * place in the budget.
+   */
+  async _drive(machine, { signal, timeout, operation }) {
+    const pacers = this.#pacers;
+    let body;
+    /** What the transport threw when the last attempt got no answer: the cause of the error. */
+    let lost;
     try {
       for (;;) {
-        const outcome = await this.#attempt(operation, request, attempt);
-        let wait;
-        if (outcome.error !== undefined) {
-          const { error } = outcome;
-          // Only the transport's own message (never the headers) reaches the core's error.
-          wait = callCore(
-            () => retry.afterTransportError(!neverSent(error), errorText(error), Date.now(), Math.random()),
-            error,
-          );
+        if (signal?.aborted) throw signal.reason;
+        const step = JSON.parse(callCore(() => machine.next(pacers, monotonicMs(), Date.now())));
+        if (step.sleep !== undefined) {
+          await sleep(step.sleep, signal);
+        } else if (step.send !== undefined) {
+          const outcome = await this.#exchange(step.send, signal, timeout ?? this.#timeout, operation);
+          lost = outcome.error;
+          if (lost !== undefined) {
+            // Only the transport's own words (never the headers) reach the core's error.
+            const sent = !neverSent(lost);
+            callCore(() => machine.feedError(pacers, sent, errorText(lost), monotonicMs(), Date.now(), Math.random()));
+          } else {
+            const { status, headers } = outcome.response;
+            body = outcome.response.body;
+            const h = headersText(headers);
+            callCore(() => machine.feedResponse(pacers, status, h, body, monotonicMs(), Date.now(), Math.random()));
+          }
+        } else if (step.error !== undefined) {
+          throw fromCoreView(step.error, lost);
         } else {
-          const response = outcome.response;
-          const headers = headersText(response.headers);
-          wait = callCore(() => retry.afterResponse(response.status, headers, response.body, Date.now(), Math.random()));
-          if (wait === undefined) return response;
+          return { ...step, body };
         }
-        await sleep(wait, attempt.signal);
       }
-    } finally {
-      retry.free();
+    } catch (error) {
+      try {
+        machine.abandon(pacers, monotonicMs(), Date.now());
+      } catch {
+        // the first error is the one to report
+      }
+      throw error;
     }
   }
 
   /**
-   * Sends `request` once (after the pacer's wait, when pacing): `{response: {status, headers,
-   * body}}`, or `{error}` when fetch failed, the attempt ran out of time or the body was too
-   * large or broke off. Throws the signal's reason on abort.
+   * Sends `request` once: `{response: {status, headers, body}}`, or `{error}` when fetch
+   * failed, the attempt ran out of time or the body was too large or broke off. Throws the
+   * signal's reason on abort.
    */
-  async #attempt(operation, request, { signal, timeout }) {
-    const place = await this.#acquire(request.headers, signal);
-    // Settled however the attempt ends: its place in the budget frees a window after this.
-    try {
-      return await this.#exchange(operation, request, signal, timeout ?? this.#timeout);
-    } finally {
-      this.#settle(place);
-    }
-  }
-
-  async #exchange(operation, request, signal, timeout) {
+  async #exchange(request, signal, timeout, operation) {
     const deadline = new Deadline(signal, timeout);
     try {
       let response;
@@ -282,50 +280,6 @@ export class TenantClient {
       }
     } finally {
       deadline.clear();
-    }
-  }
-
-  /**
-   * Takes a place in the budget of the identity that signs `headers`, waiting while it is
-   * spent: `{entry, ticket}`, or null when not pacing.
-   */
-  async #acquire(headers, signal) {
-    if (this.#pace === null) return null;
-    const key = callCore(() => core.credentialKey(JSON.stringify(headers ?? {}), this.#salt));
-    let entry = this.#pacers.get(key);
-    if (entry === undefined) {
-      this.#sweepPacers();
-      entry = { pacer: this.#pace.create(), inFlight: 0, last: -Infinity };
-      this.#pacers.set(key, entry);
-    }
-    for (;;) {
-      // Asking and taking are one step in the core: concurrent sends cannot both pass.
-      const { ticket, wait } = entry.pacer.acquire(monotonicSeconds());
-      if (ticket !== undefined) {
-        entry.inFlight += 1;
-        return { entry, ticket };
-      }
-      await sleep(wait, signal);
-    }
-  }
-
-  #settle(place) {
-    if (place === null) return;
-    const { entry, ticket } = place;
-    const now = monotonicSeconds();
-    entry.pacer.settle(ticket, now);
-    entry.inFlight -= 1;
-    entry.last = now;
-  }
-
-  #sweepPacers() {
-    if (this.#pacers.size < PACERS_KEPT) return;
-    const now = monotonicSeconds();
-    for (const [key, entry] of this.#pacers) {
-      if (entry.inFlight === 0 && now - entry.last >= this.#pace.window) {
-        entry.pacer.free();
-        this.#pacers.delete(key);
-      }
     }
   }
 }
@@ -464,20 +418,15 @@ function sleepMs(ms, signal) {
   });
 }
 
-/** `pace: true | false | {limit, window}` (seconds) as `{limit, window}`, or null when off. */
-function paceOption(pace) {
-  if (pace === undefined || pace === null || pace === false) return null;
-  // Cloudflare's budget is the core's (1,200 per 300 s); the window here only says when an idle
-  // identity's pacer may be dropped.
-  if (pace === true) return { create: () => Pacer.cloudflare(), window: 300 };
+/** `pace: true | false | {limit, window}` (seconds) as the core's Pacers. */
+function pacersOf(pace) {
+  if (pace === undefined || pace === null || pace === false) return core.Pacers.off();
+  if (pace === true) return core.Pacers.cloudflare();
   if (typeof pace !== "object") {
     throw new ValidationError("invalid `pace`: must be true, false or {limit, window}", { field: "pace", reason: "must be true, false or an object" });
   }
-  const { limit, window, ...unknown } = pace;
-  rejectUnknownOptions(unknown, ["limit", "window"]);
-  // Check the budget once, now.
-  new Pacer({ limit, window }).free();
-  return { create: () => new Pacer({ limit, window }), window };
+  const { limit, window } = budgetOf(pace);
+  return callCore(() => new core.Pacers(limit, window));
 }
 
 /** `timeout`: seconds one attempt may take (undefined when not given). */
@@ -534,7 +483,7 @@ function callOptions(options, operation) {
   }
   const { credentials, signal, timeout, maxPages, ...unknown } = options;
   rejectUnknownOptions(unknown, CALL_OPTIONS, operation);
-  return { credentials, signal, timeout: timeoutOption(timeout, operation), maxPages };
+  return { credentials, signal, timeout: timeoutOption(timeout, operation), maxPages: checkMaxPages(maxPages, operation) };
 }
 
 /**
@@ -560,13 +509,8 @@ export class PageIterator {
     this.#options = options;
     /** Why the last run stopped, once it has. */
     this.stop = null;
-    // Refuse bad params and credentials now, not at the first page: build the first request.
-    const first = new Paginator(operation, params, { maxPages: options.maxPages });
-    try {
-      client._build(operation, first.nextParamsText(), credentialsText(options.credentials, operation));
-    } finally {
-      first.free();
-    }
+    // Refuse bad params and credentials now, not at the first page.
+    client._list(operation, params, options).free();
   }
 
   get operation() {
@@ -575,20 +519,24 @@ export class PageIterator {
 
   /** Each page: `{items, result_info?, messages}`. */
   async *pages() {
-    const paginator = new Paginator(this.#operation, this.#params, { maxPages: this.#options.maxPages });
-    const creds = credentialsText(this.#options.credentials, this.#operation);
+    const list = this.#client._list(this.#operation, this.#params, this.#options);
+    const { signal, timeout } = this.#options;
     this.stop = null;
     try {
       for (;;) {
-        const page = await this.#client._page(paginator, creds, { signal: this.#options.signal, timeout: this.#options.timeout });
-        if (page === null) break;
-        yield page;
+        const { page, done, body } = await this.#client._drive(list, { signal, timeout, operation: this.#operation });
+        if (done !== undefined) {
+          this.stop = done.stop;
+          break;
+        }
+        // A page that repeats an earlier one (`fresh` false) is passed on without its items.
+        const { fresh, secret_fields, ...meta } = page;
+        yield { items: fresh ? readResult(body, secret_fields) ?? [] : [], ...meta };
       }
-      this.stop = paginator.stop;
-      if (this.stop?.anomaly) this.#client._warn(`${this.#operation}: ${this.stop.message}`, this.stop);
     } finally {
-      paginator.free();
+      list.free();
     }
+    if (this.stop.anomaly) this.#client._warn(`${this.#operation}: ${this.stop.message}`, this.stop);
   }
 
   async *[Symbol.asyncIterator]() {

@@ -124,13 +124,16 @@ export class RedirectError extends CloudflareError {
   }
 }
 
-/** The error class for a core error view (`{kind, ...}`). */
-export function fromCoreView(view) {
+/**
+ * The error class for a core error view (`{kind, ...}`); `cause` is what the transport threw
+ * when the last attempt got no answer.
+ */
+export function fromCoreView(view, cause = undefined) {
   const message = view.message ?? "cloudflare-tenant error";
-  const operation = view.operation ?? null;
+  const common = { operation: view.operation ?? null, detail: view, cause };
   switch (view.kind) {
     case "invalid":
-      return new ValidationError(message, { field: view.field, reason: view.reason, operation, detail: view });
+      return new ValidationError(message, { field: view.field, reason: view.reason, ...common });
     case "api":
       return new CloudflareApiError(message, {
         status: view.status,
@@ -138,8 +141,7 @@ export function fromCoreView(view) {
         messages: view.messages ?? [],
         rayId: view.ray_id ?? null,
         retryAfter: view.retry_after ?? null,
-        operation,
-        detail: view,
+        ...common,
       });
     case "decode":
       return new ResponseDecodeError(message, {
@@ -148,25 +150,23 @@ export function fromCoreView(view) {
         snippet: view.snippet ?? "",
         reason: view.reason ?? "",
         retryAfter: view.retry_after ?? null,
-        operation,
-        detail: view,
+        ...common,
       });
     case "transport":
-      return new TransportError(message, { sent: view.sent ?? true, reason: view.reason ?? "", operation, detail: view });
+      return new TransportError(message, { sent: view.sent ?? true, reason: view.reason ?? "", ...common });
     case "outcome_unknown":
       return new OutcomeUnknownError(message, {
         method: view.method ?? null,
         status: view.status ?? null,
         rayId: view.ray_id ?? null,
         reason: view.detail ?? "",
-        operation,
-        detail: view,
+        ...common,
       });
     case "redirect":
-      return new RedirectError(message, { status: view.status ?? 0, location: view.location ?? null, operation, detail: view });
+      return new RedirectError(message, { status: view.status ?? 0, location: view.location ?? null, ...common });
     case "unknown_operation":
-      return new UnknownOperationError(message, { operation, detail: view });
+      return new UnknownOperationError(message, common);
     default:
-      return new CloudflareError(message, { kind: view.kind ?? "internal", operation, detail: view });
+      return new CloudflareError(message, { kind: view.kind ?? "internal", ...common });
   }
 }

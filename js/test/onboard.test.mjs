@@ -312,6 +312,23 @@ describe("Pacer", () => {
     assert.equal(api.calls.length, 5, "the aborted call never went out");
   });
 
+  test("a send aborted in flight gives its place back, a window after the abort", async () => {
+    let hang = true;
+    const fetch = (url, init) =>
+      hang
+        ? new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason)))
+        : Promise.resolve(envelope({ id: hex(1) }));
+    const c = new TenantClient({ apiToken: TOKEN, fetch, baseUrl: BASE, pace: { limit: 1, window: 0.3 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("gave up")), 50);
+    await assert.rejects(c.user.get({}, { signal: controller.signal }), /gave up/);
+    hang = false;
+    const started = performance.now();
+    assert.deepEqual(await c.user.get(), { id: hex(1) });
+    const waited = (performance.now() - started) / 1000;
+    assert.ok(waited > 0.2 && waited < 1.5, `waited ${waited} s`);
+  });
+
   test("onboard is paced too", async () => {
     const api = fakeApi();
     const c = client(api, { pace: { limit: 4, window: 0.5 } });

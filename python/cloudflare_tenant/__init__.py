@@ -1,15 +1,17 @@
 """A sans-IO client for Cloudflare's account-provisioning (Tenant) API.
 
-The core (in Rust) builds plain HTTP requests and reads plain HTTP responses; it never does
-I/O. On top of it:
+The core (in Rust) builds plain HTTP requests, reads plain HTTP responses and runs the exchange
+machines (a call, a list, the onboarding flow) that own retries and pacing; it never does I/O.
+On top of it:
 
-- :func:`build_request`, :func:`parse_response`, :class:`Paginator`, :func:`operations`: the
-  by-name sans-IO functions, for any HTTP library;
+- :func:`build_request`, :func:`parse_response`, :func:`operations`: the by-name sans-IO
+  functions, for any HTTP library;
+- :class:`Call`, :class:`Listing`, :class:`Onboarding` with :class:`Pacers` and
+  :class:`RetryPolicy`: the core's machines, sans-IO, for a driver of your own;
 - :class:`TenantClient` (standard library ``urllib`` by default, or an ``httpx.Client``) and
-  :class:`AsyncTenantClient` (``httpx.AsyncClient``): one method per operation, retries
-  decided by the core, optional pacing, and ``onboard(spec)``;
-- :class:`Retry`, :class:`RetryPolicy`, :class:`Pacer`, :class:`Onboarding`: the core's retry
-  decisions, pacer and onboarding flow, sans-IO.
+  :class:`AsyncTenantClient` (``httpx.AsyncClient``): the same machines with a blocking or an
+  async driver: one method per operation, retries decided by the core, optional pacing, and
+  ``onboard(spec)``.
 """
 
 from ._async_client import AsyncTenantClient
@@ -18,7 +20,6 @@ from ._core import (
     DEFAULT_BASE_URL,
     USER_AGENT,
     Credentials,
-    Paginator,
     Request,
     build_request,
     operations,
@@ -47,8 +48,8 @@ from ._exceptions import (
     ValidationError,
 )
 from ._native import CORE_VERSION as __version__
-from ._native import Onboarding, Pacer, Retry, RetryPolicy
-from ._pagination import AsyncPageIterator, PageIterator
+from ._native import Call, Listing, Onboarding, Pacers, RetryPolicy
+from ._pagination import AsyncPageIterator, Page, PageIterator
 from ._secret import Secret
 from ._transport import (
     DEFAULT_MAX_BODY_BYTES,
@@ -67,14 +68,14 @@ __all__ = [
     "build_request",
     "parse_response",
     "operations",
-    "Paginator",
     "Request",
     "Credentials",
     "CredentialsLike",
-    "Retry",
-    "RetryPolicy",
-    "Pacer",
+    "Call",
+    "Listing",
     "Onboarding",
+    "Pacers",
+    "RetryPolicy",
     "DEFAULT_BASE_URL",
     "USER_AGENT",
     # clients
@@ -82,6 +83,7 @@ __all__ = [
     "AsyncTenantClient",
     "PageIterator",
     "AsyncPageIterator",
+    "Page",
     "Secret",
     # transports
     "DEFAULT_TIMEOUT",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import _native
-from ._native import Credentials, Paginator, Request, build_request, operations
+from ._native import Credentials, Request, build_request, operations
 from .types import ParsedResponse
 
 __all__ = [
     "Credentials",
-    "Paginator",
     "Request",
     "build_request",
     "parse_response",
@@ -22,6 +21,7 @@ __all__ = [
 DEFAULT_BASE_URL: str = _native.DEFAULT_BASE_URL
 #: The ``User-Agent`` the clients send unless told otherwise.
 USER_AGENT: str = f"cloudflare-tenant-python/{_native.CORE_VERSION}"
+
 
 def parse_response(
     operation: str,

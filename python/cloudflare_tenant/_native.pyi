@@ -2,6 +2,8 @@
 
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, final
 
+from typing_extensions import disjoint_base
+
 from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse
 
 _Headers = Union[
@@ -20,10 +22,11 @@ __all__ = [
     "operations",
     "Credentials",
     "Request",
-    "Paginator",
     "RetryPolicy",
-    "Retry",
-    "Pacer",
+    "Pacers",
+    "Machine",
+    "Call",
+    "Listing",
     "Onboarding",
     "DEFAULT_BASE_URL",
     "DEFAULT_USER_AGENT",
@@ -68,31 +71,6 @@ class Request:
     @property
     def body(self) -> Optional[bytes]: ...
 
-@final
-class Paginator:
-    """Pages through a list operation."""
-
-    def __new__(
-        cls,
-        operation: str,
-        params: Optional[Mapping[str, Any]] = None,
-        max_pages: Optional[int] = None,
-    ) -> Paginator: ...
-    @property
-    def operation(self) -> str: ...
-    @property
-    def done(self) -> bool: ...
-    def next_params(self) -> Optional[dict[str, Any]]: ...
-    def next_request(
-        self,
-        credentials: Optional[_CredentialsLike] = None,
-        base_url: Optional[str] = None,
-        user_agent: Optional[str] = None,
-    ) -> Optional[Request]: ...
-    def feed(self, status: int, headers: _Headers = None, body: _Body = None) -> List[Any]: ...
-    @property
-    def stop(self) -> Optional[PageStop]: ...
-
 def build_request(
     operation: str,
     params: Optional[Mapping[str, Any]] = None,
@@ -132,54 +110,80 @@ class RetryPolicy:
     __hash__: None  # type: ignore[assignment]
 
 @final
-class Retry:
-    """The core's retry decisions for one call: ``None`` (use the response), seconds to wait
-    and resend, or raises the call's error."""
+class Pacers:
+    """One budget per identity (credential): at most ``limit`` sends in any ``window``
+    seconds, counted on the wire. Shared by a client's calls, lists and onboardings, and safe
+    to share between threads."""
+
+    def __new__(cls, limit: int, window: float) -> Pacers: ...
+    @staticmethod
+    def off() -> Pacers: ...
+    @staticmethod
+    def cloudflare() -> Pacers: ...
+    @property
+    def budget(self) -> Optional[Tuple[int, float]]: ...
+
+@disjoint_base
+class Machine:
+    """How ``Call``, ``Listing`` and ``Onboarding`` are driven: ``next`` gives a ``Request`` to
+    send (then ``feed`` the response, or ``feed_failure``), seconds to sleep, an answer, or
+    ``None`` at the end. ``now`` is ``time.monotonic()``, ``wall`` is ``time.time()``."""
+
+    @property
+    def operation(self) -> str: ...
+    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse, None]: ...
+    def feed(
+        self,
+        pacers: Pacers,
+        status: int,
+        headers: _Headers,
+        body: _Body,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None: ...
+    def feed_failure(
+        self, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float
+    ) -> None: ...
+    def abandon(self, pacers: Pacers, now: float) -> None: ...
+
+@final
+class Call(Machine):
+    """One call of an operation: the request is built (and the input checked) now; retries and
+    pacing are the core's. ``next`` ends with the answer (or raises the call's error)."""
 
     def __new__(
         cls,
         operation: str,
-        method: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        credentials: Optional[_CredentialsLike] = None,
         policy: Optional[RetryPolicy] = None,
-    ) -> Retry: ...
-    @property
-    def retries(self) -> int: ...
-    def after_response(
-        self,
-        status: int,
-        headers: _Headers = None,
-        body: _Body = None,
-        now: Optional[float] = None,
-        jitter: Optional[float] = None,
-    ) -> Optional[float]: ...
-    def after_not_sent(
-        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
-    ) -> Optional[float]: ...
-    def after_no_response(
-        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
-    ) -> Optional[float]: ...
+        base_url: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Call: ...
+    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse]: ...
 
 @final
-class Pacer:
-    """At most ``limit`` sends in any ``window`` seconds, counted on the wire; ``now`` is
-    ``time.monotonic()``. ``acquire`` gives a ticket (``int``: send now, then ``settle`` it
-    when the send ended, answered or not) or seconds to wait before asking again (``float``)."""
+class Listing(Machine):
+    """Every page of a paginated list: each page is an answer whose ``result`` holds its new
+    items; ``None`` comes at the end (see ``stop``)."""
 
-    def __new__(cls, limit: int, window: float) -> Pacer: ...
-    @staticmethod
-    def cloudflare() -> Pacer: ...
-    def acquire(self, now: float) -> Union[int, float]: ...
-    def settle(self, ticket: int, now: float) -> None: ...
-    def in_use(self, now: float) -> int: ...
+    def __new__(
+        cls,
+        operation: str,
+        params: Optional[Mapping[str, Any]] = None,
+        credentials: Optional[_CredentialsLike] = None,
+        policy: Optional[RetryPolicy] = None,
+        base_url: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        max_pages: Optional[int] = None,
+    ) -> Listing: ...
     @property
-    def limit(self) -> int: ...
-    @property
-    def window(self) -> float: ...
+    def stop(self) -> Optional[PageStop]: ...
 
 @final
-class Onboarding:
-    """The core's onboarding flow: ``next_action()`` gives a ``Request`` to send, seconds to
-    sleep, or ``None`` when done; feed back what happened to each request."""
+class Onboarding(Machine):
+    """The core's onboarding flow: ``next`` gives ``None`` when done; then read ``report()``."""
 
     def __new__(
         cls,
@@ -189,19 +193,5 @@ class Onboarding:
         base_url: Optional[str] = None,
         user_agent: Optional[str] = None,
     ) -> Onboarding: ...
-    def next_action(self) -> Union[Request, float, None]: ...
-    def feed_response(
-        self,
-        status: int,
-        headers: _Headers = None,
-        body: _Body = None,
-        now: Optional[float] = None,
-        jitter: Optional[float] = None,
-    ) -> None: ...
-    def feed_not_sent(
-        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
-    ) -> None: ...
-    def feed_no_response(
-        self, message: str, now: Optional[float] = None, jitter: Optional[float] = None
-    ) -> None: ...
+    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, None]: ...
     def report(self) -> OnboardingReport: ...

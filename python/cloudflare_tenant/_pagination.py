@@ -1,191 +1,165 @@
-"""Iterators over every item of a list operation, page by page, over the core's paginator.
+"""Lists: every item of every page, fetched as they are consumed.
 
-The core decides when to stop (last page, short page, empty page, ``total_count``, a page that
-repeats the previous one, the page cap). A stop that may leave items out (a repeated page, the
-cap) is reported with a :class:`~cloudflare_tenant.PaginationWarning`, never silently.
+A list is walked by the core's :class:`Listing` machine, which decides when to stop (last page,
+short page, empty page, ``total_count``, a page that repeats the previous one, the page cap). A
+stop that may leave items out (a repeated page, the cap) is reported with a
+:class:`~cloudflare_tenant.PaginationWarning`, never silently. Each iteration is a fresh walk
+from the first page.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import deque
 from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
-    Deque,
+    Dict,
     Generic,
+    Iterable,
     Iterator,
     List,
     Optional,
     TypeVar,
+    Union,
 )
 
+from ._drivers import Exchange, drive, drive_async
 from ._exceptions import PaginationWarning
-from ._native import Paginator, Request
+from ._native import Call, Listing
 
 if TYPE_CHECKING:
     from ._async_client import AsyncTenantClient
-    from ._client import TenantClient, _ClientBase
-    from .types import PageStop
+    from ._base import ClientBase
+    from ._client import TenantClient
+    from .types import ApiMessage, PageStop, ParsedResponse, ResultInfo
 
 T = TypeVar("T")
 
-__all__ = ["PageIterator", "AsyncPageIterator"]
+__all__ = ["Page", "PageIterator", "AsyncPageIterator"]
 
 
-class _PageState:
-    """What the sync and async iterators share: the first request is built at once, so bad
-    parameters raise :class:`~cloudflare_tenant.ValidationError` before anything is sent."""
+class Page(List[T]):
+    """One page of a list: the list of its items, with what the API said of the page
+    (``result_info``: ``page``, ``per_page``, ``count``, ``total_count``, ...; and
+    ``messages``)."""
+
+    result_info: Optional[ResultInfo]
+    messages: List[ApiMessage]
 
     def __init__(
         self,
-        client: _ClientBase,
-        operation: str,
-        params: dict[str, Any],
-        credentials: Any,
-        paginated: bool,
+        items: Iterable[T],
+        result_info: Optional[ResultInfo] = None,
+        messages: Optional[List[ApiMessage]] = None,
+    ) -> None:
+        super().__init__(items)
+        self.result_info = result_info
+        self.messages = messages if messages is not None else []
+
+    def __repr__(self) -> str:
+        return f"Page({list.__repr__(self)}, result_info={self.result_info!r})"
+
+
+class _Walks(Generic[T]):
+    """What the sync and async lists share: each walk is a new machine of the core. The first
+    one is made at once, so that bad parameters raise
+    :class:`~cloudflare_tenant.ValidationError` before anything is sent."""
+
+    #: Why the last walk ended (``reason``, ``message``, ``anomaly``), once it has; ``None``
+    #: for lists the API does not page.
+    stop: Optional[PageStop]
+
+    def __init__(
+        self, client: ClientBase, operation: str, params: Dict[str, Any], credentials: Any
     ) -> None:
         self._client = client
         self.operation = operation
+        self._params = params
         self._credentials = credentials
-        self._paginator: Optional[Paginator] = None
-        if paginated:
-            self._paginator = Paginator(operation, params, client._max_pages)
-            self._next: Optional[Request] = client._paged_request(self._paginator, credentials)
-        else:
-            self._next = client._request(operation, params, credentials)
-        self._warned = False
+        self.stop = None
+        self._ready: Optional[Exchange[Any]] = client._walk(operation, params, credentials)
 
-    def take_request(self) -> Optional[Request]:
-        request, self._next = self._next, None
-        return request
+    def _begin(self) -> Union[Exchange[Listing], Exchange[Call]]:
+        walk, self._ready = self._ready, None
+        return walk or self._client._walk(self.operation, self._params, self._credentials)
 
-    def items(self, status: int, headers: Any, body: bytes) -> List[Any]:
-        """The new items of the page just read, and the request for the next page."""
-        if self._paginator is None:
-            result = self._client._parse(self.operation, status, headers, body)
-            return list(result) if isinstance(result, list) else [result]
-        items = self._paginator.feed(status, headers, body)
-        self._next = self._client._paged_request(self._paginator, self._credentials)
-        if self._next is None:
-            self._report_stop()
-        return items
+    @staticmethod
+    def _page(answer: ParsedResponse) -> Page[T]:
+        result = answer["result"]
+        items = result if isinstance(result, list) else [] if result is None else [result]
+        return Page(items, answer["result_info"], answer["messages"])
 
-    def _report_stop(self) -> None:
-        stop = self.stop
-        if stop and stop.get("anomaly") and not self._warned:
-            self._warned = True
+    @staticmethod
+    def _more(walk: Exchange[Any]) -> bool:
+        """Whether another page may come: a list the API does not page has one answer."""
+        return isinstance(walk.machine, Listing)
+
+    def _end(self, walk: Exchange[Any]) -> None:
+        self.stop = walk.machine.stop if isinstance(walk.machine, Listing) else None
+        if self.stop and self.stop.get("anomaly"):
             warnings.warn(
-                f"{self.operation}: {stop.get('message')}; the listing may be incomplete",
+                f"{self.operation}: {self.stop.get('message')}; the listing may be incomplete",
                 PaginationWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
 
-    @property
-    def stop(self) -> Optional[PageStop]:
-        return self._paginator.stop if self._paginator is not None else None
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(operation={self.operation!r})"
 
 
-class PageIterator(Generic[T]):
-    """Every item of a list, fetched a page at a time as the iteration goes on.
-
-    ``stop`` says why the listing ended, once it has (``None`` for lists the API does not
-    page).
-    """
+class PageIterator(_Walks[T]):
+    """Every item of a list, fetched a page at a time as the iteration goes on; each
+    ``for`` walks the list again from its first page."""
 
     def __init__(
-        self,
-        client: TenantClient,
-        operation: str,
-        params: dict[str, Any],
-        credentials: Any,
-        paginated: bool,
+        self, client: TenantClient, operation: str, params: Dict[str, Any], credentials: Any
     ) -> None:
-        self._client = client
-        self._state = _PageState(client, operation, params, credentials, paginated)
-        self._buffer: Deque[T] = deque()
+        super().__init__(client, operation, params, credentials)
+        self._transport = client._transport
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        for page in self.pages():
+            yield from page
 
-    def __next__(self) -> T:
-        while not self._buffer:
-            request = self._state.take_request()
-            if request is None:
-                raise StopIteration
-            response = self._client._send(request, self._state.operation)
-            self._buffer.extend(self._state.items(*response))
-        return self._buffer.popleft()
+    def pages(self) -> Iterator[Page[T]]:
+        """Each page, as a :class:`Page`: a list of its items with its ``result_info``."""
+        walk = self._begin()
+        answer = drive(walk, self._transport)
+        while answer is not None:
+            yield self._page(answer)
+            answer = drive(walk, self._transport) if self._more(walk) else None
+        self._end(walk)
 
-    def pages(self) -> Iterator[List[T]]:
-        """The remaining items, one list per page."""
-        if self._buffer:
-            yield list(self._buffer)
-            self._buffer.clear()
-        while True:
-            request = self._state.take_request()
-            if request is None:
-                return
-            response = self._client._send(request, self._state.operation)
-            yield self._state.items(*response)
-
-    @property
-    def stop(self) -> Optional[PageStop]:
-        """Why the listing ended (``reason``, ``message``, ``anomaly``), once it has."""
-        return self._state.stop
-
-    def __repr__(self) -> str:
-        return f"PageIterator(operation={self._state.operation!r})"
+    def all(self) -> List[T]:
+        """Every item, as one list."""
+        return list(self)
 
 
-class AsyncPageIterator(Generic[T]):
-    """The async counterpart of :class:`PageIterator`: ``async for item in ...``."""
+class AsyncPageIterator(_Walks[T]):
+    """The async counterpart of :class:`PageIterator`: ``async for item in ...``,
+    ``async for page in ....pages()``, ``await ....all()``."""
 
     def __init__(
-        self,
-        client: AsyncTenantClient,
-        operation: str,
-        params: dict[str, Any],
-        credentials: Any,
-        paginated: bool,
+        self, client: AsyncTenantClient, operation: str, params: Dict[str, Any], credentials: Any
     ) -> None:
-        self._client = client
-        self._state = _PageState(client, operation, params, credentials, paginated)
-        self._buffer: Deque[T] = deque()
+        super().__init__(client, operation, params, credentials)
+        self._transport = client._transport
 
-    def __aiter__(self) -> AsyncIterator[T]:
-        return self
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page:
+                yield item
 
-    async def __anext__(self) -> T:
-        while not self._buffer:
-            request = self._state.take_request()
-            if request is None:
-                raise StopAsyncIteration
-            response = await self._client._send(request, self._state.operation)
-            self._buffer.extend(self._state.items(*response))
-        return self._buffer.popleft()
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Each page, as a :class:`Page`: a list of its items with its ``result_info``."""
+        walk = self._begin()
+        answer = await drive_async(walk, self._transport)
+        while answer is not None:
+            yield self._page(answer)
+            answer = await drive_async(walk, self._transport) if self._more(walk) else None
+        self._end(walk)
 
-    async def pages(self) -> AsyncIterator[List[T]]:
-        """The remaining items, one list per page."""
-        if self._buffer:
-            yield list(self._buffer)
-            self._buffer.clear()
-        while True:
-            request = self._state.take_request()
-            if request is None:
-                return
-            response = await self._client._send(request, self._state.operation)
-            yield self._state.items(*response)
-
-    async def collect(self) -> List[T]:
-        """Every remaining item, as a list."""
+    async def all(self) -> List[T]:
+        """Every item, as one list."""
         return [item async for item in self]
-
-    @property
-    def stop(self) -> Optional[PageStop]:
-        """Why the listing ended (``reason``, ``message``, ``anomaly``), once it has."""
-        return self._state.stop
-
-    def __repr__(self) -> str:
-        return f"AsyncPageIterator(operation={self._state.operation!r})"

@@ -13,6 +13,34 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
+from ._operation_types import (
+    Account,
+    AccountSettings,
+    CreatedUser,
+    CustomEntitlement,
+    Deleted,
+    Entitlements,
+    Grants,
+    IdRef,
+    ManagedBy,
+    Member,
+    MemberUser,
+    Membership,
+    Organization,
+    PermissionGroup,
+    Policy,
+    PolicyInput,
+    ResourceGroup,
+    Role,
+    Scope,
+    ScopeObject,
+    Tenant,
+    TenantMembership,
+    TenantUnit,
+    TwoFactorAuthentication,
+    User,
+    UserTenant,
+)
 from ._secret import Secret
 
 __all__ = [
@@ -115,245 +143,9 @@ class PageStop(TypedDict, total=False):
     max_pages: int
 
 
-# ---- accounts --------------------------------------------------------------------------------
-
-
-class ManagedBy(TypedDict, total=False):
-    """Who manages an account."""
-
-    parent_org_id: str
-    parent_org_name: str
-
-
-class AccountSettings(TypedDict, total=False):
-    """Account settings."""
-
-    enforce_twofactor: bool
-    abuse_contact_email: str
-
-
-class Account(TypedDict, total=False):
-    """A Cloudflare account (also what ``tenants.accounts.list`` returns)."""
-
-    id: str
-    name: str
-    type: str
-    created_on: str
-    managed_by: ManagedBy
-    settings: AccountSettings
-
-
-class Deleted(TypedDict, total=False):
-    """``{id}``: what a delete returns."""
-
-    id: str
-
-
-# ---- members, roles, policies ----------------------------------------------------------------
-
-
-class Grants(TypedDict, total=False):
-    """Read and write grants of one permission area."""
-
-    read: bool
-    write: bool
-
-
-class Role(TypedDict, total=False):
-    """A role: a named set of permissions."""
-
-    id: str
-    name: str
-    description: str
-    permissions: Dict[str, Grants]
-
-
-class ScopeObject(TypedDict, total=False):
-    """One object of a scope."""
-
-    key: str
-
-
-class Scope(TypedDict, total=False):
-    """The resources a resource group covers."""
-
-    key: str
-    objects: List[ScopeObject]
-
-
-class PermissionGroup(TypedDict, total=False):
-    """A named group of permissions; the building block of policies."""
-
-    id: str
-    name: str
-    meta: Dict[str, Any]
-
-
-class ResourceGroup(TypedDict, total=False):
-    """A group of scoped resources."""
-
-    id: str
-    name: str
-    meta: Dict[str, Any]
-    scope: Scope
-
-
-class Policy(TypedDict, total=False):
-    """A policy: permission groups allowed or denied on resource groups."""
-
-    id: str
-    access: str
-    permission_groups: List[PermissionGroup]
-    resource_groups: List[ResourceGroup]
-
-
-class MemberUser(TypedDict, total=False):
-    """The user behind a member."""
-
-    id: str
-    email: str
-    first_name: str
-    last_name: str
-    two_factor_authentication_enabled: bool
-
-
-class Member(TypedDict, total=False):
-    """A member of an account (the create response may leave ``roles`` out)."""
-
-    id: str
-    email: str
-    status: str
-    user: MemberUser
-    roles: List[Role]
-    policies: List[Policy]
-
-
-class IdRef(TypedDict):
-    """``{"id": ...}``: a reference to a permission or resource group."""
-
-    id: str
-
-
-class PolicyInput(TypedDict):
-    """A policy as ``accounts.members.create`` / ``update`` take it. Groups may be given as
-    bare ids or as ``{"id": ...}``."""
-
-    access: str
-    permission_groups: List[Union[str, IdRef]]
-    resource_groups: List[Union[str, IdRef]]
-
-
-# ---- users -----------------------------------------------------------------------------------
-
-
-class TwoFactorAuthentication(TypedDict, total=False):
-    """Two-factor state of a created user."""
-
-    enabled: bool
-    locked: bool
-
-
-class CreatedUser(TypedDict, total=False):
-    """A service user created by ``users.create``. ``api_key`` is a :class:`Secret`: a ``str``
-    whose repr is masked, so printing the result does not leak it."""
-
-    id: str
-    email: str
-    first_name: str
-    last_name: str
-    username: str
-    telephone: str
-    country: str
-    created_on: str
-    modified_on: str
-    two_factor_authentication: TwoFactorAuthentication
-    api_key: Secret
-
-
-class Organization(TypedDict, total=False):
-    """An account as listed in a user's ``organizations``."""
-
-    id: str
-    name: str
-    permissions: List[str]
-    roles: List[str]
-    status: str
-
-
-class User(TypedDict, total=False):
-    """The calling user (``user.get``)."""
-
-    id: str
-    email: str
-    first_name: str
-    last_name: str
-    telephone: str
-    country: str
-    zipcode: str
-    betas: List[str]
-    has_pro_zones: bool
-    has_business_zones: bool
-    has_enterprise_zones: bool
-    suspended: bool
-    two_factor_authentication_enabled: bool
-    two_factor_authentication_locked: bool
-    organizations: List[Organization]
-
-
-class UserTenant(TypedDict, total=False):
-    """A tenant the caller administers (``user.tenants.list``)."""
-
-    id: str
-    name: str
-    create_time: str
-    meta: Dict[str, Any]
-    parent: Dict[str, Any]
-    profile: Dict[str, Any]
-
-
-# ---- memberships -----------------------------------------------------------------------------
-
-
-class Membership(TypedDict, total=False):
-    """The caller's membership of an account."""
-
-    id: str
-    status: str
-    account: Account
-    roles: List[str]
-    permissions: Dict[str, Grants]
-    policies: List[Policy]
-    api_access_enabled: bool
-
-
-# ---- tenants ---------------------------------------------------------------------------------
-
-
-class TenantUnit(TypedDict, total=False):
-    """A unit of a tenant: pass its ``unit_tag`` as ``unit_id`` to ``accounts.create``."""
-
-    unit_tag: str
-    unit_name: str
-    unit_status: str
-    unit_metadata: Dict[str, Any]
-    unit_memberships: List[Any]
-
-
-class Tenant(TypedDict, total=False):
-    """A tenant with its units."""
-
-    tenant_tag: str
-    tenant_name: str
-    tenant_type: str
-    tenant_status: str
-    tenant_labels: List[str]
-    tenant_contacts: Dict[str, Any]
-    tenant_metadata: Dict[str, Any]
-    tenant_network: Dict[str, Any]
-    tenant_units: List[TenantUnit]
-    cdate: str
-    edate: str
-    customer_id: str
+# ---- models ----------------------------------------------------------------------------------
+# The result models are generated from the core's catalog (`_operation_types.py`); this one
+# types the allocations of `Entitlements`, which the catalog leaves open.
 
 
 class Allocation(TypedDict, total=False):
@@ -361,32 +153,6 @@ class Allocation(TypedDict, total=False):
 
     type: str
     value: Any
-
-
-class CustomEntitlement(TypedDict, total=False):
-    """One custom entitlement."""
-
-    feature: Dict[str, Any]
-    allocation: Allocation
-
-
-class Entitlements(TypedDict, total=False):
-    """A tenant's entitlements."""
-
-    allow_add_subdomain: Allocation
-    allow_auto_accept_invites: Allocation
-    cname_setup_allowed: Allocation
-    partial_setup_allowed: Allocation
-    mhs_certificate_count: Allocation
-    custom_entitlements: List[CustomEntitlement]
-
-
-class TenantMembership(TypedDict, total=False):
-    """A member of a tenant."""
-
-    user_tag: str
-    user_email: str
-    user_name: str
 
 
 # ---- onboarding ------------------------------------------------------------------------------

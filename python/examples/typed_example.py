@@ -87,10 +87,12 @@ def onboard_with_the_flow(client: ct.TenantClient, unit_id: str, customer: str) 
 
 async def count_accounts(base_url: Optional[str], token: str) -> int:
     async with ct.AsyncTenantClient(api_token=token, base_url=base_url) as client:
-        tenant_ids = [t["id"] async for t in client.user.tenants.list()]
+        tenant_ids = [t["id"] for t in await client.user.tenants.list().all()]
         total = 0
         for tenant_id in tenant_ids:
             async for page in client.tenants.accounts.list(tenant_id, per_page=50).pages():
+                info: Optional[ct.types.ResultInfo] = page.result_info
+                print(f"  page {info.get('page') if info else '?'}: {len(page)} accounts")
                 total += len(page)
         return total
 

@@ -20,9 +20,6 @@ if ! "$venv/bin/python" -m maturin --version 2>/dev/null | grep -q "$MATURIN_VER
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "maturin==$MATURIN_VERSION"
 fi
 
-# The generated methods must match their table (python/scripts/gen_resources.py).
-"$venv/bin/python" python/scripts/gen_resources.py --check
-
 rm -f "$out"/cloudflare_tenant-*.whl
 # Run from python/ so that maturin reads python/pyproject.toml ([tool.maturin] points at the
 # crate and enables pyo3/extension-module there, and only there).

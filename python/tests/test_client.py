@@ -57,14 +57,38 @@ def test_credentials_forms() -> None:
     assert caught.value.field == "base_url"
 
 
-def test_no_default_credentials_needs_per_call_ones() -> None:
+ENVIRONMENT = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY")
+
+
+def test_no_default_credentials_needs_per_call_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
     fake = Fake(lambda r: (200, envelope({"id": "u"})))
     client = ct.TenantClient(transport=fake)
     with pytest.raises(ct.ValidationError) as caught:
         client.user.get()
     assert caught.value.field == "credentials" and not fake.sent
+    assert "CLOUDFLARE_API_TOKEN" in str(caught.value), "the error says where it looked"
     client.user.get(credentials={"api_token": "per-call"})
     assert fake.sent[-1].headers["authorization"] == "Bearer per-call"
+
+
+@pytest.mark.parametrize("client_class", [ct.TenantClient, ct.AsyncTenantClient])
+def test_without_credentials_the_environment_is_read_and_given_ones_win(
+    monkeypatch: pytest.MonkeyPatch, client_class: Any
+) -> None:
+    def credentials(**kwargs: Any) -> Any:
+        return client_class(transport=Fake(lambda r: (200, envelope({}))), **kwargs)._credentials
+
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    assert credentials() is None
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "env@partner.example")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "env-global-key")
+    assert credentials() == ct.Credentials.global_key("env@partner.example", "env-global-key")
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "env-token")
+    assert credentials() == ct.Credentials.api_token("env-token")
+    assert credentials(api_token="given") == ct.Credentials.api_token("given")
 
 
 def test_per_call_and_view_credentials_override_the_client() -> None:
@@ -107,13 +131,27 @@ def test_list_walks_every_page_lazily() -> None:
     listing = client.accounts.list(per_page=5)
     assert fake.sent == []
     assert listing.stop is None
-    first = next(listing)
+    items = iter(listing)
+    first = next(items)
     assert first["id"] == f"{0:032x}" and len(fake.sent) == 1
-    rest = list(listing)
+    rest = list(items)
     assert len(rest) == total - 1 and len(fake.sent) == 3
     assert listing.stop is not None and listing.stop["reason"] in ("short_page", "total_count", "last_page")
-    pages = list(client.accounts.list(per_page=5).pages())
-    assert [len(p) for p in pages] == [5, 5, 2]
+    # Each page is a list of its items, with its result_info.
+    pages = list(listing.pages())
+    assert [len(p) for p in pages] == [5, 5, 2] and len(fake.sent) == 6
+    assert [p.result_info["page"] for p in pages if p.result_info] == [1, 2, 3]
+    assert pages[0] == [{"id": f"{i:032x}"} for i in range(5)] and pages[0].messages == []
+    assert isinstance(pages[0], ct.Page) and "result_info=" in repr(pages[0])
+
+
+def test_a_list_is_walked_again_by_each_iteration() -> None:
+    fake = Fake(lambda r: (200, envelope([{"id": ACCOUNT}], result_info={"page": 1, "per_page": 20, "count": 1})))
+    client = ct.TenantClient(api_token="t", transport=fake)
+    listing = client.accounts.list()
+    assert listing.all() == list(listing) == [{"id": ACCOUNT}]
+    assert [item["id"] for item in listing] == [ACCOUNT]
+    assert len(fake.sent) == 3 and fake.sent[0].url == fake.sent[2].url
 
 
 def test_unpaginated_lists_are_iterators_too() -> None:
@@ -122,6 +160,8 @@ def test_unpaginated_lists_are_iterators_too() -> None:
     types = client.tenants.account_types.list(ACCOUNT)
     assert list(types) == ["standard", "enterprise"]
     assert types.stop is None and len(fake.sent) == 1
+    assert [list(page) for page in types.pages()] == [["standard", "enterprise"]]
+    assert types.all() == ["standard", "enterprise"] and len(fake.sent) == 3
 
 
 def test_a_repeated_page_warns() -> None:

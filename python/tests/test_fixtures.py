@@ -43,8 +43,8 @@ ENVELOPE_CASES = [(op, case) for op in OPERATIONS for case in ENVELOPE]
 
 def test_the_corpus_is_there() -> None:
     # Guards against a suite that passes because it found nothing.
-    assert len(REQUESTS) >= 28
-    assert len(RESPONSES) >= 56
+    assert len(REQUESTS) >= len(OPERATIONS) > 0
+    assert len(RESPONSES) >= 2 * len(OPERATIONS)
     assert INVALID
     assert ENVELOPE
 
@@ -52,7 +52,6 @@ def test_the_corpus_is_there() -> None:
 def test_every_operation_has_fixtures_and_every_fixture_an_operation() -> None:
     known = set(OPERATIONS)
     found = {d.name for d in operation_dirs()}
-    assert len(known) == 28
     assert found - known == set(), "fixture folders without an operation"
     assert known - found == set(), "operations without fixtures"
     for d in operation_dirs():

@@ -449,20 +449,25 @@ def test_a_status_out_of_range_is_refused(status: int) -> None:
         ct.parse_response("user.get", status, {}, body)
     if isinstance(caught.value, ct.ValidationError):
         assert caught.value.field == "status"
-    with pytest.raises(expected):
-        ct.Paginator("accounts.list").feed(status, {}, body)
-    if status < 0 or status > 65535:
-        with pytest.raises(ct.ValidationError):
-            ct.Retry("user.get").after_response(status, {}, body)
+    for machine in (ct.Call("user.get", None, TOKEN), ct.Listing("accounts.list", None, TOKEN)):
+        pacers = ct.Pacers.off()
+        machine.next(pacers, 0.0, 0.0)
+        if status < 0 or status > 65535:
+            with pytest.raises(ct.ValidationError):
+                machine.feed(pacers, status, {}, body, 0.0, 0.0, 0.0)
+        else:
+            machine.feed(pacers, status, {}, body, 0.0, 0.0, 0.0)
+            with pytest.raises(expected):
+                machine.next(pacers, 0.0, 0.0)
 
 
 def test_a_page_cap_below_one_is_refused() -> None:
     for cap in [0, -1, 2**32]:
         with pytest.raises(ct.ValidationError) as caught:
-            ct.Paginator("accounts.list", max_pages=cap)
+            ct.Listing("accounts.list", None, TOKEN, max_pages=cap)
         assert caught.value.field == "max_pages"
     with pytest.raises(TypeError):
-        ct.Paginator("accounts.list", max_pages="3")  # type: ignore[arg-type]
+        ct.Listing("accounts.list", None, TOKEN, max_pages="3")  # type: ignore[arg-type]
 
 
 PASSWORD = "hunter2-base-url-password"
@@ -474,7 +479,8 @@ PASSWORD = "hunter2-base-url-password"
         lambda url: ct.TenantClient(credentials=TOKEN, base_url=url),
         lambda url: ct.AsyncTenantClient(credentials=TOKEN, base_url=url),
         lambda url: ct.build_request("user.get", None, TOKEN, base_url=url),
-        lambda url: ct.Paginator("accounts.list").next_request(TOKEN, base_url=url),
+        lambda url: ct.Call("user.get", None, TOKEN, base_url=url),
+        lambda url: ct.Listing("accounts.list", None, TOKEN, base_url=url),
     ],
 )
 def test_a_base_url_with_a_password_is_refused(make: Callable[[str], Any]) -> None:

@@ -22,9 +22,9 @@ def envelope(result: Any, **extra: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def test_operations_lists_the_28_names() -> None:
+def test_operations_lists_each_name_once() -> None:
     ops = ct.operations()
-    assert len(ops) == 28
+    assert ops and len({op["name"] for op in ops}) == len(ops)
     assert ops[0] == {"name": "accounts.list", "method": "GET", "paginated": True, "secret_fields": []}
     assert {op["name"] for op in ops} >= {
         "accounts.create",
@@ -250,33 +250,59 @@ def test_status_classes() -> None:
     assert issubclass(ct.ValidationError, ValueError)
 
 
-def test_paginator() -> None:
-    pages = ct.Paginator("accounts.roles.list", {"account_id": ACCOUNT, "per_page": 5}, max_pages=10)
-    assert pages.operation == "accounts.roles.list" and not pages.done
-    assert pages.next_params() == {"account_id": ACCOUNT, "per_page": 5, "page": 1}
-    request = pages.next_request(TOKEN)
-    assert request is not None and request.url.endswith("/roles?page=1&per_page=5")
+def walk(listing: ct.Listing, pages: List[bytes]) -> List[Any]:
+    """Feeds ``pages`` in turn to ``listing`` (no pacing, no clock), and returns its answers."""
+    pacers = ct.Pacers.off()
+    answers: List[Any] = []
+    while (step := listing.next(pacers, 0.0, 0.0)) is not None:
+        if isinstance(step, ct.Request):
+            listing.feed(pacers, 200, {}, pages.pop(0), 0.0, 0.0, 0.0)
+        else:
+            answers.append(step)
+    return answers
+
+
+def test_listing() -> None:
+    listing = ct.Listing("accounts.roles.list", {"account_id": ACCOUNT, "per_page": 5}, TOKEN, max_pages=10)
+    assert listing.operation == "accounts.roles.list" and listing.stop is None
+    assert repr(listing) == "Listing(operation='accounts.roles.list')"
+    pacers = ct.Pacers.off()
+    request = listing.next(pacers, 0.0, 0.0)
+    assert isinstance(request, ct.Request) and request.url.endswith("/roles?page=1&per_page=5")
     page1 = [{"id": f"{i:032x}", "name": str(i)} for i in range(5)]
-    items = pages.feed(200, {}, envelope(page1, result_info={"page": 1, "per_page": 5, "total_count": 7}))
-    assert items == page1
-    # An error leaves the paginator where it was.
-    with pytest.raises(ct.ServerError):
-        pages.feed(500, {}, json.dumps({"success": False, "errors": [], "messages": [], "result": None}))
-    assert pages.next_params() == {"account_id": ACCOUNT, "per_page": 5, "page": 2}
+    info = {"page": 1, "per_page": 5, "total_count": 7}
+    listing.feed(pacers, 200, {}, envelope(page1, result_info=info), 0.0, 0.0, 0.0)
+    assert listing.next(pacers, 0.0, 0.0) == {"result": page1, "result_info": info, "messages": []}
     page2 = [{"id": f"{i:032x}", "name": str(i)} for i in range(5, 7)]
-    assert pages.feed(200, {}, envelope(page2)) == page2
-    assert pages.done and pages.next_request(TOKEN) is None
-    assert pages.stop == {"reason": "short_page", "message": "short page: no more items", "anomaly": False}
+    assert walk(listing, [envelope(page2)]) == [{"result": page2, "result_info": None, "messages": []}]
+    assert listing.stop == {"reason": "short_page", "message": "short page: no more items", "anomaly": False}
     with pytest.raises(ct.ValidationError):
-        ct.Paginator("accounts.get", {"account_id": ACCOUNT})
+        ct.Listing("accounts.get", {"account_id": ACCOUNT}, TOKEN)
 
 
-def test_paginator_reports_a_repeated_page() -> None:
-    pages = ct.Paginator("accounts.list", {"per_page": 5})
+def test_listing_reports_a_repeated_page() -> None:
+    listing = ct.Listing("accounts.list", {"per_page": 5}, TOKEN)
     same = [{"id": f"{i:032x}"} for i in range(5)]
-    assert len(pages.feed(200, {}, envelope(same))) == 5
-    assert pages.feed(200, {}, envelope(same)) == []
-    assert pages.done
-    stop = pages.stop
+    answers = walk(listing, [envelope(same), envelope(same)])
+    assert [len(a["result"]) for a in answers] == [5, 0]
+    stop = listing.stop
     assert stop is not None and stop["reason"] == "repeated_page" and stop["anomaly"]
     assert stop["page"] == 2 and stop["first_seen"] == 1
+
+
+def test_a_failed_page_raises_its_error() -> None:
+    listing = ct.Listing("accounts.list", None, TOKEN, ct.RetryPolicy.none())
+    failure = json.dumps({"success": False, "errors": [], "messages": [], "result": None})
+    pacers = ct.Pacers.off()
+    assert isinstance(listing.next(pacers, 0.0, 0.0), ct.Request)
+    listing.feed(pacers, 500, {}, failure, 0.0, 0.0, 0.0)
+    with pytest.raises(ct.ServerError):
+        listing.next(pacers, 0.0, 0.0)
+
+
+def test_the_installed_wheel_carries_its_licenses() -> None:
+    from importlib.metadata import distribution
+
+    files = {str(f) for f in distribution("cloudflare-tenant").files or []}
+    assert any(f.endswith("licenses/LICENSE-MIT") for f in files), files
+    assert any(f.endswith("licenses/LICENSE-APACHE") for f in files), files

@@ -60,18 +60,35 @@ class AsyncScripted(Scripted):
         pass
 
 
+class Clock:
+    """A monotonic clock that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: List[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> List[float]:
-    """Every sleep the clients ask for, sync or async; none of them waits."""
-    slept: List[float] = []
+    """Every sleep the clients ask for, sync or async; none of them waits: the clock the core
+    is given (``time.monotonic``) moves by each sleep instead."""
+    clock = Clock()
 
     async def fake_async_sleep(seconds: float, result: Any = None) -> Any:
-        slept.append(seconds)
+        clock.sleep(seconds)
         return result
 
-    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
     monkeypatch.setattr(asyncio, "sleep", fake_async_sleep)
-    return slept
+    return clock.slept
 
 
 # ---- retries ---------------------------------------------------------------------------------
@@ -216,41 +233,54 @@ def test_the_async_client_retries_with_asyncio_sleep(sleeps: List[float]) -> Non
     assert len(fake.sent) == 5 and len(sleeps) == 2 and sleeps[1] == 1.5
 
 
-def test_the_sans_io_retry() -> None:
-    retry = ct.Retry("accounts.get")
-    assert retry.after_response(503, {}, b"", now=0.0, jitter=0.0) == 0.5
-    assert retry.after_response(503, {"retry-after": "2"}, b"") == 2.0
-    assert retry.retries == 2
+def test_the_sans_io_call() -> None:
+    pacers = ct.Pacers.off()
+    token = {"api_token": "t"}
+    call = ct.Call("accounts.get", {"account_id": ACCOUNT}, token)
+    assert repr(call) == "Call(operation='accounts.get')" and call.operation == "accounts.get"
+    request = call.next(pacers, 0.0, 0.0)
+    assert isinstance(request, ct.Request) and request.method == "GET"
+    call.feed(pacers, 503, {}, b"", 0.0, 0.0, 0.0)
+    # The backoff, then the same request again; the server's wait when it says one.
+    assert call.next(pacers, 0.0, 0.0) == 0.5
+    assert call.next(pacers, 0.2, 0.0) == pytest.approx(0.3)
+    assert isinstance(call.next(pacers, 0.5, 0.0), ct.Request)
+    call.feed(pacers, 503, {"retry-after": "2"}, b"", 1.0, 0.0, 0.0)
+    assert call.next(pacers, 1.0, 0.0) == 2.0
+    assert isinstance(call.next(pacers, 3.0, 0.0), ct.Request)
+    call.feed(pacers, 503, {}, b"", 3.0, 0.0, 0.0)
     with pytest.raises(ct.ResponseDecodeError):
-        retry.after_response(503, {}, b"")
-    assert ct.Retry("accounts.get").after_response(200, {}, envelope({})) is None
-    # An HTTP date in Retry-After is read against `now`.
-    dated = {"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}
-    assert ct.Retry("user.get").after_response(429, dated, b"", now=4.0) == 6.0
+        call.next(pacers, 3.0, 0.0)
+    ok = ct.Call("users.create", {"email": "svc@partner.example"}, token)
+    ok.next(pacers, 0.0, 0.0)
+    ok.feed(pacers, 200, {}, envelope({"id": "u", "api_key": "KEY-SECRET"}), 0.0, 0.0, 0.0)
+    answer = ok.next(pacers, 0.0, 0.0)
+    assert answer == {"result": {"id": "u", "api_key": "KEY-SECRET"}, "result_info": None, "messages": []}
+    assert isinstance(answer, dict) and isinstance(answer["result"]["api_key"], ct.Secret)
+    # An HTTP date in Retry-After is read against the wall clock.
+    dated = ct.Call("user.get", None, token)
+    dated.next(pacers, 0.0, 4.0)
+    dated.feed(pacers, 429, {"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, b"", 0.0, 4.0, 0.0)
+    assert dated.next(pacers, 0.0, 4.0) == 6.0
+    # A POST that may have been carried out is never resent; one that never left is.
+    lost = ct.Call("accounts.create", {"name": "Acme"}, token)
+    lost.next(pacers, 0.0, 0.0)
+    lost.feed_failure(pacers, True, "reset", 0.0, 0.0, 0.0)
     with pytest.raises(ct.OutcomeUnknownError):
-        ct.Retry("accounts.create").after_no_response("reset")
-    assert ct.Retry("accounts.create").after_not_sent("refused", jitter=0.0) == 0.5
+        lost.next(pacers, 0.0, 0.0)
+    refused = ct.Call("accounts.create", {"name": "Acme"}, token)
+    refused.next(pacers, 0.0, 0.0)
+    refused.feed_failure(pacers, False, "refused", 0.0, 0.0, 0.0)
+    assert refused.next(pacers, 0.0, 0.0) == 0.5
     with pytest.raises(ct.UnknownOperationError):
-        ct.Retry("accounts.explode")
+        ct.Call("accounts.explode")
+    with pytest.raises(ct.ValidationError) as caught:
+        ct.Call("accounts.get", {"account_id": "../x"}, token)
+    assert caught.value.field == "account_id"
     assert ct.RetryPolicy().backoff(10) == 8.0
 
 
 # ---- pacing ----------------------------------------------------------------------------------
-
-
-class Clock:
-    """A monotonic clock that moves only when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: List[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def monotonic(self) -> float:
-        return self.now
 
 
 def test_the_pacer_keeps_each_credential_under_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -296,7 +326,8 @@ def test_pacing_is_off_by_default_and_checked(monkeypatch: pytest.MonkeyPatch) -
         ct.TenantClient(api_token="t", pace=(5, -1.0))
     with pytest.raises(TypeError):
         ct.TenantClient(api_token="t", pace="fast")  # type: ignore[arg-type]
-    assert ct.TenantClient(api_token="t", pace=True)._pacing is not None
+    assert ct.TenantClient(api_token="t", pace=True)._pacers.budget == (1200, 300.0)
+    assert ct.TenantClient(api_token="t")._pacers.budget is None
 
 
 def test_the_async_client_paces_with_asyncio_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,27 +350,71 @@ def test_the_async_client_paces_with_asyncio_sleep(monkeypatch: pytest.MonkeyPat
     assert clock.slept == [2.5, 2.5]
 
 
-def test_the_sans_io_pacer() -> None:
-    pacer = ct.Pacer(2, 10.0)
-    assert (pacer.limit, pacer.window) == (2, 10.0) and repr(pacer) == "Pacer(limit=2, window=10.0)"
-    first, second = pacer.acquire(0.0), pacer.acquire(0.5)
-    assert isinstance(first, int) and isinstance(second, int) and first != second
+def test_a_send_that_raises_frees_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    fake = Scripted(RuntimeError("boom"), (200, JSON, envelope({"id": "u"})))
+    client = ct.TenantClient(api_token="t", transport=fake, pace=(1, 10.0))
+    with pytest.raises(RuntimeError):
+        client.user.get()
+    # The place is held a window after the send ended, then freed.
+    assert client.user.get()["id"] == "u" and clock.slept == [10.0]
+
+
+def test_a_cancelled_send_frees_its_place() -> None:
+    class Hanging:
+        """Never answers the first request."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def send(self, request: ct.Request) -> ct.HTTPResponse:
+            self.calls += 1
+            if self.calls == 1:
+                await asyncio.Event().wait()
+            return ct.HTTPResponse(200, JSON, envelope({"id": "u"}))
+
+        async def aclose(self) -> None:
+            pass
+
+    async def run() -> None:
+        client = ct.AsyncTenantClient(api_token="t", transport=Hanging(), pace=(1, 0.2))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.user.get(), 0.05)
+        started = time.monotonic()
+        assert (await asyncio.wait_for(client.user.get(), 5))["id"] == "u"
+        assert 0.1 <= time.monotonic() - started < 2
+
+    asyncio.run(run())
+
+
+def test_the_sans_io_pacers() -> None:
+    pacers = ct.Pacers(2, 10.0)
+    assert pacers.budget == (2, 10.0) and repr(pacers) == "Pacers(limit=2, window=10.0)"
+    assert ct.Pacers.off().budget is None and ct.Pacers.cloudflare().budget == (1200, 300.0)
+
+    def call(token: str = "partner") -> ct.Call:
+        return ct.Call("user.get", None, {"api_token": token})
+
+    first, second, third = call(), call(), call()
+    assert isinstance(first.next(pacers, 0.0, 0.0), ct.Request)
+    assert isinstance(second.next(pacers, 0.5, 0.0), ct.Request)
     # Both in flight: when either ends is not known, so it says to ask again soon.
-    wait = pacer.acquire(1.0)
+    wait = third.next(pacers, 1.0, 0.0)
     assert isinstance(wait, float) and 0 < wait <= 0.01
-    pacer.settle(first, 1.0)
-    pacer.settle(second, 2.0)
-    pacer.settle(second, 5.0)  # a second settle changes nothing
-    assert pacer.in_use(2.0) == 2
-    # A place frees a window after its send ended.
-    assert pacer.acquire(2.0) == 9.0
-    assert isinstance(pacer.acquire(11.0), int)
-    assert pacer.in_use(11.0) == 2
-    assert isinstance(ct.Pacer.cloudflare().acquire(0.0), int)
+    # Another identity has a budget of its own.
+    assert isinstance(call("customer").next(pacers, 1.0, 0.0), ct.Request)
+    first.feed(pacers, 200, {}, envelope({"id": "u"}), 1.0, 0.0, 0.0)
+    second.abandon(pacers, 2.0)
+    # A place frees a window after its send ended, answered or abandoned.
+    assert third.next(pacers, 2.0, 0.0) == 9.0
+    assert isinstance(third.next(pacers, 11.0, 0.0), ct.Request)
     with pytest.raises(ct.ValidationError):
-        pacer.acquire(float("nan"))
-    with pytest.raises(ct.ValidationError):
-        pacer.settle(0, -1.0)
+        third.next(pacers, float("nan"), 0.0)
+    with pytest.raises(ct.ValidationError) as caught:
+        ct.Pacers(0, 10.0)
+    assert caught.value.field == "limit"
 
 
 # ---- onboarding ------------------------------------------------------------------------------
@@ -590,13 +665,14 @@ def test_the_sans_io_onboarding() -> None:
     flow = ct.Onboarding({"name": "Sans"}, {"api_token": "partner"}, ct.RetryPolicy.none(), "https://api.example/client/v4")
     assert repr(flow) == "Onboarding(name='Sans')"
     actions: List[str] = []
+    pacers = ct.Pacers.off()
     while True:
-        action = flow.next_action()
+        action = flow.next(pacers, time.monotonic(), time.time())
         if action is None:
             break
         assert isinstance(action, ct.Request)
         actions.append(f"{action.method} {action.url.split('?')[0]}")
-        flow.feed_response(*api.answer(action), now=time.time(), jitter=0.5)
+        flow.feed(pacers, *api.answer(action), time.monotonic(), time.time(), 0.5)
     assert actions == ["GET https://api.example/client/v4/accounts", "POST https://api.example/client/v4/accounts"]
     assert flow.report()["complete"]
 

@@ -61,7 +61,7 @@ async def test_onboarding_a_customer(sandbox: Sandbox) -> None:
         # Per-call credentials work on the async client too.
         mine = await client.memberships.list(
             credentials=ct.Credentials.user_service_key(key)
-        ).collect()
+        ).all()
         assert any(m["id"] == membership["id"] and m["status"] == "accepted" for m in mine)
 
         for i in range(5):

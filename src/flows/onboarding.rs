@@ -63,12 +63,13 @@ use crate::api::members::{PolicyInput, MAX_EMAIL};
 use crate::api::{Access, AccountType, IdRef, Kind, Operation};
 use crate::auth::{Credentials, Secret};
 use crate::client::Client;
-use crate::envelope::ApiResponse;
 use crate::error::{Error, Invalid};
 use crate::machines::{Clock, Identity, Pacers};
-use crate::named::{operation, parse_response_named, NamedPaginator};
+use crate::message::ApiResponse;
+use crate::named::{parse_response_named, NamedPaginator};
 use crate::object;
 use crate::params;
+use crate::registry::operation;
 use crate::retry::{Attempt, Next, Retry, RetryPolicy, Ticket};
 
 /// What to set up for one customer.
@@ -681,6 +682,15 @@ impl Onboarding {
         };
         self.call = None;
         self.complete(outcome);
+    }
+
+    /// Gives up (the host was aborted): frees the place of a send in flight, at `now`, and
+    /// ends the flow; the report keeps what was done.
+    pub fn abandon(&mut self, pacers: &mut Pacers, now: Clock) {
+        if let Some((identity, Some(ticket))) = self.call.take().and_then(|call| call.sent) {
+            pacers.settle(identity, ticket, now.monotonic);
+        }
+        self.stage = Stage::Done;
     }
 
     fn call_for_stage(&self) -> Result<Call, Error> {

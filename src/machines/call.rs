@@ -7,9 +7,10 @@ use serde_json::Value;
 use super::{Clock, Identity, Pacers};
 use crate::auth::Credentials;
 use crate::client::Client;
-use crate::envelope::ApiResponse;
 use crate::error::{Error, Invalid};
-use crate::named::{check_response_named, operation, CheckedResult, OperationInfo};
+use crate::message::ApiResponse;
+use crate::named::{check_response_named, CheckedResult};
+use crate::registry::{operation, OperationInfo};
 use crate::retry::{Attempt, Next, Retry, RetryPolicy, Ticket};
 
 /// What the host does next.

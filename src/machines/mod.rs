@@ -18,8 +18,8 @@ pub use pacers::{Identity, Pacers};
 
 use std::time::{Duration, SystemTime};
 
-use crate::envelope::ApiResponse;
 use crate::error::Error;
+use crate::message::ApiResponse;
 use crate::named::CheckedResult;
 
 /// The time, as the host reads it.

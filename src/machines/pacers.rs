@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::HeaderMap;
 
+use crate::auth::CREDENTIAL_HEADERS;
 use crate::retry::{Pacer, Ticket};
 
 /// Who a request is sent as, without the secret: a hash of its credential headers. Two
@@ -20,23 +21,17 @@ impl Identity {
         // std's SipHash with its fixed keys: stable within a process, which is all a pacer
         // needs, and no randomness drawn.
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for name in CREDENTIAL_HEADERS {
+        // By `HeaderName`, not `&str`: a `&str` key runs through http's general header-name
+        // parser, which is large in the .wasm.
+        for name in &CREDENTIAL_HEADERS {
             for value in headers.get_all(name) {
-                name.hash(&mut hasher);
+                name.as_str().hash(&mut hasher);
                 value.as_bytes().hash(&mut hasher);
             }
         }
         Identity(hasher.finish())
     }
 }
-
-/// The headers that say who is calling.
-const CREDENTIAL_HEADERS: [&str; 4] = [
-    "authorization",
-    "x-auth-email",
-    "x-auth-key",
-    "x-auth-user-service-key",
-];
 
 /// Past this many identities, those with nothing in their budget are forgotten (they would
 /// say "go" anyway).

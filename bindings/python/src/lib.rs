@@ -1,21 +1,21 @@
 //! PyO3 bindings of `cloudflare-tenant`: the module `cloudflare_tenant._native`.
 //!
-//! Marshalling only: Python values in, the core's by-name entry point, Python values out. Every
-//! decision about Cloudflare's API (paths, validation, envelopes, paging) is the core's; errors
-//! leave as the core's stable JSON view (`Error::to_json`), turned into the package's exception
-//! classes by `cloudflare_tenant._exceptions._from_native`.
+//! Conversion only: Python values in, the core's by-name entry point and its exchange machines
+//! (`Call`, `Listing`, `Onboarding`, paced by a client's `Pacers`), Python values out. Every
+//! decision about Cloudflare's API is the core's; errors leave as the core's JSON view
+//! (`Error::to_json`), turned into the package's exception classes by
+//! `cloudflare_tenant._exceptions._from_native`.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, UNIX_EPOCH};
 
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report};
-use cloudflare_tenant::http::{HeaderMap, Method};
-use cloudflare_tenant::machines::{Clock, Pacers};
+use cloudflare_tenant::http::HeaderMap;
+use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers, Step};
 use cloudflare_tenant::{
-    check_response_named, operation as core_operation, operations as core_operations,
-    response_headers, ApiResponse, Attempt, CheckedResult, Client, Credentials, Error,
-    NamedPaginator, Next, Pacer, Retry, RetryPolicy, Ticket,
+    check_response_named, operations as core_operations, response_headers, ApiResponse, Attempt,
+    CheckedResult, Client, Credentials, Error, RetryPolicy,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -23,78 +23,26 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple,
 };
+use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused when reading Python values (cycles end here too).
 const MAX_DEPTH: usize = 128;
-/// Bodies at least this long are parsed with the GIL released.
+/// Bodies at least this long are checked with the GIL released.
 const DETACH_BYTES: usize = 16 * 1024;
+
+static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 // ---- JSON <-> Python -------------------------------------------------------------------------
 
-/// A JSON value as plain Python objects: dict, list, str, int, float, bool, None.
-fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Converter::new(py).value(value)
-}
-
-/// Builds Python objects from JSON, making each distinct dict key once per conversion (a list
-/// of 50 accounts repeats the same dozen keys), as `json.loads` does.
-struct Converter<'py, 'v> {
-    py: Python<'py>,
-    keys: HashMap<&'v str, Bound<'py, PyString>>,
-}
-
-impl<'py, 'v> Converter<'py, 'v> {
-    fn new(py: Python<'py>) -> Self {
-        Converter {
-            py,
-            keys: HashMap::new(),
-        }
-    }
-
-    fn value(&mut self, value: &'v Value) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        Ok(match value {
-            Value::Null => py.None().into_bound(py),
-            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-            Value::Number(n) => number_to_py(py, n)?,
-            Value::String(s) => PyString::new(py, s).into_any(),
-            Value::Array(items) => {
-                let list = PyList::empty(py);
-                for item in items {
-                    list.append(self.value(item)?)?;
-                }
-                list.into_any()
-            }
-            Value::Object(map) => self.map(map)?.into_any(),
-        })
-    }
-
-    fn map(&mut self, map: &'v Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(self.py);
-        for (key, value) in map {
-            let key = match self.keys.get(key.as_str()) {
-                Some(k) => k.clone(),
-                None => {
-                    let k = PyString::new(self.py, key);
-                    self.keys.insert(key.as_str(), k.clone());
-                    k
-                }
-            };
-            dict.set_item(key, self.value(value)?)?;
-        }
-        Ok(dict)
-    }
-}
-
-fn number_to_py<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(i) = n.as_i64() {
-        Ok(i.into_pyobject(py)?.into_any())
-    } else if let Some(u) = n.as_u64() {
-        Ok(u.into_pyobject(py)?.into_any())
-    } else {
-        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
-    }
+/// A value of the core as plain Python objects, built by `json.loads`: the values that cross
+/// this way are small (views, reports, `result_info`), and CPython's parser builds them fast.
+fn to_py<'py>(py: Python<'py>, value: &impl Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("could not convert: {e}")))?;
+    JSON_LOADS.import(py, "json", "loads")?.call1((text,))
 }
 
 /// Why a Python value is not JSON, and where.
@@ -103,7 +51,8 @@ struct NotJson {
     reason: String,
 }
 
-/// A Python value as JSON. Mappings need `str` keys; floats must be finite.
+/// A Python value as JSON: mappings with `str` keys, sequences, `str`, `int` (64-bit), finite
+/// `float`, `bool`, `None`. `path` names where a refusal is (`roles[2]`).
 fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Value, NotJson> {
     let fail = |path: &str, reason: String| NotJson {
         path: path.to_owned(),
@@ -125,37 +74,19 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
         return Ok(Value::String(text.into_owned()));
     }
     if obj.cast::<PyInt>().is_ok() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
-        }
-        if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        return Err(fail(path, "is an integer out of the 64-bit range".into()));
+        let int = obj.extract::<i64>().map(Value::from);
+        return int
+            .or_else(|_| obj.extract::<u64>().map(Value::from))
+            .map_err(|_| fail(path, "is an integer out of the 64-bit range".into()));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Number::from_f64(f.value())
             .map(Value::Number)
             .ok_or_else(|| fail(path, "is not a finite number".into()));
     }
-    if let Ok(dict) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (key, value) in dict.iter() {
-            let key = dict_key(&key).map_err(|reason| fail(path, reason))?;
-            let len = path.len();
-            push_key(path, &key);
-            let value = from_py(&value, path, depth + 1)?;
-            path.truncate(len);
-            map.insert(key, value);
-        }
-        return Ok(Value::Object(map));
-    }
     if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
         let mut items = Vec::new();
-        let iter = obj
-            .try_iter()
-            .map_err(|e| fail(path, format!("cannot be iterated: {e}")))?;
-        for (i, item) in iter.enumerate() {
+        for (i, item) in obj.try_iter().into_iter().flatten().enumerate() {
             let item = item.map_err(|e| fail(path, format!("cannot be iterated: {e}")))?;
             let len = path.len();
             let _ = write!(path, "[{i}]");
@@ -164,75 +95,69 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
         }
         return Ok(Value::Array(items));
     }
-    if let Ok(mapping) = obj.cast::<PyMapping>() {
+    let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(dict) = obj.cast::<PyDict>() {
+        dict.iter().collect()
+    } else if let Ok(mapping) = obj.cast::<PyMapping>() {
         let items = mapping
             .items()
             .map_err(|e| fail(path, format!("cannot be read as a mapping: {e}")))?;
-        let mut map = Map::new();
-        for pair in items.iter() {
-            let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair
-                .extract()
-                .map_err(|_| fail(path, "has an item that is not a pair".into()))?;
-            let key = dict_key(&key).map_err(|reason| fail(path, reason))?;
-            let len = path.len();
-            push_key(path, &key);
-            let value = from_py(&value, path, depth + 1)?;
-            path.truncate(len);
-            map.insert(key, value);
+        items
+            .iter()
+            .map(|pair| pair.extract())
+            .collect::<PyResult<_>>()
+            .map_err(|_| fail(path, "has an item that is not a pair".into()))?
+    } else {
+        let type_name = obj
+            .get_type()
+            .name()
+            .map_or("object".into(), |n| n.to_string());
+        let expected = "must be JSON-compatible (dict, list, str, int, float, bool, None)";
+        return Err(fail(path, format!("{expected}, got {type_name}")));
+    };
+    let mut map = Map::new();
+    for (key, value) in pairs {
+        let key = key
+            .cast::<PyString>()
+            .ok()
+            .and_then(|k| k.to_cow().ok().map(|c| c.into_owned()))
+            .ok_or_else(|| fail(path, "has a key that is not a str".into()))?;
+        let len = path.len();
+        if !path.is_empty() {
+            path.push('.');
         }
-        return Ok(Value::Object(map));
+        path.push_str(&key);
+        let value = from_py(&value, path, depth + 1)?;
+        path.truncate(len);
+        map.insert(key, value);
     }
-    let type_name = obj
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".into());
-    Err(fail(
-        path,
-        format!(
-            "must be JSON-compatible (dict, list, str, int, float, bool, None), got {type_name}"
-        ),
-    ))
+    Ok(Value::Object(map))
 }
 
-fn dict_key(key: &Bound<'_, PyAny>) -> Result<String, String> {
-    key.cast::<PyString>()
-        .ok()
-        .and_then(|k| k.to_cow().ok().map(|c| c.into_owned()))
-        .ok_or_else(|| "has a key that is not a str".to_owned())
-}
-
-fn push_key(path: &mut String, key: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(key);
-}
-
-/// Parameters (a mapping or `None`) as JSON; what is not JSON is refused like the core refuses
-/// a bad field, naming it.
-fn params_to_json(
+/// A Python argument (a mapping, `None`) as JSON; what is not JSON is refused like the core
+/// refuses a bad field, naming it (`field` when it is the argument itself).
+fn json_arg(
     py: Python<'_>,
     operation: &str,
-    params: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Value> {
-    let Some(params) = params.filter(|p| !p.is_none()) else {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(Value::Null);
     };
     let mut path = String::new();
-    from_py(params, &mut path, 0).map_err(|e| invalid(py, Some(operation), &e.path, &e.reason))
+    from_py(value, &mut path, 0).map_err(|e| {
+        let at = if e.path.is_empty() { field } else { &e.path };
+        invalid(py, Some(operation), at, &e.reason)
+    })
 }
 
 // ---- errors ----------------------------------------------------------------------------------
-
-static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The exception for an error's JSON view, built by the package's Python layer.
 fn error_from_json(py: Python<'_>, view: &Value) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let factory = FROM_NATIVE.import(py, "cloudflare_tenant._exceptions", "_from_native")?;
-        let exception = factory.call1((to_py(py, view)?,))?;
-        Ok(PyErr::from_value(exception))
+        Ok(PyErr::from_value(factory.call1((to_py(py, view)?,))?))
     };
     build().unwrap_or_else(|e| {
         let message = view["message"]
@@ -248,26 +173,20 @@ fn raise(py: Python<'_>, error: Error) -> PyErr {
     error_from_json(py, &error.to_json())
 }
 
-/// A refusal of the caller's input found while marshalling, in the core's `invalid` shape.
+/// A refusal of the caller's input found while converting, in the core's `invalid` shape.
 fn invalid(py: Python<'_>, operation: Option<&str>, field: &str, reason: &str) -> PyErr {
-    let field = if field.is_empty() { "params" } else { field };
     let message = match operation {
         Some(op) => format!("{op}: invalid `{field}`: {reason}"),
         None => format!("invalid `{field}`: {reason}"),
     };
-    error_from_json(
-        py,
-        &serde_json::json!({
-            "kind": "invalid",
-            "operation": operation,
-            "field": field,
-            "reason": reason,
-            "message": message,
-        }),
-    )
+    let view = serde_json::json!({
+        "kind": "invalid", "operation": operation, "field": field, "reason": reason,
+        "message": message,
+    });
+    error_from_json(py, &view)
 }
 
-// ---- credentials -----------------------------------------------------------------------------
+// ---- credentials and configuration -------------------------------------------------------------
 
 /// How a request proves who sends it. Its repr never shows the secret.
 #[pyclass(frozen, eq, module = "cloudflare_tenant._native", name = "Credentials")]
@@ -339,13 +258,12 @@ fn credentials_from_mapping(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResul
     const EXPECTED: &str =
         "must be a Credentials or a dict: api_token; api_email + api_key; or user_service_key";
     // Checked here, before the core sees it: the core's message for a non-object echoes the
-    // value, which may be the secret itself (see python/README.md, "Differences").
-    if value.cast::<PyDict>().is_err() && value.cast::<PyMapping>().is_err() {
+    // value, which may be the secret itself.
+    if value.cast::<PyMapping>().is_err() {
         return Err(invalid(py, None, "credentials", EXPECTED));
     }
-    let mut path = String::new();
-    let json =
-        from_py(value, &mut path, 0).map_err(|_| invalid(py, None, "credentials", EXPECTED))?;
+    let json = from_py(value, &mut String::new(), 0)
+        .map_err(|_| invalid(py, None, "credentials", EXPECTED))?;
     Credentials::from_json(json).map_err(|e| raise(py, e))
 }
 
@@ -354,14 +272,34 @@ fn credentials_arg(
     py: Python<'_>,
     credentials: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<Credentials>> {
-    match credentials {
+    match credentials.filter(|c| !c.is_none()) {
         None => Ok(None),
-        Some(c) if c.is_none() => Ok(None),
         Some(c) => match c.cast::<PyCredentials>() {
             Ok(c) => Ok(Some(c.get().0.clone())),
             Err(_) => credentials_from_mapping(py, c).map(Some),
         },
     }
+}
+
+/// A client of the core for this endpoint and `User-Agent` (`None`: the defaults).
+fn client_for(
+    py: Python<'_>,
+    credentials: Option<Credentials>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> PyResult<Client> {
+    let mut client = credentials.map_or_else(Client::default, Client::new);
+    if let Some(url) = base_url {
+        client = client.with_base_url(url).map_err(|e| raise(py, e))?;
+    }
+    if let Some(agent) = user_agent {
+        client = client.with_user_agent(agent).map_err(|e| raise(py, e))?;
+    }
+    Ok(client)
+}
+
+fn policy_arg(policy: Option<&Bound<'_, PyRetryPolicy>>) -> RetryPolicy {
+    policy.map_or_else(RetryPolicy::default, |p| p.get().0)
 }
 
 // ---- requests --------------------------------------------------------------------------------
@@ -414,63 +352,29 @@ impl PyRequest {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut headers = String::new();
-        for (i, (name, value)) in self.headers.iter().enumerate() {
-            if i > 0 {
-                headers.push_str(", ");
-            }
+        for (name, value) in &self.headers {
             let shown = if self.sensitive.contains(name) {
                 "***".to_owned()
             } else {
                 PyString::new(py, value).repr()?.to_string()
             };
-            let _ = write!(headers, "{}: {shown}", PyString::new(py, name).repr()?);
+            let separator = if headers.is_empty() { "" } else { ", " };
+            let _ = write!(
+                headers,
+                "{separator}{}: {shown}",
+                PyString::new(py, name).repr()?
+            );
         }
         let body = match &self.body {
             Some(body) => PyBytes::new(py, body).repr()?.to_string(),
             None => "None".to_owned(),
         };
+        let url = PyString::new(py, &self.url).repr()?;
         Ok(format!(
-            "Request(method={:?}, url={}, headers={{{headers}}}, body={body})",
-            self.method,
-            PyString::new(py, &self.url).repr()?,
+            "Request(method={:?}, url={url}, headers={{{headers}}}, body={body})",
+            self.method
         ))
     }
-}
-
-fn client_for(
-    py: Python<'_>,
-    base_url: Option<&str>,
-    user_agent: Option<&str>,
-) -> PyResult<Client> {
-    configure(py, Client::default(), base_url, user_agent)
-}
-
-fn configure(
-    py: Python<'_>,
-    mut client: Client,
-    base_url: Option<&str>,
-    user_agent: Option<&str>,
-) -> PyResult<Client> {
-    if let Some(url) = base_url {
-        client = client.with_base_url(url).map_err(|e| raise(py, e))?;
-    }
-    if let Some(agent) = user_agent {
-        client = client.with_user_agent(agent).map_err(|e| raise(py, e))?;
-    }
-    Ok(client)
-}
-
-fn build(
-    py: Python<'_>,
-    client: &Client,
-    operation: &str,
-    params: Value,
-    credentials: Option<&Credentials>,
-) -> PyResult<PyRequest> {
-    let request = client
-        .request_named(operation, params, credentials)
-        .map_err(|e| raise(py, e))?;
-    Ok(request_to_py(request))
 }
 
 /// A request of the core, as the Python `Request`.
@@ -479,10 +383,10 @@ fn request_to_py(request: cloudflare_tenant::http::Request<Vec<u8>>) -> PyReques
     let mut headers = Vec::with_capacity(parts.headers.len());
     let mut sensitive = Vec::new();
     for (name, value) in &parts.headers {
-        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if value.is_sensitive() && !sensitive.iter().any(|s| s == name.as_str()) {
             sensitive.push(name.as_str().to_owned());
         }
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
         headers.push((name.as_str().to_owned(), text));
     }
     PyRequest {
@@ -505,40 +409,32 @@ fn build_request(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> PyResult<PyRequest> {
-    let params = params_to_json(py, operation, params)?;
+    let params = json_arg(py, operation, "params", params)?;
     let credentials = credentials_arg(py, credentials)?;
-    let client = client_for(py, base_url, user_agent)?;
-    build(py, &client, operation, params, credentials.as_ref())
+    let client = client_for(py, None, base_url, user_agent)?;
+    let request = client
+        .request_named(operation, params, credentials.as_ref())
+        .map_err(|e| raise(py, e))?;
+    Ok(request_to_py(request))
 }
 
 // ---- responses -------------------------------------------------------------------------------
 
 /// Headers from a dict, an object with `items()` (httpx.Headers, http.client.HTTPMessage), or
-/// pairs. Names and values may be `str` or `bytes`; a header that HTTP forbids is skipped, and
-/// only the headers the core reads are kept ([`response_headers`]).
+/// pairs. Names and values may be `str` or `bytes`; only the headers the core reads are kept.
 fn headers_from_py(headers: Option<&Bound<'_, PyAny>>) -> PyResult<HeaderMap> {
     let Some(headers) = headers.filter(|h| !h.is_none()) else {
         return Ok(HeaderMap::new());
     };
-    let mut pairs = Vec::new();
-    let mut add = |name: Bound<'_, PyAny>, value: Bound<'_, PyAny>| -> PyResult<()> {
-        pairs.push((header_bytes(&name)?, header_bytes(&value)?));
-        Ok(())
-    };
-    if let Ok(dict) = headers.cast::<PyDict>() {
-        for (name, value) in dict.iter() {
-            add(name, value)?;
-        }
+    let items = if headers.hasattr("items")? {
+        headers.call_method0("items")?
     } else {
-        let items = if headers.hasattr("items")? {
-            headers.call_method0("items")?
-        } else {
-            headers.clone()
-        };
-        for pair in items.try_iter()? {
-            let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
-            add(name, value)?;
-        }
+        headers.clone()
+    };
+    let mut pairs = Vec::new();
+    for pair in items.try_iter()? {
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+        pairs.push((header_bytes(&name)?, header_bytes(&value)?));
     }
     Ok(response_headers(pairs))
 }
@@ -578,91 +474,73 @@ fn with_body<R>(body: Option<&Bound<'_, PyAny>>, f: impl FnOnce(&[u8]) -> R) -> 
     ))
 }
 
-/// An HTTP status as the core takes it. A number that is not even a `u16` is refused here as
+/// An HTTP status as the core takes it: a number that is not even a `u16` is refused here as
 /// the core refuses the others outside 100..=599; a non-integer is a `TypeError`.
 fn status_arg(py: Python<'_>, operation: Option<&str>, status: &Bound<'_, PyAny>) -> PyResult<u16> {
     if status.cast::<PyInt>().is_err() || status.cast::<PyBool>().is_ok() {
         return Err(PyTypeError::new_err("status must be an int"));
     }
-    status.extract::<u16>().map_err(|_| {
-        invalid(
-            py,
-            operation,
-            "status",
-            "must be an HTTP status from 100 to 599",
-        )
-    })
+    let reason = "must be an HTTP status from 100 to 599";
+    status
+        .extract::<u16>()
+        .map_err(|_| invalid(py, operation, "status", reason))
 }
 
-/// Reads a response with the core's checker (without the GIL for large bodies) and hands the
-/// checked response and the body's result to `then`, or raises the error it carries.
-fn parse<'py, R>(
-    py: Python<'py>,
-    operation: &str,
-    status: &Bound<'py, PyAny>,
-    headers: Option<&Bound<'py, PyAny>>,
-    body: Option<&Bound<'py, PyAny>>,
-    then: impl FnOnce(ApiResponse<CheckedResult>, Bound<'py, PyAny>) -> PyResult<R>,
-) -> PyResult<R> {
-    let status = status_arg(py, Some(operation), status)?;
-    let headers = headers_from_py(headers)?;
-    with_body(body, |bytes| {
-        let checked = if bytes.len() >= DETACH_BYTES {
-            py.detach(|| check_response_named(operation, status, &headers, bytes))
-        } else {
-            check_response_named(operation, status, &headers, bytes)
-        }
-        .map_err(|e| raise(py, e))?;
-        then(checked, result_of(py, body, bytes)?)
-    })?
-}
-
-static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// The checked body's `result` as Python objects. `json.loads` builds them: the core has
-/// checked the body (UTF-8 JSON, every known field of its type), and no crossing from Rust
-/// builds dicts faster than CPython's own parser. `bytes` and `str` bodies go to it as they
-/// are; others as the text of `bytes`, the body's contents.
+/// The checked body's `result` as Python objects, built by `json.loads`: the core has checked
+/// the body (UTF-8 JSON, every known field of its type), and no crossing from Rust builds
+/// dicts faster than CPython's own parser.
 fn result_of<'py>(
     py: Python<'py>,
     body: Option<&Bound<'py, PyAny>>,
-    bytes: &[u8],
 ) -> PyResult<Bound<'py, PyAny>> {
     let loads = JSON_LOADS.import(py, "json", "loads")?;
     let envelope = match body {
         Some(b) if b.is_instance_of::<PyBytes>() || b.is_instance_of::<PyString>() => {
             loads.call1((b,))?
         }
-        _ => loads.call1((PyString::new(py, &String::from_utf8_lossy(bytes)),))?,
+        _ => with_body(body, |bytes| loads.call1((String::from_utf8_lossy(bytes),)))??,
     };
-    Ok(envelope
-        .cast_into::<PyDict>()?
-        .get_item("result")?
-        .unwrap_or_else(|| py.None().into_bound(py)))
+    let result = envelope.cast_into::<PyDict>()?.get_item("result")?;
+    Ok(result.unwrap_or_else(|| py.None().into_bound(py)))
 }
 
-fn to_py_serialized<'py>(
-    py: Python<'py>,
-    value: impl serde::Serialize,
-) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value)
-        .map_err(|e| PyRuntimeError::new_err(format!("could not convert: {e}")))?;
-    to_py(py, &json)
-}
-
+/// `{"result", "result_info", "messages"}`, the result's secret fields (the core's list: a
+/// created user's `api_key`) wrapped in `cloudflare_tenant.Secret`.
 fn response_to_py<'py>(
     py: Python<'py>,
-    response: ApiResponse<CheckedResult>,
+    response: &ApiResponse<CheckedResult>,
     result: Bound<'py, PyAny>,
+    secret_fields: &[&str],
 ) -> PyResult<Bound<'py, PyDict>> {
+    if let Ok(fields) = result.cast::<PyDict>() {
+        mark_secrets(py, fields, secret_fields)?;
+    }
     let dict = PyDict::new(py);
     dict.set_item("result", result)?;
     match &response.result_info {
-        Some(info) => dict.set_item("result_info", to_py_serialized(py, info)?)?,
+        Some(info) => dict.set_item("result_info", to_py(py, info)?)?,
         None => dict.set_item("result_info", py.None())?,
     }
-    dict.set_item("messages", to_py_serialized(py, &response.messages)?)?;
+    if response.messages.is_empty() {
+        dict.set_item("messages", PyList::empty(py))?;
+    } else {
+        dict.set_item("messages", to_py(py, &response.messages)?)?;
+    }
     Ok(dict)
+}
+
+/// Wraps the string values of `fields` in `cloudflare_tenant.Secret`, which keeps them out of
+/// reprs and logs.
+fn mark_secrets(py: Python<'_>, dict: &Bound<'_, PyDict>, fields: &[&str]) -> PyResult<()> {
+    for field in fields {
+        if let Some(value) = dict.get_item(field)? {
+            if value.is_instance_of::<PyString>() {
+                let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
+                dict.set_item(field, secret.call1((value,))?)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a response to the operation called `operation`:
@@ -676,30 +554,20 @@ fn parse_response<'py>(
     headers: Option<&Bound<'py, PyAny>>,
     body: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    parse(py, operation, status, headers, body, |response, result| {
-        mark_secrets(py, operation, &result)?;
-        response_to_py(py, response, result)
-    })
-}
-
-/// Wraps the result's secret fields (the core's list: a created user's `api_key`) in
-/// `cloudflare_tenant.Secret`, which keeps them out of reprs and logs.
-fn mark_secrets(py: Python<'_>, operation: &str, result: &Bound<'_, PyAny>) -> PyResult<()> {
-    let Ok(info) = core_operation(operation) else {
-        return Ok(());
-    };
-    let Ok(result) = result.cast::<PyDict>() else {
-        return Ok(());
-    };
-    for field in info.secret_fields {
-        if let Some(value) = result.get_item(field)? {
-            if value.is_instance_of::<PyString>() {
-                let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
-                result.set_item(field, secret.call1((value,))?)?;
-            }
+    let status = status_arg(py, Some(operation), status)?;
+    let headers = headers_from_py(headers)?;
+    let checked = with_body(body, |bytes| {
+        let check = || check_response_named(operation, status, &headers, bytes);
+        if bytes.len() >= DETACH_BYTES {
+            py.detach(check)
+        } else {
+            check()
         }
-    }
-    Ok(())
+    })?
+    .map_err(|e| raise(py, e))?;
+    let secret_fields =
+        cloudflare_tenant::operation(operation).map_or(&[][..], |op| op.secret_fields);
+    response_to_py(py, &checked, result_of(py, body)?, secret_fields)
 }
 
 /// Every operation: `[{"name", "method", "paginated", "secret_fields"}]`, in the order of the
@@ -712,169 +580,34 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         dict.set_item("name", op.name)?;
         dict.set_item("method", op.method.as_str())?;
         dict.set_item("paginated", op.paginated)?;
-        dict.set_item("secret_fields", PyList::new(py, op.secret_fields)?)?;
+        dict.set_item("secret_fields", op.secret_fields.to_vec())?;
         list.append(dict)?;
     }
     Ok(list)
 }
 
-// ---- pagination ------------------------------------------------------------------------------
+// ---- time and policy -------------------------------------------------------------------------
 
-/// The page cap: `None`, or an integer from 1 (a cap of 0 would list nothing and say nothing).
-fn max_pages_arg(
-    py: Python<'_>,
-    operation: &str,
-    max_pages: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<u32>> {
-    let Some(max_pages) = max_pages.filter(|m| !m.is_none()) else {
-        return Ok(None);
-    };
-    if max_pages.cast::<PyInt>().is_err() || max_pages.cast::<PyBool>().is_ok() {
-        return Err(PyTypeError::new_err("max_pages must be an int or None"));
-    }
-    max_pages
-        .extract::<u32>()
-        .ok()
-        .filter(|m| *m >= 1)
-        .map(Some)
-        .ok_or_else(|| {
-            invalid(
-                py,
-                Some(operation),
-                "max_pages",
-                "must be an integer from 1 to 2**32 - 1",
-            )
-        })
-}
-
-/// Pages through a list operation: `next_request()`, send it, `feed(status, headers, body)`
-/// returns the page's new items; `None` from `next_request()` means done (see `stop`).
-#[pyclass(module = "cloudflare_tenant._native", name = "Paginator")]
-struct PyPaginator {
-    inner: NamedPaginator,
-}
-
-#[pymethods]
-impl PyPaginator {
-    #[new]
-    #[pyo3(signature = (operation, params=None, max_pages=None))]
-    fn new(
-        py: Python<'_>,
-        operation: &str,
-        params: Option<&Bound<'_, PyAny>>,
-        max_pages: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let params = params_to_json(py, operation, params)?;
-        let mut inner = NamedPaginator::new(operation, params).map_err(|e| raise(py, e))?;
-        if let Some(max) = max_pages_arg(py, inner.operation(), max_pages)? {
-            inner.set_max_pages(max);
-        }
-        Ok(PyPaginator { inner })
-    }
-
-    /// The operation's name.
-    #[getter]
-    fn operation(&self) -> &'static str {
-        self.inner.operation()
-    }
-
-    /// True once there is no next page.
-    #[getter]
-    fn done(&self) -> bool {
-        self.inner.next_params().is_none()
-    }
-
-    /// The parameters of the next page, or `None` when done.
-    fn next_params<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner
-            .next_params()
-            .map(|params| to_py(py, &params))
-            .transpose()
-    }
-
-    /// The request for the next page, or `None` when done.
-    #[pyo3(signature = (credentials=None, base_url=None, user_agent=None))]
-    fn next_request(
-        &self,
-        py: Python<'_>,
-        credentials: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&str>,
-        user_agent: Option<&str>,
-    ) -> PyResult<Option<PyRequest>> {
-        let Some(params) = self.inner.next_params() else {
-            return Ok(None);
-        };
-        let credentials = credentials_arg(py, credentials)?;
-        let client = client_for(py, base_url, user_agent)?;
-        build(
-            py,
-            &client,
-            self.inner.operation(),
-            params,
-            credentials.as_ref(),
-        )
-        .map(Some)
-    }
-
-    /// Reads the response to the last request and returns the page's new items. An error
-    /// response raises and leaves the paginator where it was, so the page can be asked again.
-    #[pyo3(signature = (status, headers=None, body=None))]
-    fn feed<'py>(
-        &mut self,
-        py: Python<'py>,
-        status: &Bound<'py, PyAny>,
-        headers: Option<&Bound<'py, PyAny>>,
-        body: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let operation = self.inner.operation();
-        parse(py, operation, status, headers, body, |response, items| {
-            if !self.inner.feed_checked(&response) || items.is_none() {
-                return Ok(PyList::empty(py));
-            }
-            Ok(items.cast_into::<PyList>()?)
-        })
-    }
-
-    /// Why it stopped, once it has: `{"reason", "message", "anomaly", ...}`; `anomaly` is true
-    /// when the listing may be incomplete (a repeated page, the page cap).
-    #[getter]
-    fn stop<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(stop) = self.inner.stop() else {
-            return Ok(None);
-        };
-        Ok(Some(to_py(py, &stop.to_json())?.cast_into::<PyDict>()?))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("Paginator(operation={:?})", self.inner.operation())
-    }
-}
-
-// ---- retries, pacing, onboarding -------------------------------------------------------------
-
-/// Seconds as a `Duration`: finite and not negative.
+/// Seconds as a `Duration`: finite and not negative, rounded to the nanosecond (so that a clock
+/// moved by exactly the wait asked for reads as the wait's end).
 fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        invalid(
-            py,
-            None,
-            field,
-            "must be a finite, non-negative number of seconds",
-        )
+    let reason = "must be a finite, non-negative number of seconds";
+    let duration =
+        Duration::try_from_secs_f64(value).map_err(|_| invalid(py, None, field, reason))?;
+    let nanos = (value * 1e9).round();
+    Ok(if nanos < u64::MAX as f64 {
+        Duration::from_nanos(nanos as u64)
+    } else {
+        duration
     })
 }
 
-/// A wall-clock reading in seconds since the Unix epoch (`time.time()`); `None` is now.
-fn wall_clock(py: Python<'_>, now: Option<f64>) -> PyResult<SystemTime> {
-    match now {
-        None => Ok(SystemTime::now()),
-        Some(now) => Ok(UNIX_EPOCH + seconds(py, "now", now)?),
-    }
-}
-
-/// A jitter value in `[0, 1)`; `None` is none.
-fn jitter(jitter: Option<f64>) -> f64 {
-    jitter.unwrap_or(0.0)
+/// The host's clocks: `time.monotonic()` and `time.time()`, in seconds.
+fn clock(py: Python<'_>, now: f64, wall: f64) -> PyResult<Clock> {
+    Ok(Clock {
+        monotonic: seconds(py, "now", now)?,
+        wall: UNIX_EPOCH + seconds(py, "wall", wall)?,
+    })
 }
 
 /// How persistent the clients are: `max_retries` after the first attempt, backoffs (seconds)
@@ -896,20 +629,12 @@ impl PyRetryPolicy {
         max_retry_after: Option<f64>,
     ) -> PyResult<Self> {
         let default = RetryPolicy::default();
-        let max_retries = match max_retries {
-            None => default.max_retries,
-            Some(n) => u32::try_from(n).map_err(|_| {
-                invalid(
-                    py,
-                    None,
-                    "max_retries",
-                    "must be an integer from 0 to 2**32 - 1",
-                )
-            })?,
-        };
-        let or = |field: &str, value: Option<f64>, default: Duration| match value {
-            None => Ok(default),
-            Some(value) => seconds(py, field, value),
+        let max_retries = max_retries.map_or(Ok(default.max_retries), |n| {
+            let reason = "must be an integer from 0 to 2**32 - 1";
+            u32::try_from(n).map_err(|_| invalid(py, None, "max_retries", reason))
+        })?;
+        let or = |field: &str, value: Option<f64>, default: Duration| {
+            value.map_or(Ok(default), |value| seconds(py, field, value))
         };
         Ok(PyRetryPolicy(RetryPolicy {
             max_retries,
@@ -958,17 +683,18 @@ impl PyRetryPolicy {
     }
 
     fn __repr__(&self) -> String {
+        let p = &self.0;
         format!(
             "RetryPolicy(max_retries={}, initial_backoff={}, max_backoff={}, max_retry_after={})",
-            self.0.max_retries,
-            py_float(self.0.initial_backoff),
-            py_float(self.0.max_backoff),
-            py_float(self.0.max_retry_after),
+            p.max_retries,
+            py_float(p.initial_backoff),
+            py_float(p.max_backoff),
+            py_float(p.max_retry_after),
         )
     }
 }
 
-/// A duration as Python would print the float.
+/// A duration as Python prints the float.
 fn py_float(duration: Duration) -> String {
     let text = duration.as_secs_f64().to_string();
     if text.contains(['.', 'e', 'i', 'N']) {
@@ -978,230 +704,364 @@ fn py_float(duration: Duration) -> String {
     }
 }
 
-fn policy_arg(policy: Option<&Bound<'_, PyRetryPolicy>>) -> RetryPolicy {
-    policy.map_or_else(RetryPolicy::default, |p| p.get().0)
-}
+// ---- the exchange machines ---------------------------------------------------------------------
 
-/// The retry decisions of one call, made by the core. After each attempt, tell it what
-/// happened (`after_response`, `after_not_sent`, `after_no_response`): `None` means use the
-/// response as it is, a float means sleep that many seconds and send the same request again,
-/// and an exception is the call's error (`OutcomeUnknownError` for a `POST` that got a 5xx or
-/// no answer, `APIConnectionError` when the transport kept failing).
-///
-/// `now` is `time.time()` (it reads `Retry-After` dates; `None` reads the clock) and `jitter`
-/// a random number in `[0, 1)` (`None` is no jitter).
-#[pyclass(module = "cloudflare_tenant._native", name = "Retry")]
-struct PyRetry {
-    inner: Retry,
-}
+/// The pacers of one client: each identity (credential) has its own budget of `limit` sends
+/// per `window` seconds, counted on the wire, shared by all the client's calls, lists and
+/// onboardings. Safe to share between threads: each step takes the lock only for itself.
+#[pyclass(frozen, module = "cloudflare_tenant._native", name = "Pacers")]
+struct PyPacers(Mutex<Pacers>);
 
-fn next_to_py(py: Python<'_>, next: Next) -> PyResult<Option<f64>> {
-    match next {
-        Next::Done => Ok(None),
-        Next::Wait(wait) => Ok(Some(wait.as_secs_f64())),
-        Next::Fail(error) => Err(raise(py, error)),
+impl PyPacers {
+    fn with<R>(&self, step: impl FnOnce(&mut Pacers) -> R) -> R {
+        step(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
 #[pymethods]
-impl PyRetry {
+impl PyPacers {
     #[new]
-    #[pyo3(signature = (operation, method=None, policy=None))]
-    fn new(
-        py: Python<'_>,
-        operation: &str,
-        method: Option<&str>,
-        policy: Option<&Bound<'_, PyRetryPolicy>>,
-    ) -> PyResult<Self> {
-        let info = core_operation(operation).map_err(|e| raise(py, e))?;
-        let method = match method {
-            None => info.method.clone(),
-            Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                .map_err(|_| invalid(py, Some(info.name), "method", "is not an HTTP method"))?,
-        };
-        Ok(PyRetry {
-            inner: Retry::new(policy_arg(policy), info.name, method),
+    fn new(py: Python<'_>, limit: i64, window: f64) -> PyResult<Self> {
+        let reason = "must be an integer from 1 to 2**32 - 1";
+        let limit = u32::try_from(limit).ok().filter(|l| *l > 0);
+        let limit = limit.ok_or_else(|| invalid(py, None, "limit", reason))?;
+        let pacers = Pacers::new(limit, seconds(py, "window", window)?);
+        Ok(PyPacers(Mutex::new(pacers)))
+    }
+
+    /// No pacing: every send goes at once.
+    #[staticmethod]
+    fn off() -> Self {
+        PyPacers(Mutex::new(Pacers::off()))
+    }
+
+    /// Cloudflare's documented budget: 1,200 requests per 300 seconds for each identity.
+    #[staticmethod]
+    fn cloudflare() -> Self {
+        PyPacers(Mutex::new(Pacers::cloudflare()))
+    }
+
+    /// `(limit, window_seconds)`, or `None` when not pacing.
+    #[getter]
+    fn budget(&self) -> Option<(u32, f64)> {
+        let budget = self.with(|pacers| pacers.budget());
+        budget.map(|(limit, window)| (limit, window.as_secs_f64()))
+    }
+
+    fn __repr__(&self) -> String {
+        match self.with(|pacers| pacers.budget()) {
+            Some((limit, window)) => format!("Pacers(limit={limit}, window={})", py_float(window)),
+            None => "Pacers.off()".to_owned(),
+        }
+    }
+}
+
+/// One of the core's exchange machines. (Each lives in a Python object of its own: the size of
+/// the largest is paid once per machine, never moved around.)
+#[allow(clippy::large_enum_variant)]
+enum Machine {
+    Call(Call),
+    List(List),
+    Onboarding(Onboarding),
+}
+
+/// What a machine says to do next, whichever it is.
+enum Next {
+    Send(cloudflare_tenant::http::Request<Vec<u8>>),
+    Sleep(Duration),
+    /// An answer (a call's, or a page); `false` for a page that repeats an earlier one.
+    Answer(ApiResponse<CheckedResult>, bool),
+    End,
+}
+
+impl Machine {
+    fn next(&mut self, pacers: &mut Pacers, now: Clock) -> Result<Next, Error> {
+        Ok(match self {
+            Machine::Call(call) => match call.next(pacers, now) {
+                Step::Send(request) => Next::Send(request),
+                Step::Sleep(wait) => Next::Sleep(wait),
+                Step::Done(outcome) => Next::Answer(outcome?, true),
+            },
+            Machine::List(list) => match list.next(pacers, now) {
+                ListStep::Send(request) => Next::Send(request),
+                ListStep::Sleep(wait) => Next::Sleep(wait),
+                ListStep::Page { response, fresh } => Next::Answer(response, fresh),
+                ListStep::Done(stop) => stop.map(|_| Next::End)?,
+            },
+            Machine::Onboarding(flow) => match flow.next_action(pacers, now) {
+                Action::Send(request) => Next::Send(request),
+                Action::Wait(wait) => Next::Sleep(wait),
+                Action::Done => Next::End,
+            },
         })
     }
 
-    /// Retries made so far.
-    #[getter]
-    fn retries(&self) -> u32 {
-        self.inner.retries()
+    fn feed(&mut self, pacers: &mut Pacers, attempt: Attempt<'_>, now: Clock, jitter: f64) {
+        match self {
+            Machine::Call(call) => call.feed(pacers, attempt, now, jitter),
+            Machine::List(list) => list.feed(pacers, attempt, now, jitter),
+            Machine::Onboarding(flow) => flow.feed(pacers, attempt, now, jitter),
+        }
     }
 
-    /// A response came back: `None` (parse it), seconds to wait, or raises.
-    #[pyo3(signature = (status, headers=None, body=None, now=None, jitter=None))]
-    fn after_response(
+    fn abandon(&mut self, pacers: &mut Pacers, now: Clock) {
+        match self {
+            Machine::Call(call) => call.abandon(pacers, now),
+            Machine::List(list) => list.abandon(pacers, now),
+            Machine::Onboarding(flow) => flow.abandon(pacers, now),
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        match self {
+            Machine::Call(call) => call.operation(),
+            Machine::List(list) => list.operation(),
+            Machine::Onboarding(_) => "onboarding",
+        }
+    }
+
+    fn secret_fields(&self) -> &'static [&'static str] {
+        match self {
+            Machine::Call(call) => call.secret_fields(),
+            _ => &[],
+        }
+    }
+}
+
+/// What `Call`, `Listing` and `Onboarding` share: how they are driven. `next(pacers, now,
+/// wall)` gives a `Request` to send (then `feed` the response, or `feed_failure`), seconds to
+/// sleep (a `float`, then ask again), an answer (`{"result", "result_info", "messages"}`), or
+/// `None` at the end; a failed call or page raises its error. `now` is `time.monotonic()`,
+/// `wall` is `time.time()` and `jitter` a random number in `[0, 1)`.
+#[pyclass(subclass, module = "cloudflare_tenant._native", name = "Machine")]
+struct PyMachine {
+    machine: Machine,
+    /// The body last fed: an answer's result is read from it.
+    body: Option<Py<PyAny>>,
+}
+
+impl From<Machine> for PyMachine {
+    fn from(machine: Machine) -> Self {
+        PyMachine {
+            machine,
+            body: None,
+        }
+    }
+}
+
+#[pymethods]
+impl PyMachine {
+    /// The operation's dotted name (`onboarding` for the flow).
+    #[getter]
+    fn operation(&self) -> &'static str {
+        self.machine.operation()
+    }
+
+    /// What to do now: a `Request`, seconds to sleep, an answer, or `None` at the end.
+    fn next<'py>(
+        &mut self,
+        py: Python<'py>,
+        pacers: &PyPacers,
+        now: f64,
+        wall: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let now = clock(py, now, wall)?;
+        let next = pacers.with(|p| self.machine.next(p, now));
+        Ok(match next.map_err(|e| raise(py, e))? {
+            Next::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
+            Next::Sleep(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
+            Next::Answer(response, fresh) => {
+                let body = self.body.take().map(|b| b.into_bound(py));
+                // A repeated page's items were seen already.
+                let result = if fresh {
+                    result_of(py, body.as_ref())?
+                } else {
+                    PyList::empty(py).into_any()
+                };
+                let secret_fields = self.machine.secret_fields();
+                response_to_py(py, &response, result, secret_fields)?.into_any()
+            }
+            Next::End => py.None().into_bound(py),
+        })
+    }
+
+    /// The response to the last `Request`; a large body is checked with the GIL released.
+    #[allow(clippy::too_many_arguments)]
+    fn feed(
         &mut self,
         py: Python<'_>,
+        pacers: &PyPacers,
         status: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<Option<f64>> {
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
         let status = status_arg(py, None, status)?;
         let headers = headers_from_py(headers)?;
-        let now = wall_clock(py, now)?;
-        let jitter = self::jitter(jitter);
-        let next = with_body(body, |body| {
+        let now = clock(py, now, wall)?;
+        self.body = body.map(|b| b.clone().unbind());
+        let machine = &mut self.machine;
+        with_body(body, |body| {
             let attempt = Attempt::Response {
                 status,
                 headers: &headers,
                 body,
             };
-            self.inner.after(attempt, now, jitter)
-        })?;
-        next_to_py(py, next)
-    }
-
-    /// The request never left (connection refused, name not resolved): seconds to wait, or
-    /// raises.
-    #[pyo3(signature = (message, now=None, jitter=None))]
-    fn after_not_sent(
-        &mut self,
-        py: Python<'_>,
-        message: &str,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<Option<f64>> {
-        let now = wall_clock(py, now)?;
-        let next = self
-            .inner
-            .after(Attempt::NotSent { message }, now, self::jitter(jitter));
-        next_to_py(py, next)
-    }
-
-    /// The request may have left and no response came (timeout, reset): seconds to wait, or
-    /// raises.
-    #[pyo3(signature = (message, now=None, jitter=None))]
-    fn after_no_response(
-        &mut self,
-        py: Python<'_>,
-        message: &str,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<Option<f64>> {
-        let now = wall_clock(py, now)?;
-        let next = self
-            .inner
-            .after(Attempt::NoResponse { message }, now, self::jitter(jitter));
-        next_to_py(py, next)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("Retry(retries={})", self.inner.retries())
-    }
-}
-
-/// Keeps requests under a budget: at most `limit` sends in any `window` seconds, counted on the
-/// wire (a send holds its place from the moment it leaves until `window` after it ended).
-/// `acquire(now)` returns a ticket (an `int`: send now) or seconds to wait before asking again
-/// (a `float`); `settle(ticket, now)` gives the ticket back once the send ended, answered or
-/// not. `now` is a monotonic clock's reading in seconds (`time.monotonic()`).
-#[pyclass(module = "cloudflare_tenant._native", name = "Pacer")]
-struct PyPacer {
-    inner: Pacer,
-}
-
-#[pymethods]
-impl PyPacer {
-    #[new]
-    fn new(py: Python<'_>, limit: i64, window: f64) -> PyResult<Self> {
-        let limit = u32::try_from(limit)
-            .ok()
-            .filter(|l| *l > 0)
-            .ok_or_else(|| invalid(py, None, "limit", "must be an integer from 1 to 2**32 - 1"))?;
-        Ok(PyPacer {
-            inner: Pacer::new(limit, seconds(py, "window", window)?),
+            let mut feed = || pacers.with(|p| machine.feed(p, attempt, now, jitter));
+            if body.len() >= DETACH_BYTES {
+                py.detach(feed)
+            } else {
+                feed()
+            }
         })
     }
 
-    /// Cloudflare's documented budget: 1,200 requests per 300 seconds.
-    #[staticmethod]
-    fn cloudflare() -> Self {
-        PyPacer {
-            inner: Pacer::cloudflare(),
-        }
-    }
-
-    /// Takes a place in the budget at `now`: a ticket (`int`), send now and settle it after;
-    /// or seconds to wait (`float`), then ask again. Asking and taking are one step.
-    fn acquire<'py>(&mut self, py: Python<'py>, now: f64) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match self.inner.acquire(seconds(py, "now", now)?) {
-            Ok(ticket) => ticket.id().into_pyobject(py)?.into_any(),
-            Err(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
-        })
-    }
-
-    /// The send of `ticket` ended at `now` (answered, failed or abandoned); its place frees a
-    /// window later. An unknown or settled ticket is ignored.
-    fn settle(&mut self, py: Python<'_>, ticket: u64, now: f64) -> PyResult<()> {
-        self.inner
-            .settle(Ticket::from_id(ticket), seconds(py, "now", now)?);
+    /// No response came to the last `Request`: it never left (`sent=False`: connection
+    /// refused) or may have (`sent=True`: a timeout, a reset).
+    #[allow(clippy::too_many_arguments)]
+    fn feed_failure(
+        &mut self,
+        py: Python<'_>,
+        pacers: &PyPacers,
+        sent: bool,
+        message: &str,
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
+        let now = clock(py, now, wall)?;
+        let attempt = if sent {
+            Attempt::NoResponse { message }
+        } else {
+            Attempt::NotSent { message }
+        };
+        pacers.with(|p| self.machine.feed(p, attempt, now, jitter));
         Ok(())
     }
 
-    /// Sends counted at `now`: in flight, or ended less than a window ago.
-    fn in_use(&mut self, py: Python<'_>, now: f64) -> PyResult<usize> {
-        Ok(self.inner.in_use(seconds(py, "now", now)?))
+    /// Gives up on the last `Request` (its send was cancelled or raised): frees its place.
+    fn abandon(&mut self, py: Python<'_>, pacers: &PyPacers, now: f64) -> PyResult<()> {
+        let now = clock(py, now, 0.0)?;
+        pacers.with(|p| self.machine.abandon(p, now));
+        Ok(())
     }
 
-    /// Sends allowed per window.
-    #[getter]
-    fn limit(&self) -> u32 {
-        self.inner.limit()
-    }
-
-    /// The window, in seconds.
-    #[getter]
-    fn window(&self) -> f64 {
-        self.inner.window().as_secs_f64()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Pacer(limit={}, window={})",
-            self.inner.limit(),
-            py_float(self.inner.window())
-        )
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let operation = PyString::new(slf.py(), slf.borrow().machine.operation());
+        Ok(format!(
+            "{}(operation={})",
+            slf.get_type().name()?,
+            operation.repr()?
+        ))
     }
 }
 
-fn spec_from_py(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<OnboardingSpec> {
-    const OPERATION: Option<&str> = Some("onboarding");
-    let mut path = String::new();
-    let json = from_py(spec, &mut path, 0).map_err(|e| {
-        let field = if e.path.is_empty() { "spec" } else { &e.path };
-        invalid(py, OPERATION, field, &e.reason)
-    })?;
-    OnboardingSpec::from_json(json).map_err(|e| raise(py, e))
+/// One call of an operation: the request is built (and the input checked) now; retries and
+/// pacing are the core's.
+#[pyclass(extends = PyMachine, module = "cloudflare_tenant._native", name = "Call")]
+struct PyCall;
+
+#[pymethods]
+impl PyCall {
+    #[new]
+    #[pyo3(signature = (operation, params=None, credentials=None, policy=None, base_url=None, user_agent=None))]
+    fn new(
+        py: Python<'_>,
+        operation: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        credentials: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyRetryPolicy>>,
+        base_url: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> PyResult<(Self, PyMachine)> {
+        let params = json_arg(py, operation, "params", params)?;
+        let credentials = credentials_arg(py, credentials)?;
+        let client = client_for(py, None, base_url, user_agent)?;
+        let policy = policy_arg(policy);
+        let call = Call::new(&client, operation, params, credentials.as_ref(), policy);
+        let call = call.map_err(|e| raise(py, e))?;
+        Ok((PyCall, Machine::Call(call).into()))
+    }
 }
 
-static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// Every page of a paginated list: one call per page, each paced and retried, the core
+/// deciding when to stop. Each page is an answer whose `result` holds its new items; `None`
+/// comes at the end (see `stop`).
+#[pyclass(extends = PyMachine, module = "cloudflare_tenant._native", name = "Listing")]
+struct PyListing;
 
-/// A clock for a flow that is not paced here: only the wall clock counts.
-fn unpaced(wall: SystemTime) -> Clock {
-    Clock {
-        monotonic: Duration::ZERO,
-        wall,
+#[pymethods]
+impl PyListing {
+    #[new]
+    #[pyo3(signature = (operation, params=None, credentials=None, policy=None, base_url=None, user_agent=None, max_pages=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        operation: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        credentials: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyRetryPolicy>>,
+        base_url: Option<&str>,
+        user_agent: Option<&str>,
+        max_pages: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Self, PyMachine)> {
+        let params = json_arg(py, operation, "params", params)?;
+        let credentials = credentials_arg(py, credentials)?;
+        let client = client_for(py, None, base_url, user_agent)?;
+        let max_pages = max_pages_arg(py, operation, max_pages)?;
+        let policy = policy_arg(policy);
+        let list = List::new(
+            &client,
+            operation,
+            params,
+            credentials.as_ref(),
+            policy,
+            max_pages,
+        );
+        let list = list.map_err(|e| raise(py, e))?;
+        Ok((PyListing, Machine::List(list).into()))
     }
+
+    /// Why it stopped, once it has: `{"reason", "message", "anomaly", ...}`; `anomaly` is true
+    /// when the listing may be incomplete (a repeated page, the page cap).
+    #[getter]
+    fn stop<'py>(slf: PyRef<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        let Machine::List(list) = &slf.as_super().machine else {
+            return Ok(None);
+        };
+        list.stop()
+            .map(|stop| to_py(py, &stop.to_json()))
+            .transpose()
+    }
+}
+
+/// The page cap: `None`, or an integer from 1 (a cap of 0 would list nothing and say nothing).
+fn max_pages_arg(
+    py: Python<'_>,
+    operation: &str,
+    max_pages: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<u32>> {
+    let Some(max_pages) = max_pages.filter(|m| !m.is_none()) else {
+        return Ok(None);
+    };
+    if max_pages.cast::<PyInt>().is_err() || max_pages.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err("max_pages must be an int or None"));
+    }
+    let reason = "must be an integer from 1 to 2**32 - 1";
+    let cap = max_pages.extract::<u32>().ok().filter(|m| *m >= 1);
+    cap.map(Some)
+        .ok_or_else(|| invalid(py, Some(operation), "max_pages", reason))
 }
 
 /// Onboards one customer: the core's flow (find or create the account by name, resolve
 /// roles, invite members, create the service user and accept its invitation), which never
-/// resends a create whose outcome is unknown without looking first.
-///
-/// Drive it: `next_action()` gives a `Request` to send (then feed what happened with
-/// `feed_response`, `feed_not_sent` or `feed_no_response`), a float (sleep that many seconds,
-/// then ask again) or `None` (done: read `report()`).
-#[pyclass(module = "cloudflare_tenant._native", name = "Onboarding")]
-struct PyOnboarding {
-    flow: Onboarding,
-    /// The Python clients pace each send themselves, for now: nothing to pace here.
-    pacers: Pacers,
-}
+/// resends a create whose outcome is unknown without looking first. `None` from `next` means
+/// done: read `report()`.
+#[pyclass(extends = PyMachine, module = "cloudflare_tenant._native", name = "Onboarding")]
+struct PyOnboarding;
 
 #[pymethods]
 impl PyOnboarding {
@@ -1214,121 +1074,36 @@ impl PyOnboarding {
         policy: Option<&Bound<'_, PyRetryPolicy>>,
         base_url: Option<&str>,
         user_agent: Option<&str>,
-    ) -> PyResult<Self> {
-        let spec = spec_from_py(py, spec)?;
-        let credentials = credentials_arg(py, Some(credentials))?.ok_or_else(|| {
-            invalid(
-                py,
-                Some("onboarding"),
-                "credentials",
-                "are required: the flow acts as the partner",
-            )
-        })?;
-        let client = configure(py, Client::new(credentials), base_url, user_agent)?;
+    ) -> PyResult<(Self, PyMachine)> {
+        let spec = json_arg(py, "onboarding", "spec", Some(spec))?;
+        let spec = OnboardingSpec::from_json(spec).map_err(|e| raise(py, e))?;
+        let reason = "are required: the flow acts as the partner";
+        let credentials = credentials_arg(py, Some(credentials))?
+            .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
+        let client = client_for(py, Some(credentials), base_url, user_agent)?;
         let flow = Onboarding::new(client, spec, policy_arg(policy)).map_err(|e| raise(py, e))?;
-        Ok(PyOnboarding {
-            flow,
-            pacers: Pacers::off(),
-        })
+        Ok((PyOnboarding, Machine::Onboarding(flow).into()))
     }
 
-    /// A `Request` to send, seconds to sleep (a float), or `None` when done.
-    fn next_action<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(
-            match self.flow.next_action(&mut self.pacers, unpaced(UNIX_EPOCH)) {
-                Action::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
-                Action::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
-                Action::Done => py.None().into_bound(py),
-            },
-        )
-    }
-
-    /// A response came back to the last request.
-    #[pyo3(signature = (status, headers=None, body=None, now=None, jitter=None))]
-    fn feed_response(
-        &mut self,
-        py: Python<'_>,
-        status: &Bound<'_, PyAny>,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Option<&Bound<'_, PyAny>>,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<()> {
-        let status = status_arg(py, None, status)?;
-        let headers = headers_from_py(headers)?;
-        let now = wall_clock(py, now)?;
-        let jitter = self::jitter(jitter);
-        with_body(body, |body| {
-            let attempt = Attempt::Response {
-                status,
-                headers: &headers,
-                body,
-            };
-            self.flow
-                .feed(&mut self.pacers, attempt, unpaced(now), jitter)
-        })
-    }
-
-    /// The last request never left (connection refused, name not resolved).
-    #[pyo3(signature = (message, now=None, jitter=None))]
-    fn feed_not_sent(
-        &mut self,
-        py: Python<'_>,
-        message: &str,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<()> {
-        let now = wall_clock(py, now)?;
-        let attempt = Attempt::NotSent { message };
-        self.flow.feed(
-            &mut self.pacers,
-            attempt,
-            unpaced(now),
-            self::jitter(jitter),
-        );
-        Ok(())
-    }
-
-    /// The last request may have left and no response came (timeout, reset).
-    #[pyo3(signature = (message, now=None, jitter=None))]
-    fn feed_no_response(
-        &mut self,
-        py: Python<'_>,
-        message: &str,
-        now: Option<f64>,
-        jitter: Option<f64>,
-    ) -> PyResult<()> {
-        let now = wall_clock(py, now)?;
-        let attempt = Attempt::NoResponse { message };
-        self.flow.feed(
-            &mut self.pacers,
-            attempt,
-            unpaced(now),
-            self::jitter(jitter),
-        );
-        Ok(())
-    }
-
-    /// What the flow did so far (final once `next_action()` gave `None`):
+    /// What the flow did so far (final once `next` gave `None`):
     /// `{account, members, service_user, api_key, invitation, complete}`; `api_key` is a
     /// `Secret`.
-    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let report = to_py_serialized(py, self.flow.report())?;
-        for field in Report::SECRET_FIELDS {
-            let value = report.get_item(field)?;
-            if value.cast::<PyString>().is_ok() {
-                let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
-                report.set_item(field, secret.call1((value,))?)?;
-            }
-        }
+    fn report<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let Machine::Onboarding(flow) = &slf.as_super().machine else {
+            return Ok(py.None().into_bound(py));
+        };
+        let report = to_py(py, &flow.report().to_json())?;
+        mark_secrets(py, report.cast::<PyDict>()?, Report::SECRET_FIELDS)?;
         Ok(report)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "Onboarding(name={})",
-            PyString::new(py, &self.flow.report().account.target).repr()?
-        ))
+    fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
+        let Machine::Onboarding(flow) = &slf.as_super().machine else {
+            return Ok("Onboarding()".to_owned());
+        };
+        let name = PyString::new(slf.py(), &flow.report().account.target).repr()?;
+        Ok(format!("Onboarding(name={name})"))
     }
 }
 
@@ -1342,10 +1117,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(operations, m)?)?;
     m.add_class::<PyCredentials>()?;
     m.add_class::<PyRequest>()?;
-    m.add_class::<PyPaginator>()?;
     m.add_class::<PyRetryPolicy>()?;
-    m.add_class::<PyRetry>()?;
-    m.add_class::<PyPacer>()?;
+    m.add_class::<PyPacers>()?;
+    m.add_class::<PyMachine>()?;
+    m.add_class::<PyCall>()?;
+    m.add_class::<PyListing>()?;
     m.add_class::<PyOnboarding>()?;
     m.add("DEFAULT_BASE_URL", cloudflare_tenant::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_USER_AGENT", cloudflare_tenant::DEFAULT_USER_AGENT)?;

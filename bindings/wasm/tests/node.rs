@@ -4,8 +4,8 @@
 //! working after every kind of error.
 
 use cloudflare_tenant_wasm::{
-    build_request, check_bytes, check_text, credential_key, operations, take_panic, Core,
-    Onboarding, Pacer, Paginator, Retry,
+    build_request, check_bytes, check_text, operations, take_panic, Core, Machine, Pacer, Pacers,
+    Paginator,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -31,7 +31,7 @@ fn json(text: &str) -> Value {
 fn lists_the_operations() {
     let ops = json(&operations());
     let ops = ops.as_array().unwrap();
-    assert_eq!(ops.len(), 28);
+    assert_eq!(ops.len(), cloudflare_tenant::operations().len());
     assert!(ops.contains(
         &json!({"name": "accounts.list", "method": "GET", "paginated": true, "secret_fields": []})
     ));
@@ -147,31 +147,65 @@ fn errors_never_show_a_secret() {
     }
 }
 
-#[wasm_bindgen_test]
-fn a_core_client_keeps_its_credentials_and_takes_others_per_call() {
-    let core = Core::new(
-        Some(TOKEN.into()),
-        Some("http://127.0.0.1:1/client/v4".into()),
+/// A core client with these credentials (JSON text) and the default retry policy.
+fn core_with(credentials: Option<&str>) -> Core {
+    let base_url = Some("http://127.0.0.1:1/client/v4".into());
+    Core::new(
+        credentials.map(Into::into),
+        base_url,
+        None,
+        None,
+        None,
+        None,
         None,
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A monotonic clock reading and the wall clock, in milliseconds.
+const AT: (f64, f64) = (1_000.0, 1_790_000_000_000.0);
+
+/// The machine's next step, read.
+fn next(machine: &mut Machine, pacers: &mut Pacers, monotonic_ms: f64) -> Value {
+    json(&machine.next(pacers, monotonic_ms, AT.1))
+}
+
+/// Feeds an answer at the time `AT`.
+fn answer(machine: &mut Machine, pacers: &mut Pacers, status: u16, headers: &str, body: &str) {
+    let body = body.as_bytes();
+    machine
+        .feed_response(pacers, status, headers, body, AT.0, AT.1, 0.0)
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+fn a_core_client_keeps_its_credentials_and_takes_others_per_call() {
+    let core = core_with(Some(TOKEN));
     assert_eq!(core.base_url(), "http://127.0.0.1:1/client/v4");
-    let own = json(&core.request("user.get", "null", None).unwrap());
-    assert_eq!(own["headers"]["authorization"], "Bearer secret-token-123");
-    let other = json(
-        &core
-            .request(
-                "user.get",
-                "null",
-                Some(r#"{"user_service_key":"svc"}"#.into()),
-            )
-            .unwrap(),
+    let mut pacers = Pacers::off();
+    let mut own = Machine::call(&core, "user.get", "null", None).unwrap();
+    let send = &next(&mut own, &mut pacers, AT.0)["send"];
+    assert_eq!(send["headers"]["authorization"], "Bearer secret-token-123");
+    let other = Some(r#"{"user_service_key":"svc"}"#.into());
+    let mut theirs = Machine::call(&core, "user.get", "null", other).unwrap();
+    let send = &next(&mut theirs, &mut pacers, AT.0)["send"];
+    assert_eq!(send["headers"]["x-auth-user-service-key"], "svc");
+    assert!(send["headers"].get("authorization").is_none());
+    let bad = Core::new(
+        Some(r#"{"api_key":"k"}"#.into()),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
     );
-    assert_eq!(other["headers"]["x-auth-user-service-key"], "svc");
-    assert!(other["headers"].get("authorization").is_none());
-    assert!(Core::new(Some(r#"{"api_key":"k"}"#.into()), None, None).is_err());
-    let anonymous = Core::new(None, None, None).unwrap();
-    let view = detail(anonymous.request("user.get", "null", None).unwrap_err());
+    assert!(bad.is_err());
+    let view = detail(
+        Machine::call(&core_with(None), "user.get", "null", None)
+            .map(|_| ())
+            .unwrap_err(),
+    );
     assert_eq!(view["field"], "credentials");
 }
 
@@ -246,12 +280,8 @@ fn api_and_decode_errors_carry_every_field() {
 
 #[wasm_bindgen_test]
 fn pages_until_the_last_one_and_reports_why() {
-    let mut pages = Paginator::new(
-        "accounts.roles.list",
-        &json!({"account_id": ACCOUNT, "per_page": 5}).to_string(),
-    )
-    .unwrap();
-    assert_eq!(pages.operation(), "accounts.roles.list");
+    let params = json!({"account_id": ACCOUNT, "per_page": 5}).to_string();
+    let mut pages = Paginator::new("accounts.roles.list", &params, None).unwrap();
     let role = |i: u32| json!({"id": format!("{i:032x}"), "name": format!("Role {i}")});
     let mut seen = Vec::new();
     while let Some(params) = pages.next_params() {
@@ -260,7 +290,7 @@ fn pages_until_the_last_one_and_reports_why() {
         assert_eq!(params["per_page"], 5);
         // An error response first: the page is asked again.
         if page == 2 && seen.len() == 5 {
-            let err = pages.feed_text(500, "[]", "oops").unwrap_err();
+            let err = pages.feed(500, "[]", b"oops").unwrap_err();
             assert_eq!(detail(err)["kind"], "decode");
             seen.push(json!("error"));
             continue;
@@ -270,11 +300,7 @@ fn pages_until_the_last_one_and_reports_why() {
             .collect();
         let body = json!({"success": true, "errors": [], "messages": [], "result": items,
             "result_info": {"page": page, "per_page": 5, "count": items.len(), "total_count": 12}});
-        let fed = json(
-            &pages
-                .feed_bytes(200, "[]", body.to_string().as_bytes())
-                .unwrap(),
-        );
+        let fed = json(&pages.feed(200, "[]", body.to_string().as_bytes()).unwrap());
         assert_eq!(fed["keep"], true);
         assert_eq!(fed["result_info"]["page"], page);
         seen.extend(items);
@@ -285,12 +311,12 @@ fn pages_until_the_last_one_and_reports_why() {
     assert_eq!(stop["anomaly"], false);
 
     // A server that ignores `page`: stopped and reported as an anomaly.
-    let mut pages = Paginator::new("accounts.list", "null").unwrap();
+    let mut pages = Paginator::new("accounts.list", "null", None).unwrap();
     let same = json!({"success": true, "errors": [], "messages": [],
         "result": (0..20).map(role).collect::<Vec<_>>(), "result_info": {"per_page": 20}});
     let mut fed = 0;
     while pages.next_params().is_some() {
-        if json(&pages.feed_text(200, "[]", &same.to_string()).unwrap())["keep"] == true {
+        if json(&pages.feed(200, "[]", same.to_string().as_bytes()).unwrap())["keep"] == true {
             fed += 20;
         }
     }
@@ -306,7 +332,7 @@ fn pages_until_the_last_one_and_reports_why() {
     );
 
     let view = detail(
-        Paginator::new("accounts.get", "{}")
+        Paginator::new("accounts.get", "{}", None)
             .map(|_| ())
             .unwrap_err(),
     );
@@ -317,63 +343,114 @@ fn pages_until_the_last_one_and_reports_why() {
 }
 
 #[wasm_bindgen_test]
-fn retry_decisions_come_from_the_core() {
-    const NOW: f64 = 1_790_000_000_000.0;
+fn a_call_is_resent_waited_and_read_as_the_core_decides() {
     let busy =
         r#"{"success":false,"errors":[{"code":1,"message":"busy"}],"messages":[],"result":null}"#;
-    // A GET meeting 503s: wait, wait, then fail with the API error.
-    let mut retry = Retry::new("accounts.get", None, Some(0.5), None, None).unwrap();
-    let first = retry
-        .after_response(503, "[]", busy.as_bytes(), NOW, 0.0)
-        .unwrap();
-    assert_eq!(first, Some(0.5));
-    let second = retry
-        .after_response(503, "[]", busy.as_bytes(), NOW, f64::NAN)
-        .unwrap();
-    assert_eq!(second, Some(1.0));
-    assert_eq!(retry.retries(), 2);
-    let view = detail(
-        retry
-            .after_response(503, "[]", busy.as_bytes(), NOW, 0.0)
-            .unwrap_err(),
-    );
+    let core = Core::new(
+        Some(TOKEN.into()),
+        None,
+        None,
+        Some(1),
+        Some(0.5),
+        None,
+        None,
+    )
+    .unwrap();
+    let mut pacers = Pacers::off();
+    // A GET meeting a 503: sleep the backoff, send the same request again, read the answer.
+    let params = json!({"account_id": ACCOUNT}).to_string();
+    let mut call = Machine::call(&core, "accounts.get", &params, None).unwrap();
+    let first = next(&mut call, &mut pacers, AT.0)["send"].clone();
+    assert_eq!(first["method"], "GET");
+    answer(&mut call, &mut pacers, 503, "[]", busy);
+    assert_eq!(next(&mut call, &mut pacers, AT.0), json!({"sleep": 0.5}));
+    assert_eq!(next(&mut call, &mut pacers, AT.0 + 500.0)["send"], first);
+    let body = json!({"success": true, "errors": [], "messages": ["note"],
+        "result": {"id": ACCOUNT}, "result_info": {"page": 1}});
+    answer(&mut call, &mut pacers, 200, "[]", &body.to_string());
     assert_eq!(
-        (view["kind"].as_str(), view["status"].as_u64()),
-        (Some("api"), Some(503))
+        next(&mut call, &mut pacers, AT.0),
+        json!({"done": {"result_info": {"page": 1}, "messages": [{"message": "note"}],
+            "secret_fields": []}})
     );
-    // A success is used as it is.
-    let mut retry = Retry::new("accounts.get", None, None, None, None).unwrap();
+    // A POST with no answer: outcome unknown, never resent.
+    let params = json!({"email": "svc@partner.example"}).to_string();
+    let mut create = Machine::call(&core, "users.create", &params, None).unwrap();
     assert_eq!(
-        retry.after_response(200, "[]", b"{}", NOW, 0.5).unwrap(),
-        None
+        next(&mut create, &mut pacers, AT.0)["send"]["method"],
+        "POST"
     );
-    // A POST with no response: outcome unknown, never resent.
-    let mut retry = Retry::new("accounts.create", None, None, None, None).unwrap();
-    let view = detail(
-        retry
-            .after_transport_error(true, "connection reset", NOW, 0.1)
-            .unwrap_err(),
-    );
+    create.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.1);
+    let error = &next(&mut create, &mut pacers, AT.0)["error"];
     assert_eq!(
-        (view["kind"].as_str(), view["method"].as_str()),
+        (error["kind"].as_str(), error["method"].as_str()),
         (Some("outcome_unknown"), Some("POST"))
     );
-    // A 429 waits as the server says, for a POST too.
-    let mut retry = Retry::new("accounts.create", None, None, None, None).unwrap();
-    let wait = retry
-        .after_response(429, r#"[["retry-after","3"]]"#, busy.as_bytes(), NOW, 0.3)
-        .unwrap();
-    assert_eq!(wait, Some(3.0));
-    // Bad policies are refused, not panicked on.
+    // A 429 waits as the server says, for a POST too; the secret fields come with the answer.
+    let mut create = Machine::call(&core, "users.create", &params, None).unwrap();
+    next(&mut create, &mut pacers, AT.0);
+    answer(
+        &mut create,
+        &mut pacers,
+        429,
+        r#"[["retry-after","3"]]"#,
+        busy,
+    );
+    assert_eq!(next(&mut create, &mut pacers, AT.0), json!({"sleep": 3.0}));
+    next(&mut create, &mut pacers, AT.0 + 3000.0);
+    let user = json!({"success": true, "errors": [], "messages": [],
+        "result": {"id": ACCOUNT, "api_key": "k"}});
+    answer(&mut create, &mut pacers, 200, "[]", &user.to_string());
+    let done = next(&mut create, &mut pacers, AT.0 + 3000.0);
+    assert_eq!(done["done"]["secret_fields"], json!(["api_key"]));
+    // Bad input and bad policies are refused, not panicked on.
+    let view = detail(
+        Machine::call(&core, "accounts.get", r#"{"account_id":"../x"}"#, None)
+            .map(|_| ())
+            .unwrap_err(),
+    );
+    assert_eq!(view["field"], "account_id");
     for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
-        let view = detail(
-            Retry::new("user.get", None, Some(bad), None, None)
-                .map(|_| ())
-                .unwrap_err(),
+        let policy = Core::new(None, None, None, None, Some(bad), None, None);
+        assert_eq!(
+            detail(policy.map(|_| ()).unwrap_err())["field"],
+            "initialBackoff"
         );
-        assert_eq!(view["field"], "initialBackoff");
     }
     assert_eq!(take_panic(), None);
+}
+
+#[wasm_bindgen_test]
+fn a_list_hands_out_each_page_and_says_why_it_stopped() {
+    let core = core_with(Some(TOKEN));
+    let mut pacers = Pacers::off();
+    let params = json!({"account_id": ACCOUNT, "per_page": 5}).to_string();
+    let mut list = Machine::list(&core, "accounts.roles.list", &params, None, Some(2)).unwrap();
+    for page in 1..=2 {
+        let send = next(&mut list, &mut pacers, AT.0)["send"].clone();
+        assert!(send["url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("page={page}")));
+        let roles: Vec<Value> = (0..5)
+            .map(|i| json!({"id": format!("{:032x}", page * 10 + i)}))
+            .collect();
+        let body = json!({"success": true, "errors": [], "messages": [], "result": roles,
+            "result_info": {"page": page, "per_page": 5, "total_count": 50}});
+        answer(&mut list, &mut pacers, 200, "[]", &body.to_string());
+        let step = next(&mut list, &mut pacers, AT.0);
+        assert_eq!(step["page"]["fresh"], true, "{step}");
+        assert_eq!(step["page"]["result_info"]["page"], page);
+    }
+    let done = next(&mut list, &mut pacers, AT.0);
+    assert_eq!(done["done"]["stop"]["reason"], "page_cap", "{done}");
+    assert_eq!(done["done"]["stop"]["anomaly"], true);
+    let view = detail(
+        Machine::list(&core, "accounts.get", r#"{"account_id":"0"}"#, None, None)
+            .map(|_| ())
+            .unwrap_err(),
+    );
+    assert_eq!(view["kind"], "invalid");
 }
 
 /// A page of results, as the API sends a list.
@@ -386,18 +463,9 @@ fn list_page(items: Value) -> String {
 
 #[wasm_bindgen_test]
 fn onboarding_marshals_requests_attempts_and_the_report() {
-    const NOW: f64 = 1_790_000_000_000.0;
     let core = Core::new(
         Some(TOKEN.into()),
         Some("http://127.0.0.1:1/client/v4".into()),
-        None,
-    )
-    .unwrap();
-    let spec =
-        json!({"name": "Acme", "members": [{"email": "a@acme.example", "roles": [ACCOUNT]}]});
-    let mut flow = Onboarding::new(
-        &core,
-        &spec.to_string(),
         None,
         Some(2),
         Some(0.25),
@@ -405,58 +473,58 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
         None,
     )
     .unwrap();
+    let mut pacers = Pacers::off();
+    let spec =
+        json!({"name": "Acme", "members": [{"email": "a@acme.example", "roles": [ACCOUNT]}]});
+    let mut flow = Machine::onboarding(&core, &spec.to_string(), None).unwrap();
     // 1. Look the account up by name.
-    let action = json(&flow.next_action());
-    assert_eq!(action["action"], "send");
-    assert_eq!(action["request"]["method"], "GET");
-    assert!(action["request"]["url"]
+    let look = next(&mut flow, &mut pacers, AT.0)["send"].clone();
+    assert_eq!(look["method"], "GET");
+    assert!(look["url"]
         .as_str()
         .unwrap()
         .starts_with("http://127.0.0.1:1/client/v4/accounts?"));
-    assert_eq!(
-        action["request"]["headers"]["authorization"],
-        "Bearer secret-token-123"
-    );
+    assert_eq!(look["headers"]["authorization"], "Bearer secret-token-123");
     // A dropped connection on a GET: wait the backoff, then the same request again.
-    flow.feed_transport_error(true, "connection reset", NOW, 0.0);
-    assert_eq!(
-        json(&flow.next_action()),
-        json!({"action": "wait", "seconds": 0.25})
-    );
-    assert_eq!(json(&flow.next_action())["request"], action["request"]);
-    flow.feed_response(200, "[]", list_page(json!([])).as_bytes(), NOW, 0.0)
-        .unwrap();
+    flow.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    assert_eq!(next(&mut flow, &mut pacers, AT.0), json!({"sleep": 0.25}));
+    assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"], look);
+    answer(&mut flow, &mut pacers, 200, "[]", &list_page(json!([])));
     // 2. Create it: the edge's 502 leaves the outcome unknown, so look again, not resend.
-    let create = json(&flow.next_action());
-    assert_eq!(create["request"]["method"], "POST");
-    flow.feed_response(502, "[]", b"<html>502</html>", NOW, 0.0)
-        .unwrap();
-    let look = json(&flow.next_action());
-    assert_eq!(look["request"]["method"], "GET");
+    let create = next(&mut flow, &mut pacers, AT.0);
+    assert_eq!(create["send"]["method"], "POST");
+    answer(&mut flow, &mut pacers, 502, "[]", "<html>502</html>");
+    assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"]["method"], "GET");
     let found = json!([{"id": ACCOUNT, "name": "Acme"}]);
-    flow.feed_response(200, "[]", list_page(found).as_bytes(), NOW, 0.0)
-        .unwrap();
+    answer(&mut flow, &mut pacers, 200, "[]", &list_page(found));
     // 3. Members: listed, then the one missing is invited (a role id: no role lookup).
-    let list = json(&flow.next_action());
-    assert!(list["request"]["url"]
+    let list = next(&mut flow, &mut pacers, AT.0);
+    assert!(list["send"]["url"]
         .as_str()
         .unwrap()
         .contains(&format!("/accounts/{ACCOUNT}/members")));
-    flow.feed_response(200, "[]", list_page(json!([])).as_bytes(), NOW, 0.0)
-        .unwrap();
-    let invite = json(&flow.next_action());
-    assert_eq!(invite["request"]["method"], "POST");
-    let body = json(invite["request"]["body"].as_str().unwrap());
+    answer(&mut flow, &mut pacers, 200, "[]", &list_page(json!([])));
+    let invite = next(&mut flow, &mut pacers, AT.0);
+    assert_eq!(invite["send"]["method"], "POST");
+    let body = json(invite["send"]["body"].as_str().unwrap());
     assert_eq!(body["email"], "a@acme.example");
     let member = json!({"success": true, "errors": [], "messages": [],
-                        "result": {"id": "1".repeat(32), "email": "a@acme.example"}});
+                        "result": {"id": "1".repeat(32), "email": "a@acme.example"}})
+    .to_string();
     assert!(flow
-        .feed_response(200, "not json", member.to_string().as_bytes(), NOW, 0.0)
+        .feed_response(
+            &mut pacers,
+            200,
+            "not json",
+            member.as_bytes(),
+            AT.0,
+            AT.1,
+            0.0
+        )
         .is_err());
-    flow.feed_response(200, "[]", member.to_string().as_bytes(), NOW, 0.0)
-        .unwrap();
-    assert_eq!(json(&flow.next_action()), json!({"action": "done"}));
-    let report = json(&flow.report());
+    answer(&mut flow, &mut pacers, 200, "[]", &member);
+    let done = next(&mut flow, &mut pacers, AT.0);
+    let report = &done["done"]["report"];
     assert_eq!(report["complete"], true);
     assert_eq!(
         report["account"],
@@ -465,13 +533,13 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     assert_eq!(report["members"][0]["status"], "created");
     assert_eq!(report["service_user"], Value::Null);
     assert_eq!(report["api_key"], Value::Null);
-    assert_eq!(json(&Onboarding::secret_fields()), json!(["api_key"]));
+    assert_eq!(done["done"]["secret_fields"], json!(["api_key"]));
     assert_eq!(take_panic(), None);
 }
 
 #[wasm_bindgen_test]
 fn a_bad_onboarding_spec_names_the_field() {
-    let core = Core::new(Some(TOKEN.into()), None, None).unwrap();
+    let core = core_with(Some(TOKEN));
     let cases = [
         ("{}", "name"),
         ("[]", "spec"),
@@ -492,7 +560,7 @@ fn a_bad_onboarding_spec_names_the_field() {
         (r#"{"name":"A","unit_id":"../x"}"#, "unit_id"),
     ];
     for (spec, field) in cases {
-        let error = Onboarding::new(&core, spec, None, None, None, None, None)
+        let error = Machine::onboarding(&core, spec, None)
             .map(|_| ())
             .unwrap_err();
         let view = detail(error);
@@ -502,14 +570,10 @@ fn a_bad_onboarding_spec_names_the_field() {
     }
     // Per-call credentials are read like every other: a bad one is refused, never echoed.
     let view = detail(
-        Onboarding::new(
+        Machine::onboarding(
             &core,
             r#"{"name":"A"}"#,
             Some(r#"{"api_token":"sec\nret"}"#.into()),
-            None,
-            None,
-            None,
-            None,
         )
         .map(|_| ())
         .unwrap_err(),
@@ -546,23 +610,37 @@ fn the_pacer_is_the_cores_in_seconds() {
 }
 
 #[wasm_bindgen_test]
-fn credential_keys_hide_the_secret_and_tell_identities_apart() {
-    let token = r#"{"accept":"application/json","authorization":"Bearer secret-token-123"}"#;
-    let other = r#"{"authorization":"Bearer another-token"}"#;
-    let service = r#"{"x-auth-user-service-key":"secret-token-123"}"#;
-    let key = credential_key(token, "salt");
-    assert_eq!(key.len(), 16);
-    assert!(!key.contains("secret"));
-    assert_eq!(
-        key,
-        credential_key(
-            r#"{"authorization":"Bearer secret-token-123","user-agent":"x"}"#,
-            "salt"
-        )
+fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
+    let core = core_with(Some(TOKEN));
+    let mut pacers = Pacers::new(1.0, 10.0).unwrap();
+    let call = || Machine::call(&core, "user.get", "null", None).unwrap();
+    let (mut first, mut second) = (call(), call());
+    assert!(next(&mut first, &mut pacers, AT.0)["send"].is_object());
+    // The budget is in flight: ask again soon.
+    assert!(
+        next(&mut second, &mut pacers, AT.0)["sleep"]
+            .as_f64()
+            .unwrap()
+            > 0.0
     );
-    assert_ne!(key, credential_key(token, "pepper"));
-    assert_ne!(key, credential_key(other, "salt"));
-    assert_ne!(key, credential_key(service, "salt"));
-    assert_eq!(credential_key(r#"{"accept":"*/*"}"#, "salt"), "");
-    assert_eq!(credential_key("not json", "salt"), "");
+    // Another identity has a budget of its own.
+    let other = Some(r#"{"user_service_key":"svc"}"#.into());
+    let mut theirs = Machine::call(&core, "user.get", "null", other).unwrap();
+    assert!(next(&mut theirs, &mut pacers, AT.0)["send"].is_object());
+    // Given up on at `AT`: its place frees a window (10 s) later.
+    first.abandon(&mut pacers, AT.0, AT.1);
+    assert_eq!(
+        next(&mut second, &mut pacers, AT.0 + 4_000.0),
+        json!({"sleep": 6.0})
+    );
+    assert!(next(&mut second, &mut pacers, AT.0 + 10_000.0)["send"].is_object());
+    for (limit, window, field) in [(0.0, 1.0, "limit"), (1.0, f64::NAN, "window")] {
+        let view = detail(Pacers::new(limit, window).map(|_| ()).unwrap_err());
+        assert_eq!(view["field"], field);
+    }
+    let mut off = Pacers::off();
+    let mut cloudflare = Pacers::cloudflare();
+    for pacers in [&mut off, &mut cloudflare] {
+        assert!(next(&mut call(), pacers, AT.0)["send"].is_object());
+    }
 }
