@@ -14,8 +14,22 @@ use std::time::{Duration, Instant};
 use cloudflare_tenant::{operations, Client, Credentials};
 use serde_json::Value;
 
-/// `POST /users` is not in the official document.
-const NOT_IN_SPEC: [&str; 1] = ["users.create"];
+/// Whether the official document describes `method` on `path` (placeholders compared by
+/// position: the document names some of them differently). Operations it leaves out, such as
+/// `POST /users`, have no schema to be checked against.
+fn in_spec(spec: &Value, method: &str, path: &str) -> bool {
+    let shape = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    spec["paths"].as_object().is_some_and(|paths| {
+        paths.iter().any(|(template, item)| {
+            shape(template) == shape(path) && item.get(method.to_lowercase()).is_some()
+        })
+    })
+}
 
 /// Where the official document is known to disagree with the API, and we follow the API.
 /// A request Prism refuses passes only if every violation it reports is listed here for its
@@ -111,7 +125,7 @@ fn start_prism() -> (Prism, String) {
         prism.exists(),
         "Prism is not installed: run `npm ci --prefix tools`"
     );
-    let spec = root().join("../shared/spec/cloudflare-api.openapi.json");
+    let spec = spec_path();
     assert!(
         spec.exists(),
         "the official spec is expected at {}",
@@ -169,10 +183,14 @@ fn every_request_conforms_to_the_official_spec() {
         .build()
         .into();
     let (mut sent, mut refused, mut known) = (0, Vec::new(), 0);
-    for op in operations()
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(spec_path()).unwrap()).unwrap();
+    let (described, left_out): (Vec<_>, Vec<_>) = operations()
         .iter()
-        .filter(|op| !NOT_IN_SPEC.contains(&op.name))
-    {
+        .partition(|op| in_spec(&document, op.method.as_str(), op.params.path));
+    let left_out: Vec<_> = left_out.iter().map(|op| op.name).collect();
+    println!("not in the official document, so not checked: {left_out:?}");
+    for op in described {
         for case in sample_cases(op.name) {
             let request = client
                 .request_named(op.name, case["params"].clone(), Some(&credentials))
@@ -212,4 +230,8 @@ fn every_request_conforms_to_the_official_spec() {
         refused.join("\n")
     );
     assert!(sent >= 27, "only {sent} requests were checked");
+}
+
+fn spec_path() -> PathBuf {
+    root().join("../shared/spec/cloudflare-api.openapi.json")
 }

@@ -200,12 +200,14 @@ fn kind_type(kind: &Kind) -> String {
     }
 }
 
+/// An optional parameter may also be `null`: the core takes `null` as not given, so a
+/// result's nullable field can be passed on as it is.
 fn param_line(out: &mut String, indent: usize, param: &Param, required: bool) {
     out.push_str(&doc(indent, &param.full_doc()));
-    let optional = if required { "" } else { "?" };
+    let (optional, null) = if required { ("", "") } else { ("?", " | null") };
     let _ = writeln!(
         out,
-        "{}{}{optional}: {};",
+        "{}{}{optional}: {}{null};",
         " ".repeat(indent),
         property(&param.name),
         kind_type(&param.kind)

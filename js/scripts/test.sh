@@ -98,6 +98,10 @@ pack_test() {
   mkdir -p examples && cp "$js/examples/typed.ts" examples/ && cp "$js/tsconfig.json" . || return 1
   "$js/node_modules/.bin/tsc" -p tsconfig.json || return 1
   echo "tsc: examples/typed.ts checks against the installed package"
+  # The READMEs' examples, under --strict, against the installed package.
+  node "$js/test/readme-examples.mjs" . "$js/README.md" "$root/README.md" || return 1
+  "$js/node_modules/.bin/tsc" -p tsconfig.readme.json || return 1
+  echo "tsc: the READMEs' JavaScript examples check under --strict"
 }
 run "npm pack + plain node" '^pack smoke test:|^tsc:' pack_test
 # pack_test ran in a subshell of `run`'s pipeline: find the tarball again.

@@ -297,13 +297,13 @@ export interface PolicyInput {
  */
 export interface AccountsListParams {
   /** Only accounts with this name. At most 100 characters. */
-  name?: string;
+  name?: string | null;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
   /** Sort direction. */
-  direction?: "asc" | "desc";
+  direction?: "asc" | "desc" | null;
 }
 
 /**
@@ -314,22 +314,22 @@ export interface AccountsCreateParams {
   /** The account name, at most 100 characters. */
   name: string;
   /** `standard` (the API's default) or `enterprise`. */
-  type?: "standard" | "enterprise";
+  type?: "standard" | "enterprise" | null;
   /**
    * The tenant unit (`unit_tag` from `tenants.get`); needed when the caller has several. Sent as
    * `unit.id`.
    */
-  unit_id?: string;
+  unit_id?: string | null;
   /** KYC: the customer's business name. At most 120 characters. */
-  business_name?: string;
+  business_name?: string | null;
   /** KYC: the customer's business address. At most 120 characters. */
-  business_address?: string;
+  business_address?: string | null;
   /** KYC: the customer's business e-mail. At most 120 characters. */
-  business_email?: string;
+  business_email?: string | null;
   /** KYC: the customer's business phone. At most 120 characters. */
-  business_phone?: string;
+  business_phone?: string | null;
   /** KYC: free text for the partner's own reference. At most 120 characters. */
-  external_metadata?: string;
+  external_metadata?: string | null;
 }
 
 /** Parameters of `accounts.get`: one account. */
@@ -350,9 +350,9 @@ export interface AccountsUpdateParams {
   /** The account type; the API's schema requires it on update (it does not change it). */
   type: "standard" | "enterprise";
   /** Require two-factor authentication of every member. Sent as `settings.enforce_twofactor`. */
-  enforce_twofactor?: boolean;
+  enforce_twofactor?: boolean | null;
   /** Where abuse reports go. At most 90 characters. Sent as `settings.abuse_contact_email`. */
-  abuse_contact_email?: string;
+  abuse_contact_email?: string | null;
 }
 
 /** Parameters of `accounts.delete`: permanently deletes an account and everything in it. */
@@ -366,15 +366,15 @@ export interface AccountsMembersListParams {
   /** The account id. */
   account_id: string;
   /** Sort key: `user.first_name`, `user.last_name`, `user.email` or `status`. */
-  order?: "user.first_name" | "user.last_name" | "user.email" | "status";
+  order?: "user.first_name" | "user.last_name" | "user.email" | "status" | null;
   /** Only members in this state (`accepted`, `pending`, `rejected`). */
-  status?: "accepted" | "pending" | "rejected";
+  status?: "accepted" | "pending" | "rejected" | null;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
   /** Sort direction. */
-  direction?: "asc" | "desc";
+  direction?: "asc" | "desc" | null;
 }
 
 /**
@@ -390,7 +390,7 @@ export type AccountsMembersCreateParams = {
    * `pending` (an invitation). `accepted` is refused by the API for new members unless the tenant
    * auto-accepts invites.
    */
-  status?: "accepted" | "pending";
+  status?: "accepted" | "pending" | null;
 } & (
   | {
       /** Role ids (see `accounts.roles.list`); or give `policies`. */
@@ -451,9 +451,9 @@ export interface AccountsRolesListParams {
   /** The account id. */
   account_id: string;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
 }
 
 /** Parameters of `accounts.roles.get`: one role with its permissions. */
@@ -469,15 +469,15 @@ export interface AccountsPermissionGroupsListParams {
   /** The account id. */
   account_id: string;
   /** Only the group with this id. */
-  id?: string;
+  id?: string | null;
   /** Only groups with this name. */
-  name?: string;
+  name?: string | null;
   /** Only groups with this label. */
-  label?: string;
+  label?: string | null;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
 }
 
 /** Parameters of `accounts.permission_groups.get`: one permission group. */
@@ -493,9 +493,9 @@ export interface AccountsResourceGroupsListParams {
   /** The account id. */
   account_id: string;
   /** Only the group with this id. */
-  id?: string;
+  id?: string | null;
   /** Only groups with this name. */
-  name?: string;
+  name?: string | null;
 }
 
 /** Parameters of `users.create`: creates a service user; the result holds its `api_key`. */
@@ -513,15 +513,15 @@ export type UserGetParams = Record<string, never>;
  */
 export interface UserEditParams {
   /** First name, at most 60 characters. */
-  first_name?: string;
+  first_name?: string | null;
   /** Last name, at most 60 characters. */
-  last_name?: string;
+  last_name?: string | null;
   /** Telephone, at most 20 characters. */
-  telephone?: string;
+  telephone?: string | null;
   /** Country, at most 30 characters. */
-  country?: string;
+  country?: string | null;
   /** Postal code, at most 20 characters. */
-  zipcode?: string;
+  zipcode?: string | null;
 }
 
 /** Parameters of `user.tenants.list`: the tenants the caller administers. */
@@ -532,19 +532,19 @@ export interface MembershipsListParams {
   /**
    * Only memberships of accounts with this name (sent as `account.name`). At most 100 characters.
    */
-  account_name?: string;
+  account_name?: string | null;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
   /** Sort key: `id`, `account.name` or `status`. */
-  order?: "id" | "account.name" | "status";
+  order?: "id" | "account.name" | "status" | null;
   /** Sort direction. */
-  direction?: "asc" | "desc";
+  direction?: "asc" | "desc" | null;
   /** Only memberships with this name. At most 100 characters. */
-  name?: string;
+  name?: string | null;
   /** Only memberships in this state. */
-  status?: "accepted" | "pending" | "rejected";
+  status?: "accepted" | "pending" | "rejected" | null;
 }
 
 /** Parameters of `memberships.get`: one of the caller's memberships. */
@@ -581,13 +581,13 @@ export interface TenantsAccountsListParams {
   /** The tenant id. */
   tenant_id: string;
   /** Page number, from 1. */
-  page?: number;
+  page?: number | null;
   /** Page size, 5..=50. */
-  per_page?: number;
+  per_page?: number | null;
   /** Sort key. */
-  order?: string;
+  order?: string | null;
   /** Sort direction: `asc`/`desc` (or the endpoint's own `0`/`1`); sent as `0`/`1`. */
-  direction?: "asc" | "desc" | 0 | 1;
+  direction?: "asc" | "desc" | 0 | 1 | null;
 }
 
 /**
