@@ -61,6 +61,7 @@ macro_rules! for_each_operation {
             $crate::api::accounts::GetAccount,
             $crate::api::accounts::UpdateAccount,
             $crate::api::accounts::DeleteAccount,
+            $crate::api::accounts::GetAccountEntitlements,
             $crate::api::members::ListMembers: paged,
             $crate::api::members::CreateMember,
             $crate::api::members::GetMember,

@@ -64,7 +64,7 @@ export interface Deleted {
   [key: string]: unknown;
 }
 
-/** Returned by `tenants.entitlements.get`. */
+/** Returned by `accounts.entitlements.get`, `tenants.entitlements.get`. */
 export interface Entitlements {
   allow_add_subdomain?: Record<string, unknown> | null;
   allow_auto_accept_invites?: Record<string, unknown> | null;
@@ -361,6 +361,15 @@ export interface AccountsDeleteParams {
   account_id: string;
 }
 
+/**
+ * Parameters of `accounts.entitlements.get`: what one account may do (bool and max_count
+ * allocations).
+ */
+export interface AccountsEntitlementsGetParams {
+  /** The account id. */
+  account_id: string;
+}
+
 /** Parameters of `accounts.members.list`: the members of an account. */
 export interface AccountsMembersListParams {
   /** The account id. */
@@ -620,6 +629,7 @@ export type OperationName =
   | "accounts.get"
   | "accounts.update"
   | "accounts.delete"
+  | "accounts.entitlements.get"
   | "accounts.members.list"
   | "accounts.members.create"
   | "accounts.members.get"
@@ -660,6 +670,7 @@ export interface OperationParams {
   "accounts.get": AccountsGetParams;
   "accounts.update": AccountsUpdateParams;
   "accounts.delete": AccountsDeleteParams;
+  "accounts.entitlements.get": AccountsEntitlementsGetParams;
   "accounts.members.list": AccountsMembersListParams;
   "accounts.members.create": AccountsMembersCreateParams;
   "accounts.members.get": AccountsMembersGetParams;
@@ -692,6 +703,7 @@ export interface OperationResult {
   "accounts.get": Account;
   "accounts.update": Account;
   "accounts.delete": Deleted | null;
+  "accounts.entitlements.get": Entitlements;
   "accounts.members.list": Member[];
   "accounts.members.create": Member;
   "accounts.members.get": Member;
@@ -735,6 +747,13 @@ export interface TenantOperations {
     update(params: AccountsUpdateParams, options?: CallOptions): Promise<Account>;
     /** Permanently deletes an account and everything in it. `DELETE /accounts/{account_id}`. */
     delete(params: AccountsDeleteParams, options?: CallOptions): Promise<Deleted | null>;
+    readonly entitlements: {
+      /**
+       * What one account may do (bool and max_count allocations).
+       * `GET /accounts/{account_id}/entitlements`.
+       */
+      get(params: AccountsEntitlementsGetParams, options?: CallOptions): Promise<Entitlements>;
+    };
     readonly members: {
       /**
        * The members of an account. `GET /accounts/{account_id}/members`. Iterates over every item

@@ -37,6 +37,30 @@ def _params(**params: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
+class AsyncAccountsEntitlementsResource:
+    """``accounts.entitlements.*``"""
+
+    def __init__(self, client: AsyncTenantClient) -> None:
+        self._client = client
+
+    async def get(
+        self,
+        account_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Entitlements:
+        """``accounts.entitlements.get``: ``GET /accounts/{account_id}/entitlements``.
+
+        What one account may do (bool and max_count allocations).
+
+        Args:
+            account_id: The account id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.entitlements.get", _params(account_id=account_id), credentials)
+        return cast("Entitlements", result)
+
+
 class AsyncAccountsMembersResource:
     """``accounts.members.*``"""
 
@@ -424,6 +448,7 @@ class AsyncAccountsResource:
 
     def __init__(self, client: AsyncTenantClient) -> None:
         self._client = client
+        self.entitlements = AsyncAccountsEntitlementsResource(client)
         self.members = AsyncAccountsMembersResource(client)
         self.permission_groups = AsyncAccountsPermissionGroupsResource(client)
         self.resource_groups = AsyncAccountsResourceGroupsResource(client)

@@ -46,6 +46,7 @@ __all__ = [
     "AccountsGetParams",
     "AccountsUpdateParams",
     "AccountsDeleteParams",
+    "AccountsEntitlementsGetParams",
     "AccountsMembersListParams",
     "AccountsMembersCreateParams",
     "AccountsMembersGetParams",
@@ -78,6 +79,7 @@ OperationName = Literal[
     "accounts.get",
     "accounts.update",
     "accounts.delete",
+    "accounts.entitlements.get",
     "accounts.members.list",
     "accounts.members.create",
     "accounts.members.get",
@@ -158,7 +160,7 @@ class Deleted(TypedDict, total=False):
 
 
 class Entitlements(TypedDict, total=False):
-    """Returned by ``tenants.entitlements.get``."""
+    """Returned by ``accounts.entitlements.get``, ``tenants.entitlements.get``."""
 
     allow_add_subdomain: Dict[str, Any]
     allow_auto_accept_invites: Dict[str, Any]
@@ -444,6 +446,15 @@ class AccountsUpdateParams(_AccountsUpdateParamsRequired, total=False):
 
 class AccountsDeleteParams(TypedDict):
     """Parameters of ``accounts.delete``: permanently deletes an account and everything in it."""
+
+    #: The account id.
+    account_id: str
+
+
+class AccountsEntitlementsGetParams(TypedDict):
+    """Parameters of ``accounts.entitlements.get``: what one account may do (bool and max_count
+    allocations).
+    """
 
     #: The account id.
     account_id: str

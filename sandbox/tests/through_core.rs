@@ -163,6 +163,10 @@ fn every_operation_round_trips_through_the_core() {
         .as_deref(),
         Some("Acme Corp")
     );
+    let account_entitlements = api.send(&GetAccountEntitlements {
+        account_id: account_id.clone(),
+    });
+    assert!(account_entitlements.custom_entitlements.is_some());
     let renamed = api.send(&UpdateAccount {
         account_id: account_id.clone(),
         name: "Acme Corporation".into(),

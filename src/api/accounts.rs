@@ -1,7 +1,7 @@
 //! `accounts.*`: create, list, read, update and delete the accounts of a tenant.
 
 use super::members::MAX_EMAIL;
-use super::{operation, Account, AccountType, Deleted, Direction, WireEnum};
+use super::{operation, Account, AccountType, Deleted, Direction, Entitlements, WireEnum};
 
 /// Longest account name the API takes.
 pub const MAX_NAME: usize = 100;
@@ -109,4 +109,16 @@ operation! {
     method: DELETE,
     path: "/accounts/{account_id}",
     result: Option<Deleted>,
+}
+
+operation! {
+    /// `accounts.entitlements.get`: what one account may do (bool and max_count allocations).
+    pub struct GetAccountEntitlements {
+        /// The account id.
+        pub account_id: String = path(Id),
+    }
+    name: "accounts.entitlements.get",
+    method: GET,
+    path: "/accounts/{account_id}/entitlements",
+    result: Entitlements,
 }

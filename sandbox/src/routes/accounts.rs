@@ -125,6 +125,23 @@ pub async fn get(
     ok(state.account_json(account))
 }
 
+/// GET /accounts/{account_id}/entitlements: what the account may do.
+pub async fn entitlements(
+    State(app): State<Arc<App>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let state = app.state();
+    state.account_for(&id, &user, false)?;
+    ok(json!({
+        "allow_add_subdomain": {"type": "bool", "value": true},
+        "mhs_certificate_count": {"type": "max_count", "value": 10},
+        "custom_entitlements": [
+            {"feature": {"key": "zones.max_count"}, "allocation": {"type": "max_count", "value": 50}},
+        ],
+    }))
+}
+
 /// PUT /accounts/{account_id}: `name` (required, as the update replaces the account) and
 /// `settings` (`enforce_twofactor`, `abuse_contact_email`; absent keys are left alone).
 pub async fn update(

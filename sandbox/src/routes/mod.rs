@@ -27,6 +27,10 @@ pub fn api(app: Arc<App>) -> Router {
                 .delete(accounts::delete),
         )
         .route(
+            "/accounts/{account_id}/entitlements",
+            get(accounts::entitlements),
+        )
+        .route(
             "/accounts/{account_id}/members",
             get(members::list).post(members::create),
         )
