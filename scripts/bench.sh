@@ -140,12 +140,12 @@ json.dump(meta, open(os.path.join(out, "meta.json"), "w"), indent=2, sort_keys=T
 MAIN = [
     ("rust_parse_ratio", 1.0, "Rust typed parse / serde_json::Value, members page"),
     ("js_parse_ratio", 2.0, "Node parseResponse(bytes) / JSON.parse, members page"),
-    ("py_parse_ratio", 1.5, "parse_response / json.loads, members page"),
+    ("py_parse_ratio", 1.3, "parse_response / json.loads, members page"),
     ("py_vs_official_ratio", 0.2, "parse_response / official SDK (mock transport), members page"),
-    ("js_build_ns", None, "Node buildRequest accounts.create, ns"),
-    ("py_build_us", None, "build_request accounts.create, us"),
+    ("js_build_ns", 3000, "Node buildRequest accounts.create, ns"),
+    ("py_build_us", 2.0, "build_request accounts.create, us"),
     ("workerd_cold_start_ms", None, "workerd start-to-first-answer added by the package, ms"),
-    ("wasm_gzip_bytes", 102400, ".wasm gzip -9"),
+    ("wasm_gzip_bytes", 204800, ".wasm gzip -9 (a budget, not a target)"),
     ("npm_tarball_bytes", None, "npm pack tarball"),
     ("wheel_bytes", None, "wheel"),
 ]

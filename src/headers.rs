@@ -63,7 +63,11 @@ pub fn retry_after(headers: &HeaderMap, body: &[u8], now: Option<SystemTime>) ->
         let value = header(&RETRY_AFTER)?;
         decimal(value, SECOND).or_else(|| {
             let at = http_date(value)?;
-            Some(at.duration_since(now?).unwrap_or(Duration::ZERO))
+            Some(
+                at.duration_since(now?)
+                    .unwrap_or(Duration::ZERO)
+                    .min(LONGEST),
+            )
         })
     };
     [in_ms(), in_header(), body_retry_after(body)]
