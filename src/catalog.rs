@@ -86,6 +86,7 @@ fn operation(info: &OperationInfo, docs: &Docs, models: &mut BTreeMap<String, Va
         Rule::None => Value::Null,
         Rule::RolesOrPolicies => "roles_or_policies".into(),
         Rule::AtLeastOne => "at_least_one".into(),
+        Rule::UnitOrStandalone => "unit_or_standalone".into(),
     };
     object([
         ("name", info.name.into()),

@@ -177,6 +177,8 @@ pub enum Rule {
     RolesOrPolicies,
     /// At least one parameter.
     AtLeastOne,
+    /// `unit_id` or `standalone: true`, never both: a standalone account is outside any unit.
+    UnitOrStandalone,
 }
 
 /// Parameters checked and laid out for a request.
@@ -278,6 +280,16 @@ fn check_rule(params: &Params, given: &Map<String, Value>) -> Result<(), Invalid
             (false, false) => Err(Invalid::new("roles", "give roles (role ids) or policies")),
             _ => Ok(()),
         },
+        Rule::UnitOrStandalone => {
+            let standalone = value_of(given, "standalone") == Some(&Value::Bool(true));
+            if standalone && has("unit_id") {
+                return Err(Invalid::new(
+                    "standalone",
+                    "a standalone account is outside any unit: give unit_id or standalone, not both",
+                ));
+            }
+            Ok(())
+        }
         Rule::AtLeastOne => {
             if params.list.iter().any(|p| has(p.name)) {
                 return Ok(());

@@ -55,6 +55,7 @@ fn says_what_the_registry_says() {
             Rule::None => Value::Null,
             Rule::RolesOrPolicies => "roles_or_policies".into(),
             Rule::AtLeastOne => "at_least_one".into(),
+            Rule::UnitOrStandalone => "unit_or_standalone".into(),
             other => panic!("{name}: a rule the catalog does not name: {other:?}"),
         };
         assert_eq!(op["rule"], rule, "{name}");

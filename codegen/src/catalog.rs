@@ -42,6 +42,8 @@ pub enum Rule {
     RolesOrPolicies,
     /// At least one parameter.
     AtLeastOne,
+    /// `unit_id` or `standalone: true`, never both.
+    UnitOrStandalone,
 }
 
 /// One parameter of an operation.
@@ -177,6 +179,7 @@ impl Operation {
             None => Rule::None,
             Some("roles_or_policies") => Rule::RolesOrPolicies,
             Some("at_least_one") => Rule::AtLeastOne,
+            Some("unit_or_standalone") => Rule::UnitOrStandalone,
             Some(other) => return Err(at(format!("a rule this generator does not know: {other}"))),
         };
         Ok(Operation {

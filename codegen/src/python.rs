@@ -215,6 +215,7 @@ fn rule_note(op: &Operation) -> Option<&'static str> {
         Rule::None => None,
         Rule::RolesOrPolicies => Some("Give ``roles`` or ``policies``, never both."),
         Rule::AtLeastOne => Some("Give at least one."),
+        Rule::UnitOrStandalone => Some("Give ``unit_id`` or ``standalone=True``, never both."),
     }
 }
 

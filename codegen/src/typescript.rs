@@ -221,6 +221,9 @@ fn params_type(op: &Operation) -> String {
         Rule::None => {}
         Rule::RolesOrPolicies => intro.push_str(" Give `roles` or `policies`, never both."),
         Rule::AtLeastOne => intro.push_str(" Give at least one."),
+        Rule::UnitOrStandalone => {
+            intro.push_str(" Give `unit_id` or `standalone: true`, never both.")
+        }
     }
     let mut out = doc(0, &intro);
     if op.params.is_empty() {

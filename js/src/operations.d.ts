@@ -308,7 +308,7 @@ export interface AccountsListParams {
 
 /**
  * Parameters of `accounts.create`: a new account for a customer, optionally on a tenant unit, with
- * KYC.
+ * KYC. Give `unit_id` or `standalone: true`, never both.
  */
 export interface AccountsCreateParams {
   /** The account name, at most 100 characters. */
@@ -320,6 +320,11 @@ export interface AccountsCreateParams {
    * `unit.id`.
    */
   unit_id?: string | null;
+  /**
+   * `true` for a standalone free account outside any organization (tenant unit); never with
+   * `unit_id`.
+   */
+  standalone?: boolean | null;
   /** KYC: the customer's business name. At most 120 characters. */
   business_name?: string | null;
   /** KYC: the customer's business address. At most 120 characters. */

@@ -398,7 +398,7 @@ class _AccountsCreateParamsRequired(TypedDict):
 
 class AccountsCreateParams(_AccountsCreateParamsRequired, total=False):
     """Parameters of ``accounts.create``: a new account for a customer, optionally on a tenant
-    unit, with KYC.
+    unit, with KYC. Give ``unit_id`` or ``standalone=True``, never both.
     """
 
     #: ``standard`` (the API's default) or ``enterprise``.
@@ -406,6 +406,9 @@ class AccountsCreateParams(_AccountsCreateParamsRequired, total=False):
     #: The tenant unit (``unit_tag`` from ``tenants.get``); needed when the caller has several.
     #: Sent as ``unit.id``.
     unit_id: str
+    #: ``true`` for a standalone free account outside any organization (tenant unit); never with
+    #: ``unit_id``.
+    standalone: bool
     #: KYC: the customer's business name. At most 120 characters.
     business_name: str
     #: KYC: the customer's business address. At most 120 characters.

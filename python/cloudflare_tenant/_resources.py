@@ -483,6 +483,7 @@ class AccountsResource:
         name: str,
         type: Optional[Literal["standard", "enterprise"]] = None,
         unit_id: Optional[str] = None,
+        standalone: Optional[bool] = None,
         business_name: Optional[str] = None,
         business_address: Optional[str] = None,
         business_email: Optional[str] = None,
@@ -492,13 +493,16 @@ class AccountsResource:
     ) -> Account:
         """``accounts.create``: ``POST /accounts``.
 
-        A new account for a customer, optionally on a tenant unit, with KYC.
+        A new account for a customer, optionally on a tenant unit, with KYC. Give ``unit_id`` or
+        ``standalone=True``, never both.
 
         Args:
             name: The account name, at most 100 characters.
             type: ``standard`` (the API's default) or ``enterprise``.
             unit_id: The tenant unit (``unit_tag`` from ``tenants.get``); needed when the caller
                 has several. Sent as ``unit.id``.
+            standalone: ``true`` for a standalone free account outside any organization (tenant
+                unit); never with ``unit_id``.
             business_name: KYC: the customer's business name. At most 120 characters.
             business_address: KYC: the customer's business address. At most 120 characters.
             business_email: KYC: the customer's business e-mail. At most 120 characters.
@@ -507,7 +511,7 @@ class AccountsResource:
                 characters.
             credentials: Act as someone else for this call.
         """
-        result = self._client._call("accounts.create", _params(name=name, type=type, unit_id=unit_id, business_name=business_name, business_address=business_address, business_email=business_email, business_phone=business_phone, external_metadata=external_metadata), credentials)
+        result = self._client._call("accounts.create", _params(name=name, type=type, unit_id=unit_id, standalone=standalone, business_name=business_name, business_address=business_address, business_email=business_email, business_phone=business_phone, external_metadata=external_metadata), credentials)
         return cast("Account", result)
 
     def get(

@@ -151,6 +151,14 @@ fn every_operation_round_trips_through_the_core() {
         account.managed_by.unwrap().parent_org_id.as_deref(),
         Some(tenant_id.as_str())
     );
+    let solo = api.send(&CreateAccount {
+        standalone: Some(true),
+        ..CreateAccount::new("Solo Studio")
+    });
+    assert!(
+        solo.managed_by.is_none(),
+        "a standalone account is in no unit: {solo:?}"
+    );
     let other = api.send(&CreateAccount {
         r#type: Some(AccountType::Enterprise),
         ..CreateAccount::new("Globex")

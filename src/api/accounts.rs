@@ -36,6 +36,9 @@ operation! {
         pub r#type: Option<AccountType> = body(OneOf(AccountType::VALUES)),
         /// The tenant unit (`unit_tag` from `tenants.get`); needed when the caller has several.
         pub unit_id: Option<String> = body(Id).sent_as("unit.id"),
+        /// `true` for a standalone free account outside any organization (tenant unit); never
+        /// with `unit_id`.
+        pub standalone: Option<bool> = body(Bool),
         /// KYC: the customer's business name.
         pub business_name: Option<String> = body(Text(MAX_KYC)),
         /// KYC: the customer's business address.
@@ -52,6 +55,7 @@ operation! {
     path: "/accounts",
     result: Account,
     body: true,
+    rule: UnitOrStandalone,
 }
 
 impl CreateAccount {

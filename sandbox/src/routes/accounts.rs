@@ -74,7 +74,20 @@ pub async fn create(State(app): State<Arc<App>>, Caller(user): Caller, body: Byt
             ))
         }
     };
+    // `standalone: true`: a free account outside any organization (tenant unit).
+    let standalone = match body.get("standalone") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err(ApiError::invalid("standalone", "must be a boolean")),
+    };
+    if standalone && !matches!(body.get("unit"), None | Some(Value::Null)) {
+        return Err(ApiError::invalid(
+            "standalone",
+            "cannot be given with `unit`: a standalone account is outside any organization",
+        ));
+    }
     let unit = match body.get("unit") {
+        _ if standalone => String::new(),
         None | Some(Value::Null) => tenant.units[0].tag.clone(),
         Some(Value::Object(u)) => match u.get("id") {
             Some(Value::String(id)) if tenant.units.iter().any(|x| &x.tag == id) => id.clone(),
@@ -102,7 +115,12 @@ pub async fn create(State(app): State<Arc<App>>, Caller(user): Caller, body: Byt
     for field in KYC_FIELDS {
         kyc.set(field, opt_str(&body, field, KYC_MAX)?);
     }
-    let id = state.insert_account(name, account_type, Some(tenant.tag), Some(unit), kyc);
+    let (tenant, unit) = if standalone {
+        (None, None)
+    } else {
+        (Some(tenant.tag), Some(unit))
+    };
+    let id = state.insert_account(name, account_type, tenant, unit, kyc);
     state.add_member(
         &id,
         &user.id,
