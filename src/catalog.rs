@@ -31,8 +31,13 @@ use crate::shape::Shape;
 /// Operations come in the order of [`operations`]. A parameter's `wire` is its query key or
 /// its dotted body path (`unit.id`); a path parameter also copied into the body names that
 /// path in `also_body`. A kind's `type` is one of `id`, `tag`, `text`, `name`, `one_of`,
-/// `page`, `per_page`, `bool`, `role_ids`, `role_refs`, `policies`, `direction_digit`, with
-/// `max` (text and name, when limited), `min` and `max` (page sizes), `values` (`one_of`).
+/// `page`, `per_page`, `bool`, `role_ids`, `role_refs`, `policies`, `token_policies`,
+/// `cidrs`, `date_time`, `direction_digit`, `key`, with `max` (text and name, when limited;
+/// key), `min` and `max` (page sizes), `values` (`one_of`).
+///
+/// `secret_fields` names the fields of the result (of each item, for a list) that hold
+/// secrets; the empty name ([`WHOLE_RESULT`](crate::api::WHOLE_RESULT)) says the result
+/// itself is one.
 ///
 /// A shape is `{"type": "any" | "string" | "boolean" | "object"}` (`object`: any object),
 /// `{"type": "nullable", "of": <shape>}`, `{"type": "array", "items": <shape>}`,
@@ -107,6 +112,7 @@ fn param(param: &Param, doc: &str) -> Value {
         To::Path | To::PathAndBody(_) => ("path", param.name),
         To::Query(key) => ("query", key),
         To::Body(at) => ("body", at),
+        To::Header(name) => ("header", name),
     };
     let mut view = Map::new();
     let mut put = |key: &str, value: Value| {
@@ -137,7 +143,11 @@ fn kind(kind: Kind) -> Value {
         Kind::RoleIds => "role_ids",
         Kind::RoleRefs => "role_refs",
         Kind::Policies => "policies",
+        Kind::TokenPolicies => "token_policies",
+        Kind::Cidrs => "cidrs",
+        Kind::DateTime => "date_time",
         Kind::DirectionDigit => "direction_digit",
+        Kind::Key => "key",
     };
     let mut view = Map::new();
     let mut put = |key: &str, value: Value| {
@@ -148,6 +158,7 @@ fn kind(kind: Kind) -> Value {
         Kind::Text(max) | Kind::Name(max) if max != usize::MAX => put("max", max.into()),
         Kind::OneOf(values) => put("values", strings(values)),
         Kind::Page => put("min", 1.into()),
+        Kind::Key => put("max", crate::params::MAX_KEY.into()),
         Kind::PerPage => {
             put("min", (*PER_PAGE.start()).into());
             put("max", (*PER_PAGE.end()).into());

@@ -2,7 +2,7 @@
 //! It holds no connection and does no I/O; the caller sends the request with whatever HTTP
 //! library it likes.
 
-use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, Method, Request, Response};
 use serde_json::Value;
 
@@ -144,8 +144,16 @@ impl Client {
         let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
         let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
         let body = laid.body.map(|body| body.to_string().into_bytes());
-        self.assemble(method, uri, body, credentials)
-            .map_err(|e| e.in_operation(name))
+        let mut request = self
+            .assemble(method, uri, body, credentials)
+            .map_err(|e| e.in_operation(name))?;
+        for (header, value) in laid.headers {
+            // Names come from the catalog; values were checked to be visible ASCII.
+            let header = HeaderName::from_bytes(header.as_bytes()).expect("a header name");
+            let value = HeaderValue::from_str(&value).expect("a checked header value");
+            request.headers_mut().insert(header, value);
+        }
+        Ok(request)
     }
 
     /// Headers and credentials.

@@ -15,6 +15,7 @@ use serde::de::{
 use serde::Deserializer;
 use serde_json::Value;
 
+use crate::api::WHOLE_RESULT;
 use crate::error::{snippet, ApiError, DecodeError, Error, Invalid, Redirected};
 use crate::headers::{header_str, retry_after, CF_RAY};
 use crate::message::{read_entries, read_result_info, ApiMessage, ApiResponse, ResultInfo};
@@ -194,7 +195,10 @@ impl DecodeErrorFactory<'_, '_> {
 /// `api_key`, a token's `value`): the account or token was made, and the error may be logged.
 /// Read as JSON, the body is shown with every secret field masked, and their values are masked
 /// in `reason`; a body that is not JSON is left out, and every quoted text in `reason` masked,
-/// since where the secrets are cannot be told.
+/// since where the secrets are cannot be told. When the result itself is the secret
+/// ([`WHOLE_RESULT`]: a rolled token's value), the whole `result` is masked; and when it is
+/// not the string it should be, every quoted text in `reason` too, since a part of it could
+/// be the secret.
 fn without_secrets(secret_fields: &[&str], reason: String, body: &[u8]) -> (String, String) {
     fn mask(value: &mut Value, secret_fields: &[&str], found: &mut Vec<String>) {
         match value {
@@ -219,8 +223,17 @@ fn without_secrets(secret_fields: &[&str], reason: String, body: &[u8]) -> (Stri
         return (mask_quoted(&reason), String::new());
     };
     let mut found = Vec::new();
-    mask(&mut value, secret_fields, &mut found);
     let mut reason = reason;
+    if secret_fields.contains(&WHOLE_RESULT) {
+        if let Some(result) = value.get_mut("result").filter(|result| !result.is_null()) {
+            match result {
+                Value::String(text) => found.push(std::mem::take(text)),
+                _ => reason = mask_quoted(&reason),
+            }
+            *result = Value::from(MASK);
+        }
+    }
+    mask(&mut value, secret_fields, &mut found);
     for secret in found.iter().filter(|s| !s.is_empty()) {
         reason = reason.replace(secret.as_str(), MASK);
     }

@@ -65,6 +65,7 @@ mod envelope;
 mod error;
 pub mod flows;
 mod headers;
+pub mod idempotency;
 pub mod machines;
 mod message;
 mod named;
@@ -75,7 +76,7 @@ mod retry;
 mod scan;
 pub mod shape;
 
-pub use api::{Operation, Paginated};
+pub use api::{Operation, Paginated, WHOLE_RESULT};
 pub use auth::{Credentials, Secret};
 pub use catalog::catalog;
 pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};

@@ -33,6 +33,27 @@ impl Client {
             credentials,
         )
     }
+
+    /// As [`request_named`](Client::request_named); and an operation that takes an
+    /// idempotency key (`accounts.create`) gets one made from `random` (16 random bytes
+    /// from the host) when `params` holds none.
+    pub fn request_named_keyed(
+        &self,
+        name: &str,
+        params: Value,
+        credentials: Option<&Credentials>,
+        random: [u8; 16],
+    ) -> Result<Request<Vec<u8>>, Error> {
+        let info = operation(name)?;
+        let params = crate::idempotency::with_key(info.params, params, random);
+        self.build_from(
+            info.name,
+            info.method.clone(),
+            info.params,
+            &params,
+            credentials,
+        )
+    }
 }
 
 /// A by-name result that the core has checked but not built: every known field has its type

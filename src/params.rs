@@ -87,6 +87,16 @@ impl Param {
         }
     }
 
+    /// An optional header; name it with [`sent_as`](Param::sent_as).
+    pub const fn header(name: &'static str, kind: Kind) -> Self {
+        Param {
+            name,
+            kind,
+            required: false,
+            to: To::Header(name),
+        }
+    }
+
     /// An optional body field of the same name.
     pub const fn body(name: &'static str, kind: Kind) -> Self {
         Param {
@@ -111,6 +121,7 @@ impl Param {
         let to = match self.to {
             To::Query(_) => To::Query(wire),
             To::Body(_) => To::Body(wire),
+            To::Header(_) => To::Header(wire),
             To::Path | To::PathAndBody(_) => To::PathAndBody(wire),
         };
         Param { to, ..self }
@@ -146,9 +157,24 @@ pub enum Kind {
     /// At least one policy: `access` (`allow` or `deny`), `permission_groups` and
     /// `resource_groups` (ids or `{"id": ...}`), and an `id` to keep an existing policy.
     Policies,
+    /// At least one token policy: `effect` (`allow` or `deny`), `permission_groups` (ids or
+    /// `{"id": ...}`, sent as `{"id": ...}`), `resources` (each resource name to a string such
+    /// as `"*"`, or each to an object of such strings), and an `id` to keep an existing policy.
+    /// Not [`Policies`](Kind::Policies): account tokens name resources, not resource groups.
+    TokenPolicies,
+    /// A list of IPv4 or IPv6 addresses, each with an optional prefix length
+    /// (`199.27.128.0/21`, `2400:cb00::/32`).
+    Cidrs,
+    /// An RFC 3339 date and time, `2026-01-01T00:00:00Z` (the API's `date-time`).
+    DateTime,
     /// `asc` or `desc` (or `0` or `1`), sent as the `0` or `1` the endpoint takes.
     DirectionDigit,
+    /// An idempotency key: 1 to 255 visible ASCII characters, no spaces.
+    Key,
 }
+
+/// Longest idempotency key taken (Stripe's limit; Cloudflare documents none).
+pub const MAX_KEY: usize = 255;
 
 /// The page sizes every list takes.
 pub(crate) const PER_PAGE: std::ops::RangeInclusive<u64> = 5..=50;
@@ -165,6 +191,8 @@ pub enum To {
     Query(&'static str),
     /// Into the body, at this dotted path.
     Body(&'static str),
+    /// Into a header of this name.
+    Header(&'static str),
 }
 
 /// A rule across parameters.
@@ -190,6 +218,8 @@ pub(crate) struct Laid {
     pub query: String,
     /// The JSON body, when the request has one.
     pub body: Option<Value>,
+    /// Headers from parameters (an idempotency key), in table order.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 /// Checks `given` (an object, or `null` for none) against `params` and lays it out.
@@ -228,6 +258,7 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
         path: String::new(),
         query: String::new(),
         body: params.body.then(|| Value::Object(Map::new())),
+        headers: Vec::new(),
     };
     let mut path_values: Vec<(&str, String)> = Vec::new();
     for param in params.list {
@@ -252,6 +283,7 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
                 encode_into(&mut laid.query, &text_of(&wire));
             }
             To::Body(at) => insert(&mut laid.body, at, wire),
+            To::Header(name) => laid.headers.push((name, text_of(&wire))),
         }
     }
     let mut rest = params.path;
@@ -378,22 +410,56 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
                     .collect(),
             ))
         }
-        Kind::Policies => {
-            let Value::Array(policies) = value else {
+        Kind::Policies => read_list(field, value, "policy", read_policy),
+        Kind::TokenPolicies => read_list(field, value, "policy", read_token_policy),
+        Kind::Cidrs => {
+            let Value::Array(items) = value else {
                 return Err(Invalid::new(
                     field,
-                    format!("must be a list of policies, got {}", json_kind(value)),
+                    format!("must be a list of CIDRs, got {}", json_kind(value)),
                 ));
             };
-            if policies.is_empty() {
-                return Err(Invalid::new(field, "must hold at least one policy"));
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{field}[{i}]");
+                let cidr = item.as_str().ok_or_else(|| {
+                    Invalid::new(&at, format!("must be a string, got {}", json_kind(item)))
+                })?;
+                if !is_cidr(cidr) {
+                    return Err(Invalid::new(
+                        at,
+                        format!(
+                            "must be an IPv4 or IPv6 address with an optional prefix length \
+                             (199.27.128.0/21), got {}",
+                            quoted(cidr)
+                        ),
+                    ));
+                }
             }
-            let policies = policies
-                .iter()
-                .enumerate()
-                .map(|(i, policy)| read_policy(&format!("{field}[{i}]"), policy))
-                .collect::<Result<_, _>>()?;
-            Ok(Value::Array(policies))
+            Ok(value.clone())
+        }
+        Kind::DateTime => {
+            let time = text()?;
+            if is_date_time(time) {
+                Ok(value.clone())
+            } else {
+                Err(Invalid::new(
+                    field,
+                    format!(
+                        "must be an RFC 3339 date and time (2026-01-01T00:00:00Z), got {}",
+                        quoted(time)
+                    ),
+                ))
+            }
+        }
+        Kind::Key => {
+            let key = text()?;
+            if key.is_empty() || key.len() > MAX_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Invalid::new(
+                    field,
+                    format!("must be 1 to {MAX_KEY} visible ASCII characters without spaces"),
+                ));
+            }
+            Ok(value.clone())
         }
         Kind::DirectionDigit => match value {
             Value::String(text) if text == "asc" => Ok(Value::from("0")),
@@ -410,6 +476,33 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
             )),
         },
     }
+}
+
+/// A non-empty list of `what`s, each read by `read_one` and named by its index.
+fn read_list(
+    field: &str,
+    value: &Value,
+    what: &str,
+    read_one: fn(&str, &Value) -> Result<Value, Invalid>,
+) -> Result<Value, Invalid> {
+    let Value::Array(items) = value else {
+        return Err(Invalid::new(
+            field,
+            format!("must be a list of {what} objects, got {}", json_kind(value)),
+        ));
+    };
+    if items.is_empty() {
+        return Err(Invalid::new(
+            field,
+            format!("must hold at least one {what}"),
+        ));
+    }
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_one(&format!("{field}[{i}]"), item))
+        .collect::<Result<_, _>>()?;
+    Ok(Value::Array(items))
 }
 
 /// A policy as the API takes it: references as `{"id": ...}`.
@@ -460,6 +553,185 @@ fn read_policy(field: &str, policy: &Value) -> Result<Value, Invalid> {
         );
     }
     Ok(Value::Object(out))
+}
+
+/// A token policy as the API takes it: permission groups as `{"id": ...}`, resources as given.
+fn read_token_policy(field: &str, policy: &Value) -> Result<Value, Invalid> {
+    const KEYS: [&str; 4] = ["id", "effect", "permission_groups", "resources"];
+    let Value::Object(policy) = policy else {
+        return Err(Invalid::new(
+            field,
+            format!("must be an object, got {}", json_kind(policy)),
+        ));
+    };
+    if let Some(unknown) = policy.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(Invalid::new(
+            format!("{field}.{unknown}"),
+            format!(
+                "is not a field of a token policy (it has: {})",
+                KEYS.join(", ")
+            ),
+        ));
+    }
+    let given = |key: &str| policy.get(key).filter(|v| !v.is_null());
+    let required =
+        |key: &str| given(key).ok_or_else(|| Invalid::new(format!("{field}.{key}"), "is required"));
+    let mut out = Map::new();
+    if let Some(id) = given("id") {
+        read(&format!("{field}.id"), Kind::Text(usize::MAX), id)?;
+        out.insert("id".into(), id.clone());
+    }
+    out.insert(
+        "effect".into(),
+        read(
+            &format!("{field}.effect"),
+            Kind::OneOf(&["allow", "deny"]),
+            required("effect")?,
+        )?,
+    );
+    let at = format!("{field}.permission_groups");
+    let ids = id_list(
+        &at,
+        required("permission_groups")?,
+        "must hold at least one permission group id",
+    )?;
+    for (i, id) in ids.iter().enumerate() {
+        check_id(&format!("{at}[{i}]"), id)?;
+    }
+    out.insert(
+        "permission_groups".into(),
+        Value::Array(ids.into_iter().map(id_ref).collect()),
+    );
+    let at = format!("{field}.resources");
+    read_resources(&at, required("resources")?)?;
+    out.insert("resources".into(), policy["resources"].clone());
+    Ok(Value::Object(out))
+}
+
+/// A token policy's `resources`: at least one resource name, each to a permission such as
+/// `"*"`, or each to an object of resource names to permissions (the spec's two forms; one
+/// policy takes one of them, not both).
+fn read_resources(field: &str, resources: &Value) -> Result<(), Invalid> {
+    /// Each member of an object of resource names, with its field: `resources["name"]`.
+    fn names<'v>(
+        field: &str,
+        value: &'v Value,
+    ) -> Result<Vec<(String, &'v str, &'v Value)>, Invalid> {
+        match value {
+            Value::Object(map) if map.is_empty() => {
+                Err(Invalid::new(field, "must name at least one resource"))
+            }
+            Value::Object(map) => Ok(map
+                .iter()
+                .map(|(name, value)| {
+                    let at = format!("{field}[{}]", Value::from(name.as_str()));
+                    (at, name.as_str(), value)
+                })
+                .collect()),
+            other => Err(Invalid::new(
+                field,
+                format!(
+                    "must be an object of resource names, got {}",
+                    json_kind(other)
+                ),
+            )),
+        }
+    }
+    let permission = |at: &str, name: &str, value: &Value| {
+        if name.trim().is_empty() {
+            return Err(Invalid::new(at, "a resource name must not be empty"));
+        }
+        match value {
+            Value::String(text) if !text.trim().is_empty() => Ok(()),
+            _ => Err(Invalid::new(at, "must be a non-empty string such as \"*\"")),
+        }
+    };
+    let resources = names(field, resources)?;
+    // Decided by every value rather than by the first one met, which depends on key order.
+    let nested = resources.iter().any(|(_, _, value)| value.is_object());
+    for (at, name, value) in resources {
+        if !nested {
+            permission(&at, name, value)?;
+            continue;
+        }
+        if name.trim().is_empty() {
+            return Err(Invalid::new(at, "a resource name must not be empty"));
+        }
+        if !value.is_object() {
+            return Err(Invalid::new(
+                at,
+                "must be an object, as other resources of this policy are: a policy maps every \
+                 resource to a permission, or every resource to an object of them",
+            ));
+        }
+        for (at, name, value) in names(&at, value)? {
+            permission(&at, name, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// An IPv4 or IPv6 address, with an optional prefix length no longer than the address.
+fn is_cidr(text: &str) -> bool {
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let bits = match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return false,
+    };
+    prefix.is_none_or(|prefix| {
+        !prefix.is_empty()
+            && prefix.len() <= 3
+            && prefix.bytes().all(|b| b.is_ascii_digit())
+            && prefix.parse::<u8>().is_ok_and(|n| n <= bits)
+    })
+}
+
+/// RFC 3339's `date-time`: `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `+HH:MM`.
+fn is_date_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |from: usize, to: usize| {
+        b.get(from..to)
+            .filter(|part| part.iter().all(u8::is_ascii_digit))
+            .map(|part| part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date_time = digits(0, 4).is_some()
+        && at(4, b'-')
+        && digits(5, 7).is_some_and(|m| (1..=12).contains(&m))
+        && at(7, b'-')
+        && digits(8, 10).is_some_and(|d| (1..=31).contains(&d))
+        && matches!(b.get(10), Some(b'T' | b't'))
+        && digits(11, 13).is_some_and(|h| h <= 23)
+        && at(13, b':')
+        && digits(14, 16).is_some_and(|m| m <= 59)
+        && at(16, b':')
+        && digits(17, 19).is_some_and(|s| s <= 60);
+    if !date_time {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let [b'.', fraction @ ..] = rest {
+        let n = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            let two = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+            };
+            two(*h1, *h2).is_some_and(|h| h <= 23) && two(*m1, *m2).is_some_and(|m| m <= 59)
+        }
+        _ => false,
+    }
 }
 
 /// A non-empty list of ids, each `"id"` or `{"id": "..."}`.
@@ -709,6 +981,107 @@ mod tests {
             field(json!({"account_id": null, "member_id": ID, "roles": [ID]})),
             "account_id"
         );
+    }
+
+    #[test]
+    fn token_policies_name_the_field_at_fault() {
+        let account = format!("com.cloudflare.api.account.{ID}");
+        let field = |policy: Value| {
+            read("policies", Kind::TokenPolicies, &json!([policy]))
+                .unwrap_err()
+                .field
+        };
+        let good =
+            json!({"effect": "allow", "permission_groups": [ID], "resources": {&account: "*"}});
+        assert_eq!(
+            read("policies", Kind::TokenPolicies, &json!([good])).unwrap(),
+            json!([{"effect": "allow", "permission_groups": [{"id": ID}], "resources": {&account: "*"}}])
+        );
+        let with = |key: &str, value: Value| {
+            let mut policy = good.clone();
+            policy[key] = value;
+            field(policy)
+        };
+        assert_eq!(with("effect", json!("grant")), "policies[0].effect");
+        assert_eq!(with("effect", Value::Null), "policies[0].effect");
+        assert_eq!(with("access", json!("allow")), "policies[0].access");
+        assert_eq!(
+            with("permission_groups", json!([ID, {"id": "x"}])),
+            "policies[0].permission_groups[1]"
+        );
+        assert_eq!(with("resources", json!({})), "policies[0].resources");
+        assert_eq!(
+            with("resources", json!({" ": "*"})),
+            r#"policies[0].resources[" "]"#
+        );
+        let nested = json!({&account: {"com.cloudflare.api.account.zone.*": "*"}});
+        assert!(read(
+            "policies",
+            Kind::TokenPolicies,
+            &json!([{"effect": "deny", "permission_groups": [ID], "resources": nested}])
+        )
+        .is_ok());
+        // Both forms in one policy: the resource of the other form is at fault, whichever
+        // key comes first.
+        for zone in ["a.zone", "z.zone"] {
+            assert_eq!(
+                with("resources", json!({&account: {"x": "*"}, zone: "*"})),
+                format!("policies[0].resources[\"{zone}\"]")
+            );
+        }
+    }
+
+    #[test]
+    fn cidrs_and_date_times() {
+        for good in [
+            "199.27.128.0/21",
+            "10.0.0.1",
+            "0.0.0.0/0",
+            "2400:cb00::/32",
+            "::1",
+            "2606:4700:4700::1111/128",
+        ] {
+            assert!(is_cidr(good), "{good}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0/",
+            "10.0.0.0/33",
+            "10.0.0.0/+8",
+            "10.0.0.0/08x",
+            "::/129",
+            "10.0.0",
+            "10.0.0.0/8/8",
+            " 10.0.0.0/8",
+            "example.com",
+            "10.0.0.0/0008",
+        ] {
+            assert!(!is_cidr(bad), "{bad}");
+        }
+        for good in [
+            "2026-01-01T00:00:00Z",
+            "2026-01-01t00:00:00z",
+            "2026-12-31T23:59:60.123456Z",
+            "2026-06-01T12:30:00+02:00",
+            "2026-06-01T12:30:00-05:30",
+        ] {
+            assert!(is_date_time(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-00-01T00:00:00Z",
+            "2026-01-32T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+0200",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00Zjunk",
+            "２026-01-01T00:00:00Z",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -18,8 +18,10 @@ pub struct OperationInfo {
     pub method: Method,
     /// Whether it pages with `page`/`per_page` (see [`NamedPaginator`](crate::NamedPaginator)).
     pub paginated: bool,
-    /// Result fields that hold secrets (a created user's `api_key`): hosts must keep them out
-    /// of reprs and logs, since the by-name result is plain JSON.
+    /// Result fields that hold secrets (a created user's `api_key`, a created token's
+    /// `value`): hosts must keep them out of reprs and logs, since the by-name result is plain
+    /// JSON. For a list, the fields of each item. [`WHOLE_RESULT`](crate::api::WHOLE_RESULT)
+    /// (the empty name) says the result itself is the secret (a rolled token's value, a string).
     pub secret_fields: &'static [&'static str],
     /// What each parameter takes and where it goes in the request.
     pub params: &'static Params,
@@ -62,6 +64,14 @@ macro_rules! for_each_operation {
             $crate::api::accounts::UpdateAccount,
             $crate::api::accounts::DeleteAccount,
             $crate::api::accounts::GetAccountEntitlements,
+            $crate::api::tokens::ListTokens: paged,
+            $crate::api::tokens::CreateToken,
+            $crate::api::tokens::GetToken,
+            $crate::api::tokens::UpdateToken,
+            $crate::api::tokens::DeleteToken,
+            $crate::api::tokens::VerifyToken,
+            $crate::api::tokens::ListTokenPermissionGroups,
+            $crate::api::tokens::RollTokenValue,
             $crate::api::members::ListMembers: paged,
             $crate::api::members::CreateMember,
             $crate::api::members::GetMember,
@@ -76,6 +86,9 @@ macro_rules! for_each_operation {
             $crate::api::user::GetUser,
             $crate::api::user::EditUser,
             $crate::api::user::ListUserTenants,
+            $crate::api::user::ListInvites,
+            $crate::api::user::GetInvite,
+            $crate::api::user::UpdateInvite,
             $crate::api::memberships::ListMemberships: paged,
             $crate::api::memberships::GetMembership,
             $crate::api::memberships::UpdateMembership,

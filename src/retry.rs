@@ -9,9 +9,11 @@
 //!   `retry_after` when the header says 0), else the backoff; a wait over the cap fails at once
 //!   and the error keeps it. A zero or unreadable wait gets the backoff, never a resend at once.
 //! - 408, 5xx and transport errors after the request may have left are retried for GET, PUT
-//!   and DELETE only. For POST (and PATCH) the outcome is unknown: it may have been done, and
-//!   Cloudflare has no idempotency keys, so resending `POST /accounts` could create a second
-//!   account. That becomes [`Error::OutcomeUnknown`], for the caller (or a flow) to reconcile.
+//!   and DELETE, and for a request that carries an idempotency key (a keyed `POST /accounts`:
+//!   the API answers its resend as it answered the first; see [`crate::idempotency`]). For
+//!   any other POST (and PATCH) the outcome is unknown: it may have been done, and resending
+//!   `POST /users` could make a second user. That becomes [`Error::OutcomeUnknown`], for the
+//!   caller (or a flow) to reconcile.
 //! - A request that never left (connection refused) is safe to resend whatever its method.
 //!
 //! [`Pacer`] keeps a bulk job under the API's limit instead of running into 429s.
@@ -117,6 +119,7 @@ pub struct Retry {
     policy: RetryPolicy,
     operation: &'static str,
     method: Method,
+    keyed: bool,
     retries: u32,
 }
 
@@ -127,7 +130,31 @@ impl Retry {
             policy,
             operation,
             method,
+            keyed: false,
             retries: 0,
+        }
+    }
+
+    /// Starts a call of `operation` that sends `request`: one that carries an idempotency key
+    /// is as safe to resend as a GET.
+    pub fn for_request<B>(
+        policy: RetryPolicy,
+        operation: &'static str,
+        request: &http::Request<B>,
+    ) -> Self {
+        let retry = Retry::new(policy, operation, request.method().clone());
+        if request.headers().contains_key(crate::idempotency::HEADER) {
+            retry.keyed()
+        } else {
+            retry
+        }
+    }
+
+    /// The request carries an idempotency key: resent like a GET when its answer is lost.
+    pub fn keyed(self) -> Self {
+        Retry {
+            keyed: true,
+            ..self
         }
     }
 
@@ -138,10 +165,11 @@ impl Retry {
 
     /// Decides after an attempt. `now` reads `Retry-After` dates; `jitter` is in `[0, 1)`.
     pub fn after(&mut self, attempt: Attempt<'_>, now: SystemTime, jitter: f64) -> Next {
-        let idempotent = matches!(
+        let natural = matches!(
             self.method,
             Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
         );
+        let idempotent = self.keyed || natural;
         let next = match attempt {
             Attempt::NotSent { message } => self.again(None, jitter, || {
                 Error::Transport(Box::new(TransportError {
@@ -150,6 +178,10 @@ impl Retry {
                     message: message.to_owned(),
                 }))
             }),
+            // A keyed POST resent to the end is still of unknown outcome.
+            Attempt::NoResponse { message } if self.keyed && !natural => {
+                self.again(None, jitter, || self.unknown(None, None, message))
+            }
             Attempt::NoResponse { message } if idempotent => self.again(None, jitter, || {
                 Error::Transport(Box::new(TransportError {
                     operation: self.operation,
@@ -168,21 +200,25 @@ impl Retry {
                         .err()
                         .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
                 };
+                let unknown = || {
+                    let ray = header_str(headers, &CF_RAY).map(str::to_owned);
+                    self.unknown(Some(status), ray, &parsed().to_string())
+                };
                 // Honoured or refused, never ignored: a wait over the cap fails now, and the
-                // error keeps the server's wait.
-                let honour = || match retry_after(headers, body, Some(now)) {
+                // error (`last`) keeps the server's wait.
+                let honour = |last: &dyn Fn() -> Error| match retry_after(headers, body, Some(now))
+                {
                     Some(wait) if wait > self.policy.max_retry_after => {
-                        Next::Fail(with_retry_after(parsed(), wait))
+                        Next::Fail(with_retry_after(last(), wait))
                     }
-                    wait => self.again(wait, jitter, parsed),
+                    wait => self.again(wait, jitter, last),
                 };
                 match status {
-                    429 => honour(),
-                    408 | 500..=599 if idempotent => honour(),
-                    408 | 500..=599 => {
-                        let ray = header_str(headers, &CF_RAY).map(str::to_owned);
-                        Next::Fail(self.unknown(Some(status), ray, &parsed().to_string()))
-                    }
+                    429 => honour(&parsed),
+                    408 | 500..=599 if natural => honour(&parsed),
+                    // A keyed POST resent to the end is still of unknown outcome.
+                    408 | 500..=599 if idempotent => honour(&unknown),
+                    408 | 500..=599 => Next::Fail(unknown()),
                     _ => Next::Done,
                 }
             }

@@ -202,6 +202,7 @@ fn the_registry_lists_each_operation_once() {
         paged,
         [
             "accounts.list",
+            "accounts.tokens.list",
             "accounts.members.list",
             "accounts.roles.list",
             "accounts.permission_groups.list",

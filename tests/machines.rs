@@ -16,12 +16,23 @@ fn at(millis: u64) -> Clock {
     }
 }
 
+/// The host's 16 random bytes; fixed here, so a made key is known.
+const RANDOM: [u8; 16] = [7; 16];
+
 fn client() -> Client {
     Client::new(Credentials::api_token("partner-token").unwrap())
 }
 
 fn call(name: &str, params: Value) -> Call {
-    Call::new(&client(), name, params, None, RetryPolicy::default()).unwrap()
+    Call::new(
+        &client(),
+        name,
+        params,
+        None,
+        RetryPolicy::default(),
+        RANDOM,
+    )
+    .unwrap()
 }
 
 fn ok_body(result: Value) -> Vec<u8> {
@@ -84,6 +95,7 @@ fn bad_input_is_refused_before_a_request_exists() {
         json!({"account_id": "../x"}),
         None,
         RetryPolicy::default(),
+        RANDOM,
     )
     .unwrap_err();
     assert!(
@@ -96,7 +108,8 @@ fn bad_input_is_refused_before_a_request_exists() {
             "no.such",
             json!({}),
             None,
-            RetryPolicy::default()
+            RetryPolicy::default(),
+            RANDOM,
         ),
         Err(Error::UnknownOperation(_))
     ));
@@ -138,9 +151,9 @@ fn a_read_is_resent_after_the_backoff_and_the_same_request_goes_again() {
 }
 
 #[test]
-fn a_create_whose_outcome_is_unknown_is_never_resent() {
+fn an_unkeyed_post_whose_outcome_is_unknown_is_never_resent() {
     let mut pacers = Pacers::off();
-    let mut call = call("accounts.create", json!({"name": "Acme"}));
+    let mut call = call("users.create", json!({"email": "svc@partner.example"}));
     expect_send(call.next(&mut pacers, at(0)));
     answer(
         &mut call,
@@ -154,6 +167,70 @@ fn a_create_whose_outcome_is_unknown_is_never_resent() {
         call.next(&mut pacers, at(10)),
         Step::Done(Err(Error::OutcomeUnknown(_)))
     ));
+}
+
+fn key_of(request: &cloudflare_tenant::http::Request<Vec<u8>>) -> Option<String> {
+    let key = request.headers().get("idempotency-key")?;
+    Some(key.to_str().unwrap().to_owned())
+}
+
+/// A keyed create is resent after a lost answer, with the key it was first sent with: the API
+/// answers the resend as it answered the first, so no second account is made.
+#[test]
+fn a_keyed_create_is_resent_with_its_key() {
+    let mut pacers = Pacers::off();
+    let mut create = call("accounts.create", json!({"name": "Acme"}));
+    let first = expect_send(create.next(&mut pacers, at(0)));
+    let key = key_of(&first).expect("a key made from the host's bytes");
+    assert_eq!(key, cloudflare_tenant::idempotency::key_from(RANDOM));
+    create.feed(
+        &mut pacers,
+        Attempt::NoResponse { message: "reset" },
+        at(10),
+        0.0,
+    );
+    let Step::Sleep(wait) = create.next(&mut pacers, at(10)) else {
+        panic!("a keyed create waits, then is resent");
+    };
+    let ms = 10 + u64::try_from(wait.as_millis()).unwrap();
+    let resent = expect_send(create.next(&mut pacers, at(ms)));
+    assert_eq!(key_of(&resent).as_deref(), Some(key.as_str()));
+    assert_eq!(resent.body(), first.body());
+    answer(
+        &mut create,
+        &mut pacers,
+        502,
+        &HeaderMap::new(),
+        b"<html>502</html>",
+        at(ms + 1),
+    );
+    assert!(matches!(
+        create.next(&mut pacers, at(ms + 1)),
+        Step::Sleep(_)
+    ));
+
+    // The caller's own key wins; another create gets another key.
+    let mut own = call(
+        "accounts.create",
+        json!({"name": "Acme", "idempotency_key": "crm-42"}),
+    );
+    assert_eq!(
+        key_of(&expect_send(own.next(&mut pacers, at(0)))).as_deref(),
+        Some("crm-42")
+    );
+    let mut other = Call::new(
+        &client(),
+        "accounts.create",
+        json!({"name": "Acme"}),
+        None,
+        RetryPolicy::default(),
+        [8; 16],
+    )
+    .unwrap();
+    assert_ne!(
+        key_of(&expect_send(other.next(&mut pacers, at(0)))),
+        Some(key)
+    );
 }
 
 #[test]
@@ -215,6 +292,7 @@ fn calls_are_paced_per_identity_exactly_on_the_wire() {
         json!(null),
         Some(&other),
         RetryPolicy::default(),
+        RANDOM,
     )
     .unwrap();
     expect_send(theirs.next(&mut pacers, at(0)));
@@ -384,7 +462,7 @@ fn an_abandoned_onboarding_frees_its_place_and_ends() {
     use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec};
     let mut pacers = Pacers::new(1, Duration::from_secs(10));
     let spec = OnboardingSpec::from_json(json!({"name": "Acme"})).unwrap();
-    let mut flow = Onboarding::new(client(), spec, RetryPolicy::default()).unwrap();
+    let mut flow = Onboarding::new(client(), spec, RetryPolicy::default(), RANDOM).unwrap();
     assert!(matches!(
         flow.next_action(&mut pacers, at(0)),
         Action::Send(_)

@@ -22,6 +22,15 @@ fn ok(result: Value) -> Answer {
     ))
 }
 
+fn ok_paged(result: Value, page: u64, total_pages: u64) -> Answer {
+    let count = result.as_array().map_or(0, Vec::len);
+    Some((
+        200,
+        json!({"success": true, "errors": [], "messages": [], "result": result,
+               "result_info": {"page": page, "per_page": 50, "count": count, "total_pages": total_pages}}),
+    ))
+}
+
 fn fail(status: u16, code: u64) -> Answer {
     Some((
         status,
@@ -38,7 +47,7 @@ fn edge_502() -> Answer {
 fn run(spec: Value, mut script: Vec<(&str, Answer)>) -> (Report, Vec<String>) {
     let spec: OnboardingSpec = serde_json::from_value(spec).unwrap();
     let client = Client::new(Credentials::api_token("partner").unwrap());
-    let mut flow = Onboarding::new(client, spec, RetryPolicy::default()).unwrap();
+    let mut flow = Onboarding::new(client, spec, RetryPolicy::default(), [7; 16]).unwrap();
     let mut sent = Vec::new();
     let mut waits = Duration::ZERO;
     let mut queue: VecDeque<_> = script.drain(..).collect();
@@ -55,9 +64,15 @@ fn run(spec: Value, mut script: Vec<(&str, Answer)>) -> (Report, Vec<String>) {
                     request.method(),
                     request.uri().path_and_query().unwrap()
                 );
-                let line = line
+                let mut line = line
                     .trim_start_matches("/client/v4")
                     .replace("/client/v4", "");
+                if let Some(key) = request.headers().get("idempotency-key") {
+                    line = format!("{line} key={}", key.to_str().unwrap());
+                }
+                if line.ends_with("/members") && request.method() == "POST" {
+                    line = format!("{line} {}", String::from_utf8_lossy(request.body()));
+                }
                 sent.push(line.clone());
                 let (expected, answer) = queue
                     .pop_front()
@@ -183,12 +198,43 @@ fn a_new_customer_is_onboarded_step_by_step() {
     assert_eq!(sent.len(), 9);
 }
 
+/// A create whose answer was lost is resent with its idempotency key: the API answers the
+/// resend as it answered the first, so nothing is looked up and nothing is made twice.
 #[test]
-fn an_unknown_create_is_looked_up_never_resent_blindly() {
+fn an_unknown_create_is_resent_with_its_key() {
     let (report, sent) = run(
         json!({"name": "Acme Corp"}),
         vec![
             ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", edge_502()),
+            ("POST /accounts", None),
+            ("POST /accounts", ok(account())),
+        ],
+    );
+    assert!(report.complete);
+    assert_eq!(
+        (report.account.status, report.account.reconciled),
+        (StepStatus::Created, false)
+    );
+    let key = cloudflare_tenant::idempotency::key_from([7; 16]);
+    let creates: Vec<_> = sent.iter().filter(|l| l.starts_with("POST")).collect();
+    assert_eq!(creates.len(), 3);
+    assert!(
+        creates.iter().all(|l| l.ends_with(&format!(" key={key}"))),
+        "{creates:?}"
+    );
+}
+
+/// Every resend's answer lost too: the outcome is unknown, so the account is looked up by
+/// name (the second line of defence), never guessed.
+#[test]
+fn a_create_unknown_after_every_resend_is_looked_up() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp"}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", edge_502()),
+            ("POST /accounts", edge_502()),
             ("POST /accounts", edge_502()),
             ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
         ],
@@ -198,20 +244,17 @@ fn an_unknown_create_is_looked_up_never_resent_blindly() {
         (report.account.status, report.account.reconciled),
         (StepStatus::Created, true)
     );
-    assert_eq!(
-        sent.iter()
-            .filter(|l| l.starts_with("POST /accounts"))
-            .count(),
-        1
-    );
+    assert_eq!(sent.iter().filter(|l| l.starts_with("POST")).count(), 3);
 }
 
 #[test]
 fn a_create_that_was_not_done_is_sent_again_after_looking() {
-    let (report, _) = run(
+    let (report, sent) = run(
         json!({"name": "Acme Corp"}),
         vec![
             ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", None),
+            ("POST /accounts", None),
             ("POST /accounts", None),
             ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
             ("POST /accounts", ok(account())),
@@ -221,6 +264,12 @@ fn a_create_that_was_not_done_is_sent_again_after_looking() {
         (report.account.status, report.account.reconciled),
         (StepStatus::Created, false)
     );
+    let keys: std::collections::HashSet<_> = sent
+        .iter()
+        .filter(|l| l.starts_with("POST"))
+        .map(|l| l.split(" key=").nth(1).unwrap())
+        .collect();
+    assert_eq!(keys.len(), 1, "one create, one key: {sent:?}");
 }
 
 /// Names are not unique: another customer's "Acme Corp" is a conflict, and nothing of it is
@@ -256,6 +305,8 @@ fn after_an_unknown_create_two_same_name_accounts_are_not_guessed_between() {
         vec![
             ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
             ("POST /accounts", edge_502()),
+            ("POST /accounts", edge_502()),
+            ("POST /accounts", edge_502()),
             (
                 "GET /accounts?name=Acme%20Corp",
                 ok(json!([account(), {"id": "9".repeat(32), "name": "Acme Corp"}])),
@@ -263,7 +314,7 @@ fn after_an_unknown_create_two_same_name_accounts_are_not_guessed_between() {
         ],
     );
     assert_eq!(report.account.status, StepStatus::Failed);
-    assert_eq!(sent.len(), 3);
+    assert_eq!(sent.len(), 5);
 }
 
 #[test]
@@ -469,7 +520,154 @@ fn bad_specs_are_refused_before_anything_is_sent() {
         ),
     ] {
         let spec: OnboardingSpec = serde_json::from_value(spec).unwrap();
-        let err = Onboarding::new(client.clone(), spec, RetryPolicy::default()).unwrap_err();
+        let err =
+            Onboarding::new(client.clone(), spec, RetryPolicy::default(), [7; 16]).unwrap_err();
         assert_eq!(err.to_json()["field"], field);
     }
+}
+
+/// Permission groups given by name are resolved through every page of the list, and the
+/// member gets one policy on the account's own resource group.
+#[test]
+fn a_member_gets_permission_groups_by_name_on_the_account() {
+    let group = |n: usize, name: &str| json!({"id": format!("{n:032x}"), "name": name});
+    let first_page: Vec<Value> = (0..50)
+        .map(|n| group(n + 100, &format!("Group {n}")))
+        .collect();
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "standalone": true, "members": [
+            {"email": "ops@acme.example", "permission_groups": ["domain read", "Billing Read", "0000000000000000000000000000abcd"]}
+        ]}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/permission_groups?page=1&per_page=50",
+                ok_paged(json!(first_page), 1, 2),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/permission_groups?page=2",
+                ok_paged(json!([group(7, "Domain Read"), group(8, "Billing Read")]), 2, 2),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/resource_groups?name=com.cloudflare.api.account.2bab6ace8c72ed3f09b9eca6db1396bb",
+                ok(json!([{"id": "f".repeat(32), "name": format!("com.cloudflare.api.account.{ACCOUNT}")}])),
+            ),
+            ("GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members", ok(json!([]))),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "1".repeat(32), "email": "ops@acme.example"})),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(report.members[0].status, StepStatus::Created);
+    assert_eq!(sent.len(), 7, "{sent:?}");
+    let body: Value = serde_json::from_str(
+        sent[6]
+            .split_once(' ')
+            .unwrap()
+            .1
+            .split_once(' ')
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    assert_eq!(
+        body,
+        json!({"email": "ops@acme.example", "policies": [{
+            "access": "allow",
+            "permission_groups": [{"id": format!("{:032x}", 7)}, {"id": format!("{:032x}", 8)}, {"id": "0000000000000000000000000000abcd"}],
+            "resource_groups": [{"id": "f".repeat(32)}]
+        }]})
+    );
+}
+
+/// A permission group name the account does not have fails that member, and nothing is sent
+/// for it.
+#[test]
+fn an_unknown_permission_group_fails_the_member() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "adopt": true, "members": [
+            {"email": "ops@acme.example", "permission_groups": ["No Such Group"]}
+        ]}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/permission_groups",
+                ok(json!([{"id": "7".repeat(32), "name": "Domain Read"}])),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/resource_groups",
+                ok(
+                    json!([{"id": "f".repeat(32), "name": format!("com.cloudflare.api.account.{ACCOUNT}")}]),
+                ),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+        ],
+    );
+    assert!(!report.complete);
+    assert_eq!(report.members[0].status, StepStatus::Failed);
+    let error = report.members[0].error.as_ref().unwrap();
+    assert!(
+        error["message"].as_str().unwrap().contains("No Such Group"),
+        "{error}"
+    );
+    assert!(sent.iter().all(|l| l.starts_with("GET")), "{sent:?}");
+}
+
+#[test]
+fn a_member_takes_one_kind_of_access() {
+    let client = Client::new(Credentials::api_token("partner").unwrap());
+    for member in [
+        json!({"email": "a@b.example", "roles": ["Administrator"], "permission_groups": ["Domain Read"]}),
+        json!({"email": "a@b.example"}),
+    ] {
+        let spec = json!({"name": "Acme", "members": [member]});
+        let err = match OnboardingSpec::from_json(spec) {
+            Err(e) => e,
+            Ok(spec) => {
+                Onboarding::new(client.clone(), spec, RetryPolicy::default(), [7; 16]).unwrap_err()
+            }
+        };
+        assert_eq!(err.to_json()["field"], "members[0].roles", "{err}");
+    }
+}
+
+/// Given an account id, the flow sets up members in that account: nothing is looked up by
+/// name or created.
+#[test]
+fn an_existing_account_by_id_gets_its_members() {
+    let (report, sent) = run(
+        json!({"account_id": ACCOUNT, "members": [
+            {"email": "ops@acme.example", "permission_groups": ["0000000000000000000000000000abcd"]}
+        ]}),
+        vec![
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/resource_groups",
+                ok(
+                    json!([{"id": "f".repeat(32), "name": format!("com.cloudflare.api.account.{ACCOUNT}")}]),
+                ),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "1".repeat(32), "email": "ops@acme.example"})),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(report.account.status, StepStatus::Existed);
+    assert_eq!(report.account.id.as_deref(), Some(ACCOUNT));
+    assert_eq!(sent.len(), 3);
+    let client = Client::new(Credentials::api_token("partner").unwrap());
+    let spec = OnboardingSpec::from_json(json!({"account_id": "../x"})).unwrap();
+    let err = Onboarding::new(client, spec, RetryPolicy::default(), [7; 16]).unwrap_err();
+    assert_eq!(err.to_json()["field"], "account_id");
 }

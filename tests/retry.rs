@@ -520,3 +520,33 @@ fn no_window_on_the_wire_holds_more_than_the_limit() {
         }
     }
 }
+
+/// A keyed POST (`accounts.create` with its idempotency key) is resent after a lost answer or
+/// an edge 5xx, honouring the server's wait; resent to the end, its outcome is still unknown.
+#[test]
+fn a_keyed_post_is_resent_and_ends_unknown() {
+    let policy = RetryPolicy::default();
+    let mut keyed = Retry::new(policy, "accounts.create", Method::POST).keyed();
+    let lost = Attempt::NoResponse { message: "reset" };
+    let edge = Attempt::Response {
+        status: 502,
+        headers: &headers(&[("retry-after", "3")]),
+        body: b"<html>502</html>",
+    };
+    assert!(matches!(keyed.after(lost, now(), 0.0), Next::Wait(_)));
+    assert!(matches!(
+        keyed.after(edge, now(), 0.0),
+        Next::Wait(wait) if wait == Duration::from_secs(3)
+    ));
+    assert!(matches!(
+        keyed.after(lost, now(), 0.0),
+        Next::Fail(Error::OutcomeUnknown(_))
+    ));
+    assert_eq!(keyed.retries(), policy.max_retries);
+
+    let mut unkeyed = Retry::new(policy, "users.create", Method::POST);
+    assert!(matches!(
+        unkeyed.after(lost, now(), 0.0),
+        Next::Fail(Error::OutcomeUnknown(_))
+    ));
+}

@@ -84,8 +84,18 @@ pub enum Kind {
     /// Role ids, sent as `{"id": ...}`.
     RoleRefs,
     Policies,
+    /// Token policies: `effect`, `permission_groups` and `resources`.
+    TokenPolicies,
+    /// IPv4 or IPv6 addresses or CIDRs.
+    Cidrs,
+    /// An RFC 3339 date and time.
+    DateTime,
     /// `asc`/`desc` or `0`/`1`, sent as a digit.
     DirectionDigit,
+    /// An idempotency key, sent as a header.
+    Key {
+        max: u64,
+    },
 }
 
 /// The wire form of a result or a model field.
@@ -259,6 +269,20 @@ impl Operation {
         }
     }
 
+    /// Whether the result itself is a secret (its `secret_fields` hold the empty name, as the
+    /// core's `WHOLE_RESULT`): a rolled token's value, a string.
+    pub fn result_is_secret(&self) -> bool {
+        self.secret_fields.iter().any(|field| field.is_empty())
+    }
+
+    /// The result fields that hold secrets, the whole result's marker left out.
+    pub fn secret_field_names(&self) -> impl Iterator<Item = &str> {
+        self.secret_fields
+            .iter()
+            .map(String::as_str)
+            .filter(|field| !field.is_empty())
+    }
+
     /// Whether a call must give params: some are required, or a rule asks for one.
     pub fn needs_params(&self) -> bool {
         self.rule != Rule::None || self.params.iter().any(|p| p.required)
@@ -271,7 +295,7 @@ impl Param {
         let at = |error: String| format!("parameter {name}: {error}");
         let in_path = match string(param, "in").map_err(at)?.as_str() {
             "path" => true,
-            "query" | "body" => false,
+            "query" | "body" | "header" => false,
             other => return Err(at(format!("a place this generator does not know: {other}"))),
         };
         Ok(Param {
@@ -339,7 +363,11 @@ impl Kind {
             "role_ids" => Kind::RoleIds,
             "role_refs" => Kind::RoleRefs,
             "policies" => Kind::Policies,
+            "token_policies" => Kind::TokenPolicies,
+            "cidrs" => Kind::Cidrs,
+            "date_time" => Kind::DateTime,
             "direction_digit" => Kind::DirectionDigit,
+            "key" => Kind::Key { max: needs("max")? },
             other => return Err(format!("a kind this generator does not know: {other}")),
         })
     }

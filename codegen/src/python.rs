@@ -146,10 +146,28 @@ fn py_type(shape: &Shape, typing: &mut Typing) -> String {
     }
 }
 
+/// The Python type of an operation's result (or of its items): a result that is itself a
+/// secret comes back as a Secret.
+fn result_type(op: &Operation, shape: &Shape, typing: &mut Typing) -> String {
+    match shape {
+        Shape::String if op.result_is_secret() => "Secret".into(),
+        Shape::Nullable(inner) if op.result_is_secret() => {
+            typing.insert("Optional");
+            format!("Optional[{}]", result_type(op, inner, typing))
+        }
+        other => py_type(other, typing),
+    }
+}
+
 /// The Python type a parameter of this kind takes.
 fn kind_type(kind: &Kind, typing: &mut Typing) -> String {
     match kind {
-        Kind::Id | Kind::Tag | Kind::Text { .. } | Kind::Name { .. } => "str".into(),
+        Kind::Id
+        | Kind::Tag
+        | Kind::Text { .. }
+        | Kind::Name { .. }
+        | Kind::Key { .. }
+        | Kind::DateTime => "str".into(),
         Kind::OneOf(values) => {
             typing.insert("Literal");
             let values: Vec<String> = values.iter().map(|v| quote(v)).collect();
@@ -157,13 +175,17 @@ fn kind_type(kind: &Kind, typing: &mut Typing) -> String {
         }
         Kind::Page { .. } | Kind::PerPage { .. } => "int".into(),
         Kind::Bool => "bool".into(),
-        Kind::RoleIds | Kind::RoleRefs => {
+        Kind::RoleIds | Kind::RoleRefs | Kind::Cidrs => {
             typing.insert("Sequence");
             "Sequence[str]".into()
         }
         Kind::Policies => {
             typing.insert("Sequence");
             "Sequence[PolicyInput]".into()
+        }
+        Kind::TokenPolicies => {
+            typing.insert("Sequence");
+            "Sequence[TokenPolicyInput]".into()
         }
         Kind::DirectionDigit => {
             typing.insert("Literal");
@@ -248,10 +270,25 @@ class PolicyInput(_PolicyInputRequired, total=False):
 
     #: To keep an existing policy on update; new policies have none.
     id: str
+
+
+class _TokenPolicyInputRequired(TypedDict):
+    effect: Literal[\"allow\", \"deny\"]
+    #: Ids, or the API's own ``{\"id\": ...}``.
+    permission_groups: List[Union[str, IdRef]]
+    #: Resource names to ``\"*\"``, or to dicts of resource names to ``\"*\"``.
+    resources: Union[Dict[str, str], Dict[str, Dict[str, str]]]
+
+
+class TokenPolicyInput(_TokenPolicyInputRequired, total=False):
+    \"\"\"A token policy as a request sends it: permission groups allowed or denied on resources.\"\"\"
+
+    #: To keep an existing policy on update; new policies have none.
+    id: str
 ";
 
 pub fn operation_types(catalog: &Catalog) -> String {
-    let mut typing = Typing::from(["TypedDict", "Literal", "List", "Union"]);
+    let mut typing = Typing::from(["TypedDict", "Literal", "List", "Union", "Dict"]);
     let mut body = String::new();
 
     body.push_str("\n#: Every operation's dotted name.\nOperationName = Literal[\n");
@@ -274,7 +311,11 @@ pub fn operation_types(catalog: &Catalog) -> String {
 
     let mut names = vec!["OperationName".to_owned()];
     names.extend(catalog.models.iter().map(|m| m.name.clone()));
-    names.extend(["IdRef".to_owned(), "PolicyInput".to_owned()]);
+    names.extend([
+        "IdRef".to_owned(),
+        "PolicyInput".to_owned(),
+        "TokenPolicyInput".to_owned(),
+    ]);
     names.extend(catalog.operations.iter().map(params_class));
 
     let mut out = header(MODELS_DOC);
@@ -438,16 +479,22 @@ pub fn resources(catalog: &Catalog, groups: &[Group], io: Io) -> String {
         );
     }
 
-    let takes_policies = catalog
-        .operations
-        .iter()
-        .any(|op| op.params.iter().any(|p| matches!(p.kind, Kind::Policies)));
+    let takes = |kind: fn(&Kind) -> bool| {
+        catalog
+            .operations
+            .iter()
+            .any(|op| op.params.iter().any(|p| kind(&p.kind)))
+    };
+    let takes_policies = takes(|kind| matches!(kind, Kind::Policies));
+    let takes_token_policies = takes(|kind| matches!(kind, Kind::TokenPolicies));
     let models: BTreeSet<&str> = catalog
         .operations
         .iter()
         .filter_map(|op| op.result.model())
         .chain(takes_policies.then_some("PolicyInput"))
+        .chain(takes_token_policies.then_some("TokenPolicyInput"))
         .collect();
+    let secret_result = catalog.operations.iter().any(Operation::result_is_secret);
     let what = if io == Io::Async {
         "Async resources"
     } else {
@@ -457,12 +504,18 @@ pub fn resources(catalog: &Catalog, groups: &[Group], io: Io) -> String {
         "{what}: one method per operation, grouped by the dotted name."
     ));
     let _ = writeln!(out, "\nfrom typing import {}\n", typing_names(typing));
-    let _ = writeln!(out, "from ._pagination import {iterator}");
-    out.push_str("from .types import (\n");
+    // From the generated module itself: a model new to the catalog needs no hand-written
+    // re-export (in `types.py`) before the package imports.
+    out.push_str("from ._operation_types import (\n");
     for model in models {
         let _ = writeln!(out, "    {model},");
     }
-    out.push_str(")\n\nif TYPE_CHECKING:\n");
+    out.push_str(")\n");
+    let _ = writeln!(out, "from ._pagination import {iterator}");
+    if secret_result {
+        out.push_str("from ._secret import Secret\n");
+    }
+    out.push_str("\nif TYPE_CHECKING:\n");
     let module = if io == Io::Async {
         "_async_client"
     } else {
@@ -531,11 +584,17 @@ fn method(out: &mut String, op: &Operation, io: Io, iterator: &str, typing: &mut
     if let Some(note) = rule_note(op) {
         about = format!("{about} {note}");
     }
-    for secret in &op.secret_fields {
+    for secret in op.secret_field_names() {
         about.push_str(&format!(
             " ``{secret}`` is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is \
              masked."
         ));
+    }
+    if op.result_is_secret() {
+        about.push_str(
+            " The result is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is \
+             masked.",
+        );
     }
     let listing = match (io, op.paginated) {
         (Io::Sync, true) => "Returns an iterator over the items of every page; pages are requested as it is consumed.",
@@ -546,9 +605,9 @@ fn method(out: &mut String, op: &Operation, io: Io, iterator: &str, typing: &mut
     let returns = match op.item() {
         Some(item) => {
             about = format!("{about} {listing}");
-            format!("{iterator}[{}]", py_type(item, typing))
+            format!("{iterator}[{}]", result_type(op, item, typing))
         }
-        None => py_type(&op.result, typing),
+        None => result_type(op, &op.result, typing),
     };
     let mut doc_args = String::from("Args:");
     for param in &op.params {

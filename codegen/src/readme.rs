@@ -58,6 +58,15 @@ fn choices(op: &Operation) -> Vec<Vec<&Param>> {
     out
 }
 
+/// The type of an operation's result (or items) in a table: a result that is itself a secret
+/// is a `Secret`.
+fn result_type(op: &Operation, shape: &Shape, plain: fn(&Shape) -> String) -> String {
+    match shape {
+        Shape::String if op.result_is_secret() => "Secret".into(),
+        other => plain(other),
+    }
+}
+
 fn js_type(shape: &Shape) -> String {
     match shape {
         Shape::Ref(name) => name.clone(),
@@ -86,8 +95,10 @@ pub fn js_table(catalog: &Catalog) -> String {
                 format!("`client.{}({{{}}})`", op.name, params.join(", "))
             };
             let returns = match (op.paginated, op.item()) {
-                (true, Some(item)) => format!("`PageIterator<{}>`", js_type(item)),
-                _ => format!("`Promise<{}>`", js_type(&op.result)),
+                (true, Some(item)) => {
+                    format!("`PageIterator<{}>`", result_type(op, item, js_type))
+                }
+                _ => format!("`Promise<{}>`", result_type(op, &op.result, js_type)),
             };
             vec![call, http(op), returns + &secrets(op), op.first_sentence()]
         }),
@@ -96,8 +107,7 @@ pub fn js_table(catalog: &Catalog) -> String {
 
 /// What a returns cell adds for result fields that hold secrets.
 fn secrets(op: &Operation) -> String {
-    op.secret_fields
-        .iter()
+    op.secret_field_names()
         .map(|field| format!("; `{field}` is a `Secret`"))
         .collect()
 }
@@ -140,9 +150,16 @@ pub fn python_table(catalog: &Catalog) -> String {
             }
             let call = format!("`client.{}({})`", op.name, args.join(", "));
             let returns = match op.item() {
-                Some(item) if op.paginated => format!("`PageIterator[{}]`", py_type(item)),
-                Some(item) => format!("`PageIterator[{}]` (one page)", py_type(item)),
-                None => format!("`{}`", py_type(&op.result)),
+                Some(item) if op.paginated => {
+                    format!("`PageIterator[{}]`", result_type(op, item, py_type))
+                }
+                Some(item) => {
+                    format!(
+                        "`PageIterator[{}]` (one page)",
+                        result_type(op, item, py_type)
+                    )
+                }
+                None => format!("`{}`", result_type(op, &op.result, py_type)),
             };
             vec![call, http(op), returns + &secrets(op), op.first_sentence()]
         }),

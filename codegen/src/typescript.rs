@@ -33,6 +33,8 @@ import type { CallOptions, ListOptions, PageIterator, Secret } from \"./index.js
     section(&mut out, "params");
     out.push('\n');
     out.push_str(POLICY_INPUT);
+    out.push('\n');
+    out.push_str(TOKEN_POLICY_INPUT);
     for op in &catalog.operations {
         out.push('\n');
         out.push_str(&params_type(op));
@@ -57,7 +59,7 @@ import type { CallOptions, ListOptions, PageIterator, Secret } from \"./index.js
     );
     out.push_str("export interface OperationResult {\n");
     for op in &catalog.operations {
-        let _ = writeln!(out, "  {}: {};", quote(&op.name), ts_type(&op.result));
+        let _ = writeln!(out, "  {}: {};", quote(&op.name), result_type(op));
     }
     out.push_str("}\n");
 
@@ -158,6 +160,24 @@ fn ts_type(shape: &Shape) -> String {
     }
 }
 
+/// The TypeScript type of an operation's result: a result that is itself a secret comes back
+/// as a Secret (each item, for a list).
+fn result_type(op: &Operation) -> String {
+    fn secret(shape: &Shape) -> String {
+        match shape {
+            Shape::String => "Secret".into(),
+            Shape::Nullable(inner) => format!("{} | null", secret(inner)),
+            Shape::Array(item) => format!("Array<{}>", secret(item)),
+            other => ts_type(other),
+        }
+    }
+    if op.result_is_secret() {
+        secret(&op.result)
+    } else {
+        ts_type(&op.result)
+    }
+}
+
 /// A property name, quoted when it is not an identifier.
 fn property(name: &str) -> String {
     let identifier = name.chars().enumerate().all(|(at, c)| {
@@ -184,9 +204,28 @@ export interface PolicyInput {
 }
 ";
 
+/// The input type of the `token_policies` kind.
+const TOKEN_POLICY_INPUT: &str = "\
+/** A token policy as a request sends it: permission groups allowed or denied on resources. */
+export interface TokenPolicyInput {
+  /** To keep an existing policy on update; new policies have none. */
+  id?: string;
+  effect: \"allow\" | \"deny\";
+  /** Ids, or the API's own `{id}`. */
+  permission_groups: Array<string | { id: string }>;
+  /** Resource names to `\"*\"`, or to objects of resource names to `\"*\"`. */
+  resources: Record<string, string> | Record<string, Record<string, string>>;
+}
+";
+
 fn kind_type(kind: &Kind) -> String {
     match kind {
-        Kind::Id | Kind::Tag | Kind::Text { .. } | Kind::Name { .. } => "string".into(),
+        Kind::Id
+        | Kind::Tag
+        | Kind::Text { .. }
+        | Kind::Name { .. }
+        | Kind::Key { .. }
+        | Kind::DateTime => "string".into(),
         Kind::OneOf(values) => values
             .iter()
             .map(|v| quote(v))
@@ -194,8 +233,9 @@ fn kind_type(kind: &Kind) -> String {
             .join(" | "),
         Kind::Page { .. } | Kind::PerPage { .. } => "number".into(),
         Kind::Bool => "boolean".into(),
-        Kind::RoleIds | Kind::RoleRefs => "string[]".into(),
+        Kind::RoleIds | Kind::RoleRefs | Kind::Cidrs => "string[]".into(),
         Kind::Policies => "PolicyInput[]".into(),
+        Kind::TokenPolicies => "TokenPolicyInput[]".into(),
         Kind::DirectionDigit => "\"asc\" | \"desc\" | 0 | 1".into(),
     }
 }
@@ -288,7 +328,7 @@ fn client_method(out: &mut String, op: &Operation, depth: usize) {
             );
             format!("PageIterator<{}>", ts_type(item))
         }
-        _ => format!("Promise<{}>", ts_type(&op.result)),
+        _ => format!("Promise<{}>", result_type(op)),
     };
     let options = if op.paginated {
         "ListOptions"

@@ -161,6 +161,8 @@ function bodyOf(body, operation) {
 /**
  * The request for `operation`: `{method, url, headers, body}`, ready for `fetch(url, {method,
  * headers, body})`. Headers are a plain object with lower-case names; body is a string or null.
+ * Pure: an `Idempotency-Key` goes out only when `params` holds `idempotency_key` (the client
+ * draws one per create; here, draw one per create and send it again on every resend).
  */
 export function buildRequest(operation, params, credentials, options = {}) {
   const creds = credentialsText(credentials, operation);

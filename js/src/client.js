@@ -32,6 +32,12 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** setTimeout's longest delay; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * 16 random bytes, drawn once per call and per onboarding (never per resend): the core makes
+ * the idempotency key of a create from them. Web Crypto: workerd, browsers, Node >= 20.
+ */
+const randomBytes = () => globalThis.crypto.getRandomValues(new Uint8Array(16));
+
 /** The default transport: the global fetch, looked up at call time and called unbound. */
 const globalFetch = (input, init) => globalThis.fetch(input, init);
 
@@ -123,7 +129,7 @@ export class TenantClient {
     const { credentials, signal, timeout } = callOptions(options, operation);
     const text = paramsText(params, operation);
     const creds = credentialsText(credentials, operation);
-    const call = callCore(() => core.Machine.call(this.#core, String(operation), text, creds));
+    const call = callCore(() => core.Machine.call(this.#core, String(operation), text, creds, randomBytes()));
     try {
       const { done, body } = await this._drive(call, { signal, timeout, operation });
       const { secret_fields, ...meta } = done;
@@ -142,8 +148,10 @@ export class TenantClient {
   /**
    * Onboards one customer with the core's onboarding flow: the account (looked up by name
    * first, never created twice), its members, and optionally a service user that accepts its
-   * own invitation. A create whose outcome is unknown (a 502, a lost connection) is looked up,
-   * not resent. Resolves to the report `{account, members, service_user, api_key, invitation,
+   * own invitation. The account's create carries an idempotency key (one per onboarding): when
+   * its answer is lost (a 502, a lost connection) it is resent with that key, and looked up by
+   * name if it stays unknown; any other create whose outcome is unknown is looked up, not
+   * resent. Resolves to the report `{account, members, service_user, api_key, invitation,
    * complete}`; failures of single steps are in the report, not thrown. Throws a
    * ValidationError for a bad spec (before any request) and the signal's reason on abort.
    * The report's `api_key` is the new service user's key, a Secret: `expose()` it to store it.
@@ -168,7 +176,7 @@ export class TenantClient {
         operation,
       });
     }
-    const flow = callCore(() => core.Machine.onboarding(this.#core, text, creds));
+    const flow = callCore(() => core.Machine.onboarding(this.#core, text, creds, randomBytes()));
     try {
       const { done } = await this._drive(flow, attempt);
       return maskFields(done.report, done.secret_fields);

@@ -94,8 +94,9 @@ export class TransportError extends CloudflareError {
 
 /**
  * A POST (or PATCH) got a 408 or 5xx, or no response at all: it may have been carried out, so
- * it was not resent (a second `accounts.create` could make a second account). Look before
- * retrying: find the account by name, the member by e-mail.
+ * it was not resent (a second `users.create` could make a second user). A create that carries
+ * an idempotency key (`accounts.create`) is resent with it instead, and fails so only once its
+ * retries ran out. Look before retrying: find the account by name, the member by e-mail.
  */
 export class OutcomeUnknownError extends CloudflareError {
   constructor(message, { method = null, status = null, rayId = null, reason = "", ...rest } = {}) {

@@ -133,7 +133,11 @@ export interface HttpResponse {
   body?: BodyInput;
 }
 
-/** Builds the request for an operation; throws ValidationError on bad params or credentials. */
+/**
+ * Builds the request for an operation; throws ValidationError on bad params or credentials.
+ * Pure: `accounts.create` carries an `Idempotency-Key` only when `idempotency_key` is given
+ * (TenantClient draws one per create; a resend must carry the same one).
+ */
 export function buildRequest<N extends OperationName>(
   operation: N,
   params: ParamsOf<N> | undefined,
@@ -266,7 +270,9 @@ export class TransportError extends CloudflareError {
 
 /**
  * A POST (or PATCH) got a 408 or 5xx, or no response: it may have been carried out, so it was
- * not resent. Look before retrying (the account by name, the member by e-mail).
+ * not resent. A keyed create (`accounts.create`, which always carries an idempotency key) is
+ * resent with its key instead, and fails so only once its retries ran out. Look before
+ * retrying (the account by name, the member by e-mail).
  */
 export class OutcomeUnknownError extends CloudflareError {
   readonly kind: "outcome_unknown";
@@ -315,7 +321,8 @@ export type TenantClientSettings = {
   pace?: boolean | PaceOptions;
   /**
    * Seconds one attempt may take, connecting, headers and the whole body included; past it the
-   * attempt counts as lost (a GET is retried, a POST fails with OutcomeUnknownError). Default 60.
+   * attempt counts as lost (a GET or a keyed create is retried, another POST fails with
+   * OutcomeUnknownError). Default 60.
    */
   timeout?: number;
   /** The largest response body read, in bytes; a larger one counts as lost. Default 32 MiB. */
@@ -363,19 +370,38 @@ export class Pacer {
 
 // ---- onboarding -----------------------------------------------------------------------------
 
-/** A member to invite: role names (`Administrator`) or ids, or policies. */
+/**
+ * A member to invite, with one kind of access: role names (`Administrator`) or ids (roles are
+ * deprecated by the API), permission group names (`Domain Read`) or ids, allowed on the whole
+ * account, or policies.
+ */
 export type OnboardingMember = { email: string } & (
-  | { roles: string[]; policies?: undefined }
-  | { policies: PolicyInput[]; roles?: undefined }
+  | { roles: string[]; permission_groups?: undefined; policies?: undefined }
+  | { permission_groups: string[]; roles?: undefined; policies?: undefined }
+  | { policies: PolicyInput[]; roles?: undefined; permission_groups?: undefined }
 );
 
 /** What to set up for one customer (the core's `OnboardingSpec`, in its snake_case JSON). */
-export interface OnboardingSpec {
-  /** The account name; also how the account is found again (at most 100 characters). */
-  name: string;
+export type OnboardingSpec = OnboardingSpecFields &
+  (
+    | { /** The account name; also how the account is found again (at most 100 characters). */ name: string }
+    | {
+        /**
+         * An existing account: nothing is looked up or created, the members and service user
+         * are set up in it.
+         */
+        account_id: string;
+        name?: string;
+      }
+  );
+
+/** The fields of an {@link OnboardingSpec} besides its account. */
+export interface OnboardingSpecFields {
   type?: AccountType;
   /** The tenant unit to create the account on. */
   unit_id?: string;
+  /** A standalone free account, outside any organization; never with `unit_id`. */
+  standalone?: boolean;
   /** KYC fields, each at most 120 characters. */
   business_name?: string;
   business_address?: string;
@@ -464,7 +490,8 @@ export class TenantClient {
   paginate<N extends PaginatedOperationName>(operation: N, params?: ParamsOf<N>, options?: ListOptions): PageIterator<ItemOf<N>>;
   /**
    * Onboards one customer with the core's flow: never a second account (looked up by name
-   * first; a create whose outcome is unknown is looked up, not resent), members by role names,
+   * first; its create carries an idempotency key, so a lost answer is resent with the same key,
+   * and looked up by name should it stay unknown), members by role names,
    * and the service user accepting as itself. Failed steps are in the report; a bad spec is a
    * ValidationError before any request.
    */

@@ -1,4 +1,4 @@
-// Node >= 18: the .wasm is read next to this file and compiled synchronously at import.
+// Node >= 20: the .wasm is read next to this file and compiled synchronously at import.
 import { readFileSync } from "node:fs";
 import { initSync } from "./cloudflare_tenant_wasm.js";
 

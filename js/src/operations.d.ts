@@ -31,6 +31,24 @@ export interface AccountSettings {
   [key: string]: unknown;
 }
 
+/** Returned by `accounts.tokens.create`. */
+export interface CreatedToken {
+  id: string;
+  name?: string | null;
+  status?: string | null;
+  issued_on?: string | null;
+  modified_on?: string | null;
+  last_used_on?: string | null;
+  not_before?: string | null;
+  expires_on?: string | null;
+  policies?: TokenPolicy[] | null;
+  condition?: TokenCondition | null;
+  /** A secret: shows as `***`; pass it on as it is, `expose()` it only to store it. */
+  value?: Secret | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
 /** Returned by `users.create`. */
 export interface CreatedUser {
   id: string;
@@ -57,7 +75,10 @@ export interface CustomEntitlement {
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.delete`, `accounts.members.delete`, `memberships.delete`. */
+/**
+ * Returned by `accounts.delete`, `accounts.tokens.delete`, `accounts.members.delete`,
+ * `memberships.delete`.
+ */
 export interface Deleted {
   id: string;
   /** Fields this version does not know yet, kept as the API sent them. */
@@ -80,6 +101,23 @@ export interface Entitlements {
 export interface Grants {
   read?: boolean | null;
   write?: boolean | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
+/** Returned by `user.invites.list`, `user.invites.get`, `user.invites.update`. */
+export interface Invite {
+  id: string;
+  invited_member_id?: string | null;
+  invited_member_email?: string | null;
+  organization_id?: string | null;
+  organization_name?: string | null;
+  organization_is_enforcing_twofactor?: boolean | null;
+  invited_by?: string | null;
+  invited_on?: string | null;
+  expires_on?: string | null;
+  roles?: string[] | null;
+  status?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
@@ -144,7 +182,7 @@ export interface Organization {
 
 /**
  * Returned by `accounts.permission_groups.list`, `accounts.permission_groups.get`; part of
- * `Policy`.
+ * `Policy`, `TokenPolicy`.
  */
 export interface PermissionGroup {
   id: string;
@@ -237,6 +275,59 @@ export interface TenantUnit {
   [key: string]: unknown;
 }
 
+/** Returned by `accounts.tokens.list`, `accounts.tokens.get`, `accounts.tokens.update`. */
+export interface Token {
+  id: string;
+  name?: string | null;
+  status?: string | null;
+  issued_on?: string | null;
+  modified_on?: string | null;
+  last_used_on?: string | null;
+  not_before?: string | null;
+  expires_on?: string | null;
+  policies?: TokenPolicy[] | null;
+  condition?: TokenCondition | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
+/** Part of `CreatedToken`, `Token`. */
+export interface TokenCondition {
+  request_ip?: Record<string, unknown> | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
+/** Returned by `accounts.tokens.permission_groups.list`. */
+export interface TokenPermissionGroup {
+  id: string;
+  name?: string | null;
+  category?: string | null;
+  scopes?: string[] | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
+/** Part of `CreatedToken`, `Token`. */
+export interface TokenPolicy {
+  id: string;
+  effect?: string | null;
+  permission_groups?: PermissionGroup[] | null;
+  resources?: Record<string, unknown> | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
+/** Returned by `accounts.tokens.verify`. */
+export interface TokenVerification {
+  id: string;
+  status?: string | null;
+  expires_on?: string | null;
+  not_before?: string | null;
+  /** Fields this version does not know yet, kept as the API sent them. */
+  [key: string]: unknown;
+}
+
 /** Part of `CreatedUser`. */
 export interface TwoFactorAuthentication {
   enabled?: boolean | null;
@@ -291,6 +382,17 @@ export interface PolicyInput {
   resource_groups: Array<string | { id: string }>;
 }
 
+/** A token policy as a request sends it: permission groups allowed or denied on resources. */
+export interface TokenPolicyInput {
+  /** To keep an existing policy on update; new policies have none. */
+  id?: string;
+  effect: "allow" | "deny";
+  /** Ids, or the API's own `{id}`. */
+  permission_groups: Array<string | { id: string }>;
+  /** Resource names to `"*"`, or to objects of resource names to `"*"`. */
+  resources: Record<string, string> | Record<string, Record<string, string>>;
+}
+
 /**
  * Parameters of `accounts.list`: the accounts the caller can see (the tenant's, and any the user
  * had).
@@ -335,6 +437,12 @@ export interface AccountsCreateParams {
   business_phone?: string | null;
   /** KYC: free text for the partner's own reference. At most 120 characters. */
   external_metadata?: string | null;
+  /**
+   * Identifies this create: the API makes one account per key, and answers a resend with the same
+   * key and body as it answered the first. The clients make one per create when none is given, and
+   * every resend carries it. Sent as `Idempotency-Key`.
+   */
+  idempotency_key?: string | null;
 }
 
 /** Parameters of `accounts.get`: one account. */
@@ -373,6 +481,121 @@ export interface AccountsDeleteParams {
 export interface AccountsEntitlementsGetParams {
   /** The account id. */
   account_id: string;
+}
+
+/**
+ * Parameters of `accounts.tokens.list`: the account's tokens, active and disabled (and recently
+ * expired ones with `include_expired`).
+ */
+export interface AccountsTokensListParams {
+  /** The account id. */
+  account_id: string;
+  /** Page number, from 1. */
+  page?: number | null;
+  /** Page size, 5..=50. */
+  per_page?: number | null;
+  /** Sort direction. */
+  direction?: "asc" | "desc" | null;
+  /** Also list the tokens that expired recently. */
+  include_expired?: boolean | null;
+}
+
+/**
+ * Parameters of `accounts.tokens.create`: a token owned by the account, not by a user. The result
+ * holds its `value`, which the API never shows again.
+ */
+export interface AccountsTokensCreateParams {
+  /** The account id. */
+  account_id: string;
+  /** The token's name, at most 120 characters; names need not be unique. */
+  name: string;
+  /** What the token may do: at least one policy. */
+  policies: TokenPolicyInput[];
+  /** Not valid before this time (RFC 3339). */
+  not_before?: string | null;
+  /** Not valid from this time on (RFC 3339). */
+  expires_on?: string | null;
+  /** Only requests from these addresses or CIDRs are taken. Sent as `condition.request_ip.in`. */
+  request_ip_in?: string[] | null;
+  /** Requests from these addresses or CIDRs are refused. Sent as `condition.request_ip.not_in`. */
+  request_ip_not_in?: string[] | null;
+}
+
+/** Parameters of `accounts.tokens.get`: one token, without its value. */
+export interface AccountsTokensGetParams {
+  /** The account id. */
+  account_id: string;
+  /** The token id. */
+  token_id: string;
+}
+
+/**
+ * Parameters of `accounts.tokens.update`: changes a token's name, policies, status, validity or IP
+ * condition. A PUT: the name and the policies are required, so send the current ones to keep them.
+ */
+export interface AccountsTokensUpdateParams {
+  /** The account id. */
+  account_id: string;
+  /** The token id. */
+  token_id: string;
+  /** The token's name, at most 120 characters. */
+  name: string;
+  /** What the token may do: at least one policy (an existing one keeps its `id`). */
+  policies: TokenPolicyInput[];
+  /** `active` or `disabled` (the API's schema also lists `expired`). */
+  status?: "active" | "disabled" | "expired" | null;
+  /** Not valid before this time (RFC 3339). */
+  not_before?: string | null;
+  /** Not valid from this time on (RFC 3339). */
+  expires_on?: string | null;
+  /** Only requests from these addresses or CIDRs are taken. Sent as `condition.request_ip.in`. */
+  request_ip_in?: string[] | null;
+  /** Requests from these addresses or CIDRs are refused. Sent as `condition.request_ip.not_in`. */
+  request_ip_not_in?: string[] | null;
+}
+
+/**
+ * Parameters of `accounts.tokens.delete`: destroys a token; requests made with it fail from then
+ * on.
+ */
+export interface AccountsTokensDeleteParams {
+  /** The account id. */
+  account_id: string;
+  /** The token id. */
+  token_id: string;
+}
+
+/**
+ * Parameters of `accounts.tokens.verify`: whether the token the request is sent with works, and its
+ * id (send it with that token as the credentials).
+ */
+export interface AccountsTokensVerifyParams {
+  /** The account id. */
+  account_id: string;
+}
+
+/**
+ * Parameters of `accounts.tokens.permission_groups.list`: the permission groups a token policy may
+ * name, with their scopes.
+ */
+export interface AccountsTokensPermissionGroupsListParams {
+  /** The account id. */
+  account_id: string;
+  /** Only the group of this name, e.g. `Account Settings Write`. */
+  name?: string | null;
+  /** Only groups of this scope, e.g. `com.cloudflare.api.account.zone`. */
+  scope?: string | null;
+}
+
+/**
+ * Parameters of `accounts.tokens.value.roll`: a new value for a token, which is the result; the old
+ * value stops working at once. Sends the `{}` body the endpoint expects.
+ */
+export interface AccountsTokensValueRollParams {
+  /** The account id. */
+  account_id: string;
+  /** The token id. */
+  token_id: string;
 }
 
 /** Parameters of `accounts.members.list`: the members of an account. */
@@ -541,6 +764,29 @@ export interface UserEditParams {
 /** Parameters of `user.tenants.list`: the tenants the caller administers. */
 export type UserTenantsListParams = Record<string, never>;
 
+/**
+ * Parameters of `user.invites.list`: the invitations the caller received, to accounts of any
+ * tenant.
+ */
+export type UserInvitesListParams = Record<string, never>;
+
+/** Parameters of `user.invites.get`: one invitation the caller received. */
+export interface UserInvitesGetParams {
+  /** The invitation id. */
+  invite_id: string;
+}
+
+/**
+ * Parameters of `user.invites.update`: accepts or rejects an invitation, as the invitee (the other
+ * side of `accounts.members.create`).
+ */
+export interface UserInvitesUpdateParams {
+  /** The invitation id. */
+  invite_id: string;
+  /** `accepted` or `rejected`. */
+  status: "accepted" | "rejected";
+}
+
 /** Parameters of `memberships.list`: the accounts the caller belongs to or is invited to. */
 export interface MembershipsListParams {
   /**
@@ -635,6 +881,14 @@ export type OperationName =
   | "accounts.update"
   | "accounts.delete"
   | "accounts.entitlements.get"
+  | "accounts.tokens.list"
+  | "accounts.tokens.create"
+  | "accounts.tokens.get"
+  | "accounts.tokens.update"
+  | "accounts.tokens.delete"
+  | "accounts.tokens.verify"
+  | "accounts.tokens.permission_groups.list"
+  | "accounts.tokens.value.roll"
   | "accounts.members.list"
   | "accounts.members.create"
   | "accounts.members.get"
@@ -649,6 +903,9 @@ export type OperationName =
   | "user.get"
   | "user.edit"
   | "user.tenants.list"
+  | "user.invites.list"
+  | "user.invites.get"
+  | "user.invites.update"
   | "memberships.list"
   | "memberships.get"
   | "memberships.update"
@@ -662,6 +919,7 @@ export type OperationName =
 /** The operations that page (`page`, `per_page`): their methods return a PageIterator. */
 export type PaginatedOperationName =
   | "accounts.list"
+  | "accounts.tokens.list"
   | "accounts.members.list"
   | "accounts.roles.list"
   | "accounts.permission_groups.list"
@@ -676,6 +934,14 @@ export interface OperationParams {
   "accounts.update": AccountsUpdateParams;
   "accounts.delete": AccountsDeleteParams;
   "accounts.entitlements.get": AccountsEntitlementsGetParams;
+  "accounts.tokens.list": AccountsTokensListParams;
+  "accounts.tokens.create": AccountsTokensCreateParams;
+  "accounts.tokens.get": AccountsTokensGetParams;
+  "accounts.tokens.update": AccountsTokensUpdateParams;
+  "accounts.tokens.delete": AccountsTokensDeleteParams;
+  "accounts.tokens.verify": AccountsTokensVerifyParams;
+  "accounts.tokens.permission_groups.list": AccountsTokensPermissionGroupsListParams;
+  "accounts.tokens.value.roll": AccountsTokensValueRollParams;
   "accounts.members.list": AccountsMembersListParams;
   "accounts.members.create": AccountsMembersCreateParams;
   "accounts.members.get": AccountsMembersGetParams;
@@ -690,6 +956,9 @@ export interface OperationParams {
   "user.get": UserGetParams;
   "user.edit": UserEditParams;
   "user.tenants.list": UserTenantsListParams;
+  "user.invites.list": UserInvitesListParams;
+  "user.invites.get": UserInvitesGetParams;
+  "user.invites.update": UserInvitesUpdateParams;
   "memberships.list": MembershipsListParams;
   "memberships.get": MembershipsGetParams;
   "memberships.update": MembershipsUpdateParams;
@@ -709,6 +978,14 @@ export interface OperationResult {
   "accounts.update": Account;
   "accounts.delete": Deleted | null;
   "accounts.entitlements.get": Entitlements;
+  "accounts.tokens.list": Token[];
+  "accounts.tokens.create": CreatedToken;
+  "accounts.tokens.get": Token;
+  "accounts.tokens.update": Token;
+  "accounts.tokens.delete": Deleted | null;
+  "accounts.tokens.verify": TokenVerification;
+  "accounts.tokens.permission_groups.list": TokenPermissionGroup[];
+  "accounts.tokens.value.roll": Secret;
   "accounts.members.list": Member[];
   "accounts.members.create": Member;
   "accounts.members.get": Member;
@@ -723,6 +1000,9 @@ export interface OperationResult {
   "user.get": User;
   "user.edit": User;
   "user.tenants.list": UserTenant[];
+  "user.invites.list": Invite[];
+  "user.invites.get": Invite;
+  "user.invites.update": Invite;
   "memberships.list": Membership[];
   "memberships.get": Membership;
   "memberships.update": Membership;
@@ -758,6 +1038,51 @@ export interface TenantOperations {
        * `GET /accounts/{account_id}/entitlements`.
        */
       get(params: AccountsEntitlementsGetParams, options?: CallOptions): Promise<Entitlements>;
+    };
+    readonly tokens: {
+      /**
+       * The account's tokens, active and disabled (and recently expired ones with
+       * `include_expired`). `GET /accounts/{account_id}/tokens`. Iterates over every item of every
+       * page, fetching pages as it is consumed.
+       */
+      list(params: AccountsTokensListParams, options?: ListOptions): PageIterator<Token>;
+      /**
+       * A token owned by the account, not by a user. The result holds its `value`, which the API
+       * never shows again. `POST /accounts/{account_id}/tokens`.
+       */
+      create(params: AccountsTokensCreateParams, options?: CallOptions): Promise<CreatedToken>;
+      /** One token, without its value. `GET /accounts/{account_id}/tokens/{token_id}`. */
+      get(params: AccountsTokensGetParams, options?: CallOptions): Promise<Token>;
+      /**
+       * Changes a token's name, policies, status, validity or IP condition. A PUT: the name and the
+       * policies are required, so send the current ones to keep them.
+       * `PUT /accounts/{account_id}/tokens/{token_id}`.
+       */
+      update(params: AccountsTokensUpdateParams, options?: CallOptions): Promise<Token>;
+      /**
+       * Destroys a token; requests made with it fail from then on.
+       * `DELETE /accounts/{account_id}/tokens/{token_id}`.
+       */
+      delete(params: AccountsTokensDeleteParams, options?: CallOptions): Promise<Deleted | null>;
+      /**
+       * Whether the token the request is sent with works, and its id (send it with that token as
+       * the credentials). `GET /accounts/{account_id}/tokens/verify`.
+       */
+      verify(params: AccountsTokensVerifyParams, options?: CallOptions): Promise<TokenVerification>;
+      readonly permission_groups: {
+        /**
+         * The permission groups a token policy may name, with their scopes.
+         * `GET /accounts/{account_id}/tokens/permission_groups`.
+         */
+        list(params: AccountsTokensPermissionGroupsListParams, options?: CallOptions): Promise<TokenPermissionGroup[]>;
+      };
+      readonly value: {
+        /**
+         * A new value for a token, which is the result; the old value stops working at once. Sends
+         * the `{}` body the endpoint expects. `PUT /accounts/{account_id}/tokens/{token_id}/value`.
+         */
+        roll(params: AccountsTokensValueRollParams, options?: CallOptions): Promise<Secret>;
+      };
     };
     readonly members: {
       /**
@@ -821,6 +1146,17 @@ export interface TenantOperations {
     readonly tenants: {
       /** The tenants the caller administers. `GET /user/tenants`. */
       list(params?: UserTenantsListParams, options?: CallOptions): Promise<UserTenant[]>;
+    };
+    readonly invites: {
+      /** The invitations the caller received, to accounts of any tenant. `GET /user/invites`. */
+      list(params?: UserInvitesListParams, options?: CallOptions): Promise<Invite[]>;
+      /** One invitation the caller received. `GET /user/invites/{invite_id}`. */
+      get(params: UserInvitesGetParams, options?: CallOptions): Promise<Invite>;
+      /**
+       * Accepts or rejects an invitation, as the invitee (the other side of
+       * `accounts.members.create`). `PATCH /user/invites/{invite_id}`.
+       */
+      update(params: UserInvitesUpdateParams, options?: CallOptions): Promise<Invite>;
     };
   };
   readonly memberships: {

@@ -43,8 +43,12 @@ export function secretOf(value) {
   return typeof value === "string" ? new Secret(value) : value;
 }
 
-/** Replaces the named fields of `object` (when it is a plain object) by Secrets, in place. */
+/**
+ * Replaces the named fields of `object` (when it is a plain object) by Secrets, in place. The
+ * empty name stands for the result itself (a rolled token's value is a bare string).
+ */
 export function maskFields(object, fields) {
+  if (typeof object === "string" && fields.includes("")) return new Secret(object);
   if (object === null || typeof object !== "object" || fields.length === 0) return object;
   if (Array.isArray(object)) {
     for (const item of object) maskFields(item, fields);

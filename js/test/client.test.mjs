@@ -67,7 +67,12 @@ describe("TenantClient: methods", () => {
     const expected = lib.buildRequest("accounts.create", { name: "Acme", unit_id: "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b", business_name: "Acme Corp" }, { apiToken: TOKEN }, { baseUrl: BASE });
     assert.equal(call.url.href, expected.url);
     assert.equal(call.method, "POST");
-    assert.deepEqual(call.headers, expected.headers);
+    // The client draws a key per create; buildRequest, pure, sends only a key it is given.
+    const { "idempotency-key": key, ...headers } = call.headers;
+    assert.match(key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual(headers, expected.headers);
+    const keyed = lib.buildRequest("accounts.create", { name: "Acme", idempotency_key: key }, { apiToken: TOKEN });
+    assert.equal(keyed.headers["idempotency-key"], key);
     assert.deepEqual(JSON.parse(call.body), { name: "Acme", unit: { id: "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b" }, business_name: "Acme Corp" });
   });
 
@@ -318,30 +323,38 @@ describe("errors", () => {
     await assert.rejects(anonymous.user.get(), (e) => e instanceof ValidationError && e.field === "credentials");
   });
 
-  test("a failing fetch: a GET is retried then a TransportError; a POST is OutcomeUnknownError, never resent", async () => {
+  test("a failing fetch: a GET or a keyed create is retried; a POST is OutcomeUnknownError, never resent", async () => {
     const cause = new TypeError("fetch failed");
     let calls = 0;
+    const keys = [];
     const client = new TenantClient({
       apiToken: TOKEN,
-      fetch: async () => {
+      fetch: async (url, init) => {
         calls += 1;
+        keys.push(init.headers["idempotency-key"]);
         throw cause;
       },
       baseUrl: BASE,
       retry: { initialBackoff: 0.001 },
     });
-    const post = await client.accounts.create({ name: "Acme" }).catch((e) => e);
+    const post = await client.users.create({ email: "svc@partner.example" }).catch((e) => e);
     assert.ok(post instanceof OutcomeUnknownError, String(post));
     assert.equal(post.cause, cause);
     assert.equal(post.method, "POST");
     assert.equal(post.status, null);
     assert.match(post.message, /may or may not have been carried out/);
     assert.equal(calls, 1);
+    assert.equal(keys[0], undefined, "users.create takes no key");
+    // accounts.create carries a key: resent with it, still unknown once the retries run out.
+    const create = await client.accounts.create({ name: "Acme" }).catch((e) => e);
+    assert.ok(create instanceof OutcomeUnknownError, String(create));
+    assert.equal(calls, 4, "the create: the first attempt and 2 retries");
+    assert.ok(keys[1] !== undefined && keys.slice(1).every((k) => k === keys[1]), "one key for every attempt");
     const get = await client.user.get().catch((e) => e);
     assert.ok(get instanceof TransportError, String(get));
     assert.equal(get.sent, true);
     assert.equal(get.reason, "fetch failed");
-    assert.equal(calls, 4, "the GET: the first attempt and 2 retries");
+    assert.equal(calls, 7, "the GET: the first attempt and 2 retries");
     const refused = Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } });
     const notSent = new TenantClient({ apiToken: TOKEN, fetch: async () => { throw refused; }, retry: { maxRetries: 1, initialBackoff: 0.001 } });
     const e = await notSent.accounts.create({ name: "Acme" }).catch((x) => x);
@@ -461,12 +474,27 @@ describe("TenantClient: retries (decided by the core)", () => {
   test("a POST answered 502 is not resent: OutcomeUnknownError", async () => {
     const fetch = fakeFetch(() => new Response("<html>502</html>", { status: 502, headers: { "cf-ray": "ray-502" } }));
     const client = new TenantClient({ apiToken: TOKEN, fetch, baseUrl: BASE });
-    const error = await client.accounts.create({ name: "Acme" }).catch((e) => e);
+    const error = await client.users.create({ email: "svc@partner.example" }).catch((e) => e);
     assert.ok(error instanceof OutcomeUnknownError, String(error));
     assert.equal(error.status, 502);
     assert.equal(error.rayId, "ray-502");
-    assert.equal(error.operation, "accounts.create");
+    assert.equal(error.operation, "users.create");
     assert.equal(fetch.calls.length, 1);
+  });
+
+  test("a create answered 502 is resent with its key; the next create draws another", async () => {
+    let n = 0;
+    const fetch = fakeFetch(() => (++n % 2 === 1 ? new Response("<html>502</html>", { status: 502 }) : ok({ id: ACCOUNT, name: "Acme" })));
+    const client = new TenantClient({ apiToken: TOKEN, fetch, baseUrl: BASE, retry: { initialBackoff: 0.001 } });
+    assert.equal((await client.accounts.create({ name: "Acme" })).id, ACCOUNT);
+    assert.equal((await client.accounts.create({ name: "Acme" })).id, ACCOUNT);
+    const keys = fetch.calls.map((c) => c.headers["idempotency-key"]);
+    assert.equal(keys.length, 4);
+    assert.equal(keys[0], keys[1], "a resend carries its first attempt's key");
+    assert.equal(keys[2], keys[3]);
+    assert.notEqual(keys[0], keys[2], "one key per create");
+    await client.accounts.create({ name: "Acme", idempotency_key: "crm-42" });
+    assert.deepEqual(fetch.calls.slice(4).map((c) => c.headers["idempotency-key"]), ["crm-42", "crm-42"], "the caller's key, as given");
   });
 
   test("a wait longer than maxRetryAfter fails at once with the API error", async () => {

@@ -71,6 +71,8 @@ function revealed(lib, value) {
 /** The operation's secret fields hold Secrets, never plain strings. */
 function expectSecretsMasked(lib, label, name, result) {
   const fields = lib.operations().find((op) => op.name === name)?.secret_fields ?? [];
+  // The empty name stands for the result itself (a rolled token's value).
+  if (typeof result === "string" && fields.includes("")) fail(label, "result", "a plain string", "a Secret");
   const objects = Array.isArray(result) ? result : [result];
   for (const object of objects) {
     for (const field of fields) {

@@ -1,7 +1,8 @@
 // TenantClient against the project's hostile server (the sandbox crate's `hostile` binary): a
 // stand-in for the API that redirects credentials elsewhere, leaks a created secret in answers
 // that cannot be decoded, nests JSON millions deep, sends huge, dripping, endless or no bodies,
-// and answers 429 with every form of Retry-After. Each test picks a base URL
+// answers 429 with every form of Retry-After, and loses the answer to a create (hanging up, or
+// as an edge's 502) to see what its resend carries. Each test picks a base URL
 // `<main>/<scenario>/<args>/<tag>` and reads the server's log to see what arrived where.
 //   node --test js/test/hostile.test.mjs     (builds the binary first)
 import { after, before, describe, test } from "node:test";
@@ -147,8 +148,12 @@ describe("a created secret stays out of every error", { concurrency: true }, () 
     if (!create) return t.skip("no accounts.tokens.create in this version");
     const tag = newTag();
     const client = new TenantClient({ ...CREDENTIALS.apiToken, baseUrl: `${MAIN}/secret/token-wrong-type/${tag}` });
-    const error = await rejection(client.call("accounts.tokens.create", { account_id: "0123456789abcdef0123456789abcdef", name: "t", policies: [] }));
+    const account = "0123456789abcdef0123456789abcdef";
+    const policy = { effect: "allow", permission_groups: ["c8fed203ed3043cba015a93ad1616f1f"], resources: { [`com.cloudflare.api.account.${account}`]: "*" } };
+    const error = await rejection(client.call("accounts.tokens.create", { account_id: account, name: "t", policies: [policy] }));
     assert.ok(error instanceof CloudflareError, `${error?.name}: ${error?.message}`);
+    assert.equal(error.kind, "decode", "the create reached the server, and its answer was refused");
+    assert.equal((await logged(`/secret/token-wrong-type/${tag}/`)).length, 1);
     assert.ok(!errorSurfaces(error).includes(SECRET), errorSurfaces(error));
   });
 
@@ -335,6 +340,40 @@ describe("Retry-After in every form", { concurrency: true }, () => {
         const gap = times[i] - times[i - 1];
         assert.ok(gap >= shortest && gap <= longest, `gap ${gap.toFixed(3)} s not in ${shortest}..${longest}`);
       }
+    });
+  }
+});
+
+describe("a create whose answer was lost is resent with the key it first carried", { concurrency: true }, () => {
+  const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  /** The Idempotency-Key of each request logged under `prefix` (null: none). */
+  const keysOf = async (prefix) => (await logged(prefix)).map((r) => r.headers["idempotency-key"] ?? null);
+  for (const how of ["close", "502"]) {
+    test(`lost-answer/${how}: accounts.create is resent with the same key, each create draws its own`, async () => {
+      const prefix = `/lost-answer/${how}/${newTag()}/`;
+      const client = new TenantClient({ ...CREDENTIALS.apiToken, baseUrl: `${MAIN}${prefix.slice(0, -1)}`, retry: FAST_RETRY });
+      const account = await client.accounts.create({ name: "Acme" });
+      assert.equal(account.id, "0123456789abcdef0123456789abcdef");
+      let keys = await keysOf(prefix);
+      assert.equal(keys.length, 2, JSON.stringify(keys));
+      assert.match(keys[0], UUID_V4);
+      assert.equal(keys[1], keys[0], "the resend carries the first attempt's key");
+      await client.accounts.create({ name: "Acme" });
+      keys = await keysOf(prefix);
+      assert.equal(keys.length, 4, JSON.stringify(keys));
+      assert.match(keys[2], UUID_V4);
+      assert.equal(keys[3], keys[2]);
+      assert.notEqual(keys[2], keys[0], "another create, another key");
+      await client.accounts.create({ name: "Acme", idempotency_key: "crm-42" });
+      assert.deepEqual((await keysOf(prefix)).slice(4), ["crm-42", "crm-42"], "the caller's key, as given");
+    });
+
+    test(`lost-answer/${how}: users.create (no key) is OutcomeUnknownError, sent once`, async () => {
+      const prefix = `/lost-answer/${how}/${newTag()}/`;
+      const client = new TenantClient({ ...CREDENTIALS.apiToken, baseUrl: `${MAIN}${prefix.slice(0, -1)}`, retry: FAST_RETRY });
+      const error = await rejection(client.users.create({ email: "svc@example.com" }));
+      assert.ok(error instanceof OutcomeUnknownError, `${error?.name}: ${error?.message}`);
+      assert.deepEqual(await keysOf(prefix), [null]);
     });
   }
 });

@@ -1,7 +1,8 @@
 // client.onboard (the core's onboarding flow driven over fetch) and pacing, against an injected
 // fake of the API that keeps state: a new customer end to end, a POST /accounts answered 502
-// that is looked up and not resent, the service user's own key used for accepting, a bad spec
-// refused before any request; and the Pacer, sans-IO and in the client.
+// that is resent with its idempotency key (and looked up by name once retries run out), the
+// service user's own key used for accepting, a bad spec refused before any request; and the
+// Pacer, sans-IO and in the client.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as lib from "cloudflare-tenant";
@@ -13,6 +14,7 @@ const BASE = "http://api.test/client/v4";
 const UNIT = "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b";
 const ADMINISTRATOR = "05784afa30c1afe1440e79d9351c7430";
 const hex = (n) => n.toString(16).padStart(32, "0");
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const envelope = (result, result_info) =>
   Response.json({ success: true, errors: [], messages: [], result, ...(result_info ? { result_info } : {}) });
@@ -24,10 +26,11 @@ const edge502 = () => new Response("<html><body>502 Bad Gateway</body></html>", 
 /**
  * A stateful fake of the Tenant API. `faults` maps "METHOD /path-pattern" to a list of faults,
  * one per matching call: "502" (done, then the edge's 502), "drop" (done, then the connection
- * breaks), "refused" (never sent), or null (no fault).
+ * breaks), "refused" (never sent), or null (no fault). `POST /accounts` honours
+ * `Idempotency-Key` as the API does: a resend with a key seen before gets the first answer.
  */
 function fakeApi({ faults = {} } = {}) {
-  const state = { accounts: [], members: [], users: [], next: 1 };
+  const state = { accounts: [], members: [], users: [], keys: new Map(), next: 1 };
   const calls = [];
   const id = () => hex(state.next++);
   const fetch = async (url, init = {}) => {
@@ -53,8 +56,11 @@ function fakeApi({ faults = {} } = {}) {
       case "GET /accounts":
         return page(state.accounts.filter((a) => !query.get("name") || a.name === query.get("name")));
       case "POST /accounts": {
+        const key = headers["idempotency-key"];
+        if (key !== undefined && state.keys.has(key)) return envelope(state.keys.get(key));
         const account = { id: id(), name: body.name, type: body.type ?? "standard", unit: body.unit, business_name: body.business_name };
         state.accounts.push(account);
+        if (key !== undefined) state.keys.set(key, account);
         return envelope(account);
       }
       case "GET /accounts/:id/roles":
@@ -159,13 +165,34 @@ describe("client.onboard", () => {
     assert.equal(again.complete, false);
   });
 
-  test("a POST /accounts answered 502 is looked up by name, not resent", async () => {
+  test("a POST /accounts answered 502 is resent with its idempotency key, and answered as the first", async () => {
     const api = fakeApi({ faults: { "POST /accounts": ["502"] } });
     const report = await client(api).onboard(SPEC);
-    assert.equal(api.calls.filter((c) => c.route === "POST /accounts").length, 1, "never resent");
+    const creates = api.calls.filter((c) => c.route === "POST /accounts");
+    assert.equal(creates.length, 2, "resent once");
+    const key = creates[0].headers["idempotency-key"];
+    assert.match(key, UUID_V4);
+    assert.equal(creates[1].headers["idempotency-key"], key, "the resend carries the same key");
+    assert.equal(api.state.accounts.length, 1);
+    assert.deepEqual(report.account, { target: "Acme Corp", id: api.state.accounts[0].id, status: "created", error: null, reconciled: false });
+    assert.deepEqual(api.calls.slice(0, 4).map((c) => c.route), ["GET /accounts", "POST /accounts", "POST /accounts", "GET /accounts/:id/roles"]);
+    assert.equal(report.complete, true);
+    // Another onboarding draws another key.
+    await client(api).onboard({ ...SPEC, name: "Beta Corp" });
+    const next = api.calls.filter((c) => c.route === "POST /accounts")[2].headers["idempotency-key"];
+    assert.match(next, UUID_V4);
+    assert.notEqual(next, key);
+  });
+
+  test("a POST /accounts whose retries all meet a 502 is looked up by name, not created twice", async () => {
+    const api = fakeApi({ faults: { "POST /accounts": ["502", "502", "502", "502"] } });
+    const report = await client(api).onboard(SPEC);
+    const creates = api.calls.filter((c) => c.route === "POST /accounts");
+    assert.equal(creates.length, 4, "the first attempt and 3 retries");
+    assert.equal(new Set(creates.map((c) => c.headers["idempotency-key"])).size, 1, "one key for all");
     assert.equal(api.state.accounts.length, 1);
     assert.deepEqual(report.account, { target: "Acme Corp", id: api.state.accounts[0].id, status: "created", error: null, reconciled: true });
-    assert.deepEqual(api.calls.slice(0, 4).map((c) => c.route), ["GET /accounts", "POST /accounts", "GET /accounts", "GET /accounts/:id/roles"]);
+    assert.deepEqual(api.calls[5].route, "GET /accounts", "then looked up by name");
     assert.equal(report.complete, true);
   });
 

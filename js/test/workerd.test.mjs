@@ -22,6 +22,14 @@ let mf;
 /** Answers 307 to /stolen on itself; counts what reached /stolen (nothing should). */
 let redirector;
 const redirected = { requests: 0, stolen: 0 };
+/**
+ * Carries out each POST and loses its answer (an edge's 502) the first time it sees its
+ * `Idempotency-Key` (none counts as one); answers a resend with a key seen before, as the API
+ * replays the first answer. Keeps each request's key.
+ */
+let loser;
+const lostKeys = [];
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
 
 before(async () => {
   assert.ok(BASE_URL, "CLOUDFLARE_TENANT_BASE_URL is not set: run under scripts/with-sandbox.sh");
@@ -53,6 +61,20 @@ before(async () => {
     res.end();
   });
   await new Promise((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+  loser = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const key = req.headers["idempotency-key"] ?? null;
+      lostKeys.push({ path: req.url, key });
+      if (lostKeys.filter((k) => k.key === key).length === 1) {
+        res.writeHead(502, { "content-type": "text/html" });
+        return res.end("<html><body>502 Bad Gateway</body></html>");
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: ACCOUNT, name: "Acme", email: "svc@example.com" } }));
+    });
+  });
+  await new Promise((resolve) => loser.listen(0, "127.0.0.1", resolve));
   const wasm = readdirSync(join(dir, "out")).filter((f) => f.endsWith(".wasm"));
   assert.equal(wasm.length, 1, "wrangler bundled the .wasm as a module of its own");
   mf = new Miniflare({
@@ -70,6 +92,7 @@ before(async () => {
       API_TOKEN: "sandbox-token",
       PLAIN_TOKEN: "sandbox-plain-token",
       REDIRECT_URL: `http://127.0.0.1:${redirector.address().port}/client/v4`,
+      LOST_URL: `http://127.0.0.1:${loser.address().port}/client/v4`,
     },
   });
   await mf.ready;
@@ -78,6 +101,7 @@ before(async () => {
 after(async () => {
   await mf?.dispose();
   redirector?.close();
+  loser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -147,6 +171,21 @@ describe("workerd (Miniflare) against the sandbox", () => {
     const r = await call("/redirect");
     assert.deepEqual(r, { name: "RedirectError", isRedirect: true, isBase: true, status: 307, location: "/stolen/client/v4/users" });
     assert.deepEqual(redirected, { requests: 1, stolen: 0 });
+  });
+
+  test("a create whose answer was lost is resent with the key it first carried; another POST is not", async () => {
+    const r = await call("/idempotency");
+    assert.deepEqual(r.ids, [ACCOUNT, ACCOUNT, ACCOUNT]);
+    assert.deepEqual(r.users, { name: "OutcomeUnknownError", isOutcomeUnknown: true, status: 502 });
+    const keys = lostKeys.map((k) => k.key);
+    assert.deepEqual(lostKeys.map((k) => k.path), [...Array(6).fill("/client/v4/accounts"), "/client/v4/users"]);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    assert.match(keys[0], uuid, "a key from crypto.getRandomValues");
+    assert.equal(keys[1], keys[0], "the resend carries the same key");
+    assert.match(keys[2], uuid);
+    assert.equal(keys[3], keys[2]);
+    assert.notEqual(keys[2], keys[0], "one key per create");
+    assert.deepEqual(keys.slice(4), ["crm-42", "crm-42", null], "the caller's key as given; none for users.create, sent once");
   });
 
   test("the golden corpus gives the same requests and parses in workerd", async () => {

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Optional, Sequence, cast
 
-from ._pagination import AsyncPageIterator
-from .types import (
+from ._operation_types import (
     Account,
+    CreatedToken,
     CreatedUser,
     Deleted,
     Entitlements,
+    Invite,
     Member,
     Membership,
     PermissionGroup,
@@ -19,9 +20,15 @@ from .types import (
     Role,
     Tenant,
     TenantMembership,
+    Token,
+    TokenPermissionGroup,
+    TokenPolicyInput,
+    TokenVerification,
     User,
     UserTenant,
 )
+from ._pagination import AsyncPageIterator
+from ._secret import Secret
 
 if TYPE_CHECKING:
     from ._async_client import AsyncTenantClient
@@ -35,6 +42,63 @@ if TYPE_CHECKING:
 def _params(**params: Any) -> dict[str, Any]:
     """The given parameters; ``None`` means not given."""
     return {k: v for k, v in params.items() if v is not None}
+
+
+class AsyncAccountsTokensPermissionGroupsResource:
+    """``accounts.tokens.permission_groups.*``"""
+
+    def __init__(self, client: AsyncTenantClient) -> None:
+        self._client = client
+
+    def list(
+        self,
+        account_id: str,
+        *,
+        name: Optional[str] = None,
+        scope: Optional[str] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> AsyncPageIterator[TokenPermissionGroup]:
+        """``accounts.tokens.permission_groups.list``:
+        ``GET /accounts/{account_id}/tokens/permission_groups``.
+
+        The permission groups a token policy may name, with their scopes. Returns an async iterator
+        (``async for``) over the items (the API sends them in one page).
+
+        Args:
+            account_id: The account id.
+            name: Only the group of this name, e.g. ``Account Settings Write``.
+            scope: Only groups of this scope, e.g. ``com.cloudflare.api.account.zone``.
+            credentials: Act as someone else for this call.
+        """
+        return self._client._list("accounts.tokens.permission_groups.list", _params(account_id=account_id, name=name, scope=scope), credentials)
+
+
+class AsyncAccountsTokensValueResource:
+    """``accounts.tokens.value.*``"""
+
+    def __init__(self, client: AsyncTenantClient) -> None:
+        self._client = client
+
+    async def roll(
+        self,
+        account_id: str,
+        token_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Secret:
+        """``accounts.tokens.value.roll``: ``PUT /accounts/{account_id}/tokens/{token_id}/value``.
+
+        A new value for a token, which is the result; the old value stops working at once. Sends
+        the ``{}`` body the endpoint expects. The result is a :class:`~cloudflare_tenant.Secret`: a
+        ``str`` whose repr is masked.
+
+        Args:
+            account_id: The account id.
+            token_id: The token id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.value.roll", _params(account_id=account_id, token_id=token_id), credentials)
+        return cast("Secret", result)
 
 
 class AsyncAccountsEntitlementsResource:
@@ -315,6 +379,167 @@ class AsyncAccountsRolesResource:
         return cast("Role", result)
 
 
+class AsyncAccountsTokensResource:
+    """``accounts.tokens.*``"""
+
+    def __init__(self, client: AsyncTenantClient) -> None:
+        self._client = client
+        self.permission_groups = AsyncAccountsTokensPermissionGroupsResource(client)
+        self.value = AsyncAccountsTokensValueResource(client)
+
+    def list(
+        self,
+        account_id: str,
+        *,
+        page: Optional[int] = None,
+        per_page: Optional[int] = None,
+        direction: Optional[Literal["asc", "desc"]] = None,
+        include_expired: Optional[bool] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> AsyncPageIterator[Token]:
+        """``accounts.tokens.list``: ``GET /accounts/{account_id}/tokens``.
+
+        The account's tokens, active and disabled (and recently expired ones with
+        ``include_expired``). Returns an async iterator (``async for``) over the items of every
+        page; pages are requested as it is consumed.
+
+        Args:
+            account_id: The account id.
+            page: Page number, from 1.
+            per_page: Page size, 5..=50.
+            direction: Sort direction.
+            include_expired: Also list the tokens that expired recently.
+            credentials: Act as someone else for this call.
+        """
+        return self._client._list("accounts.tokens.list", _params(account_id=account_id, page=page, per_page=per_page, direction=direction, include_expired=include_expired), credentials)
+
+    async def create(
+        self,
+        account_id: str,
+        *,
+        name: str,
+        policies: Sequence[TokenPolicyInput],
+        not_before: Optional[str] = None,
+        expires_on: Optional[str] = None,
+        request_ip_in: Optional[Sequence[str]] = None,
+        request_ip_not_in: Optional[Sequence[str]] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> CreatedToken:
+        """``accounts.tokens.create``: ``POST /accounts/{account_id}/tokens``.
+
+        A token owned by the account, not by a user. The result holds its ``value``, which the API
+        never shows again. ``value`` is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr
+        is masked.
+
+        Args:
+            account_id: The account id.
+            name: The token's name, at most 120 characters; names need not be unique.
+            policies: What the token may do: at least one policy.
+            not_before: Not valid before this time (RFC 3339).
+            expires_on: Not valid from this time on (RFC 3339).
+            request_ip_in: Only requests from these addresses or CIDRs are taken. Sent as
+                ``condition.request_ip.in``.
+            request_ip_not_in: Requests from these addresses or CIDRs are refused. Sent as
+                ``condition.request_ip.not_in``.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.create", _params(account_id=account_id, name=name, policies=policies, not_before=not_before, expires_on=expires_on, request_ip_in=request_ip_in, request_ip_not_in=request_ip_not_in), credentials)
+        return cast("CreatedToken", result)
+
+    async def get(
+        self,
+        account_id: str,
+        token_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Token:
+        """``accounts.tokens.get``: ``GET /accounts/{account_id}/tokens/{token_id}``.
+
+        One token, without its value.
+
+        Args:
+            account_id: The account id.
+            token_id: The token id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.get", _params(account_id=account_id, token_id=token_id), credentials)
+        return cast("Token", result)
+
+    async def update(
+        self,
+        account_id: str,
+        token_id: str,
+        *,
+        name: str,
+        policies: Sequence[TokenPolicyInput],
+        status: Optional[Literal["active", "disabled", "expired"]] = None,
+        not_before: Optional[str] = None,
+        expires_on: Optional[str] = None,
+        request_ip_in: Optional[Sequence[str]] = None,
+        request_ip_not_in: Optional[Sequence[str]] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Token:
+        """``accounts.tokens.update``: ``PUT /accounts/{account_id}/tokens/{token_id}``.
+
+        Changes a token's name, policies, status, validity or IP condition. A PUT: the name and the
+        policies are required, so send the current ones to keep them.
+
+        Args:
+            account_id: The account id.
+            token_id: The token id.
+            name: The token's name, at most 120 characters.
+            policies: What the token may do: at least one policy (an existing one keeps its
+                ``id``).
+            status: ``active`` or ``disabled`` (the API's schema also lists ``expired``).
+            not_before: Not valid before this time (RFC 3339).
+            expires_on: Not valid from this time on (RFC 3339).
+            request_ip_in: Only requests from these addresses or CIDRs are taken. Sent as
+                ``condition.request_ip.in``.
+            request_ip_not_in: Requests from these addresses or CIDRs are refused. Sent as
+                ``condition.request_ip.not_in``.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.update", _params(account_id=account_id, token_id=token_id, name=name, policies=policies, status=status, not_before=not_before, expires_on=expires_on, request_ip_in=request_ip_in, request_ip_not_in=request_ip_not_in), credentials)
+        return cast("Token", result)
+
+    async def delete(
+        self,
+        account_id: str,
+        token_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Optional[Deleted]:
+        """``accounts.tokens.delete``: ``DELETE /accounts/{account_id}/tokens/{token_id}``.
+
+        Destroys a token; requests made with it fail from then on.
+
+        Args:
+            account_id: The account id.
+            token_id: The token id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.delete", _params(account_id=account_id, token_id=token_id), credentials)
+        return cast("Optional[Deleted]", result)
+
+    async def verify(
+        self,
+        account_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> TokenVerification:
+        """``accounts.tokens.verify``: ``GET /accounts/{account_id}/tokens/verify``.
+
+        Whether the token the request is sent with works, and its id (send it with that token as
+        the credentials).
+
+        Args:
+            account_id: The account id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("accounts.tokens.verify", _params(account_id=account_id), credentials)
+        return cast("TokenVerification", result)
+
+
 class AsyncTenantsAccountTypesResource:
     """``tenants.account_types.*``"""
 
@@ -421,6 +646,65 @@ class AsyncTenantsMembershipsResource:
         return self._client._list("tenants.memberships.list", _params(tenant_id=tenant_id), credentials)
 
 
+class AsyncUserInvitesResource:
+    """``user.invites.*``"""
+
+    def __init__(self, client: AsyncTenantClient) -> None:
+        self._client = client
+
+    def list(
+        self,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> AsyncPageIterator[Invite]:
+        """``user.invites.list``: ``GET /user/invites``.
+
+        The invitations the caller received, to accounts of any tenant. Returns an async iterator
+        (``async for``) over the items (the API sends them in one page).
+
+        Args:
+            credentials: Act as someone else for this call.
+        """
+        return self._client._list("user.invites.list", _params(), credentials)
+
+    async def get(
+        self,
+        invite_id: str,
+        *,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Invite:
+        """``user.invites.get``: ``GET /user/invites/{invite_id}``.
+
+        One invitation the caller received.
+
+        Args:
+            invite_id: The invitation id.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("user.invites.get", _params(invite_id=invite_id), credentials)
+        return cast("Invite", result)
+
+    async def update(
+        self,
+        invite_id: str,
+        *,
+        status: Literal["accepted", "rejected"],
+        credentials: Optional[CredentialsLike] = None,
+    ) -> Invite:
+        """``user.invites.update``: ``PATCH /user/invites/{invite_id}``.
+
+        Accepts or rejects an invitation, as the invitee (the other side of
+        ``accounts.members.create``).
+
+        Args:
+            invite_id: The invitation id.
+            status: ``accepted`` or ``rejected``.
+            credentials: Act as someone else for this call.
+        """
+        result = await self._client._call("user.invites.update", _params(invite_id=invite_id, status=status), credentials)
+        return cast("Invite", result)
+
+
 class AsyncUserTenantsResource:
     """``user.tenants.*``"""
 
@@ -453,6 +737,7 @@ class AsyncAccountsResource:
         self.permission_groups = AsyncAccountsPermissionGroupsResource(client)
         self.resource_groups = AsyncAccountsResourceGroupsResource(client)
         self.roles = AsyncAccountsRolesResource(client)
+        self.tokens = AsyncAccountsTokensResource(client)
 
     def list(
         self,
@@ -490,6 +775,7 @@ class AsyncAccountsResource:
         business_email: Optional[str] = None,
         business_phone: Optional[str] = None,
         external_metadata: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
         credentials: Optional[CredentialsLike] = None,
     ) -> Account:
         """``accounts.create``: ``POST /accounts``.
@@ -510,9 +796,13 @@ class AsyncAccountsResource:
             business_phone: KYC: the customer's business phone. At most 120 characters.
             external_metadata: KYC: free text for the partner's own reference. At most 120
                 characters.
+            idempotency_key: Identifies this create: the API makes one account per key, and answers
+                a resend with the same key and body as it answered the first. The clients make one
+                per create when none is given, and every resend carries it. Sent as
+                ``Idempotency-Key``.
             credentials: Act as someone else for this call.
         """
-        result = await self._client._call("accounts.create", _params(name=name, type=type, unit_id=unit_id, standalone=standalone, business_name=business_name, business_address=business_address, business_email=business_email, business_phone=business_phone, external_metadata=external_metadata), credentials)
+        result = await self._client._call("accounts.create", _params(name=name, type=type, unit_id=unit_id, standalone=standalone, business_name=business_name, business_address=business_address, business_email=business_email, business_phone=business_phone, external_metadata=external_metadata, idempotency_key=idempotency_key), credentials)
         return cast("Account", result)
 
     async def get(
@@ -701,6 +991,7 @@ class AsyncUserResource:
 
     def __init__(self, client: AsyncTenantClient) -> None:
         self._client = client
+        self.invites = AsyncUserInvitesResource(client)
         self.tenants = AsyncUserTenantsResource(client)
 
     async def get(

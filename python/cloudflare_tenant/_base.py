@@ -146,7 +146,8 @@ class ClientBase:
     def _exchange(
         self, operation: str, params: Optional[Mapping[str, Any]], credentials: Any
     ) -> Exchange[Call]:
-        """A call; bad parameters raise here, before anything is sent."""
+        """A call; bad parameters raise here, before anything is sent. Its 16 random bytes
+        make the idempotency key of a create (one per call: every resend carries it)."""
         call = Call(
             operation,
             params,
@@ -154,6 +155,7 @@ class ClientBase:
             self._retry_policy,
             self._base_url,
             self._user_agent,
+            os.urandom(16),
         )
         return Exchange(call, self._pacers)
 
@@ -197,7 +199,9 @@ class ClientBase:
                 reason="the client has none; pass credentials=",
                 operation="onboarding",
             )
-        flow = Onboarding(merged, who, self._retry_policy, self._base_url, self._user_agent)
+        flow = Onboarding(
+            merged, who, self._retry_policy, self._base_url, self._user_agent, os.urandom(16)
+        )
         return Exchange(flow, self._pacers)
 
     def _view(self: _C, credentials: CredentialsLike) -> _C:

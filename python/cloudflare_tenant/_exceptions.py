@@ -345,7 +345,8 @@ class OutcomeUnknownError(CloudflareError):
     """A request that is not safe to resend (a ``POST``) got a 408/5xx or no answer: it may or
     may not have been carried out. Look before retrying (the account by name, the member by
     e-mail). The core's ``outcome_unknown`` error. ``client.onboard`` does that looking for
-    you."""
+    you. A create that carries an idempotency key (``accounts.create`` always does) is resent
+    with its key instead, and raises this only once its retries ran out."""
 
     def __init__(
         self,

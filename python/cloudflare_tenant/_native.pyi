@@ -150,7 +150,10 @@ class Machine:
 @final
 class Call(Machine):
     """One call of an operation: the request is built (and the input checked) now; retries and
-    pacing are the core's. ``next`` ends with the answer (or raises the call's error)."""
+    pacing are the core's. ``next`` ends with the answer (or raises the call's error).
+    ``random``: 16 random bytes (default ``os.urandom(16)``), whence the core makes the
+    idempotency key of an operation that takes one (``accounts.create``) when ``params`` holds
+    none; every resend carries it."""
 
     def __new__(
         cls,
@@ -160,6 +163,7 @@ class Call(Machine):
         policy: Optional[RetryPolicy] = None,
         base_url: Optional[str] = None,
         user_agent: Optional[str] = None,
+        random: Optional[bytes] = None,
     ) -> Call: ...
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse]: ...
 
@@ -183,7 +187,9 @@ class Listing(Machine):
 
 @final
 class Onboarding(Machine):
-    """The core's onboarding flow: ``next`` gives ``None`` when done; then read ``report()``."""
+    """The core's onboarding flow: ``next`` gives ``None`` when done; then read ``report()``.
+    ``random``: 16 random bytes (default ``os.urandom(16)``) for the account create's
+    idempotency key."""
 
     def __new__(
         cls,
@@ -192,6 +198,7 @@ class Onboarding(Machine):
         policy: Optional[RetryPolicy] = None,
         base_url: Optional[str] = None,
         user_agent: Optional[str] = None,
+        random: Optional[bytes] = None,
     ) -> Onboarding: ...
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, None]: ...
     def report(self) -> OnboardingReport: ...

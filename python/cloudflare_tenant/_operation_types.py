@@ -17,11 +17,13 @@ __all__ = [
     "OperationName",
     "Account",
     "AccountSettings",
+    "CreatedToken",
     "CreatedUser",
     "CustomEntitlement",
     "Deleted",
     "Entitlements",
     "Grants",
+    "Invite",
     "ManagedBy",
     "Member",
     "MemberUser",
@@ -36,17 +38,31 @@ __all__ = [
     "Tenant",
     "TenantMembership",
     "TenantUnit",
+    "Token",
+    "TokenCondition",
+    "TokenPermissionGroup",
+    "TokenPolicy",
+    "TokenVerification",
     "TwoFactorAuthentication",
     "User",
     "UserTenant",
     "IdRef",
     "PolicyInput",
+    "TokenPolicyInput",
     "AccountsListParams",
     "AccountsCreateParams",
     "AccountsGetParams",
     "AccountsUpdateParams",
     "AccountsDeleteParams",
     "AccountsEntitlementsGetParams",
+    "AccountsTokensListParams",
+    "AccountsTokensCreateParams",
+    "AccountsTokensGetParams",
+    "AccountsTokensUpdateParams",
+    "AccountsTokensDeleteParams",
+    "AccountsTokensVerifyParams",
+    "AccountsTokensPermissionGroupsListParams",
+    "AccountsTokensValueRollParams",
     "AccountsMembersListParams",
     "AccountsMembersCreateParams",
     "AccountsMembersGetParams",
@@ -61,6 +77,9 @@ __all__ = [
     "UserGetParams",
     "UserEditParams",
     "UserTenantsListParams",
+    "UserInvitesListParams",
+    "UserInvitesGetParams",
+    "UserInvitesUpdateParams",
     "MembershipsListParams",
     "MembershipsGetParams",
     "MembershipsUpdateParams",
@@ -80,6 +99,14 @@ OperationName = Literal[
     "accounts.update",
     "accounts.delete",
     "accounts.entitlements.get",
+    "accounts.tokens.list",
+    "accounts.tokens.create",
+    "accounts.tokens.get",
+    "accounts.tokens.update",
+    "accounts.tokens.delete",
+    "accounts.tokens.verify",
+    "accounts.tokens.permission_groups.list",
+    "accounts.tokens.value.roll",
     "accounts.members.list",
     "accounts.members.create",
     "accounts.members.get",
@@ -94,6 +121,9 @@ OperationName = Literal[
     "user.get",
     "user.edit",
     "user.tenants.list",
+    "user.invites.list",
+    "user.invites.get",
+    "user.invites.update",
     "memberships.list",
     "memberships.get",
     "memberships.update",
@@ -129,6 +159,23 @@ class AccountSettings(TypedDict, total=False):
     abuse_contact_email: str
 
 
+class CreatedToken(TypedDict, total=False):
+    """Returned by ``accounts.tokens.create``."""
+
+    id: str
+    name: str
+    status: str
+    issued_on: str
+    modified_on: str
+    last_used_on: str
+    not_before: str
+    expires_on: str
+    policies: List[TokenPolicy]
+    condition: TokenCondition
+    #: A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+    value: Secret
+
+
 class CreatedUser(TypedDict, total=False):
     """Returned by ``users.create``."""
 
@@ -154,7 +201,9 @@ class CustomEntitlement(TypedDict, total=False):
 
 
 class Deleted(TypedDict, total=False):
-    """Returned by ``accounts.delete``, ``accounts.members.delete``, ``memberships.delete``."""
+    """Returned by ``accounts.delete``, ``accounts.tokens.delete``, ``accounts.members.delete``,
+    ``memberships.delete``.
+    """
 
     id: str
 
@@ -175,6 +224,22 @@ class Grants(TypedDict, total=False):
 
     read: bool
     write: bool
+
+
+class Invite(TypedDict, total=False):
+    """Returned by ``user.invites.list``, ``user.invites.get``, ``user.invites.update``."""
+
+    id: str
+    invited_member_id: str
+    invited_member_email: str
+    organization_id: str
+    organization_name: str
+    organization_is_enforcing_twofactor: bool
+    invited_by: str
+    invited_on: str
+    expires_on: str
+    roles: List[str]
+    status: str
 
 
 class ManagedBy(TypedDict, total=False):
@@ -231,7 +296,7 @@ class Organization(TypedDict, total=False):
 
 class PermissionGroup(TypedDict, total=False):
     """Returned by ``accounts.permission_groups.list``, ``accounts.permission_groups.get``; part of
-    ``Policy``.
+    ``Policy``, ``TokenPolicy``.
     """
 
     id: str
@@ -314,6 +379,55 @@ class TenantUnit(TypedDict, total=False):
     unit_memberships: List[Any]
 
 
+class Token(TypedDict, total=False):
+    """Returned by ``accounts.tokens.list``, ``accounts.tokens.get``, ``accounts.tokens.update``.
+    """
+
+    id: str
+    name: str
+    status: str
+    issued_on: str
+    modified_on: str
+    last_used_on: str
+    not_before: str
+    expires_on: str
+    policies: List[TokenPolicy]
+    condition: TokenCondition
+
+
+class TokenCondition(TypedDict, total=False):
+    """Part of ``CreatedToken``, ``Token``."""
+
+    request_ip: Dict[str, Any]
+
+
+class TokenPermissionGroup(TypedDict, total=False):
+    """Returned by ``accounts.tokens.permission_groups.list``."""
+
+    id: str
+    name: str
+    category: str
+    scopes: List[str]
+
+
+class TokenPolicy(TypedDict, total=False):
+    """Part of ``CreatedToken``, ``Token``."""
+
+    id: str
+    effect: str
+    permission_groups: List[PermissionGroup]
+    resources: Dict[str, Any]
+
+
+class TokenVerification(TypedDict, total=False):
+    """Returned by ``accounts.tokens.verify``."""
+
+    id: str
+    status: str
+    expires_on: str
+    not_before: str
+
+
 class TwoFactorAuthentication(TypedDict, total=False):
     """Part of ``CreatedUser``."""
 
@@ -376,6 +490,21 @@ class PolicyInput(_PolicyInputRequired, total=False):
     id: str
 
 
+class _TokenPolicyInputRequired(TypedDict):
+    effect: Literal["allow", "deny"]
+    #: Ids, or the API's own ``{"id": ...}``.
+    permission_groups: List[Union[str, IdRef]]
+    #: Resource names to ``"*"``, or to dicts of resource names to ``"*"``.
+    resources: Union[Dict[str, str], Dict[str, Dict[str, str]]]
+
+
+class TokenPolicyInput(_TokenPolicyInputRequired, total=False):
+    """A token policy as a request sends it: permission groups allowed or denied on resources."""
+
+    #: To keep an existing policy on update; new policies have none.
+    id: str
+
+
 class AccountsListParams(TypedDict, total=False):
     """Parameters of ``accounts.list``: the accounts the caller can see (the tenant's, and any the
     user had).
@@ -419,6 +548,10 @@ class AccountsCreateParams(_AccountsCreateParamsRequired, total=False):
     business_phone: str
     #: KYC: free text for the partner's own reference. At most 120 characters.
     external_metadata: str
+    #: Identifies this create: the API makes one account per key, and answers a resend with the
+    #: same key and body as it answered the first. The clients make one per create when none is
+    #: given, and every resend carries it. Sent as ``Idempotency-Key``.
+    idempotency_key: str
 
 
 class AccountsGetParams(TypedDict):
@@ -461,6 +594,135 @@ class AccountsEntitlementsGetParams(TypedDict):
 
     #: The account id.
     account_id: str
+
+
+class _AccountsTokensListParamsRequired(TypedDict):
+    #: The account id.
+    account_id: str
+
+
+class AccountsTokensListParams(_AccountsTokensListParamsRequired, total=False):
+    """Parameters of ``accounts.tokens.list``: the account's tokens, active and disabled (and
+    recently expired ones with ``include_expired``).
+    """
+
+    #: Page number, from 1.
+    page: int
+    #: Page size, 5..=50.
+    per_page: int
+    #: Sort direction.
+    direction: Literal["asc", "desc"]
+    #: Also list the tokens that expired recently.
+    include_expired: bool
+
+
+class _AccountsTokensCreateParamsRequired(TypedDict):
+    #: The account id.
+    account_id: str
+    #: The token's name, at most 120 characters; names need not be unique.
+    name: str
+    #: What the token may do: at least one policy.
+    policies: Sequence[TokenPolicyInput]
+
+
+class AccountsTokensCreateParams(_AccountsTokensCreateParamsRequired, total=False):
+    """Parameters of ``accounts.tokens.create``: a token owned by the account, not by a user. The
+    result holds its ``value``, which the API never shows again.
+    """
+
+    #: Not valid before this time (RFC 3339).
+    not_before: str
+    #: Not valid from this time on (RFC 3339).
+    expires_on: str
+    #: Only requests from these addresses or CIDRs are taken. Sent as ``condition.request_ip.in``.
+    request_ip_in: Sequence[str]
+    #: Requests from these addresses or CIDRs are refused. Sent as ``condition.request_ip.not_in``.
+    request_ip_not_in: Sequence[str]
+
+
+class AccountsTokensGetParams(TypedDict):
+    """Parameters of ``accounts.tokens.get``: one token, without its value."""
+
+    #: The account id.
+    account_id: str
+    #: The token id.
+    token_id: str
+
+
+class _AccountsTokensUpdateParamsRequired(TypedDict):
+    #: The account id.
+    account_id: str
+    #: The token id.
+    token_id: str
+    #: The token's name, at most 120 characters.
+    name: str
+    #: What the token may do: at least one policy (an existing one keeps its ``id``).
+    policies: Sequence[TokenPolicyInput]
+
+
+class AccountsTokensUpdateParams(_AccountsTokensUpdateParamsRequired, total=False):
+    """Parameters of ``accounts.tokens.update``: changes a token's name, policies, status, validity
+    or IP condition. A PUT: the name and the policies are required, so send the current ones to
+    keep them.
+    """
+
+    #: ``active`` or ``disabled`` (the API's schema also lists ``expired``).
+    status: Literal["active", "disabled", "expired"]
+    #: Not valid before this time (RFC 3339).
+    not_before: str
+    #: Not valid from this time on (RFC 3339).
+    expires_on: str
+    #: Only requests from these addresses or CIDRs are taken. Sent as ``condition.request_ip.in``.
+    request_ip_in: Sequence[str]
+    #: Requests from these addresses or CIDRs are refused. Sent as ``condition.request_ip.not_in``.
+    request_ip_not_in: Sequence[str]
+
+
+class AccountsTokensDeleteParams(TypedDict):
+    """Parameters of ``accounts.tokens.delete``: destroys a token; requests made with it fail from
+    then on.
+    """
+
+    #: The account id.
+    account_id: str
+    #: The token id.
+    token_id: str
+
+
+class AccountsTokensVerifyParams(TypedDict):
+    """Parameters of ``accounts.tokens.verify``: whether the token the request is sent with works,
+    and its id (send it with that token as the credentials).
+    """
+
+    #: The account id.
+    account_id: str
+
+
+class _AccountsTokensPermissionGroupsListParamsRequired(TypedDict):
+    #: The account id.
+    account_id: str
+
+
+class AccountsTokensPermissionGroupsListParams(_AccountsTokensPermissionGroupsListParamsRequired, total=False):
+    """Parameters of ``accounts.tokens.permission_groups.list``: the permission groups a token
+    policy may name, with their scopes.
+    """
+
+    #: Only the group of this name, e.g. ``Account Settings Write``.
+    name: str
+    #: Only groups of this scope, e.g. ``com.cloudflare.api.account.zone``.
+    scope: str
+
+
+class AccountsTokensValueRollParams(TypedDict):
+    """Parameters of ``accounts.tokens.value.roll``: a new value for a token, which is the result;
+    the old value stops working at once. Sends the ``{}`` body the endpoint expects.
+    """
+
+    #: The account id.
+    account_id: str
+    #: The token id.
+    token_id: str
 
 
 class _AccountsMembersListParamsRequired(TypedDict):
@@ -639,6 +901,30 @@ class UserEditParams(TypedDict, total=False):
 
 class UserTenantsListParams(TypedDict):
     """Parameters of ``user.tenants.list``: the tenants the caller administers."""
+
+
+class UserInvitesListParams(TypedDict):
+    """Parameters of ``user.invites.list``: the invitations the caller received, to accounts of any
+    tenant.
+    """
+
+
+class UserInvitesGetParams(TypedDict):
+    """Parameters of ``user.invites.get``: one invitation the caller received."""
+
+    #: The invitation id.
+    invite_id: str
+
+
+class UserInvitesUpdateParams(TypedDict):
+    """Parameters of ``user.invites.update``: accepts or rejects an invitation, as the invitee (the
+    other side of ``accounts.members.create``).
+    """
+
+    #: The invitation id.
+    invite_id: str
+    #: ``accepted`` or ``rejected``.
+    status: Literal["accepted", "rejected"]
 
 
 class MembershipsListParams(TypedDict, total=False):

@@ -13,34 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
-from ._operation_types import (
-    Account,
-    AccountSettings,
-    CreatedUser,
-    CustomEntitlement,
-    Deleted,
-    Entitlements,
-    Grants,
-    IdRef,
-    ManagedBy,
-    Member,
-    MemberUser,
-    Membership,
-    Organization,
-    PermissionGroup,
-    Policy,
-    PolicyInput,
-    ResourceGroup,
-    Role,
-    Scope,
-    ScopeObject,
-    Tenant,
-    TenantMembership,
-    TenantUnit,
-    TwoFactorAuthentication,
-    User,
-    UserTenant,
-)
+from ._operation_types import *  # noqa: F403 (every model the catalog declares)
+from ._operation_types import __all__ as _MODELS
 from ._secret import Secret
 
 __all__ = [
@@ -50,33 +24,7 @@ __all__ = [
     "ParsedResponse",
     "OperationInfo",
     "PageStop",
-    "Account",
-    "ManagedBy",
-    "AccountSettings",
-    "Deleted",
-    "Member",
-    "MemberUser",
-    "Role",
-    "Grants",
-    "Policy",
-    "PermissionGroup",
-    "ResourceGroup",
-    "Scope",
-    "ScopeObject",
-    "CreatedUser",
-    "TwoFactorAuthentication",
-    "User",
-    "Organization",
-    "UserTenant",
-    "Membership",
-    "Tenant",
-    "TenantUnit",
-    "Entitlements",
     "Allocation",
-    "CustomEntitlement",
-    "TenantMembership",
-    "PolicyInput",
-    "IdRef",
     "OnboardingSpec",
     "MemberSpec",
     "ServiceUserSpec",
@@ -84,6 +32,7 @@ __all__ = [
     "OnboardingReport",
     "StepStatus",
 ]
+__all__ += [name for name in _MODELS if name != "OperationName"]
 
 
 # ---- the envelope ----------------------------------------------------------------------------
@@ -163,10 +112,12 @@ class _MemberSpecEmail(TypedDict):
 
 
 class MemberSpec(_MemberSpecEmail, total=False):
-    """A member to invite: ``email``, with ``roles`` (names such as ``"Administrator"``, or
-    32-hex role ids) or ``policies``, not both."""
+    """A member to invite: ``email``, with one kind of access: ``roles`` (names such as
+    ``"Administrator"``, or 32-hex role ids; deprecated by the API), ``permission_groups``
+    (names such as ``"Domain Read"``, or ids; allowed on the whole account), or ``policies``."""
 
     roles: List[str]
+    permission_groups: List[str]
     policies: List[PolicyInput]
 
 
@@ -181,17 +132,18 @@ class ServiceUserSpec(_ServiceUserSpecEmail, total=False):
     roles: List[str]
 
 
-class _OnboardingSpecName(TypedDict):
-    name: str
-
-
-class OnboardingSpec(_OnboardingSpecName, total=False):
+class OnboardingSpec(TypedDict, total=False):
     """What ``client.onboard`` sets up for one customer (the core's ``OnboardingSpec``).
-    ``name`` is also how the account is found again; the ``business_*`` and
+    ``name`` is also how the account is found again, and required unless ``account_id`` names
+    an existing account (then nothing is looked up or created); the ``business_*`` and
     ``external_metadata`` fields are the KYC fields of ``accounts.create``."""
 
+    name: str
+    account_id: str
     type: Literal["standard", "enterprise"]
     unit_id: str
+    #: A standalone free account, outside any organization; never with ``unit_id``.
+    standalone: bool
     business_name: str
     business_address: str
     business_email: str

@@ -129,6 +129,7 @@ def _check_response(operation: str, case: Dict[str, Any]) -> None:
         assert view == case["expect"]
         # Plain dicts and lists all the way down.
         json.dumps(parsed)
+        _check_secrets_masked(operation, parsed["result"])
         return
     expected = _error_expectation(operation, case["error"])
     with pytest.raises(ct.CloudflareError) as caught:
@@ -148,6 +149,18 @@ def _check_response(operation: str, case: Dict[str, Any]) -> None:
 
 
 _SECRET_OPERATIONS = {op["name"] for op in ct.operations() if op["secret_fields"]}
+_SECRET_FIELDS = {op["name"]: op["secret_fields"] for op in ct.operations()}
+
+
+def _check_secrets_masked(operation: str, result: Any) -> None:
+    """Every secret string of a result is a ``Secret`` (``""`` names the result itself)."""
+    fields = _SECRET_FIELDS[operation]
+    if isinstance(result, str) and "" in fields:
+        assert isinstance(result, ct.Secret) and "***" in repr(result)
+    for item in result if isinstance(result, list) else [result]:
+        for field in fields:
+            if isinstance(item, dict) and isinstance(item.get(field), str):
+                assert isinstance(item[field], ct.Secret), f"{operation}: {field} is not masked"
 
 
 def _error_expectation(operation: str, error: Dict[str, Any]) -> Dict[str, Any]:

@@ -1,7 +1,8 @@
 """The package against the hostile server (the sandbox crate's `hostile`): redirects that would
 carry the credentials elsewhere, answers that would leak a created user's key, bodies nested
 deep, huge, dripping, endless or never coming, every form of `Retry-After`, pacing under
-concurrency; and the options and inputs those attacks need refused.
+concurrency, answers lost after a create was carried out (what the resend carries); and the
+options and inputs those attacks need refused.
 
 Each test uses its own tag, so that the server's log (`hostile.requests`) shows its requests
 only."""
@@ -13,13 +14,14 @@ import bisect
 import json
 import math
 import pickle
+import re
 import threading
 import time
 import traceback
 import tracemalloc
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
@@ -46,6 +48,8 @@ CALLS: Dict[str, Callable[[Any], Any]] = {
 }
 GET = CALLS["user.get"]
 POST = CALLS["accounts.create"]
+#: A POST that takes no idempotency key: never resent once it may have been carried out.
+UNKEYED_POST: Callable[[Any], Any] = lambda client: client.users.create(email="svc@partner.example")
 
 #: urllib (the default); an httpx.Client of the caller's that follows redirects; the same for
 #: the async client.
@@ -163,8 +167,16 @@ SECRET_CALLS: Dict[str, Callable[[Any], Any]] = {
     variant: lambda client: client.users.create(email="svc@partner.example")
     for variant in ["wrong-type", "no-success", "trailing", "html", "truncated", "key-number", "error-500"]
 }
+#: A policy the core takes, so that the create reaches the server.
+TOKEN_POLICY: Any = {
+    "effect": "allow",
+    "permission_groups": ["c8fed203ed3043cba015a93ad1616f1f"],
+    "resources": {f"com.cloudflare.api.account.{ID}": "*"},
+}
 if "accounts.tokens.create" in {op["name"] for op in ct.operations()}:
-    SECRET_CALLS["token-wrong-type"] = lambda client: client.accounts.tokens.create(ID, name="t")
+    SECRET_CALLS["token-wrong-type"] = lambda client: client.accounts.tokens.create(
+        ID, name="t", policies=[TOKEN_POLICY]
+    )
 
 
 @pytest.mark.parametrize("kind", ["urllib", "async"])
@@ -227,7 +239,8 @@ def test_a_body_under_the_cap_is_read(hostile: Hostile, kind: str) -> None:
 
 
 def test_a_body_over_the_cap_counts_as_no_answer(hostile: Hostile) -> None:
-    """A GET is retried after it; a POST may have been carried out, so it is not resent."""
+    """A GET is retried after it; a POST without a key may have been carried out, so it is
+    not resent."""
     policy = ct.RetryPolicy(max_retries=1, initial_backoff=0.05, max_backoff=0.05)
     tag = unique("huge")
     with pytest.raises(ct.ResponseTooLargeError):
@@ -236,7 +249,7 @@ def test_a_body_over_the_cap_counts_as_no_answer(hostile: Hostile) -> None:
 
     tag = unique("huge")
     with pytest.raises(ct.OutcomeUnknownError) as caught:
-        run("urllib", POST, base_url=hostile.base_url("huge/2", tag), credentials=TOKEN, retry=policy, max_body_bytes=MIB)
+        run("urllib", UNKEYED_POST, base_url=hostile.base_url("huge/2", tag), credentials=TOKEN, retry=policy, max_body_bytes=MIB)
     assert isinstance(caught.value.__cause__, ct.ResponseTooLargeError)
     assert len(hostile.requests(f"/huge/2/{tag}/")) == 1
 
@@ -258,10 +271,71 @@ def test_a_create_whose_answer_drips_is_an_unknown_outcome(hostile: Hostile, kin
     tag = unique("drip")
     with Measured() as measured:
         with pytest.raises(ct.OutcomeUnknownError) as caught:
-            run(kind, POST, base_url=hostile.base_url("drip", tag), credentials=TOKEN, timeout=1.5)
+            run(kind, UNKEYED_POST, base_url=hostile.base_url("drip", tag), credentials=TOKEN, timeout=1.5)
     assert isinstance(caught.value.__cause__, ct.APITimeoutError)
     assert measured.seconds < 3.0
     assert len(hostile.requests(f"/drip/{tag}/")) == 1
+
+
+# ---- lost answers and idempotency keys ------------------------------------------------------------
+
+UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+#: A resend 0.05 s (less a quarter at most) after a lost answer.
+QUICK = ct.RetryPolicy(max_retries=2, initial_backoff=0.05, max_backoff=0.1)
+
+
+def keys_of(hostile: Hostile, prefix: str) -> List[Optional[str]]:
+    """The ``Idempotency-Key`` of each request the server logged under ``prefix``."""
+    return [r["headers"].get("idempotency-key") for r in hostile.requests(prefix)]
+
+
+def three_creates(client: Any) -> Any:
+    """Two creates with a key of the client's, then one with the caller's (``crm-42``)."""
+    if isinstance(client, ct.AsyncTenantClient):
+
+        async def creates() -> List[Any]:
+            return [
+                await client.accounts.create(name="Acme"),
+                await client.accounts.create(name="Acme"),
+                await client.accounts.create(name="Acme", idempotency_key="crm-42"),
+            ]
+
+        return creates()
+    return [
+        client.accounts.create(name="Acme"),
+        client.accounts.create(name="Acme"),
+        client.accounts.create(name="Acme", idempotency_key="crm-42"),
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["close", "502"])
+def test_a_create_whose_answer_was_lost_is_resent_with_the_same_key(hostile: Hostile, how: str, kind: str) -> None:
+    """The server carries out each create and loses its first answer (it hangs up, or answers
+    502 as an edge); it answers a resend with a key it saw before, as the API replays."""
+    tag = unique("lost")
+    base_url = hostile.base_url(f"lost-answer/{how}", tag)
+    accounts = run(kind, three_creates, base_url=base_url, credentials=TOKEN, retry=QUICK)
+    assert [account["id"] for account in accounts] == [ID] * 3
+    keys = keys_of(hostile, f"/lost-answer/{how}/{tag}/")
+    assert len(keys) == 6, keys
+    first, second = keys[0], keys[2]
+    assert first is not None and UUID_V4.fullmatch(first), first
+    assert keys[1] == first, "the resend carries the first attempt's key"
+    assert second is not None and UUID_V4.fullmatch(second), second
+    assert keys[3] == second and second != first, "each create draws its own key"
+    assert keys[4:] == ["crm-42", "crm-42"], "the caller's key, as given"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["close", "502"])
+def test_a_post_without_a_key_whose_answer_was_lost_is_not_resent(hostile: Hostile, how: str, kind: str) -> None:
+    tag = unique("lost")
+    base_url = hostile.base_url(f"lost-answer/{how}", tag)
+    with pytest.raises(ct.OutcomeUnknownError) as caught:
+        run(kind, UNKEYED_POST, base_url=base_url, credentials=TOKEN, retry=QUICK)
+    assert caught.value.operation == "users.create"
+    assert keys_of(hostile, f"/lost-answer/{how}/{tag}/") == [None]
 
 
 # ---- Retry-After -------------------------------------------------------------------------------

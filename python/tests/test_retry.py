@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import urllib.parse
 from typing import Any, Dict, List, Optional, Tuple
@@ -16,6 +17,7 @@ import cloudflare_tenant as ct
 ACCOUNT = "2bab6ace8c72ed3f09b9eca6db1396bb"
 ADMIN_ROLE = "05784afa30c1afe1440e79d9351c7430"
 EDGE_502 = b"<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
+UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 Answer = Tuple[int, List[Tuple[str, str]], bytes]
 
@@ -136,14 +138,40 @@ def test_a_post_answered_502_is_an_unknown_outcome_sent_once(sleeps: List[float]
     fake = Scripted((502, [("content-type", "text/html"), ("cf-ray", "8a1-SJC")], EDGE_502))
     client = ct.TenantClient(api_token="t", transport=fake)
     with pytest.raises(ct.OutcomeUnknownError) as caught:
-        client.accounts.create(name="Acme")
+        client.users.create(email="svc@partner.example")
     error = caught.value
     assert len(fake.sent) == 1 and sleeps == []
-    assert error.operation == "accounts.create" and error.method == "POST"
+    assert "idempotency-key" not in fake.sent[0].headers
+    assert error.operation == "users.create" and error.method == "POST"
     assert error.status == 502 and error.ray_id == "8a1-SJC"
     assert error.to_dict()["kind"] == "outcome_unknown"
     # What the edge said is kept as the cause.
     assert isinstance(error.__cause__, ct.ResponseDecodeError)
+
+
+def test_a_create_answered_502_is_resent_with_its_key(sleeps: List[float]) -> None:
+    edge = (502, [("content-type", "text/html")], EDGE_502)
+    ok = (200, JSON, envelope({"id": ACCOUNT, "name": "Acme"}))
+    lost = ct.APIConnectionError("connection reset", method="POST", url="https://x", sent=True)
+    fake = Scripted(edge, ok, lost, ok, edge, ok, edge, edge, edge)
+    client = ct.TenantClient(api_token="t", transport=fake)
+    assert client.accounts.create(name="Acme")["id"] == ACCOUNT
+    assert client.accounts.create(name="Acme")["id"] == ACCOUNT
+    assert client.accounts.create(name="Acme", idempotency_key="crm-42")["id"] == ACCOUNT
+    # Resent to the end, it is still of unknown outcome.
+    with pytest.raises(ct.OutcomeUnknownError) as caught:
+        client.accounts.create(name="Acme")
+    assert caught.value.status == 502 and len(sleeps) == 5
+    keys = [r.headers["idempotency-key"] for r in fake.sent]
+    assert all(UUID_V4.fullmatch(k) for k in keys[:4] + keys[6:]), keys
+    assert keys[0] == keys[1] and keys[2] == keys[3], "a resend carries its first attempt's key"
+    assert keys[4:6] == ["crm-42", "crm-42"], "the caller's key, as given"
+    assert keys[6] == keys[7] == keys[8]
+    assert len({keys[0], keys[2], keys[6]}) == 3, "one key per create"
+    # The by-name floor is pure: a key only when given.
+    assert "idempotency-key" not in ct.build_request("accounts.create", {"name": "Acme"}, {"api_token": "t"}).headers
+    given = ct.build_request("accounts.create", {"name": "Acme", "idempotency_key": "k-1"}, {"api_token": "t"})
+    assert given.headers["idempotency-key"] == "k-1"
 
 
 def test_a_post_that_got_no_answer_is_an_unknown_outcome(sleeps: List[float]) -> None:
@@ -220,17 +248,23 @@ def test_the_async_client_retries_with_asyncio_sleep(sleeps: List[float]) -> Non
     unavailable = (503, JSON, failure(10000, "service unavailable"))
     limited = (429, [*JSON, ("retry-after-ms", "1500")], failure(10000, "rate limited"))
     ok = (200, JSON, envelope({"id": ACCOUNT, "name": "Acme"}))
-    fake = AsyncScripted(unavailable, ok, limited, ok, (502, [], EDGE_502))
+    edge: Answer = (502, [], EDGE_502)
+    fake = AsyncScripted(unavailable, ok, limited, ok, edge, edge, ok, edge)
 
     async def run() -> None:
         client = ct.AsyncTenantClient(api_token="t", transport=fake)
         assert (await client.accounts.get(ACCOUNT))["id"] == ACCOUNT
         assert (await client.accounts.create(name="Acme"))["id"] == ACCOUNT
+        # A create is resent with its key; a POST without one is not.
+        assert (await client.accounts.create(name="Acme"))["id"] == ACCOUNT
         with pytest.raises(ct.OutcomeUnknownError):
-            await client.accounts.create(name="Acme")
+            await client.users.create(email="svc@partner.example")
 
     asyncio.run(run())
-    assert len(fake.sent) == 5 and len(sleeps) == 2 and sleeps[1] == 1.5
+    assert len(fake.sent) == 8 and len(sleeps) == 4 and sleeps[1] == 1.5
+    keys = [r.headers.get("idempotency-key") for r in fake.sent]
+    assert keys[2] == keys[3] and keys[4] == keys[5] == keys[6] and keys[2] != keys[4]
+    assert UUID_V4.fullmatch(keys[2] or "") and keys[7] is None
 
 
 def test_the_sans_io_call() -> None:
@@ -263,11 +297,33 @@ def test_the_sans_io_call() -> None:
     dated.feed(pacers, 429, {"retry-after": "Thu, 01 Jan 1970 00:00:10 GMT"}, b"", 0.0, 4.0, 0.0)
     assert dated.next(pacers, 0.0, 4.0) == 6.0
     # A POST that may have been carried out is never resent; one that never left is.
-    lost = ct.Call("accounts.create", {"name": "Acme"}, token)
+    lost = ct.Call("users.create", {"email": "svc@partner.example"}, token)
     lost.next(pacers, 0.0, 0.0)
     lost.feed_failure(pacers, True, "reset", 0.0, 0.0, 0.0)
     with pytest.raises(ct.OutcomeUnknownError):
         lost.next(pacers, 0.0, 0.0)
+    # A create carries a key made from the 16 bytes given, and is resent with it.
+    keyed = ct.Call("accounts.create", {"name": "Acme"}, token, random=bytes(range(16)))
+    first = keyed.next(pacers, 0.0, 0.0)
+    assert isinstance(first, ct.Request)
+    assert first.headers["idempotency-key"] == "00010203-0405-4607-8809-0a0b0c0d0e0f"
+    keyed.feed_failure(pacers, True, "reset", 0.0, 0.0, 0.0)
+    assert keyed.next(pacers, 0.0, 0.0) == 0.5
+    again = keyed.next(pacers, 0.5, 0.0)
+    assert isinstance(again, ct.Request) and again.headers == first.headers and again.body == first.body
+    # Without bytes, the binding draws them (os.urandom): each call its own key.
+    drawn = [ct.Call("accounts.create", {"name": "Acme"}, token).next(pacers, 0.0, 0.0) for _ in range(2)]
+    keys = [r.headers["idempotency-key"] for r in drawn if isinstance(r, ct.Request)]
+    assert len(keys) == 2 and keys[0] != keys[1] and all(UUID_V4.fullmatch(k) for k in keys)
+    for bad in (b"", bytes(15), bytes(17)):
+        with pytest.raises(ct.ValidationError) as invalid:
+            ct.Call("accounts.create", {"name": "Acme"}, token, random=bad)
+        assert (invalid.value.field, invalid.value.operation) == ("random", "accounts.create")
+        with pytest.raises(ct.ValidationError) as invalid:
+            ct.Onboarding({"name": "Acme"}, token, random=bad)
+        assert (invalid.value.field, invalid.value.operation) == ("random", "onboarding")
+    with pytest.raises(TypeError):
+        ct.Call("accounts.create", {"name": "Acme"}, token, random="0123456789abcdef")  # type: ignore[arg-type]
     refused = ct.Call("accounts.create", {"name": "Acme"}, token)
     refused.next(pacers, 0.0, 0.0)
     refused.feed_failure(pacers, False, "refused", 0.0, 0.0, 0.0)
@@ -424,10 +480,14 @@ class FakeAPI:
     """Just enough of the Tenant API for the onboarding flow, with faults on request:
     ``faults[(method, path)]`` is a list of what the next such requests meet (``"502"``: the
     edge answers 502 before the API sees it; ``"lost"``: the API commits, the answer is a
-    502; ``"drop"``: the API commits, no answer comes)."""
+    502; ``"drop"``: the API commits, no answer comes). ``POST /accounts`` honours
+    ``Idempotency-Key`` as the API does: a resend with a key it saw gets the first answer."""
 
     def __init__(self) -> None:
         self.accounts: List[Dict[str, Any]] = []
+        self.by_key: Dict[str, Dict[str, Any]] = {}
+        #: The key of each ``POST /accounts`` received.
+        self.keys: List[Optional[str]] = []
         self.members: List[Dict[str, Any]] = []
         self.users: Dict[str, str] = {}
         self.faults: Dict[Tuple[str, str], List[str]] = {}
@@ -440,6 +500,8 @@ class FakeAPI:
         self.sent.append((request.method, path))
         body = json.loads(request.body) if request.body else {}
         key = (request.method, "/accounts/*/members" if path.endswith("/members") else path)
+        if key == ("POST", "/accounts"):
+            self.keys.append(request.headers.get("idempotency-key"))
         fault = self.faults.get(key, []).pop(0) if self.faults.get(key) else None
         if fault == "502":
             return 502, [("content-type", "text/html")], EDGE_502
@@ -460,8 +522,13 @@ class FakeAPI:
         if path == "/accounts" and request.method == "GET":
             return 200, [a for a in self.accounts if a["name"] == query.get("name", a["name"])]
         if path == "/accounts" and request.method == "POST":
+            key = request.headers.get("idempotency-key")
+            if key is not None and key in self.by_key:
+                return 200, self.by_key[key]
             account = {"id": f"{len(self.accounts) + 1:032x}", "name": body["name"], "type": "standard"}
             self.accounts.append(account)
+            if key is not None:
+                self.by_key[key] = account
             return 200, account
         if parts[0] == "accounts" and parts[-1] == "roles":
             return 200, [{"id": ADMIN_ROLE, "name": "Administrator", "description": "", "permissions": {}}]
@@ -567,34 +634,50 @@ def test_onboard_takes_keywords_and_per_call_credentials() -> None:
     assert report["api_key"] is None and report["invitation"] is None
 
 
-def test_a_post_accounts_answered_502_is_looked_up_not_resent(sleeps: List[float]) -> None:
+def test_a_post_accounts_whose_answer_was_lost_is_resent_with_its_key(sleeps: List[float]) -> None:
     api = FakeAPI()
     api.faults[("POST", "/accounts")] = ["lost"]
     api.faults[("POST", "/accounts/*/members")] = ["drop"]
     client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
     report = client.onboard(SPEC)
     assert report["complete"], report
-    assert api.sent.count(("POST", "/accounts")) == 1 and len(api.accounts) == 1
+    assert api.sent.count(("POST", "/accounts")) == 2 and len(api.accounts) == 1
+    assert api.keys[0] is not None and UUID_V4.fullmatch(api.keys[0]) and api.keys == [api.keys[0]] * 2
     assert report["account"] == {
         "target": "Acme Corp",
         "id": api.accounts[0]["id"],
         "status": "created",
         "error": None,
-        "reconciled": True,
+        "reconciled": False,
     }
+    # A member's create carries no key: its lost answer is looked up, not resent.
     assert report["members"][0]["status"] == "created" and report["members"][0]["reconciled"]
     assert len(api.members) == 2
-    # After the lost answer, the account was looked up by name before anything else.
-    after = api.sent[api.sent.index(("POST", "/accounts")) + 1]
-    assert after == ("GET", "/accounts")
+    # Another onboarding, another key.
+    client.onboard({**SPEC, "name": "Beta Corp"})
+    assert api.keys[2] is not None and UUID_V4.fullmatch(api.keys[2]) and api.keys[2] != api.keys[0]
 
 
-def test_a_create_refused_at_the_edge_is_resent_after_looking(sleeps: List[float]) -> None:
+def test_a_post_accounts_lost_on_every_retry_is_looked_up_not_created_twice(sleeps: List[float]) -> None:
+    api = FakeAPI()
+    api.faults[("POST", "/accounts")] = ["lost", "lost", "lost"]
+    client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
+    report = client.onboard(SPEC)
+    assert report["complete"], report
+    assert api.sent.count(("POST", "/accounts")) == 3 and len(set(api.keys)) == 1 and len(api.accounts) == 1
+    assert report["account"]["reconciled"] and report["account"]["status"] == "created"
+    # Once the retries ran out, the account was looked up by name before anything else.
+    last = max(i for i, sent in enumerate(api.sent) if sent == ("POST", "/accounts"))
+    assert api.sent[last + 1] == ("GET", "/accounts")
+
+
+def test_a_create_refused_at_the_edge_is_resent_with_its_key(sleeps: List[float]) -> None:
     api = FakeAPI()
     api.faults[("POST", "/accounts")] = ["502"]
     client = ct.TenantClient(api_token="partner", transport=FakeTransport(api))
     report = client.onboard(SPEC)
     assert report["complete"] and api.sent.count(("POST", "/accounts")) == 2 and len(api.accounts) == 1
+    assert api.keys[0] == api.keys[1]
 
 
 def test_onboard_failures_are_in_the_report(sleeps: List[float]) -> None:
@@ -657,7 +740,9 @@ def test_the_async_client_onboards_concurrently(sleeps: List[float]) -> None:
     reports = asyncio.run(run())
     assert all(r["complete"] for r in reports), reports
     assert sorted(a["name"] for a in api.accounts) == [f"Acme {i}" for i in range(4)]
-    assert sum(r["account"]["reconciled"] for r in reports) == 2
+    # The two lost answers were resent with their keys, not looked up; one key per onboarding.
+    assert sum(r["account"]["reconciled"] for r in reports) == 0
+    assert len(api.keys) == 6 and len(set(api.keys)) == 4
 
 
 def test_the_sans_io_onboarding() -> None:

@@ -16,6 +16,7 @@ use crate::args::Config;
 use crate::envelope::{code, ApiError};
 use crate::faults::{self, Fault, FaultDraw};
 use crate::ratelimit::RateLimiter;
+use crate::reqlog::{Entry, RequestLog, LOG_CAP};
 use crate::rng::mix;
 use crate::state::State;
 
@@ -39,6 +40,7 @@ pub struct Edge {
     faults: FaultDraw,
     limiter: RateLimiter,
     pub counters: Counters,
+    pub log: RequestLog,
     rays: u64,
 }
 
@@ -48,6 +50,7 @@ impl Edge {
             faults: FaultDraw::new(seed, cfg.faults),
             limiter: RateLimiter::new(cfg.rate_limit, cfg.rate_window_secs),
             counters: Counters::default(),
+            log: RequestLog::new(LOG_CAP),
             rays: 0,
         }
     }
@@ -101,11 +104,17 @@ impl App {
 
     pub fn counters_json(&self) -> Value {
         let c = self.edge().counters.clone();
+        let replays = self.state().idempotent_replays;
         let mut faults = serde_json::Map::new();
         for (f, n) in Fault::ALL.iter().zip(c.faults.iter()) {
             faults.insert(f.name().into(), json!(n));
         }
-        json!({"requests": c.requests, "rate_limited": c.rate_limited, "faults": faults})
+        json!({
+            "requests": c.requests,
+            "rate_limited": c.rate_limited,
+            "idempotent_replays": replays,
+            "faults": faults,
+        })
     }
 
     fn next_ray(&self) -> String {
@@ -145,15 +154,28 @@ pub async fn handle(
     Ok(resp)
 }
 
+/// One API request: a fault is drawn, the request logged (without credentials or body) and
+/// answered, and the status the client got added to its log entry.
 async fn api_request(
     app: &Arc<App>,
     api: Router,
-    mut req: Request,
+    req: Request,
     ray: &str,
 ) -> Result<Response, DropConnection> {
-    let bucket = crate::auth::bucket(req.headers());
-    let tenant_family = is_tenant_family(req.uri().path());
-    let fault = {
+    let bucket = crate::auth::bucket(req.headers(), &app.state());
+    let idempotency_key = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let mut entry = Entry {
+        method: req.method().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().map(str::to_string),
+        idempotency_key,
+        auth: crate::auth::credential_kind(req.headers()),
+        fault: None,
+    };
+    let (fault, seq) = {
         let mut e = app.edge();
         e.counters.requests += 1;
         let f = e.faults.draw();
@@ -161,8 +183,25 @@ async fn api_request(
             let i = Fault::ALL.iter().position(|k| *k == f).unwrap_or(0);
             e.counters.faults[i] += 1;
         }
-        f
+        entry.fault = f.map(Fault::name);
+        (f, e.log.push(entry))
     };
+    let out = answer(app, api, req, ray, fault, &bucket).await;
+    let status = out.as_ref().ok().map(|r| r.status().as_u16());
+    app.edge().log.answered(seq, status);
+    out
+}
+
+/// The answer to an API request, faults and rate limit included.
+async fn answer(
+    app: &Arc<App>,
+    api: Router,
+    mut req: Request,
+    ray: &str,
+    fault: Option<Fault>,
+    bucket: &str,
+) -> Result<Response, DropConnection> {
+    let tenant_family = is_tenant_family(req.uri().path());
     // Faults at the edge: the request never reaches the API.
     match fault {
         Some(Fault::Html502) => return Ok(faults::html_502(ray)),
@@ -181,7 +220,7 @@ async fn api_request(
     }
     let limited = {
         let mut e = app.edge();
-        let r = e.limiter.check(&bucket, Instant::now());
+        let r = e.limiter.check(bucket, Instant::now());
         if r.is_err() {
             e.counters.rate_limited += 1;
         }

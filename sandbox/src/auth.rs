@@ -1,4 +1,5 @@
-//! Who is calling: the three credential forms of the real API, resolved to a user.
+//! Who is calling: the three credential forms of the real API, resolved to a user, or an
+//! account-owned API token, which acts for its own account only.
 
 use std::sync::Arc;
 
@@ -7,8 +8,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 
 use crate::app::App;
-use crate::envelope::{code, ApiError};
-use crate::state::{Credential, User};
+use crate::envelope::{code, now_unix, ApiError};
+use crate::rng::stable_id;
+use crate::state::{Credential, Principal, State, User};
 
 /// Read a credential from the headers. A bearer token wins over a service key, which wins
 /// over e-mail + key; an incomplete pair counts as no credential.
@@ -35,17 +37,155 @@ pub fn credential(headers: &HeaderMap) -> Option<Credential> {
     }
 }
 
-/// The rate-limit bucket of a request: one per credential as presented.
-pub fn bucket(headers: &HeaderMap) -> String {
+/// The credential form, for the request log (never the credential itself).
+pub fn credential_kind(headers: &HeaderMap) -> Option<&'static str> {
+    credential(headers).map(|c| match c {
+        Credential::Bearer(_) => "bearer",
+        Credential::ServiceKey(_) => "service_key",
+        Credential::EmailKey(..) => "email_key",
+    })
+}
+
+/// The rate-limit bucket of a request: one per credential as presented, except that an
+/// account-owned token counts by its id, so rolling it does not give it a fresh budget.
+/// Secrets enter a key only hashed: the limiter and the keyed-create store hold none.
+pub fn bucket(headers: &HeaderMap, state: &State) -> String {
+    let hash = |s: &str| stable_id("credential", s);
     match credential(headers) {
-        Some(Credential::Bearer(t)) => format!("token:{t}"),
-        Some(Credential::ServiceKey(k)) => format!("service-key:{k}"),
-        Some(Credential::EmailKey(e, k)) => format!("key:{}:{k}", e.to_ascii_lowercase()),
+        Some(Credential::Bearer(t)) => match state.tokens.iter().find(|k| k.value == t) {
+            Some(token) => format!("account-token:{}", token.id),
+            None => format!("token:{}", hash(&t)),
+        },
+        Some(Credential::ServiceKey(k)) => format!("service-key:{}", hash(&k)),
+        Some(Credential::EmailKey(e, k)) => {
+            format!("key:{}:{}", e.to_ascii_lowercase(), hash(&k))
+        }
         None => "anonymous".into(),
     }
 }
 
-/// The authenticated caller, as an extractor: 401 without credentials, 403 with unknown ones.
+/// What an operation needs inside an account. A user needs an accepted membership, and the
+/// right to administer the account when `admin` is set; a token needs a policy that allows
+/// one of `token_groups` on the account (the operation's `x-api-token-group` in the spec).
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub admin: bool,
+    pub token_groups: &'static [&'static str],
+}
+
+/// `GET /accounts/{id}`, its entitlements and the IAM permission groups.
+pub const ACCOUNT_READ: Access = Access {
+    admin: false,
+    token_groups: &[
+        "Trust and Safety Write",
+        "Trust and Safety Read",
+        "DNS View Write",
+        "DNS View Read",
+        "SCIM Provisioning",
+        "Load Balancers Account Write",
+        "Load Balancers Account Read",
+        "Zero Trust: PII Read",
+        "DDoS Botnet Feed Write",
+        "DDoS Botnet Feed Read",
+        "Workers R2 Storage Write",
+        "Workers R2 Storage Read",
+        "DDoS Protection Write",
+        "DDoS Protection Read",
+        "Workers Tail Read",
+        "Workers KV Storage Write",
+        "Workers KV Storage Read",
+        "Workers Scripts Write",
+        "Workers Scripts Read",
+        "Load Balancing: Monitors and Pools Write",
+        "Load Balancing: Monitors and Pools Read",
+        "Account Firewall Access Rules Write",
+        "Account Firewall Access Rules Read",
+        "DNS Firewall Write",
+        "DNS Firewall Read",
+        "Billing Write",
+        "Billing Read",
+        "Account Settings Write",
+        "Account Settings Read",
+    ],
+};
+
+/// `PUT /accounts/{id}` and `DELETE /accounts/{id}`.
+pub const ACCOUNT_WRITE: Access = Access {
+    admin: true,
+    token_groups: &["Account Settings Write"],
+};
+
+/// Members, roles and resource groups, read.
+pub const MEMBERS_READ: Access = Access {
+    admin: false,
+    token_groups: &[
+        "SCIM Provisioning",
+        "Account Settings Write",
+        "Account Settings Read",
+    ],
+};
+
+/// Members, written.
+pub const MEMBERS_WRITE: Access = Access {
+    admin: true,
+    token_groups: &["SCIM Provisioning", "Account Settings Write"],
+};
+
+/// Account-owned tokens, read. Users need to administer the account: tokens are its keys.
+pub const TOKENS_READ: Access = Access {
+    admin: true,
+    token_groups: &["Account API Tokens Write", "Account API Tokens Read"],
+};
+
+/// Account-owned tokens, written (create, update, roll, delete). The real API asks for
+/// Super Administrator; the sandbox's "administers the account" stands for it.
+pub const TOKENS_WRITE: Access = Access {
+    admin: true,
+    token_groups: &["Account API Tokens Write"],
+};
+
+fn missing() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        code::AUTH_MISSING,
+        "Authentication error",
+    )
+}
+
+fn unknown(cred: &Credential) -> ApiError {
+    let message = match cred {
+        Credential::Bearer(_) => "Invalid access token",
+        Credential::ServiceKey(_) => "Invalid user service key",
+        Credential::EmailKey(..) => "Unknown X-Auth-Key or X-Auth-Email",
+    };
+    ApiError::new(StatusCode::FORBIDDEN, code::FORBIDDEN, message)
+}
+
+/// Resolve the headers to a user or a usable account token (active, within its validity
+/// window). A token's use is remembered as its `last_used_on`.
+fn principal(parts: &Parts, app: &App) -> Result<Principal, ApiError> {
+    let cred = credential(&parts.headers).ok_or_else(missing)?;
+    let mut state = app.state();
+    if let Some(user) = state.authenticate(&cred) {
+        return Ok(Principal::User(user.clone()));
+    }
+    if let Credential::Bearer(value) = &cred {
+        let now = now_unix();
+        let used = state.now();
+        if let Some(token) = state
+            .tokens
+            .iter_mut()
+            .find(|t| &t.value == value && t.usable_at(now))
+        {
+            token.last_used_on = Some(used);
+            return Ok(Principal::Token(token.clone()));
+        }
+    }
+    Err(unknown(&cred))
+}
+
+/// The authenticated user, as an extractor: 401 without credentials, 403 with unknown ones.
+/// An account-owned token is not a user: user-level operations refuse it (403, 9109).
 #[derive(Debug, Clone)]
 pub struct Caller(pub User);
 
@@ -53,28 +193,26 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        let Some(cred) = credential(&parts.headers) else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                code::AUTH_MISSING,
-                "Authentication error",
-            ));
-        };
-        let state = app.state();
-        match state.authenticate(&cred) {
-            Some(user) => Ok(Caller(user.clone())),
-            None => {
-                let message = match cred {
-                    Credential::Bearer(_) => "Invalid access token",
-                    Credential::ServiceKey(_) => "Invalid user service key",
-                    Credential::EmailKey(..) => "Unknown X-Auth-Key or X-Auth-Email",
-                };
-                Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    code::FORBIDDEN,
-                    message,
-                ))
-            }
+        match principal(parts, app)? {
+            Principal::User(user) => Ok(Caller(user)),
+            Principal::Token(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                code::FORBIDDEN,
+                "Valid user-level authentication not found",
+            )),
         }
+    }
+}
+
+/// The caller of an account-scoped operation: a user or an account-owned token. What it may
+/// do in an account is decided by [`State::account_for`].
+#[derive(Debug, Clone)]
+pub struct AccountCaller(pub Principal);
+
+impl FromRequestParts<Arc<App>> for AccountCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        principal(parts, app).map(AccountCaller)
     }
 }

@@ -1,4 +1,5 @@
-//! Built-in catalogue: the roles and permission groups every account has.
+//! Built-in catalogue: the roles and permission groups every account has, and the permission
+//! groups of account-owned API tokens.
 //!
 //! Ids are derived from the names (not from `--seed`) so that a role id read in one run, or in
 //! one account, is valid in every other one, as on the real API where role ids are global.
@@ -270,6 +271,9 @@ impl PermissionGroup {
     }
 }
 
+/// Member-policy permission groups (`/iam/permission_groups`). The first 30 were the whole
+/// catalogue once; the rest push it past one page of 50, so a client that reads one page
+/// misses groups such as "Super Administrator - All Privileges".
 const PERMISSION_GROUP_NAMES: &[&str] = &[
     "Administrator",
     "Administrator Read Only",
@@ -301,16 +305,87 @@ const PERMISSION_GROUP_NAMES: &[&str] = &[
     "Zone Write",
     "Zone Settings Read",
     "Zone Settings Write",
+    "Super Administrator - All Privileges",
+    "Account API Tokens Read",
+    "Account API Tokens Write",
+    "Analytics Read",
+    "API Gateway Read",
+    "API Gateway Write",
+    "Audit Logs Read",
+    "Bot Management Read",
+    "Bot Management Write",
+    "Cloudflare Images Read",
+    "Cloudflare Images Write",
+    "Cloudflare Stream Read",
+    "Cloudflare Stream Write",
+    "DNS Firewall Read",
+    "DNS Firewall Write",
+    "Domain Read",
+    "Domain Write",
+    "Domain DNS Read",
+    "Domain DNS Write",
+    "Email Routing Read",
+    "Email Routing Write",
+    "Load Balancing: Monitors and Pools Read",
+    "Load Balancing: Monitors and Pools Write",
+    "Page Rules Read",
+    "Page Rules Write",
+    "Trust and Safety Read",
+    "Trust and Safety Write",
+    "Turnstile Read",
+    "Turnstile Write",
+    "Workers KV Storage Read",
+    "Workers KV Storage Write",
+    "Zero Trust Read",
+    "Zero Trust Write",
 ];
 
-/// Every permission group, in the API's default order.
+/// Names of member-policy groups that administer the whole account (the sandbox reduces
+/// authorization inside an account to "member" and "administrator").
+pub const ADMIN_PERMISSION_GROUPS: [&str; 2] =
+    ["Administrator", "Super Administrator - All Privileges"];
+
+/// Ids the real API uses, from the examples of Cloudflare's OpenAPI document. A group with
+/// the same name has the same id in both catalogues, as on the real API.
+const KNOWN_PERMISSION_GROUP_IDS: &[(&str, &str)] = &[
+    ("Billing Read", "7cf72faf220841aabcfdfab81c43c4f6"),
+    (
+        "Load Balancing: Monitors and Pools Read",
+        "9d24387c6e8544e2bc4024a03991339f",
+    ),
+    (
+        "Load Balancing: Monitors and Pools Write",
+        "d2a1802cc9a34e30852f8b33869b2f3c",
+    ),
+    (
+        "Workers KV Storage Read",
+        "8b47d2786a534c08a1f94ee8f9f599ef",
+    ),
+    (
+        "Workers KV Storage Write",
+        "f7f0eda5697f475c90846e879bab8666",
+    ),
+    ("Workers Scripts Read", "1a71c399035b4950a1bd1466bbe4f420"),
+    ("Workers Scripts Write", "e086da7e2179491d91ee5f35b3ca210a"),
+    ("Zone Read", "c8fed203ed3043cba015a93ad1616f1f"),
+];
+
+fn permission_group_id(name: &str) -> String {
+    KNOWN_PERMISSION_GROUP_IDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, id)| (*id).to_string())
+        .unwrap_or_else(|| stable_id("permission_group", name))
+}
+
+/// Every member-policy permission group, in the API's default order.
 pub fn permission_groups() -> &'static [PermissionGroup] {
     static GROUPS: OnceLock<Vec<PermissionGroup>> = OnceLock::new();
     GROUPS.get_or_init(|| {
         PERMISSION_GROUP_NAMES
             .iter()
             .map(|n| PermissionGroup {
-                id: stable_id("permission_group", n),
+                id: permission_group_id(n),
                 name: (*n).to_string(),
                 label: label_of(n),
             })
@@ -320,6 +395,168 @@ pub fn permission_groups() -> &'static [PermissionGroup] {
 
 pub fn permission_group_by_id(id: &str) -> Option<&'static PermissionGroup> {
     permission_groups().iter().find(|g| g.id == id)
+}
+
+/// Resource scope of a token permission group that applies to the account itself.
+pub const SCOPE_ACCOUNT: &str = "com.cloudflare.api.account";
+/// Resource scope of a token permission group that applies to the account's zones.
+pub const SCOPE_ZONE: &str = "com.cloudflare.api.account.zone";
+
+/// A permission group of account-owned API tokens (`/tokens/permission_groups`).
+#[derive(Debug, Clone)]
+pub struct TokenPermissionGroup {
+    pub id: String,
+    pub name: String,
+    pub category: &'static str,
+    pub scope: &'static str,
+}
+
+impl TokenPermissionGroup {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "category": self.category,
+            "scopes": [self.scope],
+        })
+    }
+}
+
+/// (name, category, scope): every group the spec names in an account operation's
+/// `x-api-token-group`, plus the zone groups a partner typically gives a customer.
+const TOKEN_PERMISSION_GROUPS: &[(&str, &str, &str)] = &[
+    (
+        "Account Settings Read",
+        "account_and_billing",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account Settings Write",
+        "account_and_billing",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account API Tokens Read",
+        "account_and_billing",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account API Tokens Write",
+        "account_and_billing",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account Analytics Read",
+        "analytics_and_logs",
+        SCOPE_ACCOUNT,
+    ),
+    ("Billing Read", "account_and_billing", SCOPE_ACCOUNT),
+    ("Billing Write", "account_and_billing", SCOPE_ACCOUNT),
+    ("SCIM Provisioning", "account_and_billing", SCOPE_ACCOUNT),
+    ("Workers Scripts Read", "developer_platform", SCOPE_ACCOUNT),
+    ("Workers Scripts Write", "developer_platform", SCOPE_ACCOUNT),
+    (
+        "Workers KV Storage Read",
+        "developer_platform",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Workers KV Storage Write",
+        "developer_platform",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Workers R2 Storage Read",
+        "developer_platform",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Workers R2 Storage Write",
+        "developer_platform",
+        SCOPE_ACCOUNT,
+    ),
+    ("Workers Tail Read", "developer_platform", SCOPE_ACCOUNT),
+    (
+        "Load Balancing: Monitors and Pools Read",
+        "network_services",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Load Balancing: Monitors and Pools Write",
+        "network_services",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Load Balancers Account Read",
+        "network_services",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Load Balancers Account Write",
+        "network_services",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account Firewall Access Rules Read",
+        "app_security",
+        SCOPE_ACCOUNT,
+    ),
+    (
+        "Account Firewall Access Rules Write",
+        "app_security",
+        SCOPE_ACCOUNT,
+    ),
+    ("DDoS Protection Read", "app_security", SCOPE_ACCOUNT),
+    ("DDoS Protection Write", "app_security", SCOPE_ACCOUNT),
+    ("DDoS Botnet Feed Read", "app_security", SCOPE_ACCOUNT),
+    ("DDoS Botnet Feed Write", "app_security", SCOPE_ACCOUNT),
+    ("DNS Firewall Read", "dns_and_zones", SCOPE_ACCOUNT),
+    ("DNS Firewall Write", "dns_and_zones", SCOPE_ACCOUNT),
+    ("DNS View Read", "dns_and_zones", SCOPE_ACCOUNT),
+    ("DNS View Write", "dns_and_zones", SCOPE_ACCOUNT),
+    ("Trust and Safety Read", "other", SCOPE_ACCOUNT),
+    ("Trust and Safety Write", "other", SCOPE_ACCOUNT),
+    (
+        "Zero Trust: PII Read",
+        "cloudflare_one_and_zero_trust",
+        SCOPE_ACCOUNT,
+    ),
+    ("Zone Read", "dns_and_zones", SCOPE_ZONE),
+    ("Zone Write", "dns_and_zones", SCOPE_ZONE),
+    ("DNS Read", "dns_and_zones", SCOPE_ZONE),
+    ("DNS Write", "dns_and_zones", SCOPE_ZONE),
+    ("Zone Settings Read", "rules_and_configuration", SCOPE_ZONE),
+    ("Zone Settings Write", "rules_and_configuration", SCOPE_ZONE),
+    ("Page Rules Read", "rules_and_configuration", SCOPE_ZONE),
+    ("Page Rules Write", "rules_and_configuration", SCOPE_ZONE),
+    ("SSL and Certificates Read", "app_security", SCOPE_ZONE),
+    ("SSL and Certificates Write", "app_security", SCOPE_ZONE),
+    ("Firewall Services Read", "app_security", SCOPE_ZONE),
+    ("Firewall Services Write", "app_security", SCOPE_ZONE),
+    ("Cache Purge", "cache_and_performance", SCOPE_ZONE),
+    ("Analytics Read", "analytics_and_logs", SCOPE_ZONE),
+    ("Logs Read", "analytics_and_logs", SCOPE_ZONE),
+    ("Logs Write", "analytics_and_logs", SCOPE_ZONE),
+];
+
+/// Every permission group of account-owned tokens, in the API's default order.
+pub fn token_permission_groups() -> &'static [TokenPermissionGroup] {
+    static GROUPS: OnceLock<Vec<TokenPermissionGroup>> = OnceLock::new();
+    GROUPS.get_or_init(|| {
+        TOKEN_PERMISSION_GROUPS
+            .iter()
+            .map(|(name, category, scope)| TokenPermissionGroup {
+                id: permission_group_id(name),
+                name: (*name).to_string(),
+                category,
+                scope,
+            })
+            .collect()
+    })
+}
+
+pub fn token_permission_group_by_id(id: &str) -> Option<&'static TokenPermissionGroup> {
+    token_permission_groups().iter().find(|g| g.id == id)
 }
 
 /// "Access: Apps and Policies Read" -> "access_apps_and_policies_read".
@@ -364,5 +601,40 @@ mod tests {
             "access_apps_and_policies_read"
         );
         assert!(permission_groups().len() >= 20);
+    }
+
+    #[test]
+    fn permission_groups_span_two_pages_and_ids_are_unique() {
+        let g = permission_groups();
+        assert!(g.len() > 50, "{}", g.len());
+        for list in [
+            g.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
+            token_permission_groups()
+                .iter()
+                .map(|g| g.id.clone())
+                .collect(),
+        ] {
+            let mut ids = list.clone();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), list.len(), "ids are unique");
+            assert!(ids.iter().all(|id| crate::envelope::is_id(id)));
+        }
+        let token_group = |name: &str| {
+            token_permission_groups()
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| g.id.clone())
+        };
+        assert_eq!(
+            token_group("Zone Read").as_deref(),
+            Some("c8fed203ed3043cba015a93ad1616f1f")
+        );
+        // The same name has the same id in both catalogues.
+        let dns = permission_groups()
+            .iter()
+            .find(|g| g.name == "DNS Read")
+            .unwrap();
+        assert_eq!(token_group("DNS Read"), Some(dns.id.clone()));
     }
 }

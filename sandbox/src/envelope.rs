@@ -17,6 +17,8 @@ pub mod code {
     pub const MEMBERSHIP_NOT_FOUND: u32 = 1007;
     pub const TENANT_NOT_FOUND: u32 = 1008;
     pub const EMAIL_TAKEN: u32 = 1009;
+    pub const TOKEN_NOT_FOUND: u32 = 1010;
+    pub const INVITE_NOT_FOUND: u32 = 1011;
     pub const INVALID_FIELD: u32 = 1100;
     pub const UNKNOWN_UNIT: u32 = 1101;
     pub const UNKNOWN_ROLE: u32 = 1102;
@@ -24,6 +26,8 @@ pub mod code {
     pub const BAD_PAGINATION: u32 = 1104;
     pub const UNKNOWN_POLICY_PART: u32 = 1105;
     pub const MEMBER_EXISTS: u32 = 1106;
+    pub const IDEMPOTENCY_KEY_INVALID: u32 = 1107;
+    pub const IDEMPOTENCY_KEY_REUSED: u32 = 1108;
     pub const INVALID_REQUEST: u32 = 6003;
     pub const MALFORMED_JSON: u32 = 6007;
     pub const METHOD_NOT_ALLOWED: u32 = 7001;
@@ -119,6 +123,16 @@ fn json_body(v: &Value) -> ([(header::HeaderName, &'static str); 1], String) {
     ([(header::CONTENT_TYPE, "application/json")], v.to_string())
 }
 
+/// A JSON answer from text already rendered (a replayed keyed create).
+pub fn raw_json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The success envelope around a single object, as a value (to keep it for a replay).
+pub fn ok_envelope(result: Value) -> Value {
+    json!({"result": result, "success": true, "errors": [], "messages": []})
+}
+
 /// `result_info` of a list response.
 #[derive(Debug, Clone, Copy)]
 pub struct ResultInfo {
@@ -143,8 +157,7 @@ impl ResultInfo {
 
 /// A success envelope around a single object.
 pub fn ok(result: Value) -> ApiResult {
-    let body = json!({"result": result, "success": true, "errors": [], "messages": []});
-    Ok((StatusCode::OK, json_body(&body)).into_response())
+    Ok((StatusCode::OK, json_body(&ok_envelope(result))).into_response())
 }
 
 /// A success envelope around a list, with its `result_info`.
@@ -361,6 +374,101 @@ pub fn timestamp(secs: u64) -> String {
     )
 }
 
+/// Seconds since the Unix epoch, from the wall clock. Token validity (`not_before`,
+/// `expires_on`) is absolute time chosen by the client, so it is judged by the real clock,
+/// not the logical one.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Parse an RFC 3339 date-time (`2030-01-01T00:00:00Z`, fractions and offsets allowed) into
+/// seconds since the Unix epoch.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = b.get(from..from + len)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    let sep = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 {
+        return None;
+    }
+    if sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if sep(i, b".") {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(c @ (b'+' | b'-')) if i + 6 == b.len() && sep(i + 3, b":") => {
+            let (oh, om) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let o = oh * 3600 + om * 60;
+            if *c == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    Some(days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+/// Seconds since the Unix epoch -> `2030-01-01T00:00:00Z`.
+pub fn unix_timestamp(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Howard Hinnant's (year, month, day) -> days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days -> (year, month, day) algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -384,6 +492,36 @@ mod tests {
         assert_eq!(timestamp(0), "2025-01-01T00:00:00.000000Z");
         assert_eq!(timestamp(86_400 * 59 + 61), "2025-03-01T00:01:01.000000Z");
         assert_eq!(timestamp(86_400 * 365), "2026-01-01T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2025-01-01T00:00:00.000000Z"),
+            Some(20089 * 86_400)
+        );
+        assert_eq!(
+            parse_rfc3339("2025-01-01T02:00:00+02:00"),
+            Some(20089 * 86_400)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z")
+                .map(unix_timestamp)
+                .as_deref(),
+            Some("2024-02-29T00:00:00Z")
+        );
+        for bad in [
+            "2025-02-29T00:00:00Z",
+            "2025-01-01",
+            "2025-01-01T00:00:00",
+            "soon",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T00:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        assert_eq!(unix_timestamp(86_400 * 365 + 61), "1971-01-01T00:01:01Z");
     }
 
     #[test]

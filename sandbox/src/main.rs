@@ -12,6 +12,7 @@ mod envelope;
 mod faults;
 mod inspect;
 mod ratelimit;
+mod reqlog;
 mod rng;
 mod routes;
 mod state;
@@ -107,7 +108,7 @@ fn announce(app: &Arc<App>, addr: std::net::SocketAddr) {
          \x20             or X-Auth-User-Service-Key: {}\n\
          plain user:   Authorization: Bearer {}\n\
          tenant {} with units {}\n\
-         inspection:   GET http://{addr}/__sandbox/state",
+         inspection:   GET http://{addr}/__sandbox/state, /__sandbox/requests",
         app.seed,
         state::ADMIN_TOKEN,
         state::ADMIN_EMAIL,

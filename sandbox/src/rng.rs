@@ -43,6 +43,15 @@ impl Rng {
         out.truncate(len);
         out
     }
+
+    /// `len` characters of `[A-Za-z0-9_-]`: the alphabet of Cloudflare's API token values.
+    pub fn token(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        (0..len)
+            .map(|_| ALPHABET[(self.next_u64() >> 58) as usize] as char)
+            .collect()
+    }
 }
 
 /// The SplitMix64 finaliser, also used on its own to turn a counter into a cf-ray id.

@@ -1,10 +1,17 @@
-//! The in-memory world: tenants, users, accounts and members, plus the seeded id generator
-//! and logical clock that make a run reproducible.
+//! The in-memory world: tenants, users, accounts, members and account-owned tokens, plus the
+//! seeded id generator and logical clock that make a run reproducible.
 
-use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
 
-use crate::catalog::{self, permission_group_by_id, role_by_id, ADMINISTRATOR_ROLE_ID};
-use crate::envelope::{check_id, code, timestamp, ApiError};
+use serde_json::{json, Map, Value};
+
+use crate::auth::Access;
+use crate::catalog::{
+    self, permission_group_by_id, role_by_id, token_permission_group_by_id, ADMINISTRATOR_ROLE_ID,
+    ADMIN_PERMISSION_GROUPS,
+};
+use crate::envelope::{check_id, code, timestamp, unix_timestamp, ApiError};
 use crate::rng::Rng;
 
 /// Default credentials, also listed in the README and printed at start.
@@ -138,7 +145,8 @@ pub enum Grant {
 #[derive(Debug, Clone)]
 pub struct Member {
     pub id: String,
-    /// The same relation seen from the user's side (`/memberships/{id}`).
+    /// The same relation seen from the user's side (`/memberships/{id}`), and the id of the
+    /// invitation (`/user/invites/{id}`).
     pub membership_id: String,
     pub account_id: String,
     pub user_id: String,
@@ -146,6 +154,130 @@ pub struct Member {
     /// `pending`, `accepted` or `rejected`.
     pub status: String,
     pub grant: Grant,
+    /// Logical time of creation (seconds after 2025-01-01).
+    pub created_at: u64,
+    /// Made by `POST /members` (an invitation), not by creating the account.
+    pub invited: bool,
+    /// The e-mail of the user who invited (none when an account token did).
+    pub invited_by: Option<String>,
+}
+
+/// How long an invitation is shown as valid (`expires_on`); not enforced.
+const INVITE_DAYS: u64 = 7;
+
+/// A policy of an account-owned token. `resources` is kept as sent (validated on the way in).
+#[derive(Debug, Clone)]
+pub struct TokenPolicy {
+    pub id: String,
+    pub effect: String,
+    pub permission_groups: Vec<String>,
+    pub resources: Map<String, Value>,
+}
+
+/// An account-owned API token. Debug leaves the value out: it is a credential.
+#[derive(Clone)]
+pub struct AccountToken {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    /// The secret; only the create and roll answers show it.
+    pub value: String,
+    /// `active` or `disabled`, as set; `expired` is derived from `expires_on`.
+    pub status: String,
+    pub policies: Vec<TokenPolicy>,
+    /// Seconds since the Unix epoch.
+    pub not_before: Option<i64>,
+    pub expires_on: Option<i64>,
+    pub condition: Option<Value>,
+    pub issued_on: String,
+    pub modified_on: String,
+    pub last_used_on: Option<String>,
+}
+
+impl std::fmt::Debug for AccountToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountToken")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("value", &"<redacted>")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccountToken {
+    /// `active`, `disabled` or `expired` at `now` (Unix seconds).
+    pub fn status_at(&self, now: i64) -> &'static str {
+        if self.status == "disabled" {
+            "disabled"
+        } else if self.expires_on.is_some_and(|e| e <= now) {
+            "expired"
+        } else {
+            "active"
+        }
+    }
+
+    /// Whether the token authenticates at `now`: active and past `not_before`.
+    pub fn usable_at(&self, now: i64) -> bool {
+        self.status_at(now) == "active" && self.not_before.is_none_or(|nb| nb <= now)
+    }
+
+    /// Whether the token's policies grant one of `groups` on its account: allow policies
+    /// that name the account with `"*"` add their groups, deny policies take theirs away.
+    /// A policy scoped to the account's zones only (the nested form) grants nothing here.
+    pub fn allows(&self, groups: &[&str]) -> bool {
+        let account_key = format!("{}.{}", catalog::SCOPE_ACCOUNT, self.account_id);
+        let names = |p: &TokenPolicy| -> Vec<&'static str> {
+            p.permission_groups
+                .iter()
+                .filter_map(|id| token_permission_group_by_id(id))
+                .map(|g| g.name.as_str())
+                .collect()
+        };
+        let mut allowed: Vec<&str> = Vec::new();
+        let mut denied: Vec<&str> = Vec::new();
+        for p in &self.policies {
+            if p.resources.get(&account_key) != Some(&json!("*")) {
+                continue;
+            }
+            if p.effect == "allow" {
+                allowed.extend(names(p));
+            } else {
+                denied.extend(names(p));
+            }
+        }
+        groups
+            .iter()
+            .any(|g| allowed.contains(g) && !denied.contains(g))
+    }
+}
+
+/// The first successful answer to a keyed `POST /accounts`, replayed to a resend.
+#[derive(Debug, Clone)]
+pub struct KeyedAnswer {
+    pub at: Instant,
+    /// The parsed request body, to tell a resend from another request under the same key.
+    pub request: Value,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Who is calling: a user (any credential form), or an account-owned token, which acts for
+/// its own account only.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(User),
+    Token(AccountToken),
+}
+
+impl Principal {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::User(u) => Some(u),
+            Principal::Token(_) => None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -156,6 +288,11 @@ pub struct State {
     pub users: Vec<User>,
     pub accounts: Vec<Account>,
     pub members: Vec<Member>,
+    pub tokens: Vec<AccountToken>,
+    /// Keyed account creations, by (rate-limit bucket, Idempotency-Key).
+    pub keyed: HashMap<(String, String), KeyedAnswer>,
+    /// How many keyed creates were answered by a replay.
+    pub idempotent_replays: u64,
 }
 
 /// A credential as presented in the request headers.
@@ -177,6 +314,9 @@ impl State {
             users: Vec::new(),
             accounts: Vec::new(),
             members: Vec::new(),
+            tokens: Vec::new(),
+            keyed: HashMap::new(),
+            idempotent_replays: 0,
         };
         let tenant_tag = s.new_id();
         let units = vec![
@@ -256,6 +396,16 @@ impl State {
 
     pub fn new_secret(&mut self, len: usize) -> String {
         self.ids.hex(len)
+    }
+
+    /// A token value: 40 characters of `[A-Za-z0-9_-]`, as Cloudflare's are.
+    pub fn new_token_value(&mut self) -> String {
+        self.ids.token(40)
+    }
+
+    /// The logical time now, without advancing the clock.
+    pub fn now(&self) -> String {
+        timestamp(self.clock)
     }
 
     /// Advance the logical clock by one second and return the new time.
@@ -355,6 +505,9 @@ impl State {
             email: email.into(),
             status: status.into(),
             grant,
+            created_at: self.clock,
+            invited: false,
+            invited_by: None,
         });
         id
     }
@@ -387,6 +540,29 @@ impl State {
         id
     }
 
+    /// Answer a pending invitation (`accepted` or `rejected`); the member takes that status.
+    /// Answering again the same way is a no-op, differently a refusal (400, 1100).
+    pub fn answer_invitation(&mut self, membership_id: &str, status: &str) -> Result<(), ApiError> {
+        let m = self
+            .members
+            .iter_mut()
+            .find(|m| m.membership_id == membership_id)
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    code::MEMBERSHIP_NOT_FOUND,
+                    format!("Membership `{membership_id}` not found"),
+                )
+            })?;
+        if m.status != "pending" && m.status != status {
+            return Err(ApiError::invalid(
+                "status",
+                &format!("the invitation was already answered ({})", m.status),
+            ));
+        }
+        m.status = status.into();
+        Ok(())
+    }
+
     /// The caller's accepted membership in an account, if any.
     fn accepted_member(&self, account_id: &str, user_id: &str) -> Option<&Member> {
         self.members
@@ -400,46 +576,67 @@ impl State {
             && account.tenant == user.tenant
     }
 
-    /// Whether a member's grant includes full administration of the account.
+    /// Whether a member's grant includes full administration of the account: the
+    /// Administrator role, or an allow policy with "Administrator" or "Super Administrator -
+    /// All Privileges".
     fn grant_is_admin(grant: &Grant) -> bool {
         match grant {
             Grant::Roles(r) => r.iter().any(|id| id == ADMINISTRATOR_ROLE_ID),
             Grant::Policies(p) => p.iter().any(|p| {
                 p.access == "allow"
                     && p.permission_groups.iter().any(|g| {
-                        permission_group_by_id(g).is_some_and(|g| g.name == "Administrator")
+                        permission_group_by_id(g)
+                            .is_some_and(|g| ADMIN_PERMISSION_GROUPS.contains(&g.name.as_str()))
                     })
             }),
         }
     }
 
-    /// Look an account up for a caller. `admin` asks for management rights rather than read.
-    /// Unknown -> 404 (1003); known but not the caller's -> 403 (9109).
-    pub fn account_for(&self, id: &str, user: &User, admin: bool) -> Result<&Account, ApiError> {
+    /// Look an account up for a caller and check that `access` is granted there.
+    /// Unknown -> 404 (1003); known but not the caller's, or not granted -> 403 (9109).
+    pub fn account_for(
+        &self,
+        id: &str,
+        who: &Principal,
+        access: Access,
+    ) -> Result<&Account, ApiError> {
         check_id("account", id)?;
         let account = self.account(id).ok_or_else(|| {
             ApiError::not_found(code::ACCOUNT_NOT_FOUND, format!("Account `{id}` not found"))
         })?;
+        let user = match who {
+            Principal::Token(t) if t.account_id == id && t.allows(access.token_groups) => {
+                return Ok(account)
+            }
+            Principal::Token(_) => return Err(ApiError::forbidden()),
+            Principal::User(u) => u,
+        };
         if self.is_tenant_admin_of(account, user) {
             return Ok(account);
         }
         match self.accepted_member(id, &user.id) {
-            Some(m) if !admin || Self::grant_is_admin(&m.grant) => Ok(account),
+            Some(m) if !access.admin || Self::grant_is_admin(&m.grant) => Ok(account),
             _ => Err(ApiError::forbidden()),
         }
     }
 
-    /// Accounts the user is an accepted member of (GET /accounts).
-    pub fn accounts_of(&self, user: &User) -> Vec<&Account> {
-        self.accounts
-            .iter()
-            .filter(|a| self.accepted_member(&a.id, &user.id).is_some())
-            .collect()
+    /// Accounts the caller sees in `GET /accounts`: a user's accepted memberships, a token's
+    /// own account.
+    pub fn accounts_of(&self, who: &Principal) -> Vec<&Account> {
+        match who {
+            Principal::User(user) => self
+                .accounts
+                .iter()
+                .filter(|a| self.accepted_member(&a.id, &user.id).is_some())
+                .collect(),
+            Principal::Token(t) => self.account(&t.account_id).into_iter().collect(),
+        }
     }
 
     pub fn delete_account(&mut self, id: &str) {
         self.accounts.retain(|a| a.id != id);
         self.members.retain(|m| m.account_id != id);
+        self.tokens.retain(|t| t.account_id != id);
     }
 
     // ----- JSON renderings, in the spec's shapes -----
@@ -591,6 +788,80 @@ impl State {
         v
     }
 
+    /// An invitation as `/user/invites` shows it; its id is the membership id.
+    pub fn invite_json(&self, m: &Member) -> Value {
+        let account = self.account(&m.account_id);
+        let roles: Vec<Value> = match &m.grant {
+            Grant::Roles(ids) => ids
+                .iter()
+                .filter_map(|id| role_by_id(id))
+                .map(|r| json!(r.name))
+                .collect(),
+            Grant::Policies(_) => Vec::new(),
+        };
+        let mut v = json!({
+            "id": m.membership_id,
+            "invited_member_id": m.user_id,
+            "invited_member_email": m.email,
+            "organization_id": m.account_id,
+            "organization_name": account.map(|a| a.name.clone()).unwrap_or_default(),
+            "organization_is_enforcing_twofactor": account.is_some_and(|a| a.enforce_twofactor),
+            "invited_on": timestamp(m.created_at),
+            "expires_on": timestamp(m.created_at + INVITE_DAYS * 86_400),
+            "roles": roles,
+            "status": m.status,
+        });
+        if let Some(by) = &m.invited_by {
+            v["invited_by"] = json!(by);
+        }
+        v
+    }
+
+    /// An account-owned token as the token routes show it; `value` only from create.
+    pub fn token_json(&self, t: &AccountToken, now: i64) -> Value {
+        let policies: Vec<Value> = t
+            .policies
+            .iter()
+            .map(|p| {
+                let groups: Vec<Value> = p
+                    .permission_groups
+                    .iter()
+                    .map(|id| match token_permission_group_by_id(id) {
+                        Some(g) => json!({"id": g.id, "name": g.name}),
+                        None => json!({"id": id}),
+                    })
+                    .collect();
+                json!({
+                    "id": p.id,
+                    "effect": p.effect,
+                    "permission_groups": groups,
+                    "resources": p.resources,
+                })
+            })
+            .collect();
+        let mut v = json!({
+            "id": t.id,
+            "name": t.name,
+            "status": t.status_at(now),
+            "issued_on": t.issued_on,
+            "modified_on": t.modified_on,
+            "policies": policies,
+        });
+        if let Some(nb) = t.not_before {
+            v["not_before"] = json!(unix_timestamp(nb));
+        }
+        if let Some(e) = t.expires_on {
+            v["expires_on"] = json!(unix_timestamp(e));
+        }
+        if let Some(c) = &t.condition {
+            v["condition"] = c.clone();
+        }
+        if let Some(u) = &t.last_used_on {
+            v["last_used_on"] = json!(u);
+        }
+        v
+    }
+
     /// `GET /user`.
     pub fn user_json(&self, u: &User) -> Value {
         json!({
@@ -685,6 +956,7 @@ impl State {
                     "status": m.status,
                     "roles": roles,
                     "policies": policies,
+                    "invited_by": m.invited_by,
                 })
             })
             .collect();
@@ -725,12 +997,34 @@ impl State {
                 })
             })
             .collect();
+        // Tokens without their values: the snapshot is for tests, not for borrowing keys.
+        let now = crate::envelope::now_unix();
+        let tokens: Vec<Value> = self
+            .tokens
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "account_id": t.account_id,
+                    "name": t.name,
+                    "status": t.status_at(now),
+                    "permission_groups": t
+                        .policies
+                        .iter()
+                        .flat_map(|p| p.permission_groups.iter())
+                        .collect::<Vec<_>>(),
+                    "issued_on": t.issued_on,
+                    "last_used_on": t.last_used_on,
+                })
+            })
+            .collect();
         json!({
             "tenants": tenants,
             "users": users,
             "service_users": service_users,
             "accounts": accounts,
             "members": members,
+            "tokens": tokens,
         })
     }
 }
@@ -767,5 +1061,71 @@ mod tests {
             .authenticate(&Credential::ServiceKey(ADMIN_SERVICE_KEY.into()))
             .is_some());
         assert!(s.authenticate(&Credential::Bearer("nope".into())).is_none());
+    }
+
+    #[test]
+    fn token_policies_allow_and_deny() {
+        let group = |name: &str| {
+            catalog::token_permission_groups()
+                .iter()
+                .find(|g| g.name == name)
+                .unwrap()
+                .id
+                .clone()
+        };
+        let account = "0123456789abcdef0123456789abcdef";
+        let own = format!("com.cloudflare.api.account.{account}");
+        let policy = |effect: &str, names: &[&str], resources: Value| TokenPolicy {
+            id: String::new(),
+            effect: effect.into(),
+            permission_groups: names.iter().map(|n| group(n)).collect(),
+            resources: resources.as_object().unwrap().clone(),
+        };
+        let mut t = AccountToken {
+            id: "t".into(),
+            account_id: account.into(),
+            name: "t".into(),
+            value: "secret-value".into(),
+            status: "active".into(),
+            policies: vec![policy(
+                "allow",
+                &["Account Settings Read", "Account Settings Write"],
+                json!({&own: "*"}),
+            )],
+            not_before: None,
+            expires_on: None,
+            condition: None,
+            issued_on: String::new(),
+            modified_on: String::new(),
+            last_used_on: None,
+        };
+        assert!(t.allows(&["Account Settings Write"]));
+        assert!(!t.allows(&["Account API Tokens Write"]));
+        t.policies.push(policy(
+            "deny",
+            &["Account Settings Write"],
+            json!({&own: "*"}),
+        ));
+        assert!(!t.allows(&["Account Settings Write"]));
+        assert!(t.allows(&["Account Settings Write", "Account Settings Read"]));
+        // A policy on the account's zones grants nothing on the account itself.
+        t.policies = vec![policy(
+            "allow",
+            &["Account Settings Read"],
+            json!({&own: {"com.cloudflare.api.account.zone.*": "*"}}),
+        )];
+        assert!(!t.allows(&["Account Settings Read"]));
+        // Validity window and status.
+        assert!(t.usable_at(100));
+        t.expires_on = Some(100);
+        assert_eq!(t.status_at(100), "expired");
+        assert!(!t.usable_at(100));
+        t.expires_on = None;
+        t.not_before = Some(200);
+        assert_eq!(t.status_at(100), "active");
+        assert!(!t.usable_at(100));
+        t.status = "disabled".into();
+        assert_eq!(t.status_at(300), "disabled");
+        assert!(!format!("{t:?}").contains("secret-value"));
     }
 }

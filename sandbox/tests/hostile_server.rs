@@ -561,3 +561,53 @@ fn ok_slow_and_not_found() {
         assert_eq!(r.json()["errors"][0]["code"], 7003);
     }
 }
+
+#[test]
+fn lost_answer_loses_the_first_answer_for_each_key_then_replays() {
+    let h = Hostile::start(&[]);
+    let t = tag();
+    let send = |how: &str, key: Option<&str>| {
+        let mut request = h
+            .agent
+            .post(format!("{}/lost-answer/{how}/{t}/accounts", h.main))
+            .header("authorization", "Bearer hostile-test-token");
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send(r#"{"name":"Acme"}"#).map(Resp::from)
+    };
+    // `close`: the first request with a key gets no answer at all; a resend gets the account.
+    assert!(send("close", Some("k-1")).is_err(), "an answer came");
+    let r = send("close", Some("k-1")).expect("the resend is answered");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["result"]["id"], ID);
+    // Another key is lost once too; no key counts as one key.
+    assert!(send("close", Some("k-2")).is_err());
+    assert!(send("close", None).is_err());
+    assert_eq!(send("close", None).unwrap().status, 200);
+    // `502`: an edge's HTML page, then the answer.
+    let r = send("502", Some("k-1")).expect("a 502");
+    assert_eq!(r.status, 502);
+    assert_eq!(r.header("content-type"), Some("text/html"));
+    assert!(r.header("cf-ray").is_some());
+    assert!(r.body.contains("502 Bad Gateway"), "{}", r.body);
+    assert_eq!(send("502", Some("k-1")).unwrap().status, 200);
+    // Every attempt is logged with its key.
+    let keys = |how: &str| -> Vec<Value> {
+        h.log(&format!("/lost-answer/{how}/{t}/"))
+            .iter()
+            .map(|r| r["headers"]["idempotency-key"].clone())
+            .collect()
+    };
+    let close: Vec<Value> = ["k-1", "k-1", "k-2"].map(Value::from).into();
+    assert_eq!(keys("close")[..3], close[..]);
+    assert_eq!(keys("close")[3..], [Value::Null, Value::Null]);
+    assert_eq!(keys("502"), ["k-1", "k-1"].map(Value::from));
+    for path in [
+        format!("/lost-answer/drop/{t}/accounts"),
+        "/lost-answer/close".to_string(),
+    ] {
+        let r = h.get(&format!("{}{path}", h.main));
+        assert_eq!(r.status, 404, "{path}");
+    }
+}

@@ -1,7 +1,7 @@
 //! The Rust host under attack: the examples' `ureq` transport and the core, against the hostile
 //! server. Redirects are never followed, secrets never reach an error, hostile bodies stay
-//! bounded in time and memory, server waits are honoured or refused, and the pacer is exact on
-//! the wire.
+//! bounded in time and memory, server waits are honoured or refused, the pacer is exact on
+//! the wire, and a create whose answer was lost is resent with the key it first carried.
 
 #[path = "../../examples/support/transport.rs"]
 mod transport;
@@ -10,9 +10,10 @@ mod transport;
 #[allow(dead_code)]
 mod driver;
 
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -84,6 +85,17 @@ fn token() -> Credentials {
     Credentials::api_token("hostile-test-token").unwrap()
 }
 
+/// 16 random bytes, fresh for each call, as a host draws them for a call's idempotency key
+/// (std's hasher keys are random; the counter makes each draw differ).
+fn random() -> [u8; 16] {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let (n, state) = (N.fetch_add(1, Ordering::Relaxed), RandomState::new());
+    let mut bytes = [0; 16];
+    bytes[..8].copy_from_slice(&state.hash_one(n).to_le_bytes());
+    bytes[8..].copy_from_slice(&state.hash_one(!n).to_le_bytes());
+    bytes
+}
+
 /// One call through the core's call machine, driven by the examples' driver.
 fn call(
     transport: &Transport,
@@ -92,7 +104,7 @@ fn call(
     params: Value,
     policy: RetryPolicy,
 ) -> Result<ApiResponse<Value>, Error> {
-    let call = Call::new(client, operation, params, None, policy)?;
+    let call = Call::new(client, operation, params, None, policy, random())?;
     Driver::new(transport.clone(), Pacers::off()).call(call)
 }
 
@@ -201,6 +213,7 @@ fn bodies_past_the_cap_and_slow_or_endless_ones_end_in_typed_errors() {
     for scenario in ["drip", "endless", "stall"] {
         for (operation, params) in [
             ("user.get", json!(null)),
+            ("users.create", json!({"email": "svc@partner.example"})),
             ("accounts.create", json!({"name": "Acme"})),
         ] {
             let client = client(&format!("{scenario}/{}", tag()), token());
@@ -209,10 +222,11 @@ fn bodies_past_the_cap_and_slow_or_endless_ones_end_in_typed_errors() {
                 call(&impatient, &client, operation, params, RetryPolicy::none()).unwrap_err();
             let took = started.elapsed();
             assert!(took < Duration::from_secs(4), "{scenario}: {took:?}");
-            // A POST that met a deadline may have been done: never resent blindly.
+            // A POST that met a deadline may have been done: never resent blindly (a keyed
+            // create would be resent with its key, but this policy allows no retry).
             let expected = match operation {
-                "accounts.create" => matches!(error, Error::OutcomeUnknown(_)),
-                _ => matches!(error, Error::Transport(_)),
+                "user.get" => matches!(error, Error::Transport(_)),
+                _ => matches!(error, Error::OutcomeUnknown(_)),
             };
             assert!(expected, "{scenario} {operation}: {error:?}");
         }
@@ -282,7 +296,14 @@ fn fifty_concurrent_paced_calls_never_exceed_the_budget_on_the_wire() {
             let (driver, prefix) = (driver.clone(), prefix.clone());
             std::thread::spawn(move || {
                 let client = client(&prefix[1..], token());
-                let call = Call::new(&client, "user.get", json!(null), None, RetryPolicy::none());
+                let call = Call::new(
+                    &client,
+                    "user.get",
+                    json!(null),
+                    None,
+                    RetryPolicy::none(),
+                    random(),
+                );
                 driver.call(call.unwrap()).is_ok()
             })
         })
@@ -308,5 +329,78 @@ fn fifty_concurrent_paced_calls_never_exceed_the_budget_on_the_wire() {
             in_window <= limit,
             "{in_window} requests within 2 s of {start} ms"
         );
+    }
+}
+
+/// The `Idempotency-Key` of each attempt the server logged under `prefix`.
+fn keys(prefix: &str) -> Vec<Option<String>> {
+    log(prefix)
+        .iter()
+        .map(|r| r["headers"]["idempotency-key"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A random (version 4) UUID, as the core makes a key: `xxxxxxxx-xxxx-4xxx-[89ab]xxx-...`.
+fn is_uuid_v4(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    key.len() == 36
+        && key.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_digit() || ('a'..='f').contains(&c),
+        })
+        && bytes[14] == b'4'
+        && b"89ab".contains(&bytes[19])
+}
+
+/// The server carries out a create and loses its answer (hangs up, or answers 502 as an edge);
+/// the API replays the first answer to a resend with the same key. A create is resent with the
+/// key its first attempt carried, and succeeds; the next create gets a key of its own; a key
+/// the caller gives is sent as given; a `POST` without a key is still never resent.
+#[test]
+fn a_create_whose_answer_was_lost_is_resent_with_the_same_key() {
+    let transport = Transport::default();
+    for how in ["close", "502"] {
+        let prefix = format!("/lost-answer/{how}/{}/", tag());
+        let accounts = client(&prefix[1..prefix.len() - 1], token());
+        let create = |params: Value| {
+            call(
+                &transport,
+                &accounts,
+                "accounts.create",
+                params,
+                fast_retries(),
+            )
+            .unwrap_or_else(|e| panic!("{how}: {e:?}"))
+        };
+        let account = create(json!({"name": "Acme"}));
+        assert_eq!(account.result["id"], "0123456789abcdef0123456789abcdef");
+        let sent = keys(&prefix);
+        assert_eq!(sent.len(), 2, "{how}: {sent:?}");
+        let key = sent[0].clone().unwrap_or_else(|| panic!("{how}: no key"));
+        assert!(is_uuid_v4(&key), "{how}: {key}");
+        assert_eq!(sent[1].as_deref(), Some(key.as_str()), "{how}");
+        // The next create draws its own key, and keeps it for its resend.
+        create(json!({"name": "Acme"}));
+        let sent = keys(&prefix);
+        assert_eq!(sent.len(), 4, "{how}: {sent:?}");
+        let next = sent[2].clone().unwrap();
+        assert!(is_uuid_v4(&next) && next != key, "{how}: {next}");
+        assert_eq!(sent[3].as_deref(), Some(next.as_str()), "{how}");
+        // The caller's own key, as given, on both attempts.
+        create(json!({"name": "Acme", "idempotency_key": "crm-42"}));
+        assert_eq!(
+            keys(&prefix)[4..],
+            [Some("crm-42".into()), Some("crm-42".into())]
+        );
+        // Unkeyed, a POST whose answer was lost is of unknown outcome, and sent once.
+        let prefix = format!("/lost-answer/{how}/{}/", tag());
+        let users = client(&prefix[1..prefix.len() - 1], token());
+        let params = json!({"email": "svc@partner.example"});
+        let error = call(&transport, &users, "users.create", params, fast_retries());
+        assert!(
+            matches!(error, Err(Error::OutcomeUnknown(_))),
+            "{how}: {error:?}"
+        );
+        assert_eq!(keys(&prefix), [None], "{how}");
     }
 }

@@ -183,6 +183,11 @@ fn scenario(sb: &Sandbox) -> Vec<Client> {
         .unwrap()
         .to_string();
     let b = create_account(&admin, "Second");
+    admin.post("/accounts", &json!({"name": "Solo", "standalone": true}));
+    admin.post(
+        "/accounts",
+        &json!({"name": "Solo", "standalone": true, "unit": {"id": units[0]}}),
+    );
     admin.post("/accounts", &json!({"name": ""}));
     admin.post(
         "/accounts",
@@ -324,13 +329,109 @@ fn scenario(sb: &Sandbox) -> Vec<Client> {
         .to_string();
     admin.delete(&format!("/memberships/{own}"), Some(&json!({})));
 
+    // Invites, from the invitee's side.
+    admin.post(
+        &format!("/accounts/{b}/members"),
+        &json!({"email": "svc@partner.example", "roles": [ADMINISTRATOR_ROLE]}),
+    );
+    let inv = svc.get("/user/invites").result()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    svc.get(&format!("/user/invites/{inv}"));
+    svc.get(&format!("/user/invites/{unknown}"));
+    svc.patch(&format!("/user/invites/{inv}"), &json!({"status": "maybe"}));
+    svc.patch(
+        &format!("/user/invites/{inv}"),
+        &json!({"status": "accepted"}),
+    );
+    svc.patch(
+        &format!("/user/invites/{inv}"),
+        &json!({"status": "rejected"}),
+    );
+    svc.get(&format!("/user/invites/{inv}"));
+    none.get("/user/invites");
+
+    // Keyed creates: a replay, another body under the same key, a malformed key.
+    let keyed = admin.with_header("Idempotency-Key", "conformance-1");
+    keyed.post("/accounts", &json!({"name": "Keyed"}));
+    keyed.post("/accounts", &json!({"name": "Keyed"}));
+    keyed.post("/accounts", &json!({"name": "Keyed 2"}));
+    admin
+        .with_header("Idempotency-Key", "has space")
+        .post("/accounts", &json!({"name": "Keyed"}));
+
+    // Account-owned tokens.
+    let tp = format!("/accounts/{a}/tokens");
+    let groups = admin.get(&format!("{tp}/permission_groups")).result();
+    admin.get(&format!(
+        "{tp}/permission_groups?scope=com.cloudflare.api.account.zone&name=DNS%20Write"
+    ));
+    plain.get(&format!("{tp}/permission_groups"));
+    let gid = |name: &str| {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+    let resources = json!({format!("com.cloudflare.api.account.{a}"): "*"});
+    let token_body = json!({
+        "name": "conformance",
+        "policies": [
+            {"effect": "allow", "permission_groups": [{"id": gid("Account Settings Write")}, {"id": gid("Account API Tokens Write")}], "resources": resources},
+            {"effect": "deny", "permission_groups": [{"id": gid("DNS Write")}], "resources": {format!("com.cloudflare.api.account.{a}"): {"com.cloudflare.api.account.zone.*": "*"}}},
+        ],
+        "not_before": "2020-01-01T00:00:00Z",
+        "expires_on": "2099-01-01T00:00:00Z",
+        "condition": {"request_ip": {"in": ["10.0.0.0/8"], "not_in": ["10.0.0.1"]}},
+    });
+    let created = admin.post(&tp, &token_body).result();
+    let tid = created["id"].as_str().unwrap().to_string();
+    let token = sb.client(Auth::Bearer(created["value"].as_str().unwrap().into()));
+    admin.post(&tp, &json!({"name": "expired", "expires_on": "2020-01-01T00:00:00Z", "policies": token_body["policies"]}));
+    admin.post(&tp, &json!({"name": "bad", "policies": [{"effect": "allow", "permission_groups": [{"id": unknown}], "resources": resources}]}));
+    admin.post(&tp, &json!({"policies": token_body["policies"]}));
+    plain.post(&tp, &token_body);
+    admin.get(&tp);
+    admin.get(&format!(
+        "{tp}?include_expired=true&direction=desc&per_page=5"
+    ));
+    admin.get(&format!("{tp}?per_page=100"));
+    admin.get(&format!("{tp}/{tid}"));
+    admin.get(&format!("{tp}/{unknown}"));
+    admin.put(
+        &format!("{tp}/{tid}"),
+        &json!({"name": "renamed", "status": "active", "policies": token_body["policies"]}),
+    );
+    admin.put(&format!("{tp}/{tid}"), &json!({"name": "renamed"}));
+    token.get(&format!("{tp}/verify"));
+    token.get(&format!("/accounts/{b}/tokens/verify"));
+    admin.get(&format!("{tp}/verify"));
+    token.get(&format!("/accounts/{a}"));
+    token.get("/accounts");
+    token.get(&format!("/accounts/{b}"));
+    token.get("/user");
+    token.get("/user/invites");
+    token.get(&tp);
+    let rolled = token.put(&format!("{tp}/{tid}/value"), &json!({}));
+    token.get(&format!("/accounts/{a}"));
+    let rolled = sb.client(Auth::Bearer(rolled.result().as_str().unwrap().into()));
+    rolled.get(&format!("{tp}/verify"));
+    admin.put(&format!("{tp}/{unknown}/value"), &json!({}));
+    admin.delete(&format!("{tp}/{tid}"), None);
+    admin.delete(&format!("{tp}/{tid}"), None);
+    rolled.get(&format!("{tp}/verify"));
+
     // Deletes.
     plain.delete(&format!("/accounts/{a}"), None);
     admin.delete(&format!("/accounts/{b}"), None);
     admin.delete(&format!("/accounts/{a}"), None);
     admin.delete(&format!("/accounts/{a}"), None);
 
-    vec![admin, plain, none, bad, svc]
+    vec![admin, plain, none, bad, svc, keyed, token, rolled]
 }
 
 /// 429s: the rate limit on a few routes (both error styles) and the `Retry-After: 0` fault.
@@ -478,6 +579,17 @@ fn every_response_matches_the_spec() {
         "GET /tenants/{tenant_id}/entitlements",
         "GET /tenants/{tenant_id}/memberships",
         "GET /tenants/{tenant_id}/account_types",
+        "GET /accounts/{account_id}/tokens",
+        "POST /accounts/{account_id}/tokens",
+        "GET /accounts/{account_id}/tokens/{token_id}",
+        "PUT /accounts/{account_id}/tokens/{token_id}",
+        "DELETE /accounts/{account_id}/tokens/{token_id}",
+        "PUT /accounts/{account_id}/tokens/{token_id}/value",
+        "GET /accounts/{account_id}/tokens/permission_groups",
+        "GET /accounts/{account_id}/tokens/verify",
+        "GET /user/invites",
+        "GET /user/invites/{invite_id}",
+        "PATCH /user/invites/{invite_id}",
     ];
     let missing: Vec<&str> = operations
         .iter()
@@ -490,7 +602,7 @@ fn every_response_matches_the_spec() {
         .filter(|op| covered.contains(&format!("{op} 4XX")))
         .count();
     assert!(
-        refusals >= 24,
+        refusals >= 34,
         "only {refusals} operations were seen refusing: {covered:?}"
     );
     assert!(checked > 100, "only {checked} bodies checked");

@@ -12,9 +12,10 @@ use cloudflare_tenant::api::memberships::*;
 use cloudflare_tenant::api::permission_groups::*;
 use cloudflare_tenant::api::roles::*;
 use cloudflare_tenant::api::tenants::*;
+use cloudflare_tenant::api::tokens::*;
 use cloudflare_tenant::api::user::*;
 use cloudflare_tenant::api::users::*;
-use cloudflare_tenant::api::{Access, AccountType, IdRef, MemberStatus};
+use cloudflare_tenant::api::{Access, AccountType, IdRef, InviteStatus, MemberStatus, TokenStatus};
 use cloudflare_tenant::{
     operations, ApiResponse, Client, Credentials, Error, Operation, Paginated, Paginator,
 };
@@ -365,6 +366,144 @@ fn every_operation_round_trips_through_the_core() {
         .unwrap()
         .result;
     assert!(left.is_some());
+
+    // An account-owned token per customer: it authenticates as itself, on its own account.
+    let groups = api.send(&ListTokenPermissionGroups {
+        account_id: account_id.clone(),
+        ..Default::default()
+    });
+    let group_id = |name: &str| {
+        let group = groups.iter().find(|g| g.name.as_deref() == Some(name));
+        group.and_then(|g| g.id.clone()).unwrap()
+    };
+    let resources: serde_json::Map<String, serde_json::Value> = [(
+        format!("com.cloudflare.api.account.{account_id}"),
+        "*".into(),
+    )]
+    .into_iter()
+    .collect();
+    let policy = |name: &str| TokenPolicyInput {
+        id: None,
+        effect: Access::Allow,
+        permission_groups: vec![IdRef::new(group_id(name))],
+        resources: resources.clone(),
+    };
+    let created = api.send(&CreateToken {
+        account_id: account_id.clone(),
+        name: "acme-automation".into(),
+        policies: vec![policy("Account Settings Read")],
+        ..Default::default()
+    });
+    assert!(!format!("{created:?}").contains(created.value.as_ref().unwrap().expose()));
+    let token_id = created.id.clone().unwrap();
+    let as_token = Api::new(
+        &sandbox,
+        Credentials::api_token(created.value.as_ref().unwrap().expose()).unwrap(),
+    );
+    let verified = as_token.send(&VerifyToken {
+        account_id: account_id.clone(),
+    });
+    assert_eq!(
+        (verified.id.as_deref(), verified.status),
+        (Some(token_id.as_str()), Some(TokenStatus::Active))
+    );
+    api.sent.lock().unwrap().insert(VerifyToken::NAME);
+    let listed = api.all(ListTokens {
+        account_id: account_id.clone(),
+        per_page: Some(5),
+        ..Default::default()
+    });
+    assert!(listed.iter().any(|t| t.id.as_ref() == Some(&token_id)));
+    let token = api.send(&GetToken {
+        account_id: account_id.clone(),
+        token_id: token_id.clone(),
+    });
+    assert_eq!(token.name.as_deref(), Some("acme-automation"));
+    let updated = api.send(&UpdateToken {
+        account_id: account_id.clone(),
+        token_id: token_id.clone(),
+        name: "acme-automation-2".into(),
+        policies: vec![policy("Account Settings Write")],
+        status: None,
+        not_before: None,
+        expires_on: None,
+        request_ip_in: None,
+        request_ip_not_in: None,
+    });
+    assert_eq!(updated.name.as_deref(), Some("acme-automation-2"));
+    let rolled = api.send(&RollTokenValue {
+        account_id: account_id.clone(),
+        token_id: token_id.clone(),
+    });
+    let as_rolled = Api::new(&sandbox, Credentials::api_token(rolled.expose()).unwrap());
+    assert!(as_rolled
+        .try_send(
+            &VerifyToken {
+                account_id: account_id.clone()
+            },
+            None
+        )
+        .is_ok());
+    let old = as_token.try_send(
+        &VerifyToken {
+            account_id: account_id.clone(),
+        },
+        None,
+    );
+    assert!(
+        matches!(old, Err(Error::Api(_))),
+        "the old value stops working"
+    );
+    let deleted = api.send(&DeleteToken {
+        account_id: account_id.clone(),
+        token_id,
+    });
+    assert!(deleted.is_some());
+    assert!(matches!(
+        as_rolled.try_send(
+            &VerifyToken {
+                account_id: account_id.clone()
+            },
+            None
+        ),
+        Err(Error::Api(_))
+    ));
+
+    // The invitee's side: the plain user sees, reads and accepts its invitation.
+    api.send(&CreateMember {
+        account_id: account_id.clone(),
+        email: "plain@example.com".into(),
+        roles: Some(vec![ADMINISTRATOR_ROLE_ID.into()]),
+        ..Default::default()
+    });
+    let plain = Credentials::api_token(common::PLAIN_TOKEN).unwrap();
+    let invites = api.try_send(&ListInvites {}, Some(&plain)).unwrap().result;
+    let invite = invites
+        .iter()
+        .find(|i| i.organization_id.as_deref() == Some(account_id.as_str()))
+        .expect("an invitation to the account");
+    let invite_id = invite.id.clone().unwrap();
+    let seen = api
+        .try_send(
+            &GetInvite {
+                invite_id: invite_id.clone(),
+            },
+            Some(&plain),
+        )
+        .unwrap()
+        .result;
+    assert_eq!(seen.status, Some(InviteStatus::Pending));
+    let accepted = api
+        .try_send(
+            &UpdateInvite {
+                invite_id,
+                status: InviteStatus::Accepted,
+            },
+            Some(&plain),
+        )
+        .unwrap()
+        .result;
+    assert_eq!(accepted.status, Some(InviteStatus::Accepted));
 
     let gone = api.send(&DeleteAccount {
         account_id: account_id.clone(),

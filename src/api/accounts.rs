@@ -49,6 +49,10 @@ operation! {
         pub business_phone: Option<String> = body(Text(MAX_KYC)),
         /// KYC: free text for the partner's own reference.
         pub external_metadata: Option<String> = body(Text(MAX_KYC)),
+        /// Identifies this create: the API makes one account per key, and answers a resend
+        /// with the same key and body as it answered the first. The clients make one per
+        /// create when none is given, and every resend carries it.
+        pub idempotency_key: Option<String> = header(Key).sent_as("Idempotency-Key"),
     }
     name: "accounts.create",
     method: POST,

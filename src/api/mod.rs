@@ -25,6 +25,7 @@ pub mod memberships;
 pub mod permission_groups;
 pub mod roles;
 pub mod tenants;
+pub mod tokens;
 pub mod user;
 pub mod users;
 
@@ -47,7 +48,8 @@ pub trait Operation: Serialize {
     const METHOD: Method;
     /// The type of the envelope's `result`.
     type Output: DeserializeOwned + Serialize + Shaped;
-    /// Fields of the result that hold secrets.
+    /// Fields of the result (of each item, for a list) that hold secrets; [`WHOLE_RESULT`]
+    /// when the result itself is one.
     const SECRET_FIELDS: &'static [&'static str] = &[];
     /// What each parameter (each field, serialized) takes and where it goes in the request.
     const PARAMS: Params;
@@ -89,7 +91,7 @@ pub trait Paginated: Operation<Output = Vec<Self::Item>> + Clone {
 ///     paged: Item,            // pages with `page` and `per_page`; the result is `Vec<Item>`
 ///     body: true,             // sends a JSON body (`{}` when no parameter fills it)
 ///     rule: RolesOrPolicies,  // a rule across parameters
-///     secret: ["api_key"],    // result fields that hold secrets
+///     secret: ["api_key"],    // result fields that hold secrets ([WHOLE_RESULT]: the result)
 ///     default: false,         // no `Default`: a required field has no sensible default
 /// }
 /// ```
@@ -113,7 +115,7 @@ macro_rules! operation {
         $(paged: $item:ty,)?
         $(body: $body:tt,)?
         $(rule: $rule:ident,)?
-        $(secret: [$($secret:literal),* $(,)?],)?
+        $(secret: [$($secret:expr),* $(,)?],)?
         $(default: $default:tt,)?
     ) => {
         $crate::api::operation! {
@@ -193,6 +195,12 @@ pub(crate) const fn doc_text(doc: &'static str) -> &'static str {
         _ => doc,
     }
 }
+
+/// In [`Operation::SECRET_FIELDS`] (and so in the registry's and the catalog's
+/// `secret_fields`): the result itself is a secret, not a field of it. A rolled token's new
+/// value is the whole result, a string, which no field name can point at. It is the empty
+/// name, as the empty JSON Pointer names the whole document; for a list it names each item.
+pub const WHOLE_RESULT: &str = "";
 
 /// `{"id": "..."}`: how the API references a role, permission group or resource group in a
 /// request body. Callers may pass the bare id string instead.

@@ -63,6 +63,23 @@ string_enum! {
     Deny = "deny" }
 }
 
+string_enum! {
+    /// An account token's state.
+    TokenStatus { /// Works.
+    Active = "active", /// Turned off; may be turned on again.
+    Disabled = "disabled", /// Past its `expires_on`.
+    Expired = "expired" }
+}
+
+string_enum! {
+    /// An invitation's state, as its invitee sees it.
+    InviteStatus { /// Not answered yet.
+    Pending = "pending", /// Accepted: the invitee is a member.
+    Accepted = "accepted", /// Declined.
+    Rejected = "rejected", /// Not answered in time.
+    Expired = "expired" }
+}
+
 model! {
     /// A Cloudflare account (also what `tenants.accounts.list` returns).
     Account {
@@ -250,6 +267,140 @@ model! {
         two_factor_authentication: TwoFactorAuthentication,
         /// The user's API key: act as this user with it. A secret; `Debug` hides it.
         api_key: Secret,
+    }
+}
+
+model! {
+    /// An account-owned API token. Its secret `value` is only in [`CreatedToken`], once.
+    Token {
+        /// The token id (not its value).
+        id: String,
+        /// At most 120 characters.
+        name: String,
+        /// `active`, `disabled` or `expired`.
+        status: TokenStatus,
+        /// Creation time.
+        issued_on: String,
+        /// Last change.
+        modified_on: String,
+        /// Last use.
+        last_used_on: String,
+        /// Not valid before this time.
+        not_before: String,
+        /// Not valid from this time on.
+        expires_on: String,
+        /// What the token may do.
+        policies: Vec<TokenPolicy>,
+        /// Where it may be used from.
+        condition: TokenCondition,
+    }
+}
+
+model! {
+    /// A token just created by `accounts.tokens.create`, holding its value: the API never
+    /// shows the value again (`accounts.tokens.value.roll` makes a new one).
+    CreatedToken {
+        /// The token id (not its value).
+        id: String,
+        /// At most 120 characters.
+        name: String,
+        /// `active`, `disabled` or `expired`.
+        status: TokenStatus,
+        /// Creation time.
+        issued_on: String,
+        /// Last change.
+        modified_on: String,
+        /// Last use.
+        last_used_on: String,
+        /// Not valid before this time.
+        not_before: String,
+        /// Not valid from this time on.
+        expires_on: String,
+        /// What the token may do.
+        policies: Vec<TokenPolicy>,
+        /// Where it may be used from.
+        condition: TokenCondition,
+        /// The token itself: send it as `api_token`. A secret; `Debug` hides it.
+        value: Secret,
+    }
+}
+
+model! {
+    /// A token's policy: permission groups allowed or denied on resources.
+    TokenPolicy {
+        /// The policy id.
+        id: String,
+        /// `allow` or `deny`.
+        effect: Access,
+        /// What is allowed or denied.
+        permission_groups: Vec<PermissionGroup>,
+        /// On what: resource names to `"*"`, or to objects of resource names to `"*"`.
+        resources: Map<String, Value>,
+    }
+}
+
+model! {
+    /// Where a token may be used from.
+    TokenCondition {
+        /// Client IPs: `in` and `not_in`, lists of CIDRs. (An object rather than a model:
+        /// `in` is a keyword in Python, where models are declared with its class syntax.)
+        request_ip: Map<String, Value>,
+    }
+}
+
+model! {
+    /// What `accounts.tokens.verify` says of the token it was sent with.
+    TokenVerification {
+        /// The token id.
+        id: String,
+        /// `active`, `disabled` or `expired`.
+        status: TokenStatus,
+        /// Not valid from this time on.
+        expires_on: String,
+        /// Not valid before this time.
+        not_before: String,
+    }
+}
+
+model! {
+    /// A permission group an account token's policy may name.
+    TokenPermissionGroup {
+        /// The permission group id: name it in a token policy's `permission_groups`.
+        id: String,
+        /// Its name, e.g. `Account Settings Write`.
+        name: String,
+        /// The product area, e.g. `dns_and_zones`.
+        category: String,
+        /// The resources it applies to, e.g. `com.cloudflare.api.account.zone`.
+        scopes: Vec<String>,
+    }
+}
+
+model! {
+    /// An invitation to an account, as its invitee sees it (`/user/invites`).
+    Invite {
+        /// The invitation id.
+        id: String,
+        /// The invited user's id, once there is a user.
+        invited_member_id: String,
+        /// The invited e-mail.
+        invited_member_email: String,
+        /// The account the invitation is to.
+        organization_id: String,
+        /// The account's name.
+        organization_name: String,
+        /// Whether the account requires two-factor authentication of its members.
+        organization_is_enforcing_twofactor: bool,
+        /// Who invited, by e-mail.
+        invited_by: String,
+        /// When it was sent.
+        invited_on: String,
+        /// When it can no longer be accepted.
+        expires_on: String,
+        /// Role names the membership would have.
+        roles: Vec<String>,
+        /// `pending`, `accepted`, `rejected` or `expired`.
+        status: InviteStatus,
     }
 }
 

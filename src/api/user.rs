@@ -1,6 +1,6 @@
-//! `user.*`: the calling user, and the tenants it administers.
+//! `user.*`: the calling user, the tenants it administers, and the invitations it received.
 
-use super::{operation, User, UserTenant};
+use super::{operation, Invite, InviteStatus, User, UserTenant};
 
 operation! {
     /// `user.get`: the calling user.
@@ -40,4 +40,42 @@ operation! {
     method: GET,
     path: "/user/tenants",
     result: Vec<UserTenant>,
+}
+
+operation! {
+    /// `user.invites.list`: the invitations the caller received, to accounts of any tenant.
+    pub struct ListInvites {}
+    name: "user.invites.list",
+    method: GET,
+    path: "/user/invites",
+    result: Vec<Invite>,
+}
+
+operation! {
+    /// `user.invites.get`: one invitation the caller received.
+    pub struct GetInvite {
+        /// The invitation id.
+        pub invite_id: String = path(Id),
+    }
+    name: "user.invites.get",
+    method: GET,
+    path: "/user/invites/{invite_id}",
+    result: Invite,
+}
+
+operation! {
+    /// `user.invites.update`: accepts or rejects an invitation, as the invitee (the other side
+    /// of `accounts.members.create`).
+    pub struct UpdateInvite {
+        /// The invitation id.
+        pub invite_id: String = path(Id),
+        /// `accepted` or `rejected`.
+        pub status: InviteStatus = body(OneOf(&["accepted", "rejected"])).required(),
+    }
+    name: "user.invites.update",
+    method: PATCH,
+    path: "/user/invites/{invite_id}",
+    result: Invite,
+    body: true,
+    default: false,
 }

@@ -15,10 +15,12 @@
 //! use cloudflare_tenant::machines::{Clock, Pacers};
 //! use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
 //!
-//! /// `send` and `sleep` are the host's; the flow decides everything else.
+//! /// `send`, `sleep` and 16 `random` bytes (from the OS) are the host's; the flow decides
+//! /// everything else.
 //! fn onboard(
 //!     send: impl Fn(Request<Vec<u8>>) -> Response<Vec<u8>>,
 //!     sleep: impl Fn(Duration),
+//!     random: [u8; 16],
 //! ) -> Result<(), Box<dyn std::error::Error>> {
 //!     let spec: OnboardingSpec = serde_json::from_value(serde_json::json!({
 //!         "name": "Acme Corp",
@@ -26,7 +28,7 @@
 //!         "service_user": {"email": "svc-acme@partner.example"}
 //!     }))?;
 //!     let client = Client::new(Credentials::api_token("token")?);
-//!     let mut flow = Onboarding::new(client, spec, RetryPolicy::default())?;
+//!     let mut flow = Onboarding::new(client, spec, RetryPolicy::default(), random)?;
 //!     // One budget per identity, shared by everything this client sends.
 //!     let mut pacers = Pacers::cloudflare();
 //!     let origin = Instant::now();
@@ -77,10 +79,16 @@ use crate::retry::{Attempt, Next, Retry, RetryPolicy, Ticket};
 pub struct OnboardingSpec {
     /// The account name; also how the account is found again.
     pub name: String,
+    /// An account that exists already, by id: nothing is looked up or created, and the
+    /// members and service user are set up in it (members by permission group names on an
+    /// existing account, for one). `name` is then optional.
+    pub account_id: Option<String>,
     /// `standard` or `enterprise`.
     pub r#type: Option<AccountType>,
     /// The tenant unit to create the account on.
     pub unit_id: Option<String>,
+    /// A standalone free account, outside any organization (never with `unit_id`).
+    pub standalone: bool,
     /// KYC: business name.
     pub business_name: Option<String>,
     /// KYC: business address.
@@ -107,10 +115,12 @@ impl OnboardingSpec {
     }
 
     fn read(value: &Value) -> Result<Self, Invalid> {
-        const FIELDS: [&str; 11] = [
+        const FIELDS: [&str; 13] = [
             "name",
+            "account_id",
             "type",
             "unit_id",
+            "standalone",
             "business_name",
             "business_address",
             "business_email",
@@ -124,8 +134,10 @@ impl OnboardingSpec {
         let members = spec.list("members")?;
         Ok(OnboardingSpec {
             name: spec.text("name")?.unwrap_or_default(),
+            account_id: spec.text("account_id")?,
             r#type: spec.text("type")?.map(|t| AccountType::from(t.as_str())),
             unit_id: spec.text("unit_id")?,
+            standalone: spec.flag("standalone")?,
             business_name: spec.text("business_name")?,
             business_address: spec.text("business_address")?,
             business_email: spec.text("business_email")?,
@@ -161,15 +173,26 @@ impl<'de> Deserialize<'de> for OnboardingSpec {
 
 impl MemberSpec {
     fn read(at: &str, value: &Value) -> Result<Self, Invalid> {
-        let member = Fields::new(at, value, &["email", "roles", "policies"])?;
+        let member = Fields::new(
+            at,
+            value,
+            &["email", "roles", "permission_groups", "policies"],
+        )?;
         let email = member.required_text("email")?;
         let roles = member.texts("roles")?;
+        let permission_groups = member.texts("permission_groups")?;
+        if !roles.is_empty() && !permission_groups.is_empty() {
+            return Err(Invalid::new(
+                member.path("roles"),
+                "give roles, permission_groups or policies: one of them",
+            ));
+        }
         let policies = match member.get("policies") {
             None => None,
-            Some(_) if !roles.is_empty() => {
+            Some(_) if !roles.is_empty() || !permission_groups.is_empty() => {
                 return Err(Invalid::new(
                     member.path("roles"),
-                    "give roles or policies, not both",
+                    "give roles, permission_groups or policies: one of them",
                 ))
             }
             Some(policies) => {
@@ -187,6 +210,7 @@ impl MemberSpec {
         Ok(MemberSpec {
             email,
             roles,
+            permission_groups,
             policies,
         })
     }
@@ -288,14 +312,18 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A member to invite: with roles (names like `Administrator`, or ids) or with policies.
+/// A member to invite: with roles (names like `Administrator`, or ids), with permission
+/// groups (names like `Domain Read`, or ids) on the whole account, or with policies.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberSpec {
     /// Who.
     pub email: String,
-    /// Role names or 32-hex role ids.
+    /// Role names or 32-hex role ids. Roles are deprecated by the API; they keep working.
     pub roles: Vec<String>,
-    /// Policies instead of roles.
+    /// Permission group names or 32-hex ids, allowed on the account's own resource group
+    /// (`com.cloudflare.api.account.<account id>`): one policy, resolved by the flow.
+    pub permission_groups: Vec<String>,
+    /// Policies, as the API takes them.
     pub policies: Option<Vec<PolicyInput>>,
 }
 
@@ -456,6 +484,9 @@ enum Stage {
     },
     CreateAccount,
     ResolveRoles(NamedPaginator),
+    ResolvePermissionGroups(NamedPaginator),
+    /// The account's own resource group, which permission groups given by name apply to.
+    FindResourceGroup,
     ListMembers {
         pages: NamedPaginator,
         reconciling: Option<usize>,
@@ -493,11 +524,17 @@ pub struct Onboarding {
     found: Vec<Value>,
     /// Role ids by name, as given and in lower case.
     roles: Ids,
+    /// Permission group ids by name, as given and in lower case.
+    permission_groups: Ids,
+    /// The id of the account's own resource group.
+    resource_group: Option<String>,
     /// Member ids by lower-case e-mail.
     members: Ids,
     /// Sends of each invitation's create, by its index in `invites`.
     creates: Vec<u32>,
     account_creates: u32,
+    /// The account create's idempotency key.
+    account_key: String,
     user_creates: u32,
     service_user: Option<Credentials>,
 }
@@ -530,13 +567,24 @@ impl Ids {
 
 impl Onboarding {
     /// Checks the spec and prepares the flow; nothing is sent yet.
+    /// `random` is 16 random bytes from the host: the account's create carries an idempotency
+    /// key made from them, the same on every resend, so a create whose answer was lost is
+    /// resent rather than reconciled by name.
     pub fn new(
         client: Client,
         mut spec: OnboardingSpec,
         policy: RetryPolicy,
+        random: [u8; 16],
     ) -> Result<Self, Error> {
         let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
-        params::lay_out(&CreateAccount::PARAMS, &account_params(&spec)).map_err(fail)?;
+        match &spec.account_id {
+            Some(id) => {
+                params::read("account_id", Kind::Id, &id.as_str().into()).map_err(fail)?;
+            }
+            None => {
+                params::lay_out(&CreateAccount::PARAMS, &account_params(&spec)).map_err(fail)?;
+            }
+        }
         // The members move into the invitations; the spec keeps the rest.
         let mut invites = std::mem::take(&mut spec.members);
         let members = invites.len();
@@ -549,7 +597,7 @@ impl Onboarding {
             invites.push(MemberSpec {
                 email: user.email.clone(),
                 roles,
-                policies: None,
+                ..MemberSpec::default()
             });
         }
         for (i, member) in invites.iter().enumerate() {
@@ -567,10 +615,15 @@ impl Onboarding {
                 &member.email.as_str().into(),
             )
             .map_err(|e| fail(Invalid::new(at("email"), e.reason)))?;
-            let reason = match (member.roles.is_empty(), member.policies.is_none()) {
-                (false, false) => Some("give roles or policies, not both"),
-                (true, true) => Some("give roles or policies"),
-                _ => None,
+            let given = [
+                !member.roles.is_empty(),
+                !member.permission_groups.is_empty(),
+                member.policies.is_some(),
+            ];
+            let reason = match given.iter().filter(|g| **g).count() {
+                0 => Some("give roles, permission_groups or policies"),
+                1 => None,
+                _ => Some("give roles, permission_groups or policies: one of them"),
             };
             if let Some(reason) = reason {
                 return Err(fail(Invalid::new(at("roles"), reason)));
@@ -589,7 +642,7 @@ impl Onboarding {
             reconciling: false,
         };
         let creates = vec![0; invites.len()];
-        Ok(Onboarding {
+        let mut flow = Onboarding {
             client,
             policy,
             spec,
@@ -599,12 +652,20 @@ impl Onboarding {
             report,
             found: Vec::new(),
             roles: Ids::default(),
+            permission_groups: Ids::default(),
+            resource_group: None,
             members: Ids::default(),
             creates,
             account_creates: 0,
+            account_key: crate::idempotency::key_from(random),
             user_creates: 0,
             service_user: None,
-        })
+        };
+        if let Some(id) = flow.spec.account_id.clone() {
+            flow.report.account.done(StepStatus::Existed, Some(id));
+            flow.stage = flow.after_account();
+        }
+        Ok(flow)
     }
 
     /// What the report says so far (final once [`Action::Done`] came).
@@ -697,6 +758,7 @@ impl Onboarding {
         let (operation, params, as_service_user) = match &self.stage {
             Stage::FindAccount { pages, .. }
             | Stage::ResolveRoles(pages)
+            | Stage::ResolvePermissionGroups(pages)
             | Stage::ListMembers { pages, .. } => (
                 pages.operation(),
                 pages.next_params().unwrap_or(Value::Null),
@@ -707,7 +769,19 @@ impl Onboarding {
                 pages.next_params().unwrap_or(Value::Null),
                 true,
             ),
-            Stage::CreateAccount => (CreateAccount::NAME, account_params(&self.spec), false),
+            Stage::CreateAccount => {
+                let mut params = account_params(&self.spec);
+                params["idempotency_key"] = self.account_key.as_str().into();
+                (CreateAccount::NAME, params, false)
+            }
+            Stage::FindResourceGroup => (
+                "accounts.resource_groups.list",
+                object([
+                    ("account_id", self.account_id().into()),
+                    ("name", self.resource_group_name().into()),
+                ]),
+                false,
+            ),
             Stage::CreateMember(i) => ("accounts.members.create", self.member_params(*i)?, false),
             Stage::CreateServiceUser => {
                 let email = self.spec.service_user.as_ref().map(|u| u.email.clone());
@@ -724,11 +798,16 @@ impl Onboarding {
             Stage::Done => unreachable!("no call once done"),
         };
         let method = operation_method(operation);
+        let retry = Retry::new(self.policy, operation, method);
         Ok(Call {
             operation,
-            params,
             as_service_user,
-            retry: Retry::new(self.policy, operation, method),
+            retry: if params.get("idempotency_key").is_some() {
+                retry.keyed()
+            } else {
+                retry
+            },
+            params,
             wait: None,
             sent: None,
         })
@@ -753,6 +832,21 @@ impl Onboarding {
             Some(policies) => {
                 let policies = policies.iter().map(PolicyInput::to_json).collect();
                 params.insert("policies".into(), Value::Array(policies))
+            }
+            None if !member.permission_groups.is_empty() => {
+                let policy = PolicyInput {
+                    id: None,
+                    access: Access::Allow,
+                    permission_groups: member
+                        .permission_groups
+                        .iter()
+                        .map(|group| self.permission_group_id(group).map(IdRef::new))
+                        .collect::<Result<_, _>>()?,
+                    resource_groups: vec![IdRef::new(
+                        self.resource_group.clone().unwrap_or_default(),
+                    )],
+                };
+                params.insert("policies".into(), Value::Array(vec![policy.to_json()]))
             }
             None => {
                 let ids = member
@@ -783,6 +877,29 @@ impl Onboarding {
             ))
             .in_operation("accounts.members.create")
         })
+    }
+
+    /// A permission group's id from its id or its name (exact, then ignoring ASCII case).
+    fn permission_group_id(&self, group: &str) -> Result<String, Error> {
+        if is_id(group) {
+            return Ok(group.to_owned());
+        }
+        let found = self
+            .permission_groups
+            .get(group)
+            .or_else(|| self.permission_groups.get(&group.to_ascii_lowercase()));
+        found.cloned().ok_or_else(|| {
+            Error::from(Invalid::new(
+                "permission_groups",
+                format!("the account has no permission group named {group:?}"),
+            ))
+            .in_operation("accounts.members.create")
+        })
+    }
+
+    /// Every account has a resource group for its whole scope, by this name.
+    fn resource_group_name(&self) -> String {
+        format!("com.cloudflare.api.account.{}", self.account_id())
     }
 
     /// Moves the flow on after a call finished.
@@ -839,7 +956,51 @@ impl Onboarding {
                     if pages.next_params().is_some() {
                         Stage::ResolveRoles(pages)
                     } else {
-                        self.list_members(None)
+                        self.after_roles()
+                    }
+                }
+                Err(e) => self.members_failed(0, &e),
+            },
+            Stage::ResolvePermissionGroups(mut pages) => match outcome {
+                Ok(response) => {
+                    for group in pages.feed(response) {
+                        if let (Some(name), Some(id)) =
+                            (group["name"].as_str(), group["id"].as_str())
+                        {
+                            self.permission_groups.keep_first(name.to_owned(), id);
+                            self.permission_groups
+                                .keep_first(name.to_ascii_lowercase(), id);
+                        }
+                    }
+                    if pages.next_params().is_some() {
+                        Stage::ResolvePermissionGroups(pages)
+                    } else {
+                        Stage::FindResourceGroup
+                    }
+                }
+                Err(e) => self.members_failed(0, &e),
+            },
+            Stage::FindResourceGroup => match outcome {
+                Ok(response) => {
+                    let name = self.resource_group_name();
+                    let found = response.result.as_array().and_then(|groups| {
+                        groups
+                            .iter()
+                            .find(|g| g["name"].as_str() == Some(name.as_str()))
+                            .and_then(|g| g["id"].as_str())
+                    });
+                    match found {
+                        Some(id) => {
+                            self.resource_group = Some(id.to_owned());
+                            self.list_members(None)
+                        }
+                        None => {
+                            let missing = Invalid::new(
+                                "permission_groups",
+                                format!("the account has no resource group named {name}"),
+                            );
+                            self.members_failed(0, &missing.into())
+                        }
                     }
                 }
                 Err(e) => self.members_failed(0, &e),
@@ -1028,6 +1189,25 @@ impl Onboarding {
                 Err(e) => return self.members_failed(0, &e),
             }
         }
+        self.after_roles()
+    }
+
+    /// Permission groups given by name are resolved through the paginated list; any given
+    /// at all need the account's own resource group.
+    fn after_roles(&mut self) -> Stage {
+        let needs_names = self
+            .invites
+            .iter()
+            .any(|m| m.permission_groups.iter().any(|g| !is_id(g)));
+        if needs_names {
+            match self.account_pages("accounts.permission_groups.list") {
+                Ok(pages) => return Stage::ResolvePermissionGroups(pages),
+                Err(e) => return self.members_failed(0, &e),
+            }
+        }
+        if self.invites.iter().any(|m| !m.permission_groups.is_empty()) {
+            return Stage::FindResourceGroup;
+        }
         self.list_members(None)
     }
 
@@ -1166,6 +1346,9 @@ impl Onboarding {
 fn account_params(spec: &OnboardingSpec) -> Value {
     let mut params = Map::new();
     params.insert("name".into(), spec.name.as_str().into());
+    if spec.standalone {
+        params.insert("standalone".into(), true.into());
+    }
     let optional = [
         ("type", spec.r#type.as_ref().map(|t| t.as_str().to_owned())),
         ("unit_id", spec.unit_id.clone()),

@@ -51,20 +51,23 @@ pub struct Call {
 
 impl Call {
     /// A call of the operation called `name` with JSON `params`, signed with `credentials` or
-    /// else the client's. Bad input is refused here, before any request exists.
+    /// else the client's. Bad input is refused here, before any request exists. `random` is
+    /// 16 random bytes from the host: an operation that takes an idempotency key and was given
+    /// none gets one made from them, and every resend carries it.
     pub fn new(
         client: &Client,
         name: &str,
         params: Value,
         credentials: Option<&Credentials>,
         policy: RetryPolicy,
+        random: [u8; 16],
     ) -> Result<Call, Error> {
         let operation = operation(name)?;
-        let request = client.request_named(name, params, credentials)?;
+        let request = client.request_named_keyed(name, params, credentials, random)?;
         Ok(Call {
             operation,
             identity: Identity::of(request.headers()),
-            retry: Retry::new(policy, operation.name, operation.method.clone()),
+            retry: Retry::for_request(policy, operation.name, &request),
             request,
             state: State::Ready,
         })

@@ -13,6 +13,9 @@ use crate::named::{CheckedResult, NamedPaginator};
 use crate::paginate::Stop;
 use crate::retry::{Attempt, RetryPolicy};
 
+/// Lists take no idempotency key: a GET is safe to resend as it is.
+const NO_KEY: [u8; 16] = [0; 16];
+
 /// What the host does next with a list.
 #[derive(Debug)]
 pub enum ListStep {
@@ -58,7 +61,7 @@ impl List {
         }
         // The first page's request is built now, so bad input or credentials fail here.
         let first = pages.next_params().unwrap_or(Value::Null);
-        let page = Call::new(client, name, first, credentials, policy)?;
+        let page = Call::new(client, name, first, credentials, policy, NO_KEY)?;
         Ok(List {
             client: client.clone(),
             credentials: credentials.cloned(),
@@ -89,6 +92,7 @@ impl List {
                         params,
                         self.credentials.as_ref(),
                         self.policy,
+                        NO_KEY,
                     );
                     match call {
                         Ok(call) => self.page.insert(call),

@@ -15,7 +15,7 @@ use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers, Step};
 use cloudflare_tenant::{
     check_response_named, operations as core_operations, response_headers, ApiResponse, Attempt,
-    CheckedResult, Client, Credentials, Error, RetryPolicy,
+    CheckedResult, Client, Credentials, Error, RetryPolicy, WHOLE_RESULT,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
@@ -34,6 +34,7 @@ const DETACH_BYTES: usize = 16 * 1024;
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static SECRET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static URANDOM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 // ---- JSON <-> Python -------------------------------------------------------------------------
 
@@ -298,6 +299,31 @@ fn client_for(
     Ok(client)
 }
 
+/// 16 random bytes for an idempotency key: `random` (`bytes`, fresh for each call), or
+/// `os.urandom(16)` when it is `None`. Another length is refused like a bad field.
+fn random_arg(
+    py: Python<'_>,
+    operation: &str,
+    random: Option<&Bound<'_, PyAny>>,
+) -> PyResult<[u8; 16]> {
+    let drawn;
+    let random = match random.filter(|r| !r.is_none()) {
+        Some(random) => random,
+        None => {
+            drawn = URANDOM.import(py, "os", "urandom")?.call1((16,))?;
+            &drawn
+        }
+    };
+    let bytes = random
+        .cast::<PyBytes>()
+        .map_err(|_| PyTypeError::new_err("random must be bytes or None"))?
+        .as_bytes();
+    bytes.try_into().map_err(|_| {
+        let reason = format!("must be 16 random bytes, got {}", bytes.len());
+        invalid(py, Some(operation), "random", &reason)
+    })
+}
+
 fn policy_arg(policy: Option<&Bound<'_, PyRetryPolicy>>) -> RetryPolicy {
     policy.map_or_else(RetryPolicy::default, |p| p.get().0)
 }
@@ -512,8 +538,13 @@ fn response_to_py<'py>(
     result: Bound<'py, PyAny>,
     secret_fields: &[&str],
 ) -> PyResult<Bound<'py, PyDict>> {
+    let mut result = result;
     if let Ok(fields) = result.cast::<PyDict>() {
         mark_secrets(py, fields, secret_fields)?;
+    } else if result.is_instance_of::<PyString>() && secret_fields.contains(&WHOLE_RESULT) {
+        // The result itself is the secret (a rolled token's value).
+        let secret = SECRET.import(py, "cloudflare_tenant._secret", "Secret")?;
+        result = secret.call1((result,))?;
     }
     let dict = PyDict::new(py);
     dict.set_item("result", result)?;
@@ -959,14 +990,17 @@ impl PyMachine {
 }
 
 /// One call of an operation: the request is built (and the input checked) now; retries and
-/// pacing are the core's.
+/// pacing are the core's. `random`: 16 random bytes (default `os.urandom(16)`), whence the
+/// core makes the idempotency key of an operation that takes one (`accounts.create`) when
+/// `params` holds none; every resend carries it.
 #[pyclass(extends = PyMachine, module = "cloudflare_tenant._native", name = "Call")]
 struct PyCall;
 
 #[pymethods]
 impl PyCall {
     #[new]
-    #[pyo3(signature = (operation, params=None, credentials=None, policy=None, base_url=None, user_agent=None))]
+    #[pyo3(signature = (operation, params=None, credentials=None, policy=None, base_url=None, user_agent=None, random=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         operation: &str,
@@ -975,12 +1009,21 @@ impl PyCall {
         policy: Option<&Bound<'_, PyRetryPolicy>>,
         base_url: Option<&str>,
         user_agent: Option<&str>,
+        random: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Self, PyMachine)> {
         let params = json_arg(py, operation, "params", params)?;
         let credentials = credentials_arg(py, credentials)?;
         let client = client_for(py, None, base_url, user_agent)?;
         let policy = policy_arg(policy);
-        let call = Call::new(&client, operation, params, credentials.as_ref(), policy);
+        let random = random_arg(py, operation, random)?;
+        let call = Call::new(
+            &client,
+            operation,
+            params,
+            credentials.as_ref(),
+            policy,
+            random,
+        );
         let call = call.map_err(|e| raise(py, e))?;
         Ok((PyCall, Machine::Call(call).into()))
     }
@@ -1058,15 +1101,16 @@ fn max_pages_arg(
 
 /// Onboards one customer: the core's flow (find or create the account by name, resolve
 /// roles, invite members, create the service user and accept its invitation), which never
-/// resends a create whose outcome is unknown without looking first. `None` from `next` means
-/// done: read `report()`.
+/// resends a create whose outcome is unknown without looking first, but the account's: it
+/// carries an idempotency key made from `random` (16 bytes, default `os.urandom(16)`), the same
+/// on every resend. `None` from `next` means done: read `report()`.
 #[pyclass(extends = PyMachine, module = "cloudflare_tenant._native", name = "Onboarding")]
 struct PyOnboarding;
 
 #[pymethods]
 impl PyOnboarding {
     #[new]
-    #[pyo3(signature = (spec, credentials, policy=None, base_url=None, user_agent=None))]
+    #[pyo3(signature = (spec, credentials, policy=None, base_url=None, user_agent=None, random=None))]
     fn new(
         py: Python<'_>,
         spec: &Bound<'_, PyAny>,
@@ -1074,6 +1118,7 @@ impl PyOnboarding {
         policy: Option<&Bound<'_, PyRetryPolicy>>,
         base_url: Option<&str>,
         user_agent: Option<&str>,
+        random: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Self, PyMachine)> {
         let spec = json_arg(py, "onboarding", "spec", Some(spec))?;
         let spec = OnboardingSpec::from_json(spec).map_err(|e| raise(py, e))?;
@@ -1081,7 +1126,9 @@ impl PyOnboarding {
         let credentials = credentials_arg(py, Some(credentials))?
             .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
         let client = client_for(py, Some(credentials), base_url, user_agent)?;
-        let flow = Onboarding::new(client, spec, policy_arg(policy)).map_err(|e| raise(py, e))?;
+        let random = random_arg(py, "onboarding", random)?;
+        let flow = Onboarding::new(client, spec, policy_arg(policy), random);
+        let flow = flow.map_err(|e| raise(py, e))?;
         Ok((PyOnboarding, Machine::Onboarding(flow).into()))
     }
 

@@ -488,15 +488,19 @@ enum Exchange {
 #[wasm_bindgen]
 impl Machine {
     /// A call of `name` with `params` (JSON text), signed with `credentials` (JSON text) or
-    /// else `core`'s. Throws the error of bad input.
+    /// else `core`'s. `random`: 16 random bytes, fresh for each call, whence the core makes
+    /// the idempotency key of an operation that takes one (`accounts.create`) when `params`
+    /// holds none; every resend carries it. Throws the error of bad input.
     pub fn call(
         core: &Core,
         name: &str,
         params: &str,
         credentials: Option<String>,
+        random: &[u8],
     ) -> Result<Machine, JsValue> {
         install_panic_hook();
         let start = || {
+            let random = read_random(known(name), random)?;
             let (params, credentials) = read_call(name, params, credentials)?;
             Call::new(
                 &core.client,
@@ -504,6 +508,7 @@ impl Machine {
                 params,
                 credentials.as_ref(),
                 core.policy,
+                random,
             )
         };
         start()
@@ -538,20 +543,24 @@ impl Machine {
     }
 
     /// Onboarding from `spec` (JSON text of the core's `OnboardingSpec`) with `core`'s
-    /// settings, signed with `credentials` instead when given. Throws a bad spec's error.
+    /// settings, signed with `credentials` instead when given. `random`: 16 random bytes,
+    /// fresh for each onboarding, for the account create's idempotency key. Throws a bad
+    /// spec's error.
     pub fn onboarding(
         core: &Core,
         spec: &str,
         credentials: Option<String>,
+        random: &[u8],
     ) -> Result<Machine, JsValue> {
         install_panic_hook();
         let start = || {
+            let random = read_random(Some("onboarding"), random)?;
             let spec = OnboardingSpec::from_json(read_json(Some("onboarding"), "spec", spec)?)?;
             let client = match read_credentials(None, credentials)? {
                 None => core.client.clone(),
                 some => client(some, Some(core.base_url()), core.user_agent.clone())?,
             };
-            Onboarding::new(client, spec, core.policy)
+            Onboarding::new(client, spec, core.policy, random)
         };
         let flow = start().map_err(throw)?;
         Ok(Machine(Exchange::Onboarding(Box::new(flow))))
@@ -658,6 +667,14 @@ impl Machine {
             Exchange::Onboarding(flow) => flow.feed(&mut pacers.0, attempt, now, jitter),
         }
     }
+}
+
+/// The host's 16 random bytes (`crypto.getRandomValues`), for an idempotency key.
+fn read_random(operation: Option<&'static str>, random: &[u8]) -> Result<[u8; 16], Error> {
+    random.try_into().map_err(|_| {
+        let reason = format!("must be 16 random bytes, got {}", random.len());
+        invalid(operation, "random", reason)
+    })
 }
 
 /// The params and credentials of a call of `name`, from JSON text.

@@ -13,6 +13,9 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 const TOKEN: &str = r#"{"api_token":"secret-token-123"}"#;
 const ACCOUNT: &str = "2bab6ace8c72ed3f09b9eca6db1396bb";
+/// The host's 16 random bytes for a call, and the idempotency key (a UUIDv4) made from them.
+const RANDOM: &[u8] = &[7; 16];
+const KEY: &str = "07070707-0707-4707-8707-070707070707";
 
 /// The core's JSON view, thrown as its JSON text.
 fn detail(error: JsValue) -> Value {
@@ -183,11 +186,11 @@ fn a_core_client_keeps_its_credentials_and_takes_others_per_call() {
     let core = core_with(Some(TOKEN));
     assert_eq!(core.base_url(), "http://127.0.0.1:1/client/v4");
     let mut pacers = Pacers::off();
-    let mut own = Machine::call(&core, "user.get", "null", None).unwrap();
+    let mut own = Machine::call(&core, "user.get", "null", None, RANDOM).unwrap();
     let send = &next(&mut own, &mut pacers, AT.0)["send"];
     assert_eq!(send["headers"]["authorization"], "Bearer secret-token-123");
     let other = Some(r#"{"user_service_key":"svc"}"#.into());
-    let mut theirs = Machine::call(&core, "user.get", "null", other).unwrap();
+    let mut theirs = Machine::call(&core, "user.get", "null", other, RANDOM).unwrap();
     let send = &next(&mut theirs, &mut pacers, AT.0)["send"];
     assert_eq!(send["headers"]["x-auth-user-service-key"], "svc");
     assert!(send["headers"].get("authorization").is_none());
@@ -202,7 +205,7 @@ fn a_core_client_keeps_its_credentials_and_takes_others_per_call() {
     );
     assert!(bad.is_err());
     let view = detail(
-        Machine::call(&core_with(None), "user.get", "null", None)
+        Machine::call(&core_with(None), "user.get", "null", None, RANDOM)
             .map(|_| ())
             .unwrap_err(),
     );
@@ -359,7 +362,7 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
     let mut pacers = Pacers::off();
     // A GET meeting a 503: sleep the backoff, send the same request again, read the answer.
     let params = json!({"account_id": ACCOUNT}).to_string();
-    let mut call = Machine::call(&core, "accounts.get", &params, None).unwrap();
+    let mut call = Machine::call(&core, "accounts.get", &params, None, RANDOM).unwrap();
     let first = next(&mut call, &mut pacers, AT.0)["send"].clone();
     assert_eq!(first["method"], "GET");
     answer(&mut call, &mut pacers, 503, "[]", busy);
@@ -375,7 +378,7 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
     );
     // A POST with no answer: outcome unknown, never resent.
     let params = json!({"email": "svc@partner.example"}).to_string();
-    let mut create = Machine::call(&core, "users.create", &params, None).unwrap();
+    let mut create = Machine::call(&core, "users.create", &params, None, RANDOM).unwrap();
     assert_eq!(
         next(&mut create, &mut pacers, AT.0)["send"]["method"],
         "POST"
@@ -387,7 +390,7 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
         (Some("outcome_unknown"), Some("POST"))
     );
     // A 429 waits as the server says, for a POST too; the secret fields come with the answer.
-    let mut create = Machine::call(&core, "users.create", &params, None).unwrap();
+    let mut create = Machine::call(&core, "users.create", &params, None, RANDOM).unwrap();
     next(&mut create, &mut pacers, AT.0);
     answer(
         &mut create,
@@ -405,9 +408,15 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
     assert_eq!(done["done"]["secret_fields"], json!(["api_key"]));
     // Bad input and bad policies are refused, not panicked on.
     let view = detail(
-        Machine::call(&core, "accounts.get", r#"{"account_id":"../x"}"#, None)
-            .map(|_| ())
-            .unwrap_err(),
+        Machine::call(
+            &core,
+            "accounts.get",
+            r#"{"account_id":"../x"}"#,
+            None,
+            RANDOM,
+        )
+        .map(|_| ())
+        .unwrap_err(),
     );
     assert_eq!(view["field"], "account_id");
     for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
@@ -416,6 +425,72 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
             detail(policy.map(|_| ()).unwrap_err())["field"],
             "initialBackoff"
         );
+    }
+    assert_eq!(take_panic(), None);
+}
+
+#[wasm_bindgen_test]
+fn a_create_carries_a_key_made_from_the_hosts_bytes_on_every_send() {
+    let core = Core::new(
+        Some(TOKEN.into()),
+        None,
+        None,
+        Some(1),
+        Some(0.5),
+        None,
+        None,
+    )
+    .unwrap();
+    let mut pacers = Pacers::off();
+    let params = json!({"name": "Acme"}).to_string();
+    let key = |params: &str, random: &[u8]| {
+        let mut call = Machine::call(&core, "accounts.create", params, None, random).unwrap();
+        let send = next(&mut call, &mut Pacers::off(), AT.0)["send"].clone();
+        send["headers"]["idempotency-key"].clone()
+    };
+    // Made from the bytes given, so other bytes make another key; the caller's own key wins.
+    assert_eq!(key(&params, RANDOM), KEY);
+    assert_eq!(
+        key(&params, &[8; 16]),
+        "08080808-0808-4808-8808-080808080808"
+    );
+    let given = json!({"name": "Acme", "idempotency_key": "crm-42"}).to_string();
+    assert_eq!(key(&given, RANDOM), "crm-42");
+    // A keyed create whose answer was lost is resent like a GET, with the same key.
+    let mut create = Machine::call(&core, "accounts.create", &params, None, RANDOM).unwrap();
+    let first = next(&mut create, &mut pacers, AT.0)["send"].clone();
+    create.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    assert_eq!(next(&mut create, &mut pacers, AT.0), json!({"sleep": 0.5}));
+    assert_eq!(next(&mut create, &mut pacers, AT.0 + 500.0)["send"], first);
+    // Operations that take no key send none; nor does the floor unless the caller gives one.
+    let user = json!({"email": "svc@partner.example"}).to_string();
+    let mut call = Machine::call(&core, "users.create", &user, None, RANDOM).unwrap();
+    let send = next(&mut call, &mut pacers, AT.0)["send"].clone();
+    assert!(send["headers"].get("idempotency-key").is_none(), "{send}");
+    let floor = |params: &str| {
+        let token = Some(TOKEN.into());
+        json(&build_request("accounts.create", params, token, None, None).unwrap())
+    };
+    assert!(floor(&params)["headers"].get("idempotency-key").is_none());
+    assert_eq!(floor(&given)["headers"]["idempotency-key"], "crm-42");
+    // Anything but 16 bytes is refused, naming the field.
+    for len in [0, 15, 17, 32] {
+        let random = vec![7; len];
+        let call = Machine::call(&core, "accounts.create", &params, None, &random);
+        let view = detail(call.map(|_| ()).unwrap_err());
+        assert_eq!(
+            (
+                view["kind"].as_str(),
+                view["field"].as_str(),
+                view["operation"].as_str()
+            ),
+            (Some("invalid"), Some("random"), Some("accounts.create")),
+            "{len}"
+        );
+        let flow = Machine::onboarding(&core, r#"{"name":"A"}"#, None, &random);
+        let view = detail(flow.map(|_| ()).unwrap_err());
+        assert_eq!(view["field"], "random", "{len}");
+        assert_eq!(view["operation"], "onboarding", "{len}");
     }
     assert_eq!(take_panic(), None);
 }
@@ -476,7 +551,7 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     let mut pacers = Pacers::off();
     let spec =
         json!({"name": "Acme", "members": [{"email": "a@acme.example", "roles": [ACCOUNT]}]});
-    let mut flow = Machine::onboarding(&core, &spec.to_string(), None).unwrap();
+    let mut flow = Machine::onboarding(&core, &spec.to_string(), None, RANDOM).unwrap();
     // 1. Look the account up by name.
     let look = next(&mut flow, &mut pacers, AT.0)["send"].clone();
     assert_eq!(look["method"], "GET");
@@ -490,13 +565,17 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     assert_eq!(next(&mut flow, &mut pacers, AT.0), json!({"sleep": 0.25}));
     assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"], look);
     answer(&mut flow, &mut pacers, 200, "[]", &list_page(json!([])));
-    // 2. Create it: the edge's 502 leaves the outcome unknown, so look again, not resend.
-    let create = next(&mut flow, &mut pacers, AT.0);
-    assert_eq!(create["send"]["method"], "POST");
+    // 2. Create it, with a key made from the host's bytes: after the edge's 502 it is resent
+    //    with the same key, which the API answers as it answered the first.
+    let create = next(&mut flow, &mut pacers, AT.0)["send"].clone();
+    assert_eq!(create["method"], "POST");
+    assert_eq!(create["headers"]["idempotency-key"], KEY);
     answer(&mut flow, &mut pacers, 502, "[]", "<html>502</html>");
-    assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"]["method"], "GET");
-    let found = json!([{"id": ACCOUNT, "name": "Acme"}]);
-    answer(&mut flow, &mut pacers, 200, "[]", &list_page(found));
+    assert_eq!(next(&mut flow, &mut pacers, AT.0), json!({"sleep": 0.25}));
+    assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"], create);
+    let account = json!({"success": true, "errors": [], "messages": [],
+                         "result": {"id": ACCOUNT, "name": "Acme"}});
+    answer(&mut flow, &mut pacers, 200, "[]", &account.to_string());
     // 3. Members: listed, then the one missing is invited (a role id: no role lookup).
     let list = next(&mut flow, &mut pacers, AT.0);
     assert!(list["send"]["url"]
@@ -528,7 +607,7 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     assert_eq!(report["complete"], true);
     assert_eq!(
         report["account"],
-        json!({"target": "Acme", "id": ACCOUNT, "status": "created", "error": null, "reconciled": true})
+        json!({"target": "Acme", "id": ACCOUNT, "status": "created", "error": null, "reconciled": false})
     );
     assert_eq!(report["members"][0]["status"], "created");
     assert_eq!(report["service_user"], Value::Null);
@@ -560,7 +639,7 @@ fn a_bad_onboarding_spec_names_the_field() {
         (r#"{"name":"A","unit_id":"../x"}"#, "unit_id"),
     ];
     for (spec, field) in cases {
-        let error = Machine::onboarding(&core, spec, None)
+        let error = Machine::onboarding(&core, spec, None, RANDOM)
             .map(|_| ())
             .unwrap_err();
         let view = detail(error);
@@ -574,6 +653,7 @@ fn a_bad_onboarding_spec_names_the_field() {
             &core,
             r#"{"name":"A"}"#,
             Some(r#"{"api_token":"sec\nret"}"#.into()),
+            RANDOM,
         )
         .map(|_| ())
         .unwrap_err(),
@@ -613,7 +693,7 @@ fn the_pacer_is_the_cores_in_seconds() {
 fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
     let core = core_with(Some(TOKEN));
     let mut pacers = Pacers::new(1.0, 10.0).unwrap();
-    let call = || Machine::call(&core, "user.get", "null", None).unwrap();
+    let call = || Machine::call(&core, "user.get", "null", None, RANDOM).unwrap();
     let (mut first, mut second) = (call(), call());
     assert!(next(&mut first, &mut pacers, AT.0)["send"].is_object());
     // The budget is in flight: ask again soon.
@@ -625,7 +705,7 @@ fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
     );
     // Another identity has a budget of its own.
     let other = Some(r#"{"user_service_key":"svc"}"#.into());
-    let mut theirs = Machine::call(&core, "user.get", "null", other).unwrap();
+    let mut theirs = Machine::call(&core, "user.get", "null", other, RANDOM).unwrap();
     assert!(next(&mut theirs, &mut pacers, AT.0)["send"].is_object());
     // Given up on at `AT`: its place frees a window (10 s) later.
     first.abandon(&mut pacers, AT.0, AT.1);

@@ -7,6 +7,8 @@
 //   POST /fixtures runs the golden corpus (the body) through buildRequest / parseResponse
 //   GET  /redirect a call against env.REDIRECT_URL, which answers 307 to another path: a
 //                  RedirectError, and the redirect not followed
+//   GET  /idempotency  creates against env.LOST_URL, which loses the first answer to each
+//                  idempotency key (an edge's 502): each create is resent with its own key
 import {
   TenantClient,
   CloudflareError,
@@ -30,6 +32,7 @@ export default {
       if (pathname === "/errors") return Response.json(await errors(env));
       if (pathname === "/fixtures") return Response.json(runFixtureCases(lib, await request.json()));
       if (pathname === "/redirect") return Response.json(await redirect(env));
+      if (pathname === "/idempotency") return Response.json(await idempotency(env));
       return new Response("not found", { status: 404 });
     } catch (error) {
       return Response.json({ uncaught: describe(error) }, { status: 500 });
@@ -181,9 +184,9 @@ async function errors(env) {
   } catch (e) {
     results.html502 = { name: e.name, isDecode: e instanceof ResponseDecodeError, isApiError: e instanceof CloudflareApiError, status: e.status, rayId: e.rayId, snippet: e.snippet.slice(0, 60), operation: e.operation };
   }
-  // ... and a POST is not resent: its outcome is unknown.
+  // ... and a POST without an idempotency key is not resent: its outcome is unknown.
   try {
-    await faulty.accounts.create({ name: "Maybe" });
+    await faulty.users.create({ email: "maybe@example.com" });
     results.post502 = { thrown: false };
   } catch (e) {
     results.post502 = { name: e.name, isOutcomeUnknown: e instanceof OutcomeUnknownError, status: e.status, method: e.method };
@@ -202,4 +205,20 @@ async function redirect(env) {
   } catch (e) {
     return { name: e.name, isRedirect: e instanceof RedirectError, isBase: e instanceof CloudflareError, status: e.status, location: e.location };
   }
+}
+
+async function idempotency(env) {
+  const client = new TenantClient({ apiToken: env.API_TOKEN, baseUrl: env.LOST_URL, retry: { maxRetries: 2, initialBackoff: 0.01 } });
+  const ids = [];
+  ids.push((await client.accounts.create({ name: "Acme" })).id);
+  ids.push((await client.accounts.create({ name: "Acme" })).id);
+  ids.push((await client.accounts.create({ name: "Acme", idempotency_key: "crm-42" })).id);
+  let users;
+  try {
+    await client.users.create({ email: "svc@example.com" });
+    users = { thrown: false };
+  } catch (e) {
+    users = { name: e.name, isOutcomeUnknown: e instanceof OutcomeUnknownError, status: e.status };
+  }
+  return { ids, users };
 }

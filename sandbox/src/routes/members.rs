@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::Caller;
+use crate::auth::{AccountCaller, MEMBERS_READ, MEMBERS_WRITE};
 use crate::catalog::{permission_group_by_id, role_by_id};
 use crate::envelope::{
     check_id, code, looks_like_email, object_body, ok, ok_list, paginate, ApiError, ApiResult,
@@ -23,7 +23,7 @@ const EMAIL_MAX: usize = 90;
 /// invitations only show when asked for with `status=rejected`.
 pub async fn list(
     State(app): State<Arc<App>>,
-    Caller(user): Caller,
+    AccountCaller(who): AccountCaller,
     Path(account_id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
@@ -49,7 +49,7 @@ pub async fn list(
         }
     }
     let state = app.state();
-    state.account_for(&account_id, &user, false)?;
+    state.account_for(&account_id, &who, MEMBERS_READ)?;
     let mut members: Vec<&Member> = state
         .members
         .iter()
@@ -230,12 +230,12 @@ fn grant_from(
 /// POST /accounts/{account_id}/members: invites `email` (status `pending`).
 pub async fn create(
     State(app): State<Arc<App>>,
-    Caller(user): Caller,
+    AccountCaller(who): AccountCaller,
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     let mut state = app.state();
-    let account = state.account_for(&account_id, &user, true)?.clone();
+    let account = state.account_for(&account_id, &who, MEMBERS_WRITE)?.clone();
     let body = object_body(&body, false)?;
     let email = match body.get("email") {
         Some(Value::String(e)) if e.chars().count() > EMAIL_MAX => {
@@ -273,6 +273,14 @@ pub async fn create(
     let id = state.add_member(&account_id, &user_id, &email, "pending", grant);
     let member = state
         .members
+        .iter_mut()
+        .find(|m| m.id == id)
+        .expect("just added");
+    // The invitee sees this in `/user/invites`, with who sent it.
+    member.invited = true;
+    member.invited_by = who.user().map(|u| u.email.clone());
+    let member = state
+        .members
         .iter()
         .find(|m| m.id == id)
         .expect("just added");
@@ -300,11 +308,11 @@ fn find_member<'a>(
 /// GET /accounts/{account_id}/members/{member_id}: roles as full objects.
 pub async fn get(
     State(app): State<Arc<App>>,
-    Caller(user): Caller,
+    AccountCaller(who): AccountCaller,
     Path((account_id, member_id)): Path<(String, String)>,
 ) -> ApiResult {
     let state = app.state();
-    state.account_for(&account_id, &user, false)?;
+    state.account_for(&account_id, &who, MEMBERS_READ)?;
     let member = find_member(&state, &account_id, &member_id)?;
     ok(state.member_json(member, true))
 }
@@ -312,12 +320,12 @@ pub async fn get(
 /// PUT /accounts/{account_id}/members/{member_id}: `roles: [{"id": ...}]` or `policies`.
 pub async fn update(
     State(app): State<Arc<App>>,
-    Caller(user): Caller,
+    AccountCaller(who): AccountCaller,
     Path((account_id, member_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
     let mut state = app.state();
-    let account = state.account_for(&account_id, &user, true)?.clone();
+    let account = state.account_for(&account_id, &who, MEMBERS_WRITE)?.clone();
     find_member(&state, &account_id, &member_id)?;
     let body = object_body(&body, false)?;
     let grant = grant_from(&mut state, &account, &body, true)?;
@@ -338,12 +346,12 @@ pub async fn update(
 /// DELETE /accounts/{account_id}/members/{member_id}: body `{}` (an empty body is tolerated).
 pub async fn delete(
     State(app): State<Arc<App>>,
-    Caller(user): Caller,
+    AccountCaller(who): AccountCaller,
     Path((account_id, member_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
     let mut state = app.state();
-    state.account_for(&account_id, &user, true)?;
+    state.account_for(&account_id, &who, MEMBERS_WRITE)?;
     object_body(&body, true)?;
     find_member(&state, &account_id, &member_id)?;
     state.members.retain(|m| m.id != member_id);

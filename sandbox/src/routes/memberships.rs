@@ -108,31 +108,25 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = object_body(&body, false)?;
-    let status = match body.get("status") {
-        Some(Value::String(s)) if s == "accepted" || s == "rejected" => s.clone(),
-        _ => return Err(ApiError::invalid("status", "must be accepted or rejected")),
-    };
+    let status = answer(&body)?;
     let mut state = app.state();
-    let current = own(&state, &user, &id)?.status.clone();
-    if current != "pending" && current != status {
-        return Err(ApiError::invalid(
-            "status",
-            &format!("the invitation was already answered ({current})"),
-        ));
-    }
-    let m = state
-        .members
-        .iter_mut()
-        .find(|m| m.membership_id == id)
-        .expect("checked above");
-    m.status = status;
+    own(&state, &user, &id)?;
+    state.answer_invitation(&id, &status)?;
     let m = state
         .members
         .iter()
         .find(|m| m.membership_id == id)
         .expect("checked above");
     ok(state.membership_json(m))
+}
+
+/// The answer to an invitation in a body: `{"status": "accepted" | "rejected"}`.
+pub(crate) fn answer(body: &[u8]) -> Result<String, ApiError> {
+    let body = object_body(body, false)?;
+    match body.get("status") {
+        Some(Value::String(s)) if s == "accepted" || s == "rejected" => Ok(s.clone()),
+        _ => Err(ApiError::invalid("status", "must be accepted or rejected")),
+    }
 }
 
 /// DELETE /memberships/{membership_id}: leave the account.

@@ -2,16 +2,18 @@
 
 mod accounts;
 mod iam;
+mod invites;
 mod members;
 mod memberships;
 mod tenants;
+mod tokens;
 mod users;
 
 use std::sync::Arc;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::app::App;
@@ -54,9 +56,31 @@ pub fn api(app: Arc<App>) -> Router {
             "/accounts/{account_id}/iam/resource_groups",
             get(iam::list_resource_groups),
         )
+        .route(
+            "/accounts/{account_id}/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .route("/accounts/{account_id}/tokens/verify", get(tokens::verify))
+        .route(
+            "/accounts/{account_id}/tokens/permission_groups",
+            get(tokens::permission_groups),
+        )
+        .route(
+            "/accounts/{account_id}/tokens/{token_id}",
+            get(tokens::get).put(tokens::update).delete(tokens::delete),
+        )
+        .route(
+            "/accounts/{account_id}/tokens/{token_id}/value",
+            put(tokens::roll),
+        )
         .route("/users", post(users::create))
         .route("/user", get(users::get).patch(users::edit))
         .route("/user/tenants", get(tenants::user_tenants))
+        .route("/user/invites", get(invites::list))
+        .route(
+            "/user/invites/{invite_id}",
+            get(invites::get).patch(invites::respond),
+        )
         .route("/memberships", get(memberships::list))
         .route(
             "/memberships/{membership_id}",

@@ -66,6 +66,25 @@ impl Sandbox {
         assert_eq!(r.status, 200);
         r.json()
     }
+
+    /// `GET /__sandbox/requests`: the request log, `{"requests": [...], "total": n}`.
+    pub fn requests(&self) -> Value {
+        let c = self.client(Auth::None);
+        let r = c
+            .raw("GET", &format!("{}/__sandbox/requests", self.base), None)
+            .unwrap();
+        assert_eq!(r.status, 200);
+        r.json()
+    }
+
+    /// `POST /__sandbox/reset`.
+    pub fn reset(&self) {
+        let c = self.client(Auth::None);
+        let r = c
+            .raw("POST", &format!("{}/__sandbox/reset", self.base), None)
+            .unwrap();
+        assert_eq!(r.status, 200);
+    }
 }
 
 impl Drop for Sandbox {
@@ -125,6 +144,8 @@ pub struct Client {
     agent: ureq::Agent,
     base: String,
     pub auth: Auth,
+    /// Sent with every request (e.g. `Idempotency-Key`).
+    pub headers: Vec<(String, String)>,
     pub log: RefCell<Vec<Exchange>>,
 }
 
@@ -139,12 +160,21 @@ impl Client {
             agent,
             base: base.to_string(),
             auth,
+            headers: Vec::new(),
             log: RefCell::new(Vec::new()),
         }
     }
 
     pub fn with_auth(&self, auth: Auth) -> Client {
         Client::new(&self.base, auth)
+    }
+
+    /// The same credentials plus one more header on every request.
+    pub fn with_header(&self, name: &str, value: &str) -> Client {
+        let mut c = Client::new(&self.base, self.auth.clone());
+        c.headers = self.headers.clone();
+        c.headers.push((name.to_string(), value.to_string()));
+        c
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -199,6 +229,9 @@ impl Client {
                 headers.push(("x-auth-key", k.clone()));
             }
             Auth::ServiceKey(k) => headers.push(("x-auth-user-service-key", k.clone())),
+        }
+        for (k, v) in &self.headers {
+            headers.push((k.as_str(), v.clone()));
         }
         let result = match (method, body) {
             ("GET", _) => {
@@ -270,6 +303,44 @@ pub fn is_hex32(s: &str) -> bool {
     s.len() == 32
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Create an account-owned token in `account` with `groups` (names from
+/// `/tokens/permission_groups`) on the whole account; returns (id, value).
+pub fn create_token(c: &Client, account: &str, name: &str, groups: &[&str]) -> (String, String) {
+    let catalogue = c.get(&format!("/accounts/{account}/tokens/permission_groups"));
+    assert_eq!(catalogue.status, 200, "{}", catalogue.body);
+    let ids: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            let found = catalogue
+                .result()
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == *g)
+                .unwrap_or_else(|| panic!("no token permission group {g}"))["id"]
+                .clone();
+            serde_json::json!({"id": found})
+        })
+        .collect();
+    let r = c.post(
+        &format!("/accounts/{account}/tokens"),
+        &serde_json::json!({
+            "name": name,
+            "policies": [{
+                "effect": "allow",
+                "permission_groups": ids,
+                "resources": {format!("com.cloudflare.api.account.{account}"): "*"},
+            }],
+        }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t = r.result();
+    (
+        t["id"].as_str().unwrap().to_string(),
+        t["value"].as_str().unwrap().to_string(),
+    )
 }
 
 /// Assert an error envelope: status, code, `success: false`, `result: null`.

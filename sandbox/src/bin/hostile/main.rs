@@ -1,8 +1,8 @@
 //! hostile: a deliberately misbehaving stand-in for Cloudflare's API, for testing how a
 //! client of the Tenant API defends itself. It redirects credentials to another origin,
 //! leaks a secret in answers that cannot be decoded, nests JSON millions deep, sends bodies
-//! of gigabytes, drips, stalls, never ends, and answers 429 with every form of `Retry-After`
-//! a client can misread.
+//! of gigabytes, drips, stalls, never ends, answers 429 with every form of `Retry-After`
+//! a client can misread, and loses the answer to a create (to see what a resend carries).
 //!
 //! It binds two loopback listeners: "main", where the scenarios live, and "elsewhere", a
 //! second origin that redirects point at. Every request to either is logged, and
@@ -45,7 +45,9 @@ origin redirects point at). The first line on stdout is
 Scenarios on main, each as a base URL `/<scenario>/<args...>/<tag>` to which a client
 appends its API path: redirect/<code>, secret/<variant>, deep/<n>, deep-result/<n>,
 huge/<mib>, huge-chunked/<mib>, drip, endless, stall, retry-after/<form>, ok,
-ok-slow/<ms>. `GET /_log?prefix=<path prefix>` returns the requests both servers received.
+ok-slow/<ms>, lost-answer/<close|502> (the first request with each Idempotency-Key loses
+its answer; a resend with that key is answered). `GET /_log?prefix=<path prefix>` returns
+the requests both servers received.
 ";
 
 struct Config {
@@ -159,7 +161,8 @@ async fn serve(listener: TcpListener, server: Server, ctx: Arc<Ctx>) {
             let service = service_fn(move |req: hyper::Request<Incoming>| {
                 scenarios::handle(ctx.clone(), server, req)
             });
-            // An error here is a client that went away, which is what most scenarios expect.
+            // An error here is a client that went away, which is what most scenarios expect,
+            // or `lost-answer/close` hanging up on purpose.
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

@@ -2,7 +2,6 @@
 //! segment that the caller picks to find its own requests in the log, and what follows it
 //! is the client's API path, ignored unless a scenario says otherwise.
 
-use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -28,6 +27,8 @@ const DRIP_FOR: Duration = Duration::from_secs(600);
 const MAX_SLOW_MS: u64 = 600_000;
 /// Request bodies are counted, never kept, and read no further than this.
 const MAX_REQUEST_BODY: u64 = 64 << 20;
+/// The header a keyed create carries.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Server {
@@ -52,12 +53,28 @@ pub struct Ctx {
     pub log: Log,
 }
 
+/// The connection is dropped without an answer: hyper closes it when the service fails.
+#[derive(Debug)]
+pub struct HungUp;
+
+impl std::fmt::Display for HungUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hung up without an answer")
+    }
+}
+
+impl std::error::Error for HungUp {}
+
 pub async fn handle(
     ctx: Arc<Ctx>,
     server: Server,
     req: Request<Incoming>,
-) -> Result<Response<Out>, Infallible> {
+) -> Result<Response<Out>, HungUp> {
     let path = req.uri().path().to_string();
+    let key = req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let path_q = req
         .uri()
         .path_and_query()
@@ -73,6 +90,9 @@ pub async fn handle(
         return Ok(json_response(StatusCode::OK, body));
     }
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if let ["lost-answer", rest @ ..] = segs.as_slice() {
+        return lost_answer(&ctx, rest, key.as_deref()).unwrap_or_else(|| Ok(not_found()));
+    }
     Ok(main_scenario(&ctx, &segs, &path_q)
         .await
         .unwrap_or_else(not_found))
@@ -211,6 +231,47 @@ async fn main_scenario(ctx: &Ctx, segs: &[&str], path_q: &str) -> Option<Respons
         _ => return None,
     };
     Some(resp)
+}
+
+/// `lost-answer/<how>/<tag>`: the API as Cloudflare documents it for `Idempotency-Key`, behind
+/// a network that loses answers. The first request with each key (no key counts as one) is
+/// carried out and its answer lost: `close` hangs up without a word, `502` answers as an edge
+/// whose origin went away. A later request with a key seen before gets the answer, as the API
+/// replays the first answer to a resend.
+fn lost_answer(
+    ctx: &Ctx,
+    rest: &[&str],
+    key: Option<&str>,
+) -> Option<Result<Response<Out>, HungUp>> {
+    let (how, tag) = (*rest.first()?, *rest.get(1)?);
+    if tag.is_empty() || !matches!(how, "close" | "502") {
+        return None;
+    }
+    // This request is in the log already.
+    let seen = ctx
+        .log
+        .matching(&format!("/lost-answer/{how}/{tag}/"))
+        .iter()
+        .filter(|r| r["headers"].get(IDEMPOTENCY_KEY).and_then(Value::as_str) == key)
+        .count();
+    Some(match how {
+        _ if seen > 1 => Ok(json_response(StatusCode::OK, ok_body())),
+        "close" => Err(HungUp),
+        _ => {
+            let page = "<html><head><title>502 Bad Gateway</title></head><body><center>\
+                        <h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center>\
+                        </body></html>";
+            let mut r = Response::new(Out::full(page));
+            *r.status_mut() = StatusCode::BAD_GATEWAY;
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.headers_mut().insert(
+                hyper::header::HeaderName::from_static("cf-ray"),
+                HeaderValue::from_static("8f0e0d0c0b0a0908-LHR"),
+            );
+            Ok(r)
+        }
+    })
 }
 
 /// Answers to `POST /users` (and account tokens) that carry the secret but cannot be decoded.
