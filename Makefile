@@ -57,16 +57,19 @@ test-python:
 	bash python/scripts/test.sh
 
 ## The fault run: 500 onboardings with a quarter of all requests faulted, through the onboarding
-## flow (asserts no duplicate and nothing lost), then the same with a naive client that resends
+## flow with a service user per customer, then with a token per customer (asserts no duplicate,
+## nothing lost, and for tokens none incomplete), then the same with a naive client that resends
 ## every failed POST, as the official SDKs do (prints what it duplicated).
 FAULT_SANDBOX := --faults 0.25 --latency-ms 20 --rate-limit 1000000
 faults:
 	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 500
+	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 500 --access token
 	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 500 --naive
 
 ## The short fault run inside `make test`.
 faults-short:
 	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 100
+	scripts/with-sandbox.sh --sandbox-args "$(FAULT_SANDBOX)" $(CARGO) run --quiet --example faults -- --onboardings 100 --access token
 
 ## Fuzzing (nightly + cargo-fuzz): the envelope, every operation's parse, Retry-After, by-name
 ## params. FUZZ_RUNS executions per target.

@@ -2,7 +2,8 @@
 //! responses, dropped connections, 429s, latency), through the core's onboarding flow; then
 //! the sandbox's state is counted for duplicates and for anything the reports got wrong.
 //! With `--naive` it runs a client that resends every failed POST, as the official SDKs do,
-//! and counts what that creates.
+//! and counts what that creates. `--access token` gives each customer an account-owned token
+//! instead of a service user.
 //!
 //! ```text
 //! scripts/with-sandbox.sh --sandbox-args "--faults 0.25 --latency-ms 20" \
@@ -41,16 +42,30 @@ fn jitter(state: &mut u64) -> f64 {
     (*state >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn spec(i: usize, unit: &str) -> OnboardingSpec {
-    serde_json::from_value(json!({
+/// How each customer gets access of its own.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    ServiceUser,
+    Token,
+}
+
+fn spec(i: usize, unit: &str, access: Access) -> OnboardingSpec {
+    let mut spec = json!({
         "name": format!("Customer {i:04}"),
         "unit_id": unit,
         "business_name": format!("Customer {i:04} Ltd"),
         "business_email": format!("it@c{i:04}.example"),
         "members": [{"email": format!("admin@c{i:04}.example"), "roles": ["Administrator"]}],
-        "service_user": {"email": format!("svc-c{i:04}@partner.example")}
-    }))
-    .expect("a valid spec")
+    });
+    match access {
+        Access::ServiceUser => {
+            spec["service_user"] = json!({"email": format!("svc-c{i:04}@partner.example")})
+        }
+        Access::Token => {
+            spec["token"] = json!({"name": format!("c{i:04}-api"), "permission_groups": ["Account Settings Read"]})
+        }
+    }
+    serde_json::from_value(spec).expect("a valid spec")
 }
 
 fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u64) -> Report {
@@ -153,6 +168,7 @@ struct Tally {
     complete: usize,
     incomplete: usize,
     reconciled: usize,
+    duplicate_tokens: usize,
     /// Account creates whose outcome stayed unknown after every keyed resend, so the account
     /// was looked up by name.
     accounts_looked_up: usize,
@@ -175,6 +191,15 @@ fn tally(state: &Value, reports: &[(String, Report)]) -> Tally {
         );
         *members.entry(key).or_default() += 1;
     }
+    let mut tokens: HashMap<(String, String), usize> = HashMap::new();
+    for token in state["tokens"].as_array().into_iter().flatten() {
+        let key = (
+            token["account_id"].as_str().unwrap_or("").to_owned(),
+            token["name"].as_str().unwrap_or("").to_owned(),
+        );
+        *tokens.entry(key).or_default() += 1;
+    }
+    t.duplicate_tokens = tokens.values().map(|n| n.saturating_sub(1)).sum();
     let users: HashSet<&str> = state["service_users"]
         .as_array()
         .into_iter()
@@ -200,7 +225,14 @@ fn tally(state: &Value, reports: &[(String, Report)]) -> Tally {
             .service_user
             .as_ref()
             .is_none_or(|u| exists(u.status) == users.contains(u.target.as_str()));
-        if !(account_ok && members_ok && user_ok) {
+        let token_ok = report.token.as_ref().is_none_or(|t| {
+            let present = ids
+                .first()
+                .is_some_and(|id| tokens.contains_key(&(id.to_string(), t.target.clone())));
+            exists(t.status) == present
+                && (t.status != StepStatus::Created || report.token_value.is_some())
+        });
+        if !(account_ok && members_ok && user_ok && token_ok) {
             t.lost += 1;
             eprintln!(
                 "lost track: {name}: {}",
@@ -214,7 +246,8 @@ fn tally(state: &Value, reports: &[(String, Report)]) -> Tally {
         }
         let steps = std::iter::once(&report.account)
             .chain(&report.members)
-            .chain(&report.service_user);
+            .chain(&report.service_user)
+            .chain(&report.token);
         t.reconciled += steps.filter(|s| s.reconciled).count();
         t.accounts_looked_up += usize::from(report.account.reconciled);
     }
@@ -230,6 +263,18 @@ fn run() -> Result<bool> {
         .and_then(|i| args.get(i + 1))
         .map_or(Ok(100), |n| n.parse())?;
     let naive = args.iter().any(|a| a == "--naive");
+    let access = match args
+        .iter()
+        .position(|a| a == "--access")
+        .and_then(|i| args.get(i + 1))
+    {
+        None => Access::ServiceUser,
+        Some(kind) if kind == "service-user" => Access::ServiceUser,
+        Some(kind) if kind == "token" => Access::Token,
+        Some(other) => {
+            return Err(format!("--access takes token or service-user, not {other}").into())
+        }
+    };
     let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
         .map_err(|_| "run under scripts/with-sandbox.sh")?;
     let workers = 16;
@@ -261,7 +306,7 @@ fn run() -> Result<bool> {
                 if i >= count {
                     break;
                 }
-                let spec = spec(i, unit);
+                let spec = spec(i, unit, access);
                 let name = spec.name.clone();
                 if naive {
                     naive_onboard(transport, client, &spec);
@@ -282,10 +327,10 @@ fn run() -> Result<bool> {
         .map_or(0, |f| f.values().filter_map(Value::as_u64).sum());
     println!(
         "onboardings: {count} ({})",
-        if naive {
-            "naive client: resends every POST"
-        } else {
-            "onboarding flow"
+        match (naive, access) {
+            (true, _) => "naive client: resends every POST",
+            (false, Access::Token) => "onboarding flow, access: token",
+            (false, Access::ServiceUser) => "onboarding flow, access: service user",
         }
     );
     println!(
@@ -338,8 +383,17 @@ fn run() -> Result<bool> {
     );
     println!("duplicate_accounts: {}", t.duplicate_accounts);
     println!("duplicate_members: {}", t.duplicate_members);
+    if access == Access::Token {
+        println!("duplicate_tokens: {}", t.duplicate_tokens);
+    }
     println!("lost: {}", t.lost);
-    Ok(t.duplicate_accounts == 0 && t.duplicate_members == 0 && t.lost == 0 && injected > 0)
+    let token_complete = access != Access::Token || t.incomplete == 0;
+    Ok(t.duplicate_accounts == 0
+        && t.duplicate_members == 0
+        && t.duplicate_tokens == 0
+        && t.lost == 0
+        && token_complete
+        && injected > 0)
 }
 
 fn main() -> ExitCode {

@@ -84,19 +84,9 @@ fn configure() -> Result<(Client, bool)> {
         .and_then(|i| args.get(i + 1).cloned())
         .or_else(|| std::env::var("CLOUDFLARE_TENANT_BASE_URL").ok());
     if live {
-        let credentials =
-            match (
-                std::env::var("CLOUDFLARE_API_TOKEN"),
-                std::env::var("CLOUDFLARE_EMAIL"),
-                std::env::var("CLOUDFLARE_API_KEY"),
-            ) {
-                (Ok(token), _, _) => Credentials::api_token(token)?,
-                (_, Ok(email), Ok(key)) => Credentials::global_key(email, key)?,
-                _ => return Err(
-                    "--live needs CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY"
-                        .into(),
-                ),
-            };
+        let credentials = Credentials::from_environment(|name| std::env::var(name).ok())?.ok_or(
+            "--live needs CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY",
+        )?;
         return Ok((Client::new(credentials), true));
     }
     let base_url =

@@ -179,6 +179,57 @@ impl Credentials {
     }
 }
 
+/// The environment variables Cloudflare's own tools read credentials from: wrangler and the
+/// official SDKs take `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` with `CLOUDFLARE_API_KEY`.
+/// Named once here, for [`Credentials::from_environment`] and the messages that point at it.
+impl Credentials {
+    /// An API token ([`Credentials::api_token`]); wins over the other two.
+    pub const ENV_API_TOKEN: &'static str = "CLOUDFLARE_API_TOKEN";
+    /// The account e-mail of a global API key ([`Credentials::global_key`]).
+    pub const ENV_EMAIL: &'static str = "CLOUDFLARE_EMAIL";
+    /// The global API key that goes with [`Credentials::ENV_EMAIL`].
+    pub const ENV_API_KEY: &'static str = "CLOUDFLARE_API_KEY";
+
+    /// Credentials from the conventional environment variables, read through `lookup` (the
+    /// host's environment: `std::env::var`, `process.env`, `os.environ`): the token in
+    /// [`ENV_API_TOKEN`](Credentials::ENV_API_TOKEN), else the e-mail in
+    /// [`ENV_EMAIL`](Credentials::ENV_EMAIL) with the key in
+    /// [`ENV_API_KEY`](Credentials::ENV_API_KEY), which count only together. An empty variable
+    /// counts as unset. `Ok(None)` when there are none: the caller decides whether that is an
+    /// error (credentials may come with each call instead).
+    ///
+    /// These are the variables Cloudflare's tools use (wrangler, the official SDKs), so a
+    /// machine set up for them works here unchanged. A host asks only when it was given no
+    /// credentials: given ones always win.
+    ///
+    /// The variable chosen is checked like any credential; a bad value is an
+    /// [`Invalid`](crate::Invalid) naming the variable, never showing the value.
+    ///
+    /// ```no_run
+    /// # use cloudflare_tenant::Credentials;
+    /// let credentials = Credentials::from_environment(|name| std::env::var(name).ok())?;
+    /// # Ok::<_, cloudflare_tenant::Error>(())
+    /// ```
+    pub fn from_environment(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, Error> {
+        let read = |name: &'static str| lookup(name).filter(|value| !value.is_empty());
+        if let Some(token) = read(Self::ENV_API_TOKEN) {
+            check_header_value(Self::ENV_API_TOKEN, &token)?;
+            return Ok(Some(Credentials::ApiToken(Secret(token))));
+        }
+        let (Some(email), Some(key)) = (read(Self::ENV_EMAIL), read(Self::ENV_API_KEY)) else {
+            return Ok(None);
+        };
+        check_header_value(Self::ENV_EMAIL, &email)?;
+        check_header_value(Self::ENV_API_KEY, &key)?;
+        Ok(Some(Credentials::GlobalKey {
+            email,
+            key: Secret(key),
+        }))
+    }
+}
+
 impl Credentials {
     /// Reads `{"api_token"}`, `{"api_email", "api_key"}` or `{"user_service_key"}` (`null`
     /// counts as absent).
@@ -213,6 +264,28 @@ impl Credentials {
             )
             .into()),
         }
+    }
+}
+
+impl Credentials {
+    /// The form [`Credentials::from_json`] reads: `{"api_token"}`, `{"api_email", "api_key"}`
+    /// or `{"user_service_key"}`, with the secret in plain text. For a host whose credentials
+    /// travel as JSON (the wasm binding's JS layer); never log it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        match self {
+            Credentials::ApiToken(token) => {
+                map.insert("api_token".into(), token.expose().into());
+            }
+            Credentials::GlobalKey { email, key } => {
+                map.insert("api_email".into(), email.as_str().into());
+                map.insert("api_key".into(), key.expose().into());
+            }
+            Credentials::UserServiceKey(key) => {
+                map.insert("user_service_key".into(), key.expose().into());
+            }
+        }
+        serde_json::Value::Object(map)
     }
 }
 
@@ -267,6 +340,147 @@ mod tests {
         assert!(!text.contains("Evil"), "{text}");
         assert!(Credentials::global_key("", "k").is_err());
         assert!(Credentials::user_service_key("  ").is_err());
+    }
+
+    /// An environment of `(name, value)` pairs, as a lookup.
+    fn environment(vars: &[(&str, &str)]) -> Result<Option<Credentials>, Error> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        Credentials::from_environment(|name| {
+            vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn from_environment_token_first_then_email_with_key() {
+        const TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+        const EMAIL: &str = "CLOUDFLARE_EMAIL";
+        const KEY: &str = "CLOUDFLARE_API_KEY";
+        assert_eq!(
+            [
+                Credentials::ENV_API_TOKEN,
+                Credentials::ENV_EMAIL,
+                Credentials::ENV_API_KEY
+            ],
+            [TOKEN, EMAIL, KEY],
+            "the names Cloudflare's tools use"
+        );
+        assert_eq!(environment(&[]).unwrap(), None);
+        assert_eq!(
+            environment(&[(TOKEN, "tok"), (EMAIL, "e@x.example"), (KEY, "k")]).unwrap(),
+            Some(Credentials::api_token("tok").unwrap()),
+            "the token wins"
+        );
+        assert_eq!(
+            environment(&[(EMAIL, "e@x.example"), (KEY, "k")]).unwrap(),
+            Some(Credentials::global_key("e@x.example", "k").unwrap())
+        );
+        // The e-mail and the key count only together.
+        assert_eq!(environment(&[(EMAIL, "e@x.example")]).unwrap(), None);
+        assert_eq!(environment(&[(KEY, "k")]).unwrap(), None);
+        // Empty counts as unset, whichever variable it is.
+        assert_eq!(
+            environment(&[(TOKEN, ""), (EMAIL, "e@x.example"), (KEY, "k")]).unwrap(),
+            Some(Credentials::global_key("e@x.example", "k").unwrap())
+        );
+        assert_eq!(
+            environment(&[(EMAIL, "e@x.example"), (KEY, "")]).unwrap(),
+            None
+        );
+        assert_eq!(
+            environment(&[(TOKEN, ""), (EMAIL, ""), (KEY, "")]).unwrap(),
+            None
+        );
+        // Nothing else is read: not a user service key, not other spellings.
+        assert_eq!(
+            environment(&[
+                ("CLOUDFLARE_API_USER_SERVICE_KEY", "s"),
+                ("CF_API_TOKEN", "t")
+            ])
+            .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn from_environment_checks_values_and_names_the_variable() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (
+                &[("CLOUDFLARE_API_TOKEN", "tok-SECRET\r\nX-Evil: 1")],
+                "CLOUDFLARE_API_TOKEN",
+            ),
+            (&[("CLOUDFLARE_API_TOKEN", "   ")], "CLOUDFLARE_API_TOKEN"),
+            (
+                &[
+                    ("CLOUDFLARE_EMAIL", "e@x.example"),
+                    ("CLOUDFLARE_API_KEY", "key SECRET"),
+                ],
+                "CLOUDFLARE_API_KEY",
+            ),
+            (
+                &[
+                    ("CLOUDFLARE_EMAIL", "\u{e9}@x.example"),
+                    ("CLOUDFLARE_API_KEY", "k"),
+                ],
+                "CLOUDFLARE_EMAIL",
+            ),
+        ];
+        for (vars, variable) in cases {
+            let Err(Error::Invalid(invalid)) = environment(vars) else {
+                panic!("{vars:?} must be refused");
+            };
+            assert_eq!(invalid.field, variable);
+            let text = invalid.to_string();
+            assert!(text.contains(variable), "{text}");
+            assert!(!text.contains("SECRET") && !text.contains("Evil"), "{text}");
+        }
+        // A bad token is refused even when the e-mail and key are good: it is the one chosen.
+        let bad_token = [
+            ("CLOUDFLARE_API_TOKEN", "a b"),
+            ("CLOUDFLARE_EMAIL", "e@x.example"),
+            ("CLOUDFLARE_API_KEY", "k"),
+        ];
+        assert!(environment(&bad_token).is_err());
+        // A lone e-mail is never used, so never checked either.
+        assert_eq!(
+            environment(&[("CLOUDFLARE_EMAIL", "not ascii \u{e9}")]).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_request_without_credentials_points_at_the_variables() {
+        let err = crate::Client::default()
+            .request_named("user.get", serde_json::Value::Null, None)
+            .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            Credentials::ENV_API_TOKEN,
+            Credentials::ENV_EMAIL,
+            Credentials::ENV_API_KEY,
+        ] {
+            assert!(text.contains(name), "{text}");
+        }
+    }
+
+    #[test]
+    fn to_json_is_what_from_json_reads() {
+        for credentials in [
+            Credentials::api_token("tok").unwrap(),
+            Credentials::global_key("e@x.example", "k").unwrap(),
+            Credentials::user_service_key("svc").unwrap(),
+        ] {
+            let json = credentials.to_json();
+            assert_eq!(Credentials::from_json(json).unwrap(), credentials);
+        }
+        assert_eq!(
+            Credentials::global_key("e@x.example", "k")
+                .unwrap()
+                .to_json(),
+            serde_json::json!({"api_email": "e@x.example", "api_key": "k"})
+        );
     }
 
     #[test]

@@ -165,11 +165,17 @@ impl Client {
         credentials: Option<&Credentials>,
     ) -> Result<Request<Vec<u8>>, Error> {
         let credentials = credentials.or(self.credentials.as_ref()).ok_or_else(|| {
+            let (token, email, key) = (
+                Credentials::ENV_API_TOKEN,
+                Credentials::ENV_EMAIL,
+                Credentials::ENV_API_KEY,
+            );
             Error::from(Invalid::new(
                 "credentials",
-                "none given: set them on the client or pass them with the call (the Node and \
-                 Python clients also look in CLOUDFLARE_API_TOKEN, then CLOUDFLARE_EMAIL with \
-                 CLOUDFLARE_API_KEY)",
+                format!(
+                    "none given: set them on the client or pass them with the call (the Node \
+                     and Python clients also look in {token}, then {email} with {key})"
+                ),
             ))
         })?;
         let has_body = body.is_some();

@@ -1,5 +1,6 @@
 //! The response headers the core reads (`cf-ray`, `Location`, `Retry-After`,
-//! `retry-after-ms`) and the waits a response asks for.
+//! `retry-after-ms`, `Ratelimit` and its older `X-RateLimit-*` form), the waits a response asks
+//! for, and what the server says is left of an identity's budget.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,14 +12,31 @@ pub(crate) const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 /// `retry-after-ms`: the wait in milliseconds, read before `Retry-After`.
 pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
 
+/// `Ratelimit: "default";r=50;t=30`: requests left (`r`) and seconds to the window's reset
+/// (`t`), the IETF draft format Cloudflare's API sends since September 2025.
+pub(crate) const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+/// The first form of those headers: requests left.
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+/// The first form of those headers: when the window resets (an HTTP date, or seconds).
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
 /// Every response header the core reads. Lookups go by these names, not by `&str`: a `&str`
 /// key runs through http's general header-name parser, which is large in the wasm build.
-const READ_HEADERS: [HeaderName; 4] = [CF_RAY, LOCATION, RETRY_AFTER, RETRY_AFTER_MS];
+const READ_HEADERS: [HeaderName; 7] = [
+    CF_RAY,
+    LOCATION,
+    RETRY_AFTER,
+    RETRY_AFTER_MS,
+    RATELIMIT,
+    X_RATELIMIT_REMAINING,
+    X_RATELIMIT_RESET,
+];
 
 /// The response headers the core reads, from every `(name, value)` pair a host received.
 ///
 /// Bindings hand over all the headers they got; the map keeps only the ones the core reads
-/// (`cf-ray`, `location`, `retry-after`, `retry-after-ms`), their names matched case-insensitively, in
+/// (`cf-ray`, `location`, `retry-after`, `retry-after-ms`, `ratelimit`, `x-ratelimit-remaining`,
+/// `x-ratelimit-reset`), their names matched case-insensitively, in
 /// order when a name repeats. Matching against those few names avoids http's general header
 /// parser, which is large in the wasm build. A pair whose value is not a valid header value
 /// (CR, LF, NUL) cannot come from a real response and is skipped.
@@ -104,6 +122,55 @@ fn decimal(text: &str, unit: u64) -> Option<Duration> {
             .min(longest);
     }
     Some(Duration::from_nanos(nanos))
+}
+
+/// What the server says is left of the budget of the identity that sent a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerBudget {
+    /// Requests it still takes before the reset.
+    pub remaining: u32,
+    /// How long until the window resets.
+    pub reset: Duration,
+}
+
+/// The budget a response reports: `Ratelimit` (a list of items such as
+/// `"default";r=50;t=30`; the item with the fewest requests left counts), else the older
+/// `X-RateLimit-Remaining` with `X-RateLimit-Reset` (an HTTP date when `now` is known, or
+/// seconds). Read leniently: anything unreadable is no report, never an error.
+pub fn server_budget(headers: &HeaderMap, now: Option<SystemTime>) -> Option<ServerBudget> {
+    let from_draft = headers
+        .get_all(RATELIMIT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(ratelimit_item)
+        .min_by_key(|budget| budget.remaining);
+    from_draft.or_else(|| {
+        let remaining = header_str(headers, &X_RATELIMIT_REMAINING)?.parse().ok()?;
+        let reset = header_str(headers, &X_RATELIMIT_RESET)?;
+        let reset = match (decimal(reset, SECOND), now) {
+            (Some(seconds), _) => seconds,
+            (None, Some(now)) => http_date(reset)?.duration_since(now).unwrap_or_default(),
+            (None, None) => return None,
+        };
+        Some(ServerBudget { remaining, reset })
+    })
+}
+
+/// One item of `Ratelimit`: `"name";r=<remaining>;t=<seconds>`, in any parameter order.
+fn ratelimit_item(item: &str) -> Option<ServerBudget> {
+    let (mut remaining, mut reset) = (None, None);
+    for parameter in item.split(';').skip(1) {
+        match parameter.trim().split_once('=')? {
+            ("r", value) => remaining = value.trim().parse().ok(),
+            ("t", value) => reset = decimal(value.trim(), SECOND),
+            _ => {}
+        }
+    }
+    Some(ServerBudget {
+        remaining: remaining?,
+        reset: reset?,
+    })
 }
 
 /// A time written as an HTTP date (RFC 9110, section 5.6.7) in any of its three forms, read

@@ -84,7 +84,7 @@ pub use error::{
     ApiError, DecodeError, Error, Invalid, OutcomeUnknown, Redirected, TransportError,
     SNIPPET_BYTES,
 };
-pub use headers::{response_headers, retry_after};
+pub use headers::{response_headers, retry_after, server_budget, ServerBudget};
 pub use http;
 pub use message::{ApiMessage, ApiResponse, ErrorSource, ResultInfo};
 

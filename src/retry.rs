@@ -280,6 +280,8 @@ pub struct Pacer {
     /// Sends still counted: their ticket and when their answer came (`None`: still in flight).
     held: Vec<(u64, Option<Duration>)>,
     next_ticket: u64,
+    /// What the server said last: sends it still takes, until this time.
+    server: Option<(usize, Duration)>,
 }
 
 /// A send the [`Pacer`] counted. Hand it back with [`Pacer::settle`] once the answer came, or
@@ -311,6 +313,7 @@ impl Pacer {
             window,
             held: Vec::new(),
             next_ticket: 0,
+            server: None,
         }
     }
 
@@ -341,7 +344,16 @@ impl Pacer {
     /// budget is spent, how long to wait before asking again. Asking and taking are one step,
     /// so concurrent senders cannot both pass.
     pub fn acquire(&mut self, now: Duration) -> Result<Ticket, Duration> {
+        match &mut self.server {
+            Some((_, until)) if now >= *until => self.server = None,
+            // The server's word is final: none left means wait for its reset.
+            Some((0, until)) => return Err(*until - now),
+            _ => {}
+        }
         if self.in_use(now) < self.limit {
+            if let Some((left, _)) = &mut self.server {
+                *left -= 1;
+            }
             let ticket = Ticket(self.next_ticket);
             self.next_ticket += 1;
             self.held.push((ticket.0, None));
@@ -357,6 +369,23 @@ impl Pacer {
             Some(at) => at.saturating_sub(now).max(Duration::from_nanos(1)),
             None => Self::POLL.min(window.max(Duration::from_nanos(1))),
         })
+    }
+
+    /// What an answer's headers said of the budget ([`crate::server_budget`]), read at `now`:
+    /// until its reset, no more sends pass than the server said are left, less the sends still
+    /// in flight (it may not have counted them yet). A reset is taken as at most one window
+    /// away, so an absurd one cannot stall the host. Two reports for the same window keep the
+    /// lower count: answers may arrive out of order.
+    pub fn observe(&mut self, budget: crate::ServerBudget, now: Duration) {
+        let in_flight = self.held.iter().filter(|(_, at)| at.is_none()).count();
+        let left = (budget.remaining as usize).saturating_sub(in_flight);
+        let until = now + budget.reset.min(self.window);
+        self.server = match self.server {
+            Some((known, at)) if at.abs_diff(until) < Duration::from_secs(1) => {
+                Some((known.min(left), at.max(until)))
+            }
+            _ => Some((left, until)),
+        };
     }
 
     /// The send of `ticket` ended at `now`: its answer came, or it failed. Its place frees a

@@ -482,3 +482,28 @@ fn an_abandoned_onboarding_frees_its_place_and_ends() {
         matches!(other.next(&mut pacers, at(100)), Step::Sleep(d) if d == Duration::from_secs(10))
     );
 }
+
+/// An answer that says the identity's budget is spent holds its next send until the server's
+/// reset, though the pacer's own budget has room: the server's count wins, so no 429.
+#[test]
+fn the_servers_ratelimit_header_holds_the_next_send() {
+    let mut pacers = Pacers::new(1200, Duration::from_secs(300));
+    let mut first = call("user.get", json!(null));
+    expect_send(first.next(&mut pacers, at(0)));
+    let mut headers = HeaderMap::new();
+    headers.insert("ratelimit", "\"default\";r=0;t=4".parse().unwrap());
+    answer(
+        &mut first,
+        &mut pacers,
+        200,
+        &headers,
+        &ok_body(json!({"id": "u"})),
+        at(10),
+    );
+    let mut second = call("user.get", json!(null));
+    assert!(matches!(
+        second.next(&mut pacers, at(10)),
+        Step::Sleep(wait) if wait == Duration::from_secs(4)
+    ));
+    expect_send(second.next(&mut pacers, at(4010)));
+}

@@ -153,10 +153,7 @@ fn a_new_customer_is_onboarded_step_by_step() {
                 "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/roles",
                 roles(),
             ),
-            (
-                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
-                ok(json!([])),
-            ),
+            // A fresh account has no members to look for.
             (
                 "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
                 ok(json!({"id": "1".repeat(32), "email": "admin@acme.example"})),
@@ -195,7 +192,7 @@ fn a_new_customer_is_onboarded_step_by_step() {
         report.invitation.as_ref().unwrap().status,
         StepStatus::Created
     );
-    assert_eq!(sent.len(), 9);
+    assert_eq!(sent.len(), 8);
 }
 
 /// A create whose answer was lost is resent with its idempotency key: the API answers the
@@ -553,7 +550,6 @@ fn a_member_gets_permission_groups_by_name_on_the_account() {
                 "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/iam/resource_groups?name=com.cloudflare.api.account.2bab6ace8c72ed3f09b9eca6db1396bb",
                 ok(json!([{"id": "f".repeat(32), "name": format!("com.cloudflare.api.account.{ACCOUNT}")}])),
             ),
-            ("GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members", ok(json!([]))),
             (
                 "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
                 ok(json!({"id": "1".repeat(32), "email": "ops@acme.example"})),
@@ -562,9 +558,9 @@ fn a_member_gets_permission_groups_by_name_on_the_account() {
     );
     assert!(report.complete, "{report:?}");
     assert_eq!(report.members[0].status, StepStatus::Created);
-    assert_eq!(sent.len(), 7, "{sent:?}");
+    assert_eq!(sent.len(), 6, "{sent:?}");
     let body: Value = serde_json::from_str(
-        sent[6]
+        sent[5]
             .split_once(' ')
             .unwrap()
             .1
@@ -670,4 +666,162 @@ fn an_existing_account_by_id_gets_its_members() {
     let spec = OnboardingSpec::from_json(json!({"account_id": "../x"})).unwrap();
     let err = Onboarding::new(client, spec, RetryPolicy::default(), [7; 16]).unwrap_err();
     assert_eq!(err.to_json()["field"], "account_id");
+}
+
+/// Run again after a finished onboarding: every step existed and the report is complete,
+/// though the service user's key is not known to this run (its membership is accepted).
+#[test]
+fn running_a_finished_onboarding_again_is_complete() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "adopt": true,
+               "members": [{"email": "admin@acme.example", "roles": [ADMIN_ROLE]}],
+               "service_user": {"email": "svc-acme@partner.example", "roles": [ADMIN_ROLE]}}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([
+                    {"id": "1".repeat(32), "email": "admin@acme.example", "status": "pending"},
+                    {"id": "3".repeat(32), "email": "svc-acme@partner.example", "status": "accepted"}
+                ])),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    let steps = std::iter::once(&report.account)
+        .chain(&report.members)
+        .chain(&report.service_user)
+        .chain(&report.invitation);
+    assert!(
+        steps.into_iter().all(|s| s.status == StepStatus::Existed),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.invitation.as_ref().unwrap().id.as_deref(),
+        Some("3".repeat(32).as_str())
+    );
+    assert!(report.api_key.is_none());
+    assert_eq!(sent.len(), 2, "{sent:?}");
+}
+
+const TOKEN: &str = "cccccccccccccccccccccccccccccccc";
+
+fn token_groups() -> Answer {
+    ok(json!([
+        {"id": "f78cca9cbe2786b39f52628f5cdfdf15", "name": "Account Settings Read"},
+        {"id": "a001ba941b986f38fa491b1e2fad93ad", "name": "Account Settings Write"}
+    ]))
+}
+
+/// A token per customer, its groups by name, on the whole account; its value is a secret in
+/// the report.
+#[test]
+fn a_customer_gets_a_token_of_its_own() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "token": {"name": "acme-api", "permission_groups": ["account settings read"]}}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens/permission_groups",
+                token_groups(),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens",
+                ok(json!({"id": TOKEN, "name": "acme-api", "value": "tok-SECRET-1"})),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    let token = report.token.as_ref().unwrap();
+    assert_eq!(
+        (token.status, token.id.as_deref()),
+        (StepStatus::Created, Some(TOKEN))
+    );
+    assert_eq!(
+        report.token_value.as_ref().unwrap().expose(),
+        "tok-SECRET-1"
+    );
+    assert!(!format!("{report:?}").contains("tok-SECRET-1"));
+    assert_eq!(sent.len(), 4, "{sent:?}");
+}
+
+/// A token create whose answer was lost is found by name and its value rolled: the customer
+/// ends with a working value, and no second token.
+#[test]
+fn a_lost_token_create_is_found_and_rolled() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "token": {"name": "acme-api", "permission_groups": ["f78cca9cbe2786b39f52628f5cdfdf15"]}}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+            ("POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens", edge_502()),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens",
+                ok(json!([{"id": TOKEN, "name": "acme-api"}])),
+            ),
+            (
+                "PUT /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens/cccccccccccccccccccccccccccccccc/value",
+                ok(json!("tok-ROLLED-2")),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    let token = report.token.as_ref().unwrap();
+    assert_eq!(
+        (token.status, token.reconciled),
+        (StepStatus::Created, true)
+    );
+    assert_eq!(
+        report.token_value.as_ref().unwrap().expose(),
+        "tok-ROLLED-2"
+    );
+    assert_eq!(sent.iter().filter(|l| l.starts_with("POST")).count(), 2);
+}
+
+/// Run again: the token is found by name and reported as existing; nothing is created.
+#[test]
+fn an_existing_token_is_not_made_again() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "adopt": true, "token": {"name": "acme-api", "permission_groups": ["f78cca9cbe2786b39f52628f5cdfdf15"]}}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([account()]))),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens",
+                ok(json!([{"id": TOKEN, "name": "acme-api"}])),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(report.token.as_ref().unwrap().status, StepStatus::Existed);
+    assert!(report.token_value.is_none());
+    assert_eq!(sent.len(), 2);
+    let json = report.to_json();
+    assert_eq!(json["token"]["status"], "existed");
+    assert!(Report::SECRET_FIELDS.contains(&"token_value"));
+}
+
+#[test]
+fn a_token_spec_is_checked() {
+    for (token, field) in [
+        (
+            json!({"name": "x", "permission_groups": []}),
+            "token.permission_groups",
+        ),
+        (json!({"permission_groups": ["a"]}), "token.name"),
+        (
+            json!({"name": "x", "permission_groups": ["a"], "extra": 1}),
+            "token.extra",
+        ),
+    ] {
+        let err = OnboardingSpec::from_json(json!({"name": "Acme", "token": token})).unwrap_err();
+        assert_eq!(err.to_json()["field"], field);
+    }
+    let client = Client::new(Credentials::api_token("partner").unwrap());
+    let spec = OnboardingSpec::from_json(
+        json!({"name": "Acme", "token": {"name": "t".repeat(121), "permission_groups": ["a"]}}),
+    )
+    .unwrap();
+    let err = Onboarding::new(client, spec, RetryPolicy::default(), [7; 16]).unwrap_err();
+    assert_eq!(err.to_json()["field"], "token.name");
 }

@@ -550,3 +550,83 @@ fn a_keyed_post_is_resent_and_ends_unknown() {
         Next::Fail(Error::OutcomeUnknown(_))
     ));
 }
+
+#[test]
+fn the_servers_budget_is_read_from_its_headers() {
+    use cloudflare_tenant::{server_budget, ServerBudget};
+    let budget = |pairs: &[(&str, &str)]| server_budget(&headers(pairs), Some(now()));
+    assert_eq!(
+        budget(&[("ratelimit", "\"default\";r=50;t=30")]),
+        Some(ServerBudget {
+            remaining: 50,
+            reset: Duration::from_secs(30)
+        })
+    );
+    // A list: the item with the fewest left counts; parameters in any order.
+    assert_eq!(
+        budget(&[("ratelimit", "\"burst\";t=2;r=9, \"default\";r=50;t=30")]),
+        Some(ServerBudget {
+            remaining: 9,
+            reset: Duration::from_secs(2)
+        })
+    );
+    // The first form of the headers, with a date or seconds.
+    assert_eq!(
+        budget(&[
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-reset", &httpdate_in(40))
+        ]),
+        Some(ServerBudget {
+            remaining: 3,
+            reset: Duration::from_secs(40)
+        })
+    );
+    for unreadable in [
+        "",
+        "\"default\"",
+        "\"default\";r=-1;t=3",
+        "\"d\";r=1;t=x",
+        "garbage",
+    ] {
+        assert_eq!(budget(&[("ratelimit", unreadable)]), None, "{unreadable}");
+    }
+    assert_eq!(budget(&[("x-ratelimit-remaining", "3")]), None);
+}
+
+/// The pacer keeps under the server's own count until its reset, less what is in flight, and
+/// never waits longer than a window for an absurd reset.
+#[test]
+fn the_pacer_keeps_under_the_servers_count() {
+    use cloudflare_tenant::ServerBudget;
+    let ms = Duration::from_millis;
+    let mut pacer = Pacer::new(100, Duration::from_secs(10));
+    let first = pacer.acquire(ms(0)).unwrap();
+    let in_flight = pacer.acquire(ms(0)).unwrap();
+    pacer.settle(first, ms(5));
+    pacer.observe(
+        ServerBudget {
+            remaining: 3,
+            reset: Duration::from_secs(2),
+        },
+        ms(5),
+    );
+    // 3 left, one of ours still in flight: 2 more pass, then the wait is the reset's.
+    assert!(pacer.acquire(ms(6)).is_ok());
+    assert!(pacer.acquire(ms(6)).is_ok());
+    assert_eq!(pacer.acquire(ms(6)), Err(ms(1999)));
+    pacer.settle(in_flight, ms(7));
+    assert!(
+        pacer.acquire(ms(2005)).is_ok(),
+        "after the reset, the pacer's own budget"
+    );
+
+    let mut stalled = Pacer::new(100, Duration::from_secs(10));
+    stalled.observe(
+        ServerBudget {
+            remaining: 0,
+            reset: Duration::from_secs(1_000_000),
+        },
+        ms(0),
+    );
+    assert_eq!(stalled.acquire(ms(0)), Err(Duration::from_secs(10)));
+}

@@ -42,6 +42,15 @@ const randomBytes = () => globalThis.crypto.getRandomValues(new Uint8Array(16));
 const globalFetch = (input, init) => globalThis.fetch(input, init);
 
 /**
+ * Credentials from the environment, when the runtime has one (Node; a Worker's bindings are not
+ * global), as JSON text: which variables and in which order is the core's to say.
+ */
+function credentialsFromEnvironment() {
+  const env = globalThis.process?.env;
+  return env ? callCore(() => core.credentialsFromEnvironment(env)) : undefined;
+}
+
+/**
  * A client for the Tenant API.
  *
  *   const client = new TenantClient({ apiToken });               // or {apiEmail, apiKey}, {userServiceKey}
@@ -61,18 +70,6 @@ const globalFetch = (input, init) => globalThis.fetch(input, init);
  * Credentials may also be left out and given with each call instead. Credentials and options come
  * in one object, or as two: `new TenantClient({apiToken}, {fetch, baseUrl})`.
  */
-/**
- * Credentials from the conventional environment variables, when the runtime has them (Node;
- * a Worker's bindings are not global): `CLOUDFLARE_API_TOKEN`, else `CLOUDFLARE_EMAIL` with
- * `CLOUDFLARE_API_KEY`. Credentials given to the client always win.
- */
-function credentialsFromEnvironment() {
-  const env = globalThis.process?.env;
-  if (env?.CLOUDFLARE_API_TOKEN) return { apiToken: env.CLOUDFLARE_API_TOKEN };
-  if (env?.CLOUDFLARE_EMAIL && env?.CLOUDFLARE_API_KEY) return { apiEmail: env.CLOUDFLARE_EMAIL, apiKey: env.CLOUDFLARE_API_KEY };
-  return undefined;
-}
-
 export class TenantClient {
   /** The core's client: base URL, user agent, credentials and retry policy. */
   #core;
@@ -107,8 +104,7 @@ export class TenantClient {
     const given = Object.fromEntries(
       Object.entries({ apiToken, apiEmail, apiKey, userServiceKey }).filter(([, v]) => v !== undefined),
     );
-    const found = Object.keys(given).length > 0 ? given : credentialsFromEnvironment();
-    const creds = found !== undefined ? credentialsText(found) : undefined;
+    const creds = Object.keys(given).length > 0 ? credentialsText(given) : credentialsFromEnvironment();
     const policy = retryPolicy(retry);
     this.#core = callCore(() => new core.Core(creds, baseUrl ?? undefined, userAgent ?? undefined, ...policy));
     this.#pacers = pacersOf(pace);

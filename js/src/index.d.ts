@@ -420,6 +420,12 @@ export interface OnboardingSpecFields {
     /** Role names or ids on the account; default `["Administrator"]`. */
     roles?: string[];
   };
+  /**
+   * An account-owned token for the customer (its own rate-limit budget, no service user),
+   * allowed these token permission groups (names such as `Account Settings Read`, or ids) on
+   * the whole account. Its name is how it is found again.
+   */
+  token?: { name: string; permission_groups: string[] };
 }
 
 /**
@@ -454,6 +460,13 @@ export interface OnboardingReport {
   api_key: Secret | null;
   /** The service user accepting its invitation, as itself. */
   invitation: OnboardingStep | null;
+  /** The account-owned token. */
+  token: OnboardingStep | null;
+  /**
+   * The token's value, when this run created it (or rolled it, after a create whose answer was
+   * lost). A Secret: `expose()` it to store it; it is never shown again.
+   */
+  token_value: Secret | null;
   /** True when every step is `created` or `existed`. */
   complete: boolean;
 }

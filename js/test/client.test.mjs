@@ -176,6 +176,52 @@ describe("TenantClient: methods", () => {
       }
     }
   });
+
+  test("the environment's edge cases are the core's: pairs only together, empty is unset, bad values name the variable", async () => {
+    const names = ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"];
+    const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+    const withEnv = (vars) => {
+      for (const n of names) delete process.env[n];
+      Object.assign(process.env, vars);
+    };
+    const fetch = fakeFetch(() => ok({ id: "u1" }));
+    const signer = async () => {
+      const before = fetch.calls.length;
+      const error = await new TenantClient({ fetch }).user.get().catch((e) => e);
+      if (fetch.calls.length === before) return error instanceof ValidationError ? `none: ${error.field}` : error;
+      const { headers } = fetch.calls.at(-1);
+      return headers.authorization ?? `${headers["x-auth-email"]} ${headers["x-auth-key"]}`;
+    };
+    try {
+      withEnv({ CLOUDFLARE_EMAIL: "env@partner.example" });
+      assert.equal(await signer(), "none: credentials", "an e-mail without its key is no credentials");
+      withEnv({ CLOUDFLARE_API_KEY: "env-global-key" });
+      assert.equal(await signer(), "none: credentials", "a key without its e-mail is no credentials");
+      withEnv({ CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_EMAIL: "env@partner.example", CLOUDFLARE_API_KEY: "env-global-key" });
+      assert.equal(await signer(), "env@partner.example env-global-key", "an empty token counts as unset");
+      withEnv({ CLOUDFLARE_API_TOKEN: "env-token", CLOUDFLARE_EMAIL: "env@partner.example", CLOUDFLARE_API_KEY: "env-global-key" });
+      assert.equal(await signer(), "Bearer env-token", "the token wins");
+      withEnv({ CLOUDFLARE_API_TOKEN: "tok-SECRET with spaces", CLOUDFLARE_EMAIL: "env@partner.example", CLOUDFLARE_API_KEY: "env-global-key" });
+      assert.throws(
+        () => new TenantClient({ fetch }),
+        (e) => e instanceof ValidationError && e.field === "CLOUDFLARE_API_TOKEN" && !e.message.includes("SECRET"),
+        "the token chosen is checked, and the error names the variable without the value",
+      );
+      withEnv({ CLOUDFLARE_EMAIL: "env@partner.example", CLOUDFLARE_API_KEY: "key\r\nX-Evil: 1" });
+      assert.throws(
+        () => new TenantClient({ fetch }),
+        (e) => e instanceof ValidationError && e.field === "CLOUDFLARE_API_KEY" && !e.message.includes("Evil"),
+      );
+      // Given credentials win: the bad environment is not even read.
+      await new TenantClient({ apiToken: TOKEN, fetch }).user.get();
+      assert.equal(fetch.calls.at(-1).headers.authorization, `Bearer ${TOKEN}`);
+    } finally {
+      for (const n of names) {
+        if (saved[n] === undefined) delete process.env[n];
+        else process.env[n] = saved[n];
+      }
+    }
+  });
 });
 
 describe("TenantClient: pagination", () => {

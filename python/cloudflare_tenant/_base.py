@@ -49,8 +49,9 @@ def credentials_from(
     user_service_key: Optional[str],
 ) -> Optional[Credentials]:
     """The client's credentials, from ``credentials=`` or the ``api_*`` keywords; without any,
-    from the conventional environment variables: ``CLOUDFLARE_API_TOKEN``, else
-    ``CLOUDFLARE_EMAIL`` with ``CLOUDFLARE_API_KEY``. Given credentials always win."""
+    from the environment (:meth:`Credentials.from_environment`: the conventional variables
+    ``CLOUDFLARE_API_TOKEN``, else ``CLOUDFLARE_EMAIL`` with ``CLOUDFLARE_API_KEY``, as the core
+    reads them). Given credentials always win."""
     given = {
         name: value
         for name, value in (
@@ -72,20 +73,8 @@ def credentials_from(
             return credentials
         return Credentials.from_dict(credentials)
     if not given:
-        given = _credentials_from_environment()
-    if not given:
-        return None
+        return Credentials.from_environment(os.environ)
     return Credentials.from_dict(given)
-
-
-def _credentials_from_environment() -> Dict[str, str]:
-    token = os.environ.get("CLOUDFLARE_API_TOKEN")
-    if token:
-        return {"api_token": token}
-    email, key = os.environ.get("CLOUDFLARE_EMAIL"), os.environ.get("CLOUDFLARE_API_KEY")
-    if email and key:
-        return {"api_email": email, "api_key": key}
-    return {}
 
 
 def _check_max_pages(max_pages: Optional[int]) -> Optional[int]:

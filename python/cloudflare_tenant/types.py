@@ -28,6 +28,7 @@ __all__ = [
     "OnboardingSpec",
     "MemberSpec",
     "ServiceUserSpec",
+    "TokenSpec",
     "OnboardingStep",
     "OnboardingReport",
     "StepStatus",
@@ -132,6 +133,15 @@ class ServiceUserSpec(_ServiceUserSpecEmail, total=False):
     roles: List[str]
 
 
+class TokenSpec(TypedDict):
+    """The customer's account-owned token: its ``name`` (how it is found again) and its token
+    ``permission_groups`` (names such as ``"Account Settings Read"``, or ids), allowed on the
+    whole account."""
+
+    name: str
+    permission_groups: List[str]
+
+
 class OnboardingSpec(TypedDict, total=False):
     """What ``client.onboard`` sets up for one customer (the core's ``OnboardingSpec``).
     ``name`` is also how the account is found again, and required unless ``account_id`` names
@@ -151,6 +161,8 @@ class OnboardingSpec(TypedDict, total=False):
     external_metadata: str
     members: List[MemberSpec]
     service_user: Optional[ServiceUserSpec]
+    #: An account-owned token for the customer (its own rate-limit budget, no service user).
+    token: TokenSpec
     #: Onboard into an account of this name that this onboarding did not create (off: names
     #: are not unique, and it may be another customer's).
     adopt: bool
@@ -186,5 +198,8 @@ class OnboardingReport(TypedDict):
     service_user: Optional[OnboardingStep]
     api_key: Optional[Secret]
     invitation: Optional[OnboardingStep]
+    token: Optional[OnboardingStep]
+    #: The token's value, when this run created (or, after a lost answer, rolled) it.
+    token_value: Optional[Secret]
     #: True when nothing failed.
     complete: bool

@@ -91,6 +91,53 @@ def test_without_credentials_the_environment_is_read_and_given_ones_win(
     assert credentials(api_token="given") == ct.Credentials.api_token("given")
 
 
+def test_the_environment_rule_is_the_cores() -> None:
+    token, email, key = ENVIRONMENT
+    read = ct.Credentials.from_environment
+    assert read({}) is None
+    assert read({email: "e@x.example"}) is None, "an e-mail without its key is no credentials"
+    assert read({key: "k"}) is None, "a key without its e-mail is no credentials"
+    assert read({email: "e@x.example", key: ""}) is None, "empty counts as unset"
+    assert read({token: "", email: "e@x.example", key: "k"}) == ct.Credentials.global_key(
+        "e@x.example", "k"
+    )
+    assert read({token: "t", email: "e@x.example", key: "k"}) == ct.Credentials.api_token("t")
+    assert read({"CLOUDFLARE_API_USER_SERVICE_KEY": "s"}) is None, "only the three are read"
+    for environ, variable in [
+        ({token: "tok-SECRET with spaces", email: "e@x.example", key: "k"}, token),
+        ({email: "e@x.example", key: "key\r\nX-SECRET: 1"}, key),
+    ]:
+        with pytest.raises(ct.ValidationError) as caught:
+            read(environ)
+        assert caught.value.field == variable
+        assert "SECRET" not in str(caught.value) and "SECRET" not in repr(caught.value)
+    with pytest.raises(TypeError):
+        read({token: 5})  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        read("CLOUDFLARE_API_TOKEN=t")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("client_class", [ct.TenantClient, ct.AsyncTenantClient])
+def test_the_clients_take_the_environment_rule_from_the_core(
+    monkeypatch: pytest.MonkeyPatch, client_class: Any
+) -> None:
+    def credentials(**kwargs: Any) -> Any:
+        return client_class(transport=Fake(lambda r: (200, envelope({}))), **kwargs)._credentials
+
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "env@partner.example")
+    assert credentials() is None, "an e-mail without its key is no credentials"
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "env-global-key")
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "")
+    assert credentials() == ct.Credentials.global_key("env@partner.example", "env-global-key")
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "tok-SECRET\tx")
+    with pytest.raises(ct.ValidationError) as caught:
+        credentials()
+    assert caught.value.field == "CLOUDFLARE_API_TOKEN" and "SECRET" not in str(caught.value)
+    assert credentials(api_token="given") == ct.Credentials.api_token("given")
+
+
 def test_per_call_and_view_credentials_override_the_client() -> None:
     fake = Fake(lambda r: (200, envelope({"id": "u"})))
     client = ct.TenantClient(api_token="default", transport=fake)

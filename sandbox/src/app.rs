@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use crate::args::Config;
 use crate::envelope::{code, ApiError};
 use crate::faults::{self, Fault, FaultDraw};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{RateLimiter, Verdict};
 use crate::reqlog::{Entry, RequestLog, LOG_CAP};
 use crate::rng::mix;
 use crate::state::State;
@@ -31,7 +31,12 @@ const RAY_STREAM: u64 = 3;
 #[derive(Debug, Default, Clone)]
 pub struct Counters {
     pub requests: u64,
+    /// 429s of the rate limiter: the request that went over and every one refused in a block.
     pub rate_limited: u64,
+    /// Blocks started (requests that went over the limit).
+    pub rate_blocks: u64,
+    /// Every 429 the clients got under `/client/v4`: the limiter's and the `429_zero` fault's.
+    pub http_429: u64,
     pub faults: [u64; 5],
 }
 
@@ -48,7 +53,7 @@ impl Edge {
     fn new(seed: u64, cfg: &Config) -> Self {
         Edge {
             faults: FaultDraw::new(seed, cfg.faults),
-            limiter: RateLimiter::new(cfg.rate_limit, cfg.rate_window_secs),
+            limiter: RateLimiter::new(cfg.rate_limit, cfg.rate_window_secs, cfg.rate_block()),
             counters: Counters::default(),
             log: RequestLog::new(LOG_CAP),
             rays: 0,
@@ -112,6 +117,8 @@ impl App {
         json!({
             "requests": c.requests,
             "rate_limited": c.rate_limited,
+            "rate_blocks": c.rate_blocks,
+            "http_429": c.http_429,
             "idempotent_replays": replays,
             "faults": faults,
         })
@@ -162,7 +169,7 @@ async fn api_request(
     req: Request,
     ray: &str,
 ) -> Result<Response, DropConnection> {
-    let bucket = crate::auth::bucket(req.headers(), &app.state());
+    let bucket = crate::auth::limit_bucket(req.headers(), &app.state());
     let idempotency_key = req
         .headers()
         .get("idempotency-key")
@@ -186,27 +193,40 @@ async fn api_request(
         entry.fault = f.map(Fault::name);
         (f, e.log.push(entry))
     };
-    let out = answer(app, api, req, ray, fault, &bucket).await;
+    let out = answer(app, api, req, ray, fault, bucket.as_deref()).await;
     let status = out.as_ref().ok().map(|r| r.status().as_u16());
-    app.edge().log.answered(seq, status);
+    let mut e = app.edge();
+    if status == Some(429) {
+        e.counters.http_429 += 1;
+    }
+    e.log.answered(seq, status);
+    drop(e);
     out
 }
 
-/// The answer to an API request, faults and rate limit included.
+/// The answer to an API request, faults and rate limit included. `bucket` is the caller's
+/// rate-limit bucket, `None` without valid credentials (not limited, no headers).
 async fn answer(
     app: &Arc<App>,
     api: Router,
     mut req: Request,
     ray: &str,
     fault: Option<Fault>,
-    bucket: &str,
+    bucket: Option<&str>,
 ) -> Result<Response, DropConnection> {
     let tenant_family = is_tenant_family(req.uri().path());
-    // Faults at the edge: the request never reaches the API.
+    // Faults at the edge: the request never reaches the API (nor the limiter). The HTML 502
+    // is the edge's own page, without the API's headers; the `Retry-After: 0` answer is the
+    // API's, so it shows the bucket as it stands, without counting the request.
     match fault {
         Some(Fault::Html502) => return Ok(faults::html_502(ray)),
         Some(Fault::RetryAfterZero) => {
-            let resp = faults::retry_after_zero();
+            let mut resp = faults::retry_after_zero();
+            if let Some(bucket) = bucket {
+                let e = app.edge();
+                let standing = e.limiter.peek(bucket, Instant::now());
+                e.limiter.set_headers(resp.headers_mut(), standing);
+            }
             return Ok(if tenant_family {
                 tenant_error_shape(resp).await
             } else {
@@ -218,29 +238,35 @@ async fn answer(
         }
         _ => {}
     }
-    let limited = {
+    let verdict = bucket.map(|bucket| {
         let mut e = app.edge();
-        let r = e.limiter.check(bucket, Instant::now());
-        if r.is_err() {
+        let v = e.limiter.check(bucket, Instant::now());
+        if let Verdict::Limited { started_block, .. } = v {
             e.counters.rate_limited += 1;
+            e.counters.rate_blocks += u64::from(started_block);
         }
-        r
-    };
-    let resp = match limited {
-        Err(secs) => {
+        v
+    });
+    let mut resp = match verdict {
+        Some(Verdict::Limited { retry_after, .. }) => {
             let mut err = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 code::RATE_LIMITED,
                 "Please wait and consider throttling your request speed",
             );
-            err.retry_after = Some(secs);
+            err.retry_after = Some(retry_after);
             err.into_response()
         }
-        Ok(()) => {
+        _ => {
             strip_prefix(&mut req);
             json_errors(api.oneshot(req).await.into_response())
         }
     };
+    if let Some(v) = verdict {
+        app.edge()
+            .limiter
+            .set_headers(resp.headers_mut(), v.standing());
+    }
     let resp = if tenant_family {
         tenant_error_shape(resp).await
     } else {

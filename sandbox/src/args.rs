@@ -27,8 +27,18 @@ pub struct Config {
     pub seed: Option<u64>,
     pub rate_limit: u32,
     pub rate_window_secs: u64,
+    /// How long going over the limit blocks the bucket; `None`: as long as the window
+    /// (Cloudflare: 5 minutes and 5 minutes). `Some(0)`: no block.
+    pub rate_block_secs: Option<u64>,
     pub faults: FaultRates,
     pub latency_ms: u64,
+}
+
+impl Config {
+    /// The block period: `--rate-block`, or the window when not given.
+    pub fn rate_block(&self) -> u64 {
+        self.rate_block_secs.unwrap_or(self.rate_window_secs)
+    }
 }
 
 impl Default for Config {
@@ -39,6 +49,7 @@ impl Default for Config {
             seed: None,
             rate_limit: 1200,
             rate_window_secs: 300,
+            rate_block_secs: None,
             faults: FaultRates::default(),
             latency_ms: 1000,
         }
@@ -55,6 +66,9 @@ USAGE: cloudflare-tenant-sandbox [FLAGS]
   --seed N                  seed for ids and faults (default: from the clock, printed)
   --rate-limit N            requests per window per credential (default 1200)
   --rate-window SECONDS     rate-limit window (default 300)
+  --rate-block SECONDS      how long going over the limit blocks the credential
+                            (default: the window, 300; 0: no block, refused until
+                            the window resets)
   --faults R                total fault probability per request, split evenly across
                             the five kinds below (0.0..1.0)
   --fault-html-502 R        edge 502 (HTML) instead of processing the request
@@ -98,6 +112,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--seed" => cfg.seed = Some(number(&flag, &value()?)?),
             "--rate-limit" => cfg.rate_limit = number(&flag, &value()?)?,
             "--rate-window" => cfg.rate_window_secs = number(&flag, &value()?)?,
+            "--rate-block" => cfg.rate_block_secs = Some(number(&flag, &value()?)?),
             "--latency-ms" => cfg.latency_ms = number(&flag, &value()?)?,
             "--faults" => total = Some(rate(&flag, &value()?)?),
             "--fault-html-502" => each[0] = Some(rate(&flag, &value()?)?),
@@ -162,7 +177,17 @@ mod tests {
         let c = run(&[]).unwrap();
         assert_eq!(c.rate_limit, 1200);
         assert_eq!(c.rate_window_secs, 300);
+        assert_eq!(c.rate_block(), 300);
         assert_eq!(c.faults.total(), 0.0);
+    }
+
+    #[test]
+    fn the_block_follows_the_window_unless_given() {
+        assert_eq!(run(&["--rate-window", "2"]).unwrap().rate_block(), 2);
+        let c = run(&["--rate-window", "2", "--rate-block=7"]).unwrap();
+        assert_eq!(c.rate_block(), 7);
+        assert_eq!(run(&["--rate-block", "0"]).unwrap().rate_block(), 0);
+        assert!(run(&["--rate-block", "-1"]).is_err());
     }
 
     #[test]

@@ -64,6 +64,20 @@ pub fn bucket(headers: &HeaderMap, state: &State) -> String {
     }
 }
 
+/// The rate-limit bucket of a request whose credentials are valid (a user's, or a usable
+/// account token's); `None` without credentials or with unknown, disabled or expired ones.
+/// Such requests are answered 401 / 403 without being counted, and without rate-limit
+/// headers: the real API counts them per IP, which the local sandbox does not model.
+pub fn limit_bucket(headers: &HeaderMap, state: &State) -> Option<String> {
+    let cred = credential(headers)?;
+    let valid = state.authenticate(&cred).is_some()
+        || matches!(&cred, Credential::Bearer(value) if {
+            let now = now_unix();
+            state.tokens.iter().any(|t| &t.value == value && t.usable_at(now))
+        });
+    valid.then(|| bucket(headers, state))
+}
+
 /// What an operation needs inside an account. A user needs an accepted membership, and the
 /// right to administer the account when `admin` is set; a token needs a policy that allows
 /// one of `token_groups` on the account (the operation's `x-api-token-group` in the spec).

@@ -30,8 +30,11 @@ fn rate_limit_per_credential() {
         .expect("Retry-After")
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry), "{retry}");
+    // Going over blocks the credential for the block period (by default, the window).
+    assert_eq!(retry, 60);
     assert!(r.header("cf-ray").is_some());
+    // Blocked on every route, not only the one that went over.
+    assert_error(&admin.get("/accounts"), 429, 10013);
     // The same user through another credential form has its own bucket, as does another user.
     let by_key = sb.client(Auth::EmailKey(ADMIN_EMAIL.into(), ADMIN_GLOBAL_KEY.into()));
     assert_eq!(by_key.get("/user").status, 200);
@@ -40,7 +43,10 @@ fn rate_limit_per_credential() {
     for _ in 0..10 {
         sb.state();
     }
-    assert_eq!(sb.state()["counters"]["rate_limited"], 1);
+    let counters = sb.state()["counters"].clone();
+    assert_eq!(counters["rate_limited"], 2, "{counters}");
+    assert_eq!(counters["http_429"], 2, "{counters}");
+    assert_eq!(counters["rate_blocks"], 1, "{counters}");
 }
 
 #[test]

@@ -62,6 +62,7 @@ use serde_json::{Map, Value};
 
 use crate::api::accounts::CreateAccount;
 use crate::api::members::{PolicyInput, MAX_EMAIL};
+use crate::api::tokens::MAX_TOKEN_NAME;
 use crate::api::{Access, AccountType, IdRef, Kind, Operation};
 use crate::auth::{Credentials, Secret};
 use crate::client::Client;
@@ -103,6 +104,9 @@ pub struct OnboardingSpec {
     pub members: Vec<MemberSpec>,
     /// A service user for this customer, invited and accepting as itself.
     pub service_user: Option<ServiceUserSpec>,
+    /// An account-owned API token for this customer: its own rate-limit budget, without a
+    /// service user.
+    pub token: Option<TokenSpec>,
     /// Onboard into an account of this name that existed before this onboarding first tried.
     /// Off by default: names are not unique, and another customer's account may share it.
     pub adopt: bool,
@@ -115,7 +119,7 @@ impl OnboardingSpec {
     }
 
     fn read(value: &Value) -> Result<Self, Invalid> {
-        const FIELDS: [&str; 13] = [
+        const FIELDS: [&str; 14] = [
             "name",
             "account_id",
             "type",
@@ -128,6 +132,7 @@ impl OnboardingSpec {
             "external_metadata",
             "members",
             "service_user",
+            "token",
             "adopt",
         ];
         let spec = Fields::new("spec", value, &FIELDS)?;
@@ -155,6 +160,23 @@ impl OnboardingSpec {
                     Some(ServiceUserSpec {
                         email: user.required_text("email")?,
                         roles: user.texts("roles")?,
+                    })
+                }
+            },
+            token: match spec.get("token") {
+                None => None,
+                Some(token) => {
+                    let token = Fields::new("token", token, &["name", "permission_groups"])?;
+                    let permission_groups = token.texts("permission_groups")?;
+                    if permission_groups.is_empty() {
+                        return Err(Invalid::new(
+                            "token.permission_groups",
+                            "name at least one permission group (names or ids)",
+                        ));
+                    }
+                    Some(TokenSpec {
+                        name: token.required_text("name")?,
+                        permission_groups,
                     })
                 }
             },
@@ -336,6 +358,16 @@ pub struct ServiceUserSpec {
     pub roles: Vec<String>,
 }
 
+/// The customer's account-owned token: allowed these permission groups on the whole account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenSpec {
+    /// Its name, unique within the account: how a token whose create went unanswered is
+    /// found again.
+    pub name: String,
+    /// Token permission group names (`Account Settings Read`) or ids.
+    pub permission_groups: Vec<String>,
+}
+
 /// Where a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
@@ -428,16 +460,22 @@ pub struct Report {
     pub api_key: Option<Secret>,
     /// The service user accepting its invitation.
     pub invitation: Option<Step>,
+    /// The account-owned token.
+    pub token: Option<Step>,
+    /// The token's value, when this run created it or rolled it (a token whose create went
+    /// unanswered is found by name and rolled: its first value was lost with the answer).
+    pub token_value: Option<Secret>,
     /// True when nothing failed.
     pub complete: bool,
 }
 
 impl Report {
     /// The fields of [`Report::to_json`] that hold secrets: hosts mask them.
-    pub const SECRET_FIELDS: &'static [&'static str] = &["api_key"];
+    pub const SECRET_FIELDS: &'static [&'static str] = &["api_key", "token_value"];
 
-    /// `{"account", "members", "service_user", "api_key", "invitation", "complete"}`, each
-    /// step as [`Step::to_json`] gives it. It holds the new service user's API key.
+    /// `{"account", "members", "service_user", "api_key", "invitation", "token",
+    /// "token_value", "complete"}`, each step as [`Step::to_json`] gives it. It holds the new
+    /// service user's API key and the token's value.
     pub fn to_json(&self) -> Value {
         let step = |step: &Option<Step>| step.as_ref().map_or(Value::Null, Step::to_json);
         let mut fields = Map::new();
@@ -448,6 +486,9 @@ impl Report {
         let api_key = self.api_key.as_ref().map(|key| key.expose().to_owned());
         fields.insert("api_key".into(), api_key.into());
         fields.insert("invitation".into(), step(&self.invitation));
+        fields.insert("token".into(), step(&self.token));
+        let value = self.token_value.as_ref().map(|v| v.expose().to_owned());
+        fields.insert("token_value".into(), value.into());
         fields.insert("complete".into(), self.complete.into());
         Value::Object(fields)
     }
@@ -495,6 +536,15 @@ enum Stage {
     CreateServiceUser,
     FindInvitation(NamedPaginator),
     AcceptInvitation(String),
+    ResolveTokenGroups,
+    /// The token by name: it may exist (a run before), or its create went unanswered
+    /// (`recovering`: found, its value is rolled).
+    FindToken {
+        pages: NamedPaginator,
+        recovering: bool,
+    },
+    CreateToken,
+    RollToken(String),
     Done,
 }
 
@@ -530,6 +580,12 @@ pub struct Onboarding {
     resource_group: Option<String>,
     /// Member ids by lower-case e-mail.
     members: Ids,
+    /// The lower-case e-mails of members who accepted their invitation.
+    accepted: Vec<String>,
+    /// Token permission group ids by name, as given and in lower case.
+    token_groups: Ids,
+    token_groups_resolved: bool,
+    token_creates: u32,
     /// Sends of each invitation's create, by its index in `invites`.
     creates: Vec<u32>,
     account_creates: u32,
@@ -629,12 +685,22 @@ impl Onboarding {
                 return Err(fail(Invalid::new(at("roles"), reason)));
             }
         }
+        if let Some(token) = &spec.token {
+            params::read(
+                "token.name",
+                Kind::Name(MAX_TOKEN_NAME),
+                &token.name.as_str().into(),
+            )
+            .map_err(fail)?;
+        }
         let report = Report {
             account: Step::new(&spec.name),
             members: invites.iter().map(|m| Step::new(&m.email)).collect(),
             service_user: spec.service_user.as_ref().map(|u| Step::new(&u.email)),
             api_key: None,
             invitation: spec.service_user.as_ref().map(|u| Step::new(&u.email)),
+            token: spec.token.as_ref().map(|t| Step::new(&t.name)),
+            token_value: None,
             complete: false,
         };
         let stage = Stage::FindAccount {
@@ -655,6 +721,10 @@ impl Onboarding {
             permission_groups: Ids::default(),
             resource_group: None,
             members: Ids::default(),
+            accepted: Vec::new(),
+            token_groups: Ids::default(),
+            token_groups_resolved: false,
+            token_creates: 0,
             creates,
             account_creates: 0,
             account_key: crate::idempotency::key_from(random),
@@ -664,6 +734,7 @@ impl Onboarding {
         if let Some(id) = flow.spec.account_id.clone() {
             flow.report.account.done(StepStatus::Existed, Some(id));
             flow.stage = flow.after_account();
+            flow.finish();
         }
         Ok(flow)
     }
@@ -723,8 +794,13 @@ impl Onboarding {
         let Some(call) = &mut self.call else {
             return;
         };
-        if let Some((identity, Some(ticket))) = call.sent.take() {
-            pacers.settle(identity, ticket, now.monotonic);
+        if let Some((identity, ticket)) = call.sent.take() {
+            if let Some(ticket) = ticket {
+                pacers.settle(identity, ticket, now.monotonic);
+            }
+            if let Attempt::Response { headers, .. } = attempt {
+                pacers.observe(identity, headers, now.monotonic, now.wall);
+            }
         }
         let outcome = match call.retry.after(attempt, now.wall, jitter) {
             Next::Wait(wait) => {
@@ -794,6 +870,25 @@ impl Onboarding {
                     ("status", "accepted".into()),
                 ]),
                 true,
+            ),
+            Stage::FindToken { pages, .. } => (
+                pages.operation(),
+                pages.next_params().unwrap_or(Value::Null),
+                false,
+            ),
+            Stage::ResolveTokenGroups => (
+                "accounts.tokens.permission_groups.list",
+                object([("account_id", self.account_id().into())]),
+                false,
+            ),
+            Stage::CreateToken => ("accounts.tokens.create", self.token_params()?, false),
+            Stage::RollToken(id) => (
+                "accounts.tokens.value.roll",
+                object([
+                    ("account_id", self.account_id().into()),
+                    ("token_id", id.as_str().into()),
+                ]),
+                false,
             ),
             Stage::Done => unreachable!("no call once done"),
         };
@@ -1015,7 +1110,11 @@ impl Onboarding {
                             .as_str()
                             .or_else(|| member["user"]["email"].as_str());
                         if let (Some(email), Some(id)) = (email, member["id"].as_str()) {
-                            self.members.set(email.to_ascii_lowercase(), id.to_owned());
+                            let email = email.to_ascii_lowercase();
+                            if member["status"] == "accepted" {
+                                self.accepted.push(email.clone());
+                            }
+                            self.members.set(email, id.to_owned());
                         }
                     }
                     if pages.next_params().is_some() {
@@ -1122,11 +1221,182 @@ impl Onboarding {
                 }
                 Stage::Done
             }
+            Stage::ResolveTokenGroups => match outcome {
+                Ok(response) => {
+                    for group in response.result.as_array().map_or(&[][..], Vec::as_slice) {
+                        if let (Some(name), Some(id)) =
+                            (group["name"].as_str(), group["id"].as_str())
+                        {
+                            self.token_groups.keep_first(name.to_owned(), id);
+                            self.token_groups.keep_first(name.to_ascii_lowercase(), id);
+                        }
+                    }
+                    self.token_groups_resolved = true;
+                    self.token_stage()
+                }
+                Err(e) => self.token_failed(&e),
+            },
+            Stage::FindToken {
+                mut pages,
+                recovering,
+            } => match outcome {
+                Ok(response) => {
+                    let name = self.spec.token.as_ref().map(|t| t.name.clone());
+                    let found = pages
+                        .feed(response)
+                        .into_iter()
+                        .find(|t| t["name"].as_str() == name.as_deref());
+                    match found.and_then(|t| t["id"].as_str().map(str::to_owned)) {
+                        Some(id) if recovering => Stage::RollToken(id),
+                        Some(id) => {
+                            self.token_done(StepStatus::Existed, Some(id));
+                            Stage::Done
+                        }
+                        None if pages.next_params().is_some() => {
+                            Stage::FindToken { pages, recovering }
+                        }
+                        None if self.token_creates < self.create_limit() => Stage::CreateToken,
+                        None => self.token_failed(
+                            &Invalid::new("token", "the token could not be created").into(),
+                        ),
+                    }
+                }
+                Err(e) => self.token_failed(&e),
+            },
+            Stage::CreateToken => {
+                self.token_creates += 1;
+                match outcome {
+                    Ok(response) => {
+                        let id = response.result["id"].as_str().map(str::to_owned);
+                        self.report.token_value =
+                            response.result["value"].as_str().map(Secret::new);
+                        self.token_done(StepStatus::Created, id);
+                        Stage::Done
+                    }
+                    // Made or not: look by name; if made, its value went with the lost
+                    // answer, so it is rolled.
+                    Err(Error::OutcomeUnknown(_)) => self.find_token(true),
+                    Err(e) => self.token_failed(&e),
+                }
+            }
+            Stage::RollToken(id) => match outcome {
+                Ok(response) => {
+                    self.report.token_value = response.result.as_str().map(Secret::new);
+                    self.token_done(StepStatus::Created, Some(id));
+                    if let Some(step) = &mut self.report.token {
+                        step.reconciled = true;
+                    }
+                    Stage::Done
+                }
+                Err(e) => self.token_failed(&e),
+            },
             Stage::Done => Stage::Done,
         };
-        if matches!(self.stage, Stage::Done) {
-            self.report.complete = self.report_is_complete();
+        self.finish();
+    }
+
+    /// At the end of the flow: the token, when one is asked for and the account is known;
+    /// then the report's verdict.
+    fn finish(&mut self) {
+        if !matches!(self.stage, Stage::Done) {
+            return;
         }
+        let account_known = self.report.account.id.is_some()
+            && matches!(
+                self.report.account.status,
+                StepStatus::Created | StepStatus::Existed
+            );
+        let token_pending = self
+            .report
+            .token
+            .as_ref()
+            .is_some_and(|t| t.status == StepStatus::Pending);
+        if account_known && token_pending {
+            self.stage = self.token_stage();
+            if !matches!(self.stage, Stage::Done) {
+                return;
+            }
+        }
+        self.report.complete = self.report_is_complete();
+    }
+
+    /// The token's next step: its groups' ids, then a create for a fresh account (it has no
+    /// tokens), else a look by name first.
+    fn token_stage(&mut self) -> Stage {
+        let names = self
+            .spec
+            .token
+            .as_ref()
+            .is_some_and(|t| t.permission_groups.iter().any(|g| !is_id(g)));
+        if names && !self.token_groups_resolved {
+            return Stage::ResolveTokenGroups;
+        }
+        if self.report.account.status == StepStatus::Created {
+            return Stage::CreateToken;
+        }
+        self.find_token(false)
+    }
+
+    fn find_token(&mut self, recovering: bool) -> Stage {
+        let params = object([
+            ("account_id", self.account_id().into()),
+            ("per_page", 50.into()),
+        ]);
+        match NamedPaginator::new("accounts.tokens.list", params) {
+            Ok(pages) => Stage::FindToken { pages, recovering },
+            Err(e) => self.token_failed(&e),
+        }
+    }
+
+    /// `accounts.tokens.create` for the spec's token: one allow policy of its groups on the
+    /// account.
+    fn token_params(&self) -> Result<Value, Error> {
+        let token = self.spec.token.as_ref().expect("a token step");
+        let groups = token
+            .permission_groups
+            .iter()
+            .map(|group| {
+                let id = if is_id(group) {
+                    Some(group.clone())
+                } else {
+                    self.token_groups
+                        .get(group)
+                        .or_else(|| self.token_groups.get(&group.to_ascii_lowercase()))
+                        .cloned()
+                };
+                id.map(|id| object([("id", id.into())])).ok_or_else(|| {
+                    Error::from(Invalid::new(
+                        "token.permission_groups",
+                        format!("no token permission group is named {group:?}"),
+                    ))
+                    .in_operation("accounts.tokens.create")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let resource = format!("com.cloudflare.api.account.{}", self.account_id());
+        let policy = object([
+            ("effect", "allow".into()),
+            ("permission_groups", Value::Array(groups)),
+            ("resources", object([(resource.as_str(), "*".into())])),
+        ]);
+        Ok(object([
+            ("account_id", self.account_id().into()),
+            ("name", token.name.as_str().into()),
+            ("policies", Value::Array(vec![policy])),
+        ]))
+    }
+
+    fn token_done(&mut self, status: StepStatus, id: Option<String>) {
+        if let Some(step) = &mut self.report.token {
+            step.done(status, id);
+        }
+    }
+
+    fn token_failed(&mut self, error: &Error) -> Stage {
+        if let Some(step) = &mut self.report.token {
+            step.fail(error);
+        }
+        Stage::Done
     }
 
     /// Names are not unique: an account found by name is this customer's only when this
@@ -1221,7 +1491,10 @@ impl Onboarding {
     }
 
     fn list_members(&mut self, reconciling: Option<usize>) -> Stage {
-        if self.invites.is_empty() {
+        // An account this run created has no members to find yet: only a member create whose
+        // outcome is unknown needs a look.
+        let fresh = self.report.account.status == StepStatus::Created && reconciling.is_none();
+        if self.invites.is_empty() || fresh {
             return self.next_member(0, false);
         }
         match self.account_pages("accounts.members.list") {
@@ -1245,7 +1518,12 @@ impl Onboarding {
                 .as_ref()
                 .is_some_and(|s| s.status == StepStatus::Pending);
             if service_invite && service_pending {
-                return Stage::CreateServiceUser;
+                // A member of the account already: the user exists, no create to send.
+                let email = self.invites[i].email.to_ascii_lowercase();
+                match (self.members.get(&email), &mut self.report.service_user) {
+                    (Some(_), Some(step)) => step.done(StepStatus::Existed, None),
+                    _ => return Stage::CreateServiceUser,
+                }
             }
             let email = self.invites[i].email.to_ascii_lowercase();
             let step = &mut self.report.members[i];
@@ -1289,6 +1567,15 @@ impl Onboarding {
             return Stage::Done;
         };
         if step.status != StepStatus::Pending {
+            return Stage::Done;
+        }
+        // Accepted already (a run before this one finished): done, key or no key.
+        let user = self.invites.last().map(|m| m.email.to_ascii_lowercase());
+        if let Some(user) = user.filter(|u| self.accepted.contains(u)) {
+            let id = self.members.get(&user).cloned();
+            if let Some(step) = &mut self.report.invitation {
+                step.done(StepStatus::Existed, id);
+            }
             return Stage::Done;
         }
         let invited = self
@@ -1338,6 +1625,7 @@ impl Onboarding {
         std::iter::once(&r.account)
             .chain(&r.members)
             .chain(&r.service_user)
+            .chain(&r.token)
             .chain(&r.invitation)
             .all(|s| matches!(s.status, StepStatus::Created | StepStatus::Existed))
     }

@@ -131,6 +131,9 @@ impl Call {
         if let Some(ticket) = ticket {
             pacers.settle(self.identity, ticket, now.monotonic);
         }
+        if let Attempt::Response { headers, .. } = attempt {
+            pacers.observe(self.identity, headers, now.monotonic, now.wall);
+        }
         self.state = match self.retry.after(attempt, now.wall, jitter) {
             Next::Done => {
                 let Attempt::Response {

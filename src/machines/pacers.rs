@@ -89,6 +89,26 @@ impl Pacers {
         pacer.acquire(now).map(Some)
     }
 
+    /// What an answer to `identity` said of its budget, at `now` (monotonic) and `wall` (for
+    /// an HTTP-date reset): the pacer keeps under the server's own count until its reset.
+    pub(crate) fn observe(
+        &mut self,
+        identity: Identity,
+        headers: &HeaderMap,
+        now: Duration,
+        wall: std::time::SystemTime,
+    ) {
+        if self.budget.is_none() {
+            return;
+        }
+        if let (Some(budget), Some(pacer)) = (
+            crate::server_budget(headers, Some(wall)),
+            self.by_identity.get_mut(&identity),
+        ) {
+            pacer.observe(budget, now);
+        }
+    }
+
     /// The send of `ticket` as `identity` ended at `now`.
     pub(crate) fn settle(&mut self, identity: Identity, ticket: Ticket, now: Duration) {
         if let Some(pacer) = self.by_identity.get_mut(&identity) {

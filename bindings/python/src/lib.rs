@@ -6,6 +6,7 @@
 //! (`Error::to_json`), turned into the package's exception classes by
 //! `cloudflare_tenant._exceptions._from_native`.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
@@ -224,6 +225,39 @@ impl PyCredentials {
     #[staticmethod]
     fn from_dict(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Self> {
         credentials_from_mapping(py, value).map(PyCredentials)
+    }
+
+    /// Credentials from the conventional environment variables, looked up in `environ`
+    /// (`os.environ`, or any mapping of `str` to `str`); `None` when there are none. Which
+    /// variables, in which order, and what counts as set are the core's
+    /// (`Credentials::from_environment`); a bad value raises its `ValidationError`, naming the
+    /// variable.
+    #[staticmethod]
+    fn from_environment(py: Python<'_>, environ: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        let Ok(environ) = environ.cast::<PyMapping>() else {
+            return Err(PyTypeError::new_err(
+                "environ must be a mapping (os.environ)",
+            ));
+        };
+        // The first failure of a lookup, raised once the core is done.
+        let failed = RefCell::new(None);
+        let found = Credentials::from_environment(|name| {
+            let value = environ.call_method1("get", (name,)).and_then(|value| {
+                value
+                    .extract::<Option<String>>()
+                    .map_err(|_| PyTypeError::new_err(format!("environ[{name:?}] must be a str")))
+            });
+            value.unwrap_or_else(|e| {
+                failed.borrow_mut().get_or_insert(e);
+                None
+            })
+        });
+        if let Some(error) = failed.into_inner() {
+            return Err(error);
+        }
+        found
+            .map(|found| found.map(PyCredentials))
+            .map_err(|e| raise(py, e))
     }
 
     /// `api_token`, `global_key` or `user_service_key`.

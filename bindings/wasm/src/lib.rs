@@ -5,6 +5,8 @@
 //!   sleeps as told, and feeds back what happened; the [`Pacers`] of its client come along.
 //! - The by-name floor, for users who bring their own transport: `buildRequest`,
 //!   `checkText` / `checkBytes`, [`Paginator`], [`Pacer`] and `operations`.
+//! - `credentialsFromEnvironment`: credentials from the conventional environment variables,
+//!   looked up in the object the host gives (`process.env`), as the JSON text the rest takes.
 //!
 //! Parameters, credentials, specs and headers come in as JSON text, read by the core's own JSON
 //! reader (recursion limit, exact numbers, field paths in errors). Requests, steps and views go
@@ -89,6 +91,38 @@ fn read_credentials(
             .map(Some)
             .map_err(|e| named(e, op)),
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.get(target, key)`: one property of a JS object, whatever kind of object it is
+    /// (Node's `process.env` is an exotic one). Rethrows what the object throws.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Credentials from the conventional environment variables, looked up in `env` (Node's
+/// `process.env`, or any object): JSON text of the form the other functions take, or
+/// `undefined` when there are none. Which variables, in which order, and what counts as set
+/// are the core's ([`Credentials::from_environment`]); a variable that is not a string counts
+/// as unset. Throws the core's error for a bad value, naming the variable, or what `env`
+/// threw.
+#[wasm_bindgen(js_name = credentialsFromEnvironment)]
+pub fn credentials_from_environment(env: &JsValue) -> Result<Option<String>, JsValue> {
+    install_panic_hook();
+    let thrown = RefCell::new(None);
+    let found = Credentials::from_environment(|name| match reflect_get(env, name) {
+        Ok(value) => value.as_string(),
+        Err(error) => {
+            thrown.borrow_mut().get_or_insert(error);
+            None
+        }
+    });
+    if let Some(error) = thrown.into_inner() {
+        return Err(error);
+    }
+    let found = found.map_err(throw)?;
+    Ok(found.map(|credentials| credentials.to_json().to_string()))
 }
 
 /// Response headers as JSON `[[name, value], ...]`; only those the core reads are kept.
