@@ -372,13 +372,22 @@ impl Pacer {
     }
 
     /// What an answer's headers said of the budget ([`crate::server_budget`]), read at `now`:
-    /// until its reset, no more sends pass than the server said are left, less the sends still
-    /// in flight (it may not have counted them yet). A reset is taken as at most one window
+    /// when the server counts more sends than this pacer made (others share the credential),
+    /// no more sends pass until its reset than it said are left, less the sends still in
+    /// flight (it may not have counted them yet). A reset is taken as at most one window
     /// away, so an absurd one cannot stall the host. Two reports for the same window keep the
     /// lower count: answers may arrive out of order.
     pub fn observe(&mut self, budget: crate::ServerBudget, now: Duration) {
         let in_flight = self.held.iter().filter(|(_, at)| at.is_none()).count();
         let left = (budget.remaining as usize).saturating_sub(in_flight);
+        // The server counts only what it knows: when it leaves at least as much as our own
+        // count does, the sends are ours and our window is the stricter (and exact: the
+        // server's `t` is whole seconds, rounded up).
+        let ours = self.limit.saturating_sub(self.in_use(now));
+        if left >= ours {
+            self.server = None;
+            return;
+        }
         let until = now + budget.reset.min(self.window);
         self.server = match self.server {
             Some((known, at)) if at.abs_diff(until) < Duration::from_secs(1) => {

@@ -630,3 +630,26 @@ fn the_pacer_keeps_under_the_servers_count() {
     );
     assert_eq!(stalled.acquire(ms(0)), Err(Duration::from_secs(10)));
 }
+
+/// When the server's count is this pacer's own, the pacer's window governs: the server's
+/// whole-second reset would only hold sends back longer.
+#[test]
+fn a_servers_count_of_our_own_sends_changes_nothing() {
+    use cloudflare_tenant::ServerBudget;
+    let ms = Duration::from_millis;
+    let mut pacer = Pacer::new(2, Duration::from_secs(3));
+    for at in [0, 1] {
+        let ticket = pacer.acquire(ms(at)).unwrap();
+        pacer.settle(ticket, ms(at + 1));
+    }
+    pacer.observe(
+        ServerBudget {
+            remaining: 0,
+            reset: Duration::from_secs(3),
+        },
+        ms(2),
+    );
+    // Free a window after the first answer, not three whole seconds after this report.
+    assert_eq!(pacer.acquire(ms(2)), Err(ms(2999)));
+    assert!(pacer.acquire(ms(3001)).is_ok());
+}

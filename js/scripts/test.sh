@@ -59,7 +59,7 @@ run "wasm-bindgen-test (Node)" '^test result:' wasm_test
 run "wasm-bindgen-test (Chromium)" '^test result:' \
   env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver bash -c "$(declare -f wasm_test); root='$root'; wasm_test"
 run "node: fixtures + client" "$NODE_TESTS" \
-  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs" "$js/test/onboard.test.mjs"
+  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs" "$js/test/onboard.test.mjs" "$js/test/bulk.test.mjs"
 run "node: fault run (sandbox)" '^# js fault run:' \
   "$root/scripts/with-sandbox.sh" --sandbox-args "--faults 0.25 --latency-ms 20 --rate-limit 1000000" \
   node --test --test-reporter=tap "$js/test/faults.test.mjs"

@@ -25,6 +25,11 @@ const CLIENT_OPTIONS = [
 const RETRY_OPTIONS = ["maxRetries", "initialBackoff", "maxBackoff", "maxRetryAfter"];
 const CALL_OPTIONS = ["credentials", "signal", "timeout", "maxPages"];
 const ONBOARD_OPTIONS = ["credentials", "signal", "timeout"];
+const ONBOARD_MANY_OPTIONS = ["concurrency", "onProgress", "credentials", "signal", "timeout"];
+/** Onboardings run at once by `onboardMany` unless told otherwise. */
+const DEFAULT_CONCURRENCY = 8;
+/** The most bytes one `crypto.getRandomValues` call fills. */
+const MAX_RANDOM_BYTES = 65536;
 /** Seconds one attempt may take, from the hand-off to fetch to the body's last byte. */
 const DEFAULT_TIMEOUT = 60;
 /** The largest body read: the API's biggest pages are well under 1 MiB. */
@@ -37,6 +42,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * the idempotency key of a create from them. Web Crypto: workerd, browsers, Node >= 20.
  */
 const randomBytes = () => globalThis.crypto.getRandomValues(new Uint8Array(16));
+
+/** 16 random bytes for each of `count` onboardings, one after the other. */
+function randomBytesFor(count) {
+  const bytes = new Uint8Array(16 * count);
+  for (let at = 0; at < bytes.length; at += MAX_RANDOM_BYTES) {
+    globalThis.crypto.getRandomValues(bytes.subarray(at, at + MAX_RANDOM_BYTES));
+  }
+  return bytes;
+}
 
 /** The default transport: the global fetch, looked up at call time and called unbound. */
 const globalFetch = (input, init) => globalThis.fetch(input, init);
@@ -178,6 +192,125 @@ export class TenantClient {
       return maskFields(done.report, done.secret_fields);
     } finally {
       flow.free();
+    }
+  }
+
+  /**
+   * Onboards many customers with the core's bulk flow: each spec as `onboard` does it, at most
+   * `concurrency` (default 8) at once, with several requests in flight. Ids resolved by name
+   * (roles, permission groups, token permission groups) are looked up by the first onboardings
+   * and reused by every onboarding started after the lookup; every request waits for the budget of the identity that signs it (the client's `pace`),
+   * and each account create carries an idempotency key of its own. Resolves to one report per
+   * spec, in the specs' order; `onProgress({done, failed, remaining, requests, current_wait})`
+   * is called after each answer (a throw from it stops the run, as an abort does). Throws a
+   * ValidationError for a bad spec (`specs[3].members[0].email`) before any request, and the
+   * signal's reason on abort, after giving up the places of the requests in flight.
+   */
+  async onboardMany(specs, options = {}) {
+    const operation = "onboarding";
+    if (options === null || typeof options !== "object") {
+      throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation });
+    }
+    const { concurrency = DEFAULT_CONCURRENCY, onProgress, credentials, signal, timeout, ...unknown } = options;
+    rejectUnknownOptions(unknown, ONBOARD_MANY_OPTIONS, operation);
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 0xffffffff) {
+      throw new ValidationError("invalid `concurrency`: must be an integer >= 1", { field: "concurrency", reason: "must be an integer >= 1", operation });
+    }
+    if (onProgress !== undefined && typeof onProgress !== "function") {
+      throw new ValidationError("invalid `onProgress`: must be a function", { field: "onProgress", reason: "must be a function", operation });
+    }
+    const attempt = { signal, timeout: timeoutOption(timeout, operation), operation };
+    if (!Array.isArray(specs)) {
+      throw new ValidationError("invalid `specs`: must be an array of specs", { field: "specs", reason: "must be an array", operation });
+    }
+    specs.forEach((spec, i) => {
+      if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+        throw new ValidationError(`invalid \`specs[${i}]\`: must be an object`, { field: `specs[${i}]`, reason: "must be an object", operation });
+      }
+    });
+    const text = paramsText(specs, operation);
+    const creds = credentialsText(credentials, operation);
+    if (creds === undefined && !this.#core.hasCredentials) {
+      throw new ValidationError("invalid `credentials`: the client has none; give them to the client or to this call", {
+        field: "credentials",
+        reason: "missing",
+        operation,
+      });
+    }
+    const bulk = callCore(() => core.BulkMachine.start(this.#core, text, creds, concurrency, randomBytesFor(specs.length)));
+    try {
+      const done = await this.#driveBulk(bulk, attempt, onProgress);
+      return done.reports.map((report) => maskFields(report, done.secret_fields));
+    } finally {
+      bulk.free();
+    }
+  }
+
+  /**
+   * The driver of a bulk run: several sends in flight, one per slot. A send is handed to fetch
+   * at once (it holds its place in the identity's budget) and not awaited: the machine is asked
+   * again right away. A sleep lasts until it ends or an answer in flight comes back, whichever
+   * is first; each answer is fed to its slot. Whatever is thrown (the signal's reason on
+   * abort, an error of `onProgress`), the run first gives up every place it holds and aborts
+   * the fetches still out.
+   */
+  async #driveBulk(bulk, { signal, timeout, operation }, onProgress) {
+    const pacers = this.#pacers;
+    // The sends' own signal: the caller's, or this run's end when it fails.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    if (signal?.aborted) stop.abort(signal.reason);
+    else signal?.addEventListener?.("abort", onAbort, { once: true });
+    /** slot -> the promise of its answer, `{slot, outcome}` or `{slot, thrown}`; never rejects. */
+    const inFlight = new Map();
+    /** An answer was fed since the last progress report. */
+    let answered = false;
+    try {
+      for (;;) {
+        if (signal?.aborted) throw signal.reason;
+        const step = JSON.parse(callCore(() => bulk.next(pacers, monotonicMs(), Date.now())));
+        // After the answer's consequences (a finished onboarding counts once the machine saw it).
+        if (answered) {
+          answered = false;
+          onProgress?.(JSON.parse(bulk.progress()));
+        }
+        if (step.send !== undefined) {
+          const { slot, ...request } = step.send;
+          const answer = this.#exchange(request, stop.signal, timeout ?? this.#timeout, operation).then(
+            (outcome) => ({ slot, outcome }),
+            (thrown) => ({ slot, thrown }),
+          );
+          inFlight.set(slot, answer);
+        } else if (step.sleep !== undefined) {
+          const first = await sleepOrFirst(step.sleep, signal, inFlight.values());
+          if (first === undefined) continue;
+          inFlight.delete(first.slot);
+          if (first.thrown !== undefined) throw first.thrown;
+          const { slot, outcome } = first;
+          if (outcome.error !== undefined) {
+            const sent = !neverSent(outcome.error);
+            const message = errorText(outcome.error);
+            callCore(() => bulk.feedError(slot, pacers, sent, message, monotonicMs(), Date.now(), Math.random()));
+          } else {
+            const { status, headers, body } = outcome.response;
+            const h = headersText(headers);
+            callCore(() => bulk.feedResponse(slot, pacers, status, h, body, monotonicMs(), Date.now(), Math.random()));
+          }
+          answered = true;
+        } else {
+          return step.done;
+        }
+      }
+    } catch (error) {
+      stop.abort(error);
+      try {
+        bulk.abandon(pacers, monotonicMs(), Date.now());
+      } catch {
+        // the first error is the one to report
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener?.("abort", onAbort);
     }
   }
 
@@ -404,6 +537,29 @@ async function sleep(seconds, signal) {
     await sleepMs(step, signal);
     left -= step;
   } while (left > 0);
+}
+
+/**
+ * Waits `seconds` (abortable) or until the first of `answers` settles, whichever comes first:
+ * that answer, or undefined when the time ran out.
+ */
+function sleepOrFirst(seconds, signal, answers) {
+  const pending = [...answers];
+  if (pending.length === 0) return sleep(seconds, signal).then(() => undefined);
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => settle(resolve, undefined), Math.min(Math.max(0, seconds * 1000), MAX_TIMER_MS));
+    function settle(how, value) {
+      clearTimeout(timer);
+      signal?.removeEventListener?.("abort", abort);
+      how(value);
+    }
+    function abort() {
+      settle(reject, signal.reason);
+    }
+    signal?.addEventListener?.("abort", abort, { once: true });
+    Promise.race(pending).then((first) => settle(resolve, first));
+  });
 }
 
 function sleepMs(ms, signal) {

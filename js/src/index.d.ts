@@ -479,6 +479,27 @@ export interface OnboardOptions {
   timeout?: number;
 }
 
+/** Where an `onboardMany` run is, as `onProgress` is told after each answer. */
+export interface Progress {
+  /** Onboardings over and complete. */
+  done: number;
+  /** Onboardings over and not complete (a step failed, or the account was a conflict). */
+  failed: number;
+  /** Onboardings not over yet: running, or waiting for a place. */
+  remaining: number;
+  /** Requests handed to `fetch` so far, retries included. */
+  requests: number;
+  /** Seconds the run is waiting when nothing can be sent (the pacer, a server's wait); else 0. */
+  current_wait: number;
+}
+
+export interface OnboardManyOptions extends OnboardOptions {
+  /** Onboardings run at once, each with at most one request in flight. Default 8. */
+  concurrency?: number;
+  /** Told after each answer; a throw stops the run, as an abort does. */
+  onProgress?: (progress: Progress) => void;
+}
+
 export interface ListOptions extends CallOptions {
   /** Stop after this many pages (default 1000). */
   maxPages?: number;
@@ -509,6 +530,14 @@ export class TenantClient {
    * ValidationError before any request.
    */
   onboard(spec: OnboardingSpec, options?: OnboardOptions): Promise<OnboardingReport>;
+  /**
+   * Onboards many customers, `concurrency` at a time with several requests in flight: each as
+   * `onboard` does it, ids resolved by name looked up by the first onboardings and reused by
+   * every one started after, every request paced by the budget of the identity that signs it
+   * (the client's `pace`), each account create keyed. One report per spec, in order. A bad spec is a ValidationError naming it (`specs[3].name`) before any
+   * request; an abort rejects with the signal's reason.
+   */
+  onboardMany(specs: OnboardingSpec[], options?: OnboardManyOptions): Promise<OnboardingReport[]>;
 }
 
 export interface TenantClient extends TenantOperations {}

@@ -6,7 +6,7 @@ On top of it:
 
 - :func:`build_request`, :func:`parse_response`, :func:`operations`: the by-name sans-IO
   functions, for any HTTP library;
-- :class:`Call`, :class:`Listing`, :class:`Onboarding` with :class:`Pacers` and
+- :class:`Call`, :class:`Listing`, :class:`Onboarding`, :class:`Bulk` with :class:`Pacers` and
   :class:`RetryPolicy`: the core's machines, sans-IO, for a driver of your own;
 - :class:`TenantClient` (standard library ``urllib`` by default, or an ``httpx.Client``) and
   :class:`AsyncTenantClient` (``httpx.AsyncClient``): the same machines with a blocking or an
@@ -48,7 +48,7 @@ from ._exceptions import (
     ValidationError,
 )
 from ._native import CORE_VERSION as __version__
-from ._native import Call, Listing, Onboarding, Pacers, RetryPolicy
+from ._native import Bulk, Call, Listing, Onboarding, Pacers, RetryPolicy
 from ._pagination import AsyncPageIterator, Page, PageIterator
 from ._secret import Secret
 from ._transport import (
@@ -72,6 +72,7 @@ __all__ = [
     "Credentials",
     "CredentialsLike",
     "Call",
+    "Bulk",
     "Listing",
     "Onboarding",
     "Pacers",

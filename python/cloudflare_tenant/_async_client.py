@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._async_resources import AsyncTenantResources
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import drive_async
+from ._drivers import OnProgress, drive_async, drive_bulk_async
 from ._pagination import AsyncPageIterator
 from ._retry import PaceLike, RetryLike
 from ._transport import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, AsyncTransport, async_transport
@@ -92,6 +92,21 @@ class AsyncTenantClient(AsyncTenantResources, ClientBase):
         flow = self._onboarding(spec, fields, credentials)
         await drive_async(flow, self._transport)
         return flow.machine.report()
+
+    async def onboard_many(
+        self,
+        specs: Iterable[OnboardingSpec],
+        *,
+        concurrency: int = 8,
+        on_progress: Optional[OnProgress] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> List[OnboardingReport]:
+        """The async counterpart of :meth:`TenantClient.onboard_many`, with several requests
+        in flight: up to ``concurrency`` onboardings each have at most one out, and a wait of
+        the pacer's ends early when an answer comes back. Cancelling it cancels the requests in
+        flight and frees their places in the budget."""
+        run = self._bulk(specs, credentials, concurrency)
+        return await drive_bulk_async(run, self._transport, on_progress)
 
     async def aclose(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

@@ -2,20 +2,22 @@
 
 A client holds its settings and its :class:`Pacers`, and makes the core's machines: a
 :class:`Call` per call, a :class:`Listing` per walk of a list, an :class:`Onboarding` per
-onboarding. Its driver (``_drivers.py``) runs them with its transport.
+onboarding, a :class:`Bulk` per run of many onboardings. Its driver (``_drivers.py``) runs them
+with its transport.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Dict, Mapping, Optional, TypeVar, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, TypeVar, Union
 
 from . import _retry
 from ._core import DEFAULT_BASE_URL, USER_AGENT
-from ._drivers import Exchange
+from ._drivers import BulkExchange, Exchange
 from ._exceptions import ValidationError
 from ._native import (
+    Bulk,
     Call,
     Credentials,
     Listing,
@@ -192,6 +194,48 @@ class ClientBase:
             merged, who, self._retry_policy, self._base_url, self._user_agent, os.urandom(16)
         )
         return Exchange(flow, self._pacers)
+
+    def _bulk(
+        self, specs: Iterable[Mapping[str, Any]], credentials: Any, concurrency: int
+    ) -> BulkExchange:
+        """Many onboardings; bad specs (each named: ``specs[3].name``) raise here, before
+        anything is sent. 16 random bytes per spec make the account creates' keys."""
+        if isinstance(specs, (str, bytes, Mapping)) or not isinstance(specs, Iterable):
+            raise ValidationError(
+                "onboarding: invalid `specs`: must be a list of specs",
+                field="specs",
+                reason="must be a list of specs",
+                operation="onboarding",
+            )
+        items: List[Any] = list(specs)
+        for i, spec in enumerate(items):
+            if not isinstance(spec, Mapping):
+                raise ValidationError(
+                    f"onboarding: invalid `specs[{i}]`: must be a dict",
+                    field=f"specs[{i}]",
+                    reason="must be a dict",
+                    operation="onboarding",
+                )
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise TypeError(f"concurrency must be an int; got {type(concurrency).__name__}")
+        who = self._who(credentials)
+        if who is None:
+            raise ValidationError(
+                "onboarding: invalid `credentials`: the client has none; pass credentials=",
+                field="credentials",
+                reason="the client has none; pass credentials=",
+                operation="onboarding",
+            )
+        bulk = Bulk(
+            [dict(spec) for spec in items],
+            who,
+            self._retry_policy,
+            self._base_url,
+            self._user_agent,
+            concurrency,
+            os.urandom(16 * len(items)),
+        )
+        return BulkExchange(bulk, self._pacers)
 
     def _view(self: _C, credentials: CredentialsLike) -> _C:
         """The same client (transport, settings, pacers) acting as ``credentials``."""

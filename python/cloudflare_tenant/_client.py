@@ -4,10 +4,10 @@ library's ``urllib`` by default, or an ``httpx.Client``."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import drive
+from ._drivers import OnProgress, drive, drive_bulk
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
@@ -111,6 +111,29 @@ class TenantClient(TenantResources, ClientBase):
         flow = self._onboarding(spec, fields, credentials)
         drive(flow, self._transport)
         return flow.machine.report()
+
+    def onboard_many(
+        self,
+        specs: Iterable[OnboardingSpec],
+        *,
+        concurrency: int = 8,
+        on_progress: Optional[OnProgress] = None,
+        credentials: Optional[CredentialsLike] = None,
+    ) -> List[OnboardingReport]:
+        """Onboards many customers with the core's bulk flow: each spec as :meth:`onboard`
+        does it, up to ``concurrency`` onboardings under way at once (this blocking client
+        sends one request at a time), the ids resolved by name (roles, permission groups,
+        token permission groups) shared with every onboarding started after their lookup,
+        every request paced by the client's pacers (``pace=``: one budget per credential), and
+        each account create keyed. Returns one report per spec, in order.
+
+        ``on_progress(progress)`` is told where the run is after each answer
+        (:class:`~cloudflare_tenant.types.Progress`: ``done``, ``failed``, ``remaining``,
+        ``requests``, ``current_wait``); what it raises stops the run. A bad spec raises
+        :class:`ValidationError` naming it (``specs[3].members[0].email``) before any request.
+        """
+        run = self._bulk(specs, credentials, concurrency)
+        return drive_bulk(run, self._transport, on_progress)
 
     def close(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

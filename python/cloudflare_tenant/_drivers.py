@@ -6,6 +6,10 @@ list is over. A driver asks it what to do, does it (sends with the transport, or
 it what happened, and returns at the first answer: a call's response, a page, or ``None`` at the
 end of a list or a flow. :class:`Exchange` hands the machine what the driver cannot: the
 client's pacers, the clocks, a jitter, and the package's way of raising the core's errors.
+
+The bulk machine (:class:`Bulk`, many onboardings) is driven alike through :class:`BulkExchange`,
+each send tagged with its slot: the blocking driver sends one at a time, the async driver keeps
+several in flight and feeds each answer to its slot as it comes.
 """
 
 from __future__ import annotations
@@ -13,7 +17,19 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    NoReturn,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from ._core import parse_response
 from ._exceptions import (
@@ -23,12 +39,16 @@ from ._exceptions import (
     OutcomeUnknownError,
     ResponseTooLargeError,
 )
-from ._native import Machine, Pacers, Request
+from ._native import Bulk, Machine, Pacers, Request
+from .types import OnboardingReport, Progress
 
 if TYPE_CHECKING:
     from ._transport import AsyncTransport, HTTPResponse, Transport
 
-__all__ = ["Exchange", "drive", "drive_async"]
+__all__ = ["Exchange", "BulkExchange", "drive", "drive_async", "drive_bulk", "drive_bulk_async"]
+
+#: Told where a bulk run is after each answer.
+OnProgress = Callable[[Progress], Any]
 
 M = TypeVar("M", bound=Machine)
 
@@ -71,6 +91,126 @@ async def drive_async(exchange: Exchange[Any], transport: AsyncTransport) -> Any
                 exchange.answered(response)
         else:
             return step
+
+
+def drive_bulk(
+    exchange: BulkExchange, transport: Transport, on_progress: Optional[OnProgress] = None
+) -> List[OnboardingReport]:
+    """Runs a bulk run with a blocking transport, one send at a time, to its reports;
+    ``on_progress`` is told where the run is after each answer."""
+    answered = False
+    try:
+        while True:
+            step = exchange.next()
+            if answered and on_progress is not None:
+                on_progress(exchange.progress())
+            answered = False
+            if isinstance(step, float):
+                time.sleep(step)
+            elif isinstance(step, tuple):
+                slot, request = step
+                try:
+                    response = transport.send(request)
+                except APIConnectionError as error:
+                    exchange.failed(slot, error)
+                else:
+                    exchange.answered(slot, response)
+                answered = True
+            else:
+                return exchange.reports()
+    except BaseException:
+        exchange.abandon()
+        raise
+
+
+async def drive_bulk_async(
+    exchange: BulkExchange, transport: AsyncTransport, on_progress: Optional[OnProgress] = None
+) -> List[OnboardingReport]:
+    """Runs a bulk run with an async transport, every send handed out at once (at most one per
+    slot in flight): a wait lasts until it ends or an answer comes back, whichever is first, and
+    each answer is fed to its slot. Whatever is raised (a cancellation, a transport's other
+    error, ``on_progress``'s), the sends in flight are cancelled and their places freed."""
+    in_flight: Dict[asyncio.Task[Any], int] = {}
+    answered = False
+    try:
+        while True:
+            step = exchange.next()
+            if answered and on_progress is not None:
+                on_progress(exchange.progress())
+            answered = False
+            if isinstance(step, tuple):
+                slot, request = step
+                in_flight[asyncio.ensure_future(transport.send(request))] = slot
+            elif isinstance(step, float):
+                if not in_flight:
+                    await asyncio.sleep(step)
+                    continue
+                done, _ = await asyncio.wait(
+                    in_flight, timeout=step, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    slot = in_flight.pop(task)
+                    try:
+                        response = task.result()
+                    except APIConnectionError as error:
+                        exchange.failed(slot, error)
+                    else:
+                        exchange.answered(slot, response)
+                    answered = True
+            else:
+                return exchange.reports()
+    except BaseException:
+        for task in in_flight:
+            task.cancel()
+        if in_flight:
+            # Let them end (their transports close what they opened) before giving up, and
+            # read what each ended with: nobody else will.
+            await asyncio.wait(in_flight)
+            for task in in_flight:
+                if not task.cancelled():
+                    task.exception()
+        exchange.abandon()
+        raise
+
+
+class BulkExchange:
+    """The core's bulk machine with the client's pacers, the clocks and a jitter, as
+    :class:`Exchange` has them; each send and answer tagged with its slot."""
+
+    __slots__ = ("bulk", "_pacers")
+
+    def __init__(self, bulk: Bulk, pacers: Pacers) -> None:
+        self.bulk = bulk
+        self._pacers = pacers
+
+    def next(self) -> Union[Tuple[int, Request], float, None]:
+        """``(slot, Request)`` to send, seconds to wait, or ``None`` when all are over."""
+        return self.bulk.next(self._pacers, time.monotonic(), time.time())
+
+    def answered(self, slot: int, response: HTTPResponse) -> None:
+        """The transport's response to the last request of ``slot``; one that cannot be read
+        (not a ``(status, headers, body)``) raises (the driver then frees every place)."""
+        status, headers, body = response
+        now, wall = time.monotonic(), time.time()
+        self.bulk.feed(slot, self._pacers, status, headers, body, now, wall, random.random())
+
+    def failed(self, slot: int, error: APIConnectionError) -> None:
+        """The transport raised ``error`` for the last request of ``slot``: no response came."""
+        now, wall = time.monotonic(), time.time()
+        self.bulk.feed_failure(
+            slot, self._pacers, error.sent, str(error), now, wall, random.random()
+        )
+
+    def abandon(self) -> None:
+        """The run was cancelled or raised: the places of the sends in flight are freed."""
+        self.bulk.abandon(self._pacers, time.monotonic())
+
+    def progress(self) -> Progress:
+        return self.bulk.progress()
+
+    def reports(self) -> List[OnboardingReport]:
+        """One report per spec, in order (the run is over: none is missing)."""
+        return [report for report in self.bulk.reports() if report is not None]
 
 
 class Exchange(Generic[M]):

@@ -1,10 +1,10 @@
 """The native part of ``cloudflare_tenant``: the sans-IO core, by operation name."""
 
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, final
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
-from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse
+from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse, Progress
 
 _Headers = Union[
     Mapping[str, str],
@@ -28,6 +28,7 @@ __all__ = [
     "Call",
     "Listing",
     "Onboarding",
+    "Bulk",
     "DEFAULT_BASE_URL",
     "DEFAULT_USER_AGENT",
     "CORE_VERSION",
@@ -204,3 +205,53 @@ class Onboarding(Machine):
     ) -> Onboarding: ...
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, None]: ...
     def report(self) -> OnboardingReport: ...
+
+@final
+class Bulk:
+    """Many onboardings, ``concurrency`` at a time (default 8), sharing the ids they resolve by
+    name. ``next`` gives ``(slot, Request)`` (send it, ask again right away, feed its answer to
+    ``slot`` whenever it comes), seconds to wait (that long, or until an answer in flight comes
+    back), or ``None`` when all are over: then read ``reports()``. ``random``: 16 random bytes
+    per spec (default ``os.urandom(16 * len(specs))``)."""
+
+    def __new__(
+        cls,
+        specs: Sequence[Mapping[str, Any]],
+        credentials: _CredentialsLike,
+        policy: Optional[RetryPolicy] = None,
+        base_url: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        random: Optional[bytes] = None,
+    ) -> Bulk: ...
+    @property
+    def operation(self) -> str: ...
+    @property
+    def concurrency(self) -> int: ...
+    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Tuple[int, Request], float, None]: ...
+    def feed(
+        self,
+        slot: int,
+        pacers: Pacers,
+        status: int,
+        headers: _Headers,
+        body: _Body,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None: ...
+    def feed_failure(
+        self,
+        slot: int,
+        pacers: Pacers,
+        sent: bool,
+        message: str,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None: ...
+    def abandon(self, pacers: Pacers, now: float) -> None: ...
+    def progress(self) -> Progress: ...
+    def reports(self) -> List[Optional[OnboardingReport]]: ...
+    def spec_index(self, slot: int) -> Optional[int]: ...
+    def __len__(self) -> int: ...

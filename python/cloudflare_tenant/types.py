@@ -32,6 +32,7 @@ __all__ = [
     "OnboardingStep",
     "OnboardingReport",
     "StepStatus",
+    "Progress",
 ]
 __all__ += [name for name in _MODELS if name != "OperationName"]
 
@@ -203,3 +204,19 @@ class OnboardingReport(TypedDict):
     token_value: Optional[Secret]
     #: True when nothing failed.
     complete: bool
+
+
+class Progress(TypedDict):
+    """Where a run of ``client.onboard_many`` is, as ``on_progress`` is told after each
+    answer."""
+
+    #: Onboardings over and complete.
+    done: int
+    #: Onboardings over and not complete (a step failed, or the account was a conflict).
+    failed: int
+    #: Onboardings not over yet: running, or waiting for a place.
+    remaining: int
+    #: Requests handed to the transport so far, retries included.
+    requests: int
+    #: Seconds the run is waiting when nothing can be sent (the pacer, a server's wait); else 0.
+    current_wait: float

@@ -2,8 +2,11 @@
 //! wait), the host sends it and feeds back what happened. Retries, reconciliation after an
 //! unknown outcome, and pagination all live here, so every host runs the same logic.
 
+pub mod bulk;
 pub mod onboarding;
 
+pub use bulk::{Bulk, BulkAction, Progress};
 pub use onboarding::{
-    Action, MemberSpec, Onboarding, OnboardingSpec, Report, ServiceUserSpec, Step, StepStatus,
+    Action, MemberSpec, Onboarding, OnboardingSpec, Report, Resolved, ServiceUserSpec, Step,
+    StepStatus, TokenSpec,
 };

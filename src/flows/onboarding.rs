@@ -572,19 +572,14 @@ pub struct Onboarding {
     call: Option<Call>,
     report: Report,
     found: Vec<Value>,
-    /// Role ids by name, as given and in lower case.
-    roles: Ids,
-    /// Permission group ids by name, as given and in lower case.
-    permission_groups: Ids,
+    /// Role, permission group and token permission group ids by name.
+    resolved: Resolved,
     /// The id of the account's own resource group.
     resource_group: Option<String>,
     /// Member ids by lower-case e-mail.
     members: Ids,
     /// The lower-case e-mails of members who accepted their invitation.
     accepted: Vec<String>,
-    /// Token permission group ids by name, as given and in lower case.
-    token_groups: Ids,
-    token_groups_resolved: bool,
     token_creates: u32,
     /// Sends of each invitation's create, by its index in `invites`.
     creates: Vec<u32>,
@@ -593,6 +588,53 @@ pub struct Onboarding {
     account_key: String,
     user_creates: u32,
     service_user: Option<Credentials>,
+}
+
+/// Ids resolved by name: the same in every account of a tenant, so one onboarding's can save
+/// the next its lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    roles: Names,
+    permission_groups: Names,
+    token_groups: Names,
+}
+
+impl Resolved {
+    /// Takes what `other` resolved that this does not know yet.
+    pub fn merge(&mut self, other: &Resolved) {
+        for (mine, theirs) in [
+            (&mut self.roles, &other.roles),
+            (&mut self.permission_groups, &other.permission_groups),
+            (&mut self.token_groups, &other.token_groups),
+        ] {
+            if theirs.complete && !mine.complete {
+                *mine = theirs.clone();
+            }
+        }
+    }
+}
+
+/// Ids by name from a whole list, found as given or ignoring ASCII case (the names are
+/// English).
+#[derive(Debug, Clone, Default)]
+struct Names {
+    ids: Ids,
+    /// Every page was read.
+    complete: bool,
+}
+
+impl Names {
+    fn learn(&mut self, name: &str, id: &str) {
+        self.ids.keep_first(name.to_owned(), id);
+        self.ids.keep_first(name.to_ascii_lowercase(), id);
+    }
+
+    fn id_of(&self, name: &str) -> Option<String> {
+        let found = self.ids.get(name);
+        found
+            .or_else(|| self.ids.get(&name.to_ascii_lowercase()))
+            .cloned()
+    }
 }
 
 /// Ids by name (role names, member e-mails). An account has few enough to search a list, and
@@ -628,9 +670,22 @@ impl Onboarding {
     /// resent rather than reconciled by name.
     pub fn new(
         client: Client,
+        spec: OnboardingSpec,
+        policy: RetryPolicy,
+        random: [u8; 16],
+    ) -> Result<Self, Error> {
+        Self::with_resolved(client, spec, policy, random, Resolved::default())
+    }
+
+    /// As [`new`](Onboarding::new), knowing the ids that earlier onboardings of the same
+    /// tenant resolved by name (role and permission group ids are the same in every account),
+    /// so they are not looked up again.
+    pub fn with_resolved(
+        client: Client,
         mut spec: OnboardingSpec,
         policy: RetryPolicy,
         random: [u8; 16],
+        resolved: Resolved,
     ) -> Result<Self, Error> {
         let fail = |e: Invalid| Error::from(e).in_operation("onboarding");
         match &spec.account_id {
@@ -717,13 +772,10 @@ impl Onboarding {
             call: None,
             report,
             found: Vec::new(),
-            roles: Ids::default(),
-            permission_groups: Ids::default(),
+            resolved,
             resource_group: None,
             members: Ids::default(),
             accepted: Vec::new(),
-            token_groups: Ids::default(),
-            token_groups_resolved: false,
             token_creates: 0,
             creates,
             account_creates: 0,
@@ -742,6 +794,11 @@ impl Onboarding {
     /// What the report says so far (final once [`Action::Done`] came).
     pub fn report(&self) -> &Report {
         &self.report
+    }
+
+    /// The ids this onboarding knows by name, for the next onboarding of the tenant.
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
     }
 
     /// The next thing to do. Each send is paced by `pacers` as the identity that signs it;
@@ -961,11 +1018,7 @@ impl Onboarding {
         if is_id(role) {
             return Ok(role.to_owned());
         }
-        let found = self
-            .roles
-            .get(role)
-            .or_else(|| self.roles.get(&role.to_ascii_lowercase()));
-        found.cloned().ok_or_else(|| {
+        self.resolved.roles.id_of(role).ok_or_else(|| {
             Error::from(Invalid::new(
                 "roles",
                 format!("the account has no role named {role:?}"),
@@ -979,11 +1032,7 @@ impl Onboarding {
         if is_id(group) {
             return Ok(group.to_owned());
         }
-        let found = self
-            .permission_groups
-            .get(group)
-            .or_else(|| self.permission_groups.get(&group.to_ascii_lowercase()));
-        found.cloned().ok_or_else(|| {
+        self.resolved.permission_groups.id_of(group).ok_or_else(|| {
             Error::from(Invalid::new(
                 "permission_groups",
                 format!("the account has no permission group named {group:?}"),
@@ -1044,13 +1093,13 @@ impl Onboarding {
                     for role in pages.feed(response) {
                         if let (Some(name), Some(id)) = (role["name"].as_str(), role["id"].as_str())
                         {
-                            self.roles.keep_first(name.to_owned(), id);
-                            self.roles.keep_first(name.to_ascii_lowercase(), id);
+                            self.resolved.roles.learn(name, id);
                         }
                     }
                     if pages.next_params().is_some() {
                         Stage::ResolveRoles(pages)
                     } else {
+                        self.resolved.roles.complete = true;
                         self.after_roles()
                     }
                 }
@@ -1062,14 +1111,13 @@ impl Onboarding {
                         if let (Some(name), Some(id)) =
                             (group["name"].as_str(), group["id"].as_str())
                         {
-                            self.permission_groups.keep_first(name.to_owned(), id);
-                            self.permission_groups
-                                .keep_first(name.to_ascii_lowercase(), id);
+                            self.resolved.permission_groups.learn(name, id);
                         }
                     }
                     if pages.next_params().is_some() {
                         Stage::ResolvePermissionGroups(pages)
                     } else {
+                        self.resolved.permission_groups.complete = true;
                         Stage::FindResourceGroup
                     }
                 }
@@ -1227,11 +1275,10 @@ impl Onboarding {
                         if let (Some(name), Some(id)) =
                             (group["name"].as_str(), group["id"].as_str())
                         {
-                            self.token_groups.keep_first(name.to_owned(), id);
-                            self.token_groups.keep_first(name.to_ascii_lowercase(), id);
+                            self.resolved.token_groups.learn(name, id);
                         }
                     }
-                    self.token_groups_resolved = true;
+                    self.resolved.token_groups.complete = true;
                     self.token_stage()
                 }
                 Err(e) => self.token_failed(&e),
@@ -1328,7 +1375,7 @@ impl Onboarding {
             .token
             .as_ref()
             .is_some_and(|t| t.permission_groups.iter().any(|g| !is_id(g)));
-        if names && !self.token_groups_resolved {
+        if names && !self.resolved.token_groups.complete {
             return Stage::ResolveTokenGroups;
         }
         if self.report.account.status == StepStatus::Created {
@@ -1359,10 +1406,7 @@ impl Onboarding {
                 let id = if is_id(group) {
                     Some(group.clone())
                 } else {
-                    self.token_groups
-                        .get(group)
-                        .or_else(|| self.token_groups.get(&group.to_ascii_lowercase()))
-                        .cloned()
+                    self.resolved.token_groups.id_of(group)
                 };
                 id.map(|id| object([("id", id.into())])).ok_or_else(|| {
                     Error::from(Invalid::new(
@@ -1453,7 +1497,7 @@ impl Onboarding {
             .invites
             .iter()
             .any(|m| m.policies.is_none() && m.roles.iter().any(|r| !is_id(r)));
-        if needs_names {
+        if needs_names && !self.resolved.roles.complete {
             match self.account_pages("accounts.roles.list") {
                 Ok(pages) => return Stage::ResolveRoles(pages),
                 Err(e) => return self.members_failed(0, &e),
@@ -1469,7 +1513,7 @@ impl Onboarding {
             .invites
             .iter()
             .any(|m| m.permission_groups.iter().any(|g| !is_id(g)));
-        if needs_names {
+        if needs_names && !self.resolved.permission_groups.complete {
             match self.account_pages("accounts.permission_groups.list") {
                 Ok(pages) => return Stage::ResolvePermissionGroups(pages),
                 Err(e) => return self.members_failed(0, &e),

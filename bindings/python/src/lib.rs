@@ -1,7 +1,8 @@
 //! PyO3 bindings of `cloudflare-tenant`: the module `cloudflare_tenant._native`.
 //!
 //! Conversion only: Python values in, the core's by-name entry point and its exchange machines
-//! (`Call`, `Listing`, `Onboarding`, paced by a client's `Pacers`), Python values out. Every
+//! (`Call`, `Listing`, `Onboarding`, and `Bulk` for many onboardings at once, paced by a
+//! client's `Pacers`), Python values out. Every
 //! decision about Cloudflare's API is the core's; errors leave as the core's JSON view
 //! (`Error::to_json`), turned into the package's exception classes by
 //! `cloudflare_tenant._exceptions._from_native`.
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
-use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report};
+use cloudflare_tenant::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
 use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers, Step};
 use cloudflare_tenant::{
@@ -1188,6 +1189,277 @@ impl PyOnboarding {
     }
 }
 
+// ---- many onboardings ------------------------------------------------------------------------
+
+/// Many onboardings, `concurrency` at a time (the core's `Bulk`): each as `Onboarding` does
+/// it, the ids resolved by name shared (onboardings started after a lookup reuse it), every
+/// send paced by the `Pacers` given at each step. Several sends may be in flight at once, one
+/// per slot: `next` gives `(slot, Request)` (send it, ask again right away, and feed its answer
+/// to `slot` whenever it comes), seconds to wait (a `float`: that long, or until an answer in
+/// flight comes back, whichever is first), or `None` when every onboarding is over: then read
+/// `reports()`. `random`: 16 random bytes per spec, one after the other (default
+/// `os.urandom(16 * len(specs))`), for each account create's idempotency key. A bad spec is
+/// refused naming it (`specs[3].members[0].email`), before anything is sent.
+#[pyclass(module = "cloudflare_tenant._native", name = "Bulk")]
+struct PyBulk {
+    bulk: Bulk,
+    concurrency: usize,
+}
+
+/// Names the spec an input error of one onboarding belongs to.
+fn at_spec(error: Error, index: usize) -> Error {
+    match error {
+        Error::Invalid(mut inner) => {
+            inner.field = match inner.field.as_str() {
+                "spec" => format!("specs[{index}]"),
+                field => format!("specs[{index}].{field}"),
+            };
+            Error::Invalid(inner)
+        }
+        other => other,
+    }
+}
+
+/// The specs of a bulk run: a list or tuple of mappings.
+fn specs_arg(py: Python<'_>, specs: &Bound<'_, PyAny>) -> PyResult<Vec<OnboardingSpec>> {
+    if specs.cast::<PyList>().is_err() && specs.cast::<PyTuple>().is_err() {
+        let reason = "must be a list of onboarding specs";
+        return Err(invalid(py, Some("onboarding"), "specs", reason));
+    }
+    let mut path = String::from("specs");
+    let value = from_py(specs, &mut path, 0)
+        .map_err(|e| invalid(py, Some("onboarding"), &e.path, &e.reason))?;
+    let Value::Array(items) = value else {
+        return Ok(Vec::new());
+    };
+    let specs = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| OnboardingSpec::from_json(spec).map_err(|e| raise(py, at_spec(e, i))));
+    specs.collect()
+}
+
+/// `random`, or `os.urandom(16 * count)`: 16 random bytes per spec.
+fn randoms_arg(
+    py: Python<'_>,
+    random: Option<&Bound<'_, PyAny>>,
+    count: usize,
+) -> PyResult<Vec<[u8; 16]>> {
+    let drawn;
+    let random = match random.filter(|r| !r.is_none()) {
+        Some(random) => random,
+        None => {
+            drawn = URANDOM.import(py, "os", "urandom")?.call1((16 * count,))?;
+            &drawn
+        }
+    };
+    let bytes = random
+        .cast::<PyBytes>()
+        .map_err(|_| PyTypeError::new_err("random must be bytes or None"))?
+        .as_bytes();
+    if bytes.len() != 16 * count {
+        let reason = format!(
+            "must be 16 random bytes per spec: {count} specs, {} bytes",
+            bytes.len()
+        );
+        return Err(invalid(py, Some("onboarding"), "random", &reason));
+    }
+    let chunks = bytes.chunks_exact(16);
+    Ok(chunks.map(|c| c.try_into().unwrap_or([0; 16])).collect())
+}
+
+/// Onboardings at once: an `int` from 1.
+fn concurrency_arg(py: Python<'_>, concurrency: &Bound<'_, PyAny>) -> PyResult<usize> {
+    if concurrency.cast::<PyInt>().is_err() || concurrency.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err("concurrency must be an int"));
+    }
+    let reason = "must be an integer >= 1";
+    let count = concurrency.extract::<u64>().ok().filter(|c| *c >= 1);
+    let count = count.ok_or_else(|| invalid(py, Some("onboarding"), "concurrency", reason))?;
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+#[pymethods]
+impl PyBulk {
+    #[new]
+    #[pyo3(signature = (specs, credentials, policy=None, base_url=None, user_agent=None, concurrency=None, random=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        specs: &Bound<'_, PyAny>,
+        credentials: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyRetryPolicy>>,
+        base_url: Option<&str>,
+        user_agent: Option<&str>,
+        concurrency: Option<&Bound<'_, PyAny>>,
+        random: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let specs = specs_arg(py, specs)?;
+        let concurrency = match concurrency.filter(|c| !c.is_none()) {
+            Some(concurrency) => concurrency_arg(py, concurrency)?,
+            None => 8,
+        };
+        let reason = "are required: the flow acts as the partner";
+        let credentials = credentials_arg(py, Some(credentials))?
+            .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
+        let client = client_for(py, Some(credentials), base_url, user_agent)?;
+        let random = randoms_arg(py, random, specs.len())?;
+        // Slots past the number of specs would never be used.
+        let slots = concurrency.clamp(1, specs.len().max(1));
+        let bulk = Bulk::new(client, specs, policy_arg(policy), slots, random);
+        let bulk = bulk.map_err(|e| raise(py, in_onboarding(e)))?;
+        Ok(PyBulk { bulk, concurrency })
+    }
+
+    /// `onboarding`: the operation its errors name.
+    #[getter]
+    fn operation(&self) -> &'static str {
+        "onboarding"
+    }
+
+    /// Onboardings run at once, as asked.
+    #[getter]
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// What to do now: `(slot, Request)`, seconds to wait, or `None` when all are over.
+    fn next<'py>(
+        &mut self,
+        py: Python<'py>,
+        pacers: &PyPacers,
+        now: f64,
+        wall: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let now = clock(py, now, wall)?;
+        Ok(match pacers.with(|p| self.bulk.next(p, now)) {
+            BulkAction::Send { slot, request } => {
+                let request = Bound::new(py, request_to_py(request))?;
+                (slot, request).into_pyobject(py)?.into_any()
+            }
+            BulkAction::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
+            BulkAction::Done => py.None().into_bound(py),
+        })
+    }
+
+    /// The response to the last `Request` of `slot`; a large body is checked with the GIL
+    /// released. Ignored for a slot with nothing in flight.
+    #[allow(clippy::too_many_arguments)]
+    fn feed(
+        &mut self,
+        py: Python<'_>,
+        slot: usize,
+        pacers: &PyPacers,
+        status: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
+        let status = status_arg(py, None, status)?;
+        let headers = headers_from_py(headers)?;
+        let now = clock(py, now, wall)?;
+        let bulk = &mut self.bulk;
+        with_body(body, |body| {
+            let attempt = Attempt::Response {
+                status,
+                headers: &headers,
+                body,
+            };
+            let mut feed = || pacers.with(|p| bulk.feed(slot, p, attempt, now, jitter));
+            if body.len() >= DETACH_BYTES {
+                py.detach(feed)
+            } else {
+                feed()
+            }
+        })
+    }
+
+    /// No response came to the last `Request` of `slot`: it never left (`sent=False`) or may
+    /// have (`sent=True`).
+    #[allow(clippy::too_many_arguments)]
+    fn feed_failure(
+        &mut self,
+        py: Python<'_>,
+        slot: usize,
+        pacers: &PyPacers,
+        sent: bool,
+        message: &str,
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
+        let now = clock(py, now, wall)?;
+        let attempt = if sent {
+            Attempt::NoResponse { message }
+        } else {
+            Attempt::NotSent { message }
+        };
+        pacers.with(|p| self.bulk.feed(slot, p, attempt, now, jitter));
+        Ok(())
+    }
+
+    /// Gives up on every onboarding (the run was cancelled or a send raised): frees the places
+    /// of the sends in flight; the reports keep what was done.
+    fn abandon(&mut self, py: Python<'_>, pacers: &PyPacers, now: f64) -> PyResult<()> {
+        let now = clock(py, now, 0.0)?;
+        pacers.with(|p| self.bulk.abandon(p, now));
+        Ok(())
+    }
+
+    /// Where the run is: `{"done", "failed", "remaining", "requests", "current_wait"}` (the
+    /// wait in seconds).
+    fn progress<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.bulk.progress().to_json())
+    }
+
+    /// One report per spec, in the specs' order (`None` for one not over yet), as
+    /// `Onboarding.report()` gives it: `api_key` and `token_value` are `Secret`s.
+    fn reports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for report in self.bulk.reports() {
+            match report {
+                Some(report) => {
+                    let report = to_py(py, &report.to_json())?;
+                    mark_secrets(py, report.cast::<PyDict>()?, Report::SECRET_FIELDS)?;
+                    list.append(report)?;
+                }
+                None => list.append(py.None())?,
+            }
+        }
+        Ok(list)
+    }
+
+    /// The index of the spec whose onboarding runs in `slot`, if one does.
+    fn spec_index(&self, slot: usize) -> Option<usize> {
+        self.bulk.spec_index(slot)
+    }
+
+    fn __len__(&self) -> usize {
+        self.bulk.reports().len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Bulk(specs={}, concurrency={})",
+            self.bulk.reports().len(),
+            self.concurrency
+        )
+    }
+}
+
+/// Names `onboarding` as the operation of an input error that names none.
+fn in_onboarding(error: Error) -> Error {
+    match error {
+        Error::Invalid(mut inner) => {
+            inner.operation = inner.operation.or(Some("onboarding"));
+            Error::Invalid(inner)
+        }
+        other => other,
+    }
+}
+
 // ---- the module ------------------------------------------------------------------------------
 
 /// The native part of `cloudflare_tenant`: the sans-IO core, by operation name.
@@ -1204,6 +1476,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCall>()?;
     m.add_class::<PyListing>()?;
     m.add_class::<PyOnboarding>()?;
+    m.add_class::<PyBulk>()?;
     m.add("DEFAULT_BASE_URL", cloudflare_tenant::DEFAULT_BASE_URL)?;
     m.add("DEFAULT_USER_AGENT", cloudflare_tenant::DEFAULT_USER_AGENT)?;
     m.add("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;

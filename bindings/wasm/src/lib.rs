@@ -3,6 +3,8 @@
 //!
 //! - [`Machine`]: a call, a list or the onboarding flow. The JS driver asks `next`, sends or
 //!   sleeps as told, and feeds back what happened; the [`Pacers`] of its client come along.
+//! - [`BulkMachine`]: many onboardings, several sends in flight at once, each tagged with its
+//!   slot; driven the same way, each answer fed back to its slot.
 //! - The by-name floor, for users who bring their own transport: `buildRequest`,
 //!   `checkText` / `checkBytes`, [`Paginator`], [`Pacer`] and `operations`.
 //! - `credentialsFromEnvironment`: credentials from the conventional environment variables,
@@ -20,7 +22,7 @@ use std::cell::RefCell;
 use std::fmt::Display;
 use std::time::{Duration, SystemTime};
 
-use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report};
+use cloudflare_tenant::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
 use cloudflare_tenant::http::{HeaderMap, Request};
 use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers as CorePacers, Step};
 use cloudflare_tenant::{
@@ -728,4 +730,194 @@ fn answered(response: &ApiResponse<CheckedResult>, secret_fields: &[&str]) -> Ma
     let mut answer = meta(response);
     answer.insert("secret_fields".into(), secret_fields.into());
     answer
+}
+
+// ---- many onboardings -----------------------------------------------------------------------
+
+/// Many onboardings, `concurrency` at a time, sharing the ids they resolve by name (the core's
+/// [`Bulk`]). Several sends may be in flight at once, one per slot. Its steps, as JSON text:
+/// `{"send": {method, url, headers, body, slot}}` (send it at once, ask again right away, and
+/// feed the answer back to its `slot` whenever it comes), `{"sleep": seconds}` (wait that long
+/// or until an answer in flight comes back, whichever is first, then ask again), then
+/// `{"done": {"reports", "secret_fields"}}`: one report per spec, in the specs' order.
+#[wasm_bindgen]
+pub struct BulkMachine(Box<Bulk>);
+
+/// The specs of a bulk run, from JSON text of an array; a bad one is refused naming its index
+/// (`specs[2].members[0].email`).
+fn read_specs(text: &str) -> Result<Vec<OnboardingSpec>, Error> {
+    let op = Some("onboarding");
+    let Value::Array(specs) = read_json(op, "specs", text)? else {
+        let reason = "must be an array of onboarding specs".into();
+        return Err(invalid(op, "specs", reason));
+    };
+    let specs = specs.into_iter().enumerate();
+    specs
+        .map(|(i, spec)| OnboardingSpec::from_json(spec).map_err(|e| at_spec(e, i)))
+        .collect()
+}
+
+/// Names the spec an input error of one onboarding belongs to.
+fn at_spec(error: Error, index: usize) -> Error {
+    match error {
+        Error::Invalid(mut inner) => {
+            inner.field = match inner.field.as_str() {
+                "spec" => format!("specs[{index}]"),
+                field => format!("specs[{index}].{field}"),
+            };
+            Error::Invalid(inner)
+        }
+        other => other,
+    }
+}
+
+/// The host's random bytes, 16 per spec, as one array.
+fn read_randoms(random: &[u8], specs: usize) -> Result<Vec<[u8; 16]>, Error> {
+    if random.len() != 16 * specs {
+        let reason = format!(
+            "must be 16 random bytes per spec: {specs} specs, {} bytes",
+            random.len()
+        );
+        return Err(invalid(Some("onboarding"), "random", reason));
+    }
+    let chunks = random.chunks_exact(16);
+    Ok(chunks.map(|c| c.try_into().unwrap_or([0; 16])).collect())
+}
+
+#[wasm_bindgen]
+impl BulkMachine {
+    /// Onboardings of `specs` (JSON text of an array of the core's `OnboardingSpec`s) with
+    /// `core`'s settings, signed with `credentials` instead when given, at most `concurrency`
+    /// at once (at least 1). `random`: 16 random bytes per spec, fresh, one after the other,
+    /// for each account create's idempotency key. Throws the error of a bad spec, naming it
+    /// (`specs[3].name`), before anything is sent.
+    pub fn start(
+        core: &Core,
+        specs: &str,
+        credentials: Option<String>,
+        concurrency: u32,
+        random: &[u8],
+    ) -> Result<BulkMachine, JsValue> {
+        install_panic_hook();
+        let start = || {
+            let specs = read_specs(specs)?;
+            let random = read_randoms(random, specs.len())?;
+            let client = match read_credentials(Some("onboarding"), credentials)? {
+                None => core.client.clone(),
+                some => client(some, Some(core.base_url()), core.user_agent.clone())?,
+            };
+            // Slots past the number of specs would never be used.
+            let concurrency = (concurrency as usize).clamp(1, specs.len().max(1));
+            Bulk::new(client, specs, core.policy, concurrency, random)
+                .map_err(|e| named(e, Some("onboarding")))
+        };
+        let bulk = start().map_err(throw)?;
+        Ok(BulkMachine(Box::new(bulk)))
+    }
+
+    /// What to do now.
+    pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
+        install_panic_hook();
+        let (pacers, now) = (&mut pacers.0, clock(monotonic_ms, wall_ms));
+        match self.0.next(pacers, now) {
+            BulkAction::Send { slot, request } => {
+                // `request_json`'s object, with the slot as its last field.
+                let request = request_json(&request);
+                let fields = request.strip_suffix('}').unwrap_or(&request);
+                tagged("send", format!(r#"{fields},"slot":{slot}}}"#))
+            }
+            BulkAction::Wait(wait) => tagged("sleep", seconds(wait)),
+            BulkAction::Done => {
+                let mut done = Map::new();
+                done.insert("reports".into(), reports_json(&self.0));
+                done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
+                tagged("done", Value::from(done))
+            }
+        }
+    }
+
+    /// The answer to the last send of `slot` (`headers`: JSON `[[name, value], ...]`);
+    /// `jitter` is a random number in [0, 1).
+    #[wasm_bindgen(js_name = feedResponse)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed_response(
+        &mut self,
+        slot: u32,
+        pacers: &mut Pacers,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+        monotonic_ms: f64,
+        wall_ms: f64,
+        jitter: f64,
+    ) -> Result<(), JsValue> {
+        install_panic_hook();
+        let headers = read_headers(None, headers).map_err(throw)?;
+        let attempt = Attempt::Response {
+            status,
+            headers: &headers,
+            body,
+        };
+        let now = clock(monotonic_ms, wall_ms);
+        (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
+        Ok(())
+    }
+
+    /// The last send of `slot` got no answer: `sent` is false only when it surely never left.
+    #[wasm_bindgen(js_name = feedError)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed_error(
+        &mut self,
+        slot: u32,
+        pacers: &mut Pacers,
+        sent: bool,
+        message: &str,
+        monotonic_ms: f64,
+        wall_ms: f64,
+        jitter: f64,
+    ) {
+        install_panic_hook();
+        let attempt = match sent {
+            true => Attempt::NoResponse { message },
+            false => Attempt::NotSent { message },
+        };
+        let now = clock(monotonic_ms, wall_ms);
+        (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
+    }
+
+    /// Gives up on every onboarding (the caller aborted): frees the places of the sends in
+    /// flight; the reports keep what was done.
+    pub fn abandon(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) {
+        let now = clock(monotonic_ms, wall_ms);
+        self.0.abandon(&mut pacers.0, now);
+    }
+
+    /// Where the run is: JSON text of `{"done", "failed", "remaining", "requests",
+    /// "current_wait"}` (the wait in seconds).
+    pub fn progress(&self) -> String {
+        self.0.progress().to_json().to_string()
+    }
+
+    /// JSON text of one report per spec, in the specs' order (`null` for one not over yet).
+    /// Their secret fields are [`Report::SECRET_FIELDS`].
+    pub fn reports(&self) -> String {
+        reports_json(&self.0).to_string()
+    }
+
+    /// The index of the spec whose onboarding runs in `slot`, if one does.
+    #[wasm_bindgen(js_name = specIndex)]
+    pub fn spec_index(&self, slot: u32) -> Option<u32> {
+        let index = self.0.spec_index(slot as usize)?;
+        u32::try_from(index).ok()
+    }
+}
+
+/// The reports of a bulk run as JSON: `[report | null, ...]`.
+fn reports_json(bulk: &Bulk) -> Value {
+    let reports = bulk.reports().iter();
+    Value::Array(
+        reports
+            .map(|r| r.as_ref().map_or(Value::Null, Report::to_json))
+            .collect(),
+    )
 }

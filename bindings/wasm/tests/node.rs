@@ -4,8 +4,8 @@
 //! working after every kind of error.
 
 use cloudflare_tenant_wasm::{
-    build_request, check_bytes, check_text, operations, take_panic, Core, Machine, Pacer, Pacers,
-    Paginator,
+    build_request, check_bytes, check_text, operations, take_panic, BulkMachine, Core, Machine,
+    Pacer, Pacers, Paginator,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -720,4 +720,168 @@ fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
     for pacers in [&mut off, &mut cloudflare] {
         assert!(next(&mut call(), pacers, AT.0)["send"].is_object());
     }
+}
+
+/// What a tiny API answers a bulk run's request: no account of the name yet, a new account,
+/// a new member, a new token, and the lists names are resolved through.
+fn bulk_answer(send: &Value) -> String {
+    let (method, url) = (
+        send["method"].as_str().unwrap(),
+        send["url"].as_str().unwrap(),
+    );
+    let path = url.split('?').next().unwrap();
+    let result = match (method, path.rsplit('/').next().unwrap()) {
+        ("GET", "accounts") => return list_page(json!([])),
+        ("POST", "accounts") => {
+            let name = json(send["body"].as_str().unwrap())["name"].clone();
+            json!({"id": format!("{:0>32}", name.as_str().unwrap().len()), "name": name})
+        }
+        ("GET", "permission_groups") => {
+            return list_page(json!([{"id": "f".repeat(32), "name": "Account Settings Read"}]))
+        }
+        ("POST", "members") => json!({"id": "1".repeat(32), "email": "a@acme.example"}),
+        ("POST", "tokens") => json!({"id": "c".repeat(32), "name": "api", "value": "tok-SECRET"}),
+        other => panic!("no route for {other:?}"),
+    };
+    json!({"success": true, "errors": [], "messages": [], "result": result}).to_string()
+}
+
+#[wasm_bindgen_test]
+fn a_bulk_run_hands_out_sends_by_slot_and_reports_each_spec() {
+    let core = core_with(Some(TOKEN));
+    let mut pacers = Pacers::off();
+    let specs: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"name": "x".repeat(i + 1),
+                   "members": [{"email": "a@acme.example", "roles": [ACCOUNT]}],
+                   "token": {"name": "api", "permission_groups": ["Account Settings Read"]}})
+        })
+        .collect();
+    let specs = Value::from(specs).to_string();
+    let mut bulk = BulkMachine::start(&core, &specs, None, 2, &[9; 48]).unwrap();
+    assert_eq!(
+        json(&bulk.progress()),
+        json!({"done": 0, "failed": 0, "remaining": 3, "requests": 0, "current_wait": 0.0})
+    );
+    // The first onboarding runs alone (the names it looks up are then looked up once): one
+    // send, then a short wait for its answer.
+    let first = json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].clone();
+    assert_eq!(first["slot"], json!(0));
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["headers"]["authorization"], "Bearer secret-token-123");
+    assert_eq!((bulk.spec_index(0), bulk.spec_index(1)), (Some(0), None));
+    let wait = json(&bulk.next(&mut pacers, AT.0, AT.1));
+    assert!(wait["sleep"].as_f64().unwrap() > 0.0, "{wait}");
+    // Then both slots run; answers come back in any order, each to its slot.
+    let mut out = vec![first];
+    let mut most = 1;
+    let done = loop {
+        let step = json(&bulk.next(&mut pacers, AT.0, AT.1));
+        if let Some(send) = step.get("send") {
+            out.push(send.clone());
+            most = most.max(out.len());
+        } else if step.get("sleep").is_some() {
+            // The latest send first: answers need not come in order.
+            let send = out.remove(out.len() - 1);
+            let slot = send["slot"].as_u64().unwrap() as u32;
+            let body = bulk_answer(&send);
+            bulk.feed_response(
+                slot,
+                &mut pacers,
+                200,
+                "[]",
+                body.as_bytes(),
+                AT.0,
+                AT.1,
+                0.0,
+            )
+            .unwrap();
+        } else {
+            break step["done"].clone();
+        }
+    };
+    assert_eq!(most, 2, "never more sends out than slots");
+    let progress = json(&bulk.progress());
+    assert_eq!(
+        (
+            &progress["done"],
+            &progress["failed"],
+            &progress["remaining"]
+        ),
+        (&json!(3), &json!(0), &json!(0))
+    );
+    let reports = done["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 3);
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(report["complete"], true, "{report}");
+        assert_eq!(
+            report["account"]["target"],
+            "x".repeat(i + 1),
+            "in the specs' order"
+        );
+        assert_eq!(report["token_value"], "tok-SECRET");
+    }
+    assert_eq!(done["secret_fields"], json!(["api_key", "token_value"]));
+    assert_eq!(json(&bulk.reports()), done["reports"]);
+    // A feed to a slot with nothing in flight is ignored; abandoning a finished run is harmless.
+    bulk.feed_error(0, &mut pacers, true, "late", AT.0, AT.1, 0.0);
+    bulk.abandon(&mut pacers, AT.0, AT.1);
+    assert_eq!(
+        json(&bulk.next(&mut pacers, AT.0, AT.1))["done"]["reports"],
+        done["reports"]
+    );
+    assert_eq!(take_panic(), None);
+}
+
+#[wasm_bindgen_test]
+fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
+    let core = core_with(Some(TOKEN));
+    let cases = [
+        ("{}", "specs"),
+        ("nope", "specs"),
+        (r#"[{"name":"A"},{}]"#, "specs[1].name"),
+        (r#"[{"name":"A"},5]"#, "specs[1]"),
+        (
+            r#"[{"name":"A","members":[{"email":1}]}]"#,
+            "specs[0].members[0].email",
+        ),
+        (
+            r#"[{"name":"A"},{"name":"B","unit_id":"../x"}]"#,
+            "specs[1].unit_id",
+        ),
+    ];
+    for (specs, field) in cases {
+        let count =
+            serde_json::from_str::<Value>(specs).map_or(0, |v| v.as_array().map_or(0, Vec::len));
+        let random = vec![0; 16 * count];
+        let error = BulkMachine::start(&core, specs, None, 4, &random)
+            .map(|_| ())
+            .unwrap_err();
+        let view = detail(error);
+        assert_eq!(view["kind"], "invalid", "{specs}: {view}");
+        assert_eq!(view["field"], field, "{specs}: {view}");
+        assert_eq!(view["operation"], "onboarding", "{specs}: {view}");
+    }
+    let error = BulkMachine::start(&core, r#"[{"name":"A"}]"#, None, 4, &[0; 15]);
+    assert_eq!(detail(error.map(|_| ()).unwrap_err())["field"], "random");
+    // No specs: done at once.
+    let mut none = BulkMachine::start(&core, "[]", None, 0, &[]).unwrap();
+    let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1));
+    assert_eq!(done["done"]["reports"], json!([]));
+
+    // Abandoned with a send in flight: its place in the budget frees a window later.
+    let mut pacers = Pacers::new(1.0, 10.0).unwrap();
+    let specs = r#"[{"name":"A"},{"name":"B"}]"#;
+    let mut bulk = BulkMachine::start(&core, specs, None, 2, &[1; 32]).unwrap();
+    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].is_object());
+    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["sleep"].is_number());
+    bulk.abandon(&mut pacers, AT.0, AT.1);
+    let reports = json(&bulk.reports());
+    assert_eq!(reports[0]["complete"], false);
+    assert_eq!(json(&bulk.progress())["remaining"], 0);
+    let mut call = Machine::call(&core, "user.get", "null", None, RANDOM).unwrap();
+    assert_eq!(
+        next(&mut call, &mut pacers, AT.0 + 4_000.0),
+        json!({"sleep": 6.0})
+    );
 }

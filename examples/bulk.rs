@@ -1,0 +1,212 @@
+//! Bulk onboarding at the rate limit: many customers against the sandbox, each with an
+//! account, one admin and an account-owned token, through the core's bulk machine under one
+//! pacer for the partner's credential. The sandbox's limit is scaled down so the run is short.
+//!
+//! ```text
+//! scripts/with-sandbox.sh --sandbox-args "--rate-limit 120 --rate-window 3" \
+//!     cargo run --example bulk -- --customers 2000 --limit 120 --window 3
+//! ```
+//!
+//! The last line is the run's figures; the exit status is non-zero when any customer was
+//! left incomplete or duplicated, or when the server answered a 429. `--unpaced` sends as the
+//! official SDKs do, as fast as answers come, retrying 429s after the server's wait: it shows
+//! what the limit's block costs (it exits zero: its figures are the point).
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use cloudflare_tenant::flows::{Bulk, BulkAction, OnboardingSpec};
+use cloudflare_tenant::machines::{Clock, Pacers};
+use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
+use serde_json::{json, Value};
+
+#[path = "support/transport.rs"]
+mod transport;
+
+use transport::{Outcome, Transport, DEFAULT_MAX_BODY_BYTES};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A seeded source for the keys' bytes and the jitter: the run is reproducible, and the core
+/// takes randomness as an input.
+fn draw(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T> {
+    match args
+        .iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+    {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| format!("{name} takes a number, not {value}").into()),
+    }
+}
+
+fn spec(i: usize, unit: &str) -> Result<OnboardingSpec> {
+    Ok(OnboardingSpec::from_json(json!({
+        "name": format!("Bulk Customer {i:05}"),
+        "unit_id": unit,
+        "members": [{"email": format!("admin@b{i:05}.example"), "roles": ["Administrator"]}],
+        "token": {"name": "customer-api", "permission_groups": ["Account Settings Read"]}
+    }))?)
+}
+
+fn run() -> Result<bool> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let customers: usize = arg(&args, "--customers", 200)?;
+    let limit: u32 = arg(&args, "--limit", 120)?;
+    let window = Duration::from_secs_f64(arg(&args, "--window", 3.0)?);
+    let concurrency: usize = arg(&args, "--concurrency", 8)?;
+    let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
+        .map_err(|_| "run under scripts/with-sandbox.sh")?;
+
+    let agent = ureq::Agent::new_with_defaults();
+    let inspect = |path: &str| -> Result<Value> {
+        let mut r = agent.get(format!("{base}{path}")).call()?;
+        Ok(serde_json::from_slice(&r.body_mut().read_to_vec()?)?)
+    };
+    let unit = inspect("/__sandbox/state")?["tenants"][0]["units"][0]["unit_tag"]
+        .as_str()
+        .ok_or("the sandbox has no unit")?
+        .to_owned();
+    let client = Client::new(Credentials::global_key(
+        "admin@tenant.example",
+        "sandbox-global-key",
+    )?)
+    .with_base_url(format!("{base}/client/v4"))?;
+    let specs = (0..customers)
+        .map(|i| spec(i, &unit))
+        .collect::<Result<Vec<_>>>()?;
+    let mut seed = 0x5eed_u64;
+    let random = (0..customers)
+        .map(|_| {
+            let mut bytes = [0; 16];
+            bytes[..8].copy_from_slice(&draw(&mut seed).to_le_bytes());
+            bytes[8..].copy_from_slice(&draw(&mut seed).to_le_bytes());
+            bytes
+        })
+        .collect();
+    let bulk = Bulk::new(client, specs, RetryPolicy::default(), concurrency, random)?;
+    let unpaced = args.iter().any(|a| a == "--unpaced");
+    let pacers = if unpaced {
+        Pacers::off()
+    } else {
+        Pacers::new(limit, window)
+    };
+
+    // The driver: `concurrency` threads, each asking the machine what to do, sending outside
+    // the lock, and feeding the answer back to its slot.
+    let transport = Transport::new(Duration::from_secs(30), DEFAULT_MAX_BODY_BYTES);
+    let origin = Instant::now();
+    let clock = || Clock {
+        monotonic: origin.elapsed(),
+        wall: SystemTime::now(),
+    };
+    let shared = Mutex::new((bulk, pacers, seed, Instant::now()));
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency {
+            scope.spawn(|| loop {
+                let mut guard = shared.lock().unwrap();
+                let (bulk, pacers, seed, shown) = &mut *guard;
+                if shown.elapsed() >= Duration::from_secs(5) {
+                    eprintln!("progress: {}", bulk.progress().to_json());
+                    *shown = Instant::now();
+                }
+                let jitter = (draw(seed) >> 11) as f64 / (1u64 << 53) as f64;
+                match bulk.next(pacers, clock()) {
+                    BulkAction::Send { slot, request } => {
+                        drop(guard);
+                        let outcome = transport.send(request);
+                        let mut guard = shared.lock().unwrap();
+                        let (bulk, pacers, _, _) = &mut *guard;
+                        match &outcome {
+                            Outcome::Response(r) => {
+                                let attempt = Attempt::Response {
+                                    status: r.status().as_u16(),
+                                    headers: r.headers(),
+                                    body: r.body(),
+                                };
+                                bulk.feed(slot, pacers, attempt, clock(), jitter);
+                            }
+                            Outcome::NotSent(message) => {
+                                let attempt = Attempt::NotSent { message };
+                                bulk.feed(slot, pacers, attempt, clock(), jitter)
+                            }
+                            Outcome::NoResponse(message) => {
+                                let attempt = Attempt::NoResponse { message };
+                                bulk.feed(slot, pacers, attempt, clock(), jitter)
+                            }
+                        }
+                    }
+                    BulkAction::Wait(wait) => {
+                        drop(guard);
+                        std::thread::sleep(wait.min(Duration::from_millis(20)));
+                    }
+                    BulkAction::Done => break,
+                }
+            });
+        }
+    });
+    let (bulk, _, _, _) = shared.into_inner()?;
+    let elapsed = origin.elapsed();
+
+    let state = inspect("/__sandbox/state")?;
+    let mut per_name: HashMap<&str, usize> = HashMap::new();
+    for account in state["accounts"].as_array().into_iter().flatten() {
+        *per_name
+            .entry(account["name"].as_str().unwrap_or(""))
+            .or_default() += 1;
+    }
+    let duplicates: usize = (0..customers)
+        .map(|i| {
+            let name = format!("Bulk Customer {i:05}");
+            per_name
+                .get(name.as_str())
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(1)
+        })
+        .sum();
+    let incomplete = bulk
+        .reports()
+        .iter()
+        .filter(|r| !r.as_ref().is_some_and(|r| r.complete))
+        .count();
+    let http_429 = state["counters"]["http_429"].as_u64().unwrap_or(0);
+    let requests = bulk.progress().requests;
+    let allowed = f64::from(limit) * elapsed.as_secs_f64() / window.as_secs_f64();
+    let share = requests as f64 / allowed;
+    if unpaced {
+        println!(
+            "unpaced, as the official SDKs send: {:.1} s",
+            elapsed.as_secs_f64()
+        );
+    }
+    println!(
+        "bulk: customers {customers}, requests {requests}, requests_per_customer {:.2}, \
+         share_of_limit {share:.3}, http_429 {http_429}, duplicate_accounts {duplicates}, \
+         incomplete {incomplete}",
+        requests as f64 / customers.max(1) as f64
+    );
+    Ok(unpaced || (incomplete == 0 && duplicates == 0 && http_429 == 0))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bulk: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
