@@ -54,6 +54,7 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<
 fn spec(i: usize, unit: &str) -> Result<OnboardingSpec> {
     Ok(OnboardingSpec::from_json(json!({
         "name": format!("Bulk Customer {i:05}"),
+        "customer_ref": format!("crm-{i:05}"),
         "unit_id": unit,
         "members": [{"email": format!("admin@b{i:05}.example"), "roles": ["Administrator"]}],
         "token": {"name": "customer-api", "permission_groups": ["Account Settings Read"]}

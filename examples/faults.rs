@@ -52,6 +52,7 @@ enum Access {
 fn spec(i: usize, unit: &str, access: Access) -> OnboardingSpec {
     let mut spec = json!({
         "name": format!("Customer {i:04}"),
+        "customer_ref": format!("crm-{i:04}"),
         "unit_id": unit,
         "business_name": format!("Customer {i:04} Ltd"),
         "business_email": format!("it@c{i:04}.example"),

@@ -23,6 +23,16 @@ pub fn key_from(random: [u8; 16]) -> String {
         .to_string()
 }
 
+/// The key of a customer's account create: a name-based (version 5) UUID of the partner's
+/// customer reference, the same on every run for that customer.
+pub fn key_for_customer(customer_ref: &str) -> String {
+    /// This library's own namespace for those keys.
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x7c3e_1f0a_5b2d_4e8f_9a61_0d4c_2b7e_93f5);
+    uuid::Uuid::new_v5(&NAMESPACE, customer_ref.as_bytes())
+        .hyphenated()
+        .to_string()
+}
+
 /// `given` with a key made from `random` when the operation takes a key and none was given
 /// (`null` counts as none). Anything but an object is left for the parameter check to refuse.
 pub(crate) fn with_key(params: &Params, mut given: Value, random: [u8; 16]) -> Value {
@@ -49,5 +59,12 @@ mod tests {
         let key = key_from([0xff; 16]);
         assert_eq!(key, "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_ne!(key_from([1; 16]), key_from([2; 16]));
+    }
+
+    #[test]
+    fn a_customers_key_is_stable_and_its_own() {
+        assert_eq!(key_for_customer("crm-42"), key_for_customer("crm-42"));
+        assert_ne!(key_for_customer("crm-42"), key_for_customer("crm-43"));
+        assert_eq!(key_for_customer("crm-42").len(), 36);
     }
 }

@@ -825,3 +825,187 @@ fn a_token_spec_is_checked() {
     let err = Onboarding::new(client, spec, RetryPolicy::default(), [7; 16]).unwrap_err();
     assert_eq!(err.to_json()["field"], "token.name");
 }
+
+const STRANGER: &str = "99999999999999999999999999999999";
+
+/// With a customer reference, a same-name account of another customer is never taken: the
+/// create is sent with the customer's own key and makes this customer's account.
+#[test]
+fn a_customer_ref_never_takes_a_strangers_account() {
+    let key = cloudflare_tenant::idempotency::key_for_customer("crm-0042");
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "customer_ref": "crm-0042"}),
+        vec![
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([{"id": STRANGER, "name": "Acme Corp"}])),
+            ),
+            ("POST /accounts", ok(account())),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(
+        (report.account.status, report.account.id.as_deref()),
+        (StepStatus::Created, Some(ACCOUNT))
+    );
+    assert!(sent[1].ends_with(&format!(" key={key}")), "{sent:?}");
+    assert!(sent.iter().all(|l| !l.contains(STRANGER)), "{sent:?}");
+}
+
+/// Run again for the same customer: the key's first answer comes back, so the account is
+/// this customer's and `existed`.
+#[test]
+fn a_customer_ref_finds_its_own_account_again() {
+    let (report, _) = run(
+        json!({"name": "Acme Corp", "customer_ref": "crm-0042"}),
+        vec![
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([{"id": STRANGER, "name": "Acme Corp"}, account()])),
+            ),
+            ("POST /accounts", ok(account())),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(
+        (report.account.status, report.account.id.as_deref()),
+        (StepStatus::Existed, Some(ACCOUNT))
+    );
+}
+
+/// The customer's key made an account from other details: a typed conflict, nothing touched.
+#[test]
+fn a_customer_ref_whose_key_made_another_account_is_a_conflict() {
+    let (report, sent) = run(
+        json!({"name": "Acme Corp Renamed", "customer_ref": "crm-0042",
+               "members": [{"email": "admin@acme.example", "roles": [ADMIN_ROLE]}]}),
+        vec![
+            ("GET /accounts?name=Acme%20Corp%20Renamed", ok(json!([]))),
+            ("POST /accounts", fail(422, 1108)),
+        ],
+    );
+    assert!(!report.complete);
+    assert_eq!(report.account.status, StepStatus::Conflict);
+    assert_eq!(
+        report.account.error.as_ref().unwrap()["field"],
+        "customer_ref"
+    );
+    assert_eq!(sent.len(), 2);
+    assert_eq!(report.members[0].status, StepStatus::Pending);
+}
+
+/// After every resend of the keyed create went unanswered, only an account that was not
+/// there before the create can be this customer's.
+#[test]
+fn a_customer_ref_reconciles_only_with_a_new_account() {
+    let (report, _) = run(
+        json!({"name": "Acme Corp", "customer_ref": "crm-0042"}),
+        vec![
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([{"id": STRANGER, "name": "Acme Corp"}])),
+            ),
+            ("POST /accounts", edge_502()),
+            ("POST /accounts", edge_502()),
+            ("POST /accounts", edge_502()),
+            (
+                "GET /accounts?name=Acme%20Corp",
+                ok(json!([{"id": STRANGER, "name": "Acme Corp"}, account()])),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(
+        (
+            report.account.status,
+            report.account.id.as_deref(),
+            report.account.reconciled
+        ),
+        (StepStatus::Created, Some(ACCOUNT), true)
+    );
+}
+
+/// A finished run's report handed back as a checkpoint: nothing to look up, nothing to send,
+/// every step `existed`, complete.
+#[test]
+fn a_checkpoint_of_a_finished_run_skips_every_lookup() {
+    let spec = json!({"name": "Acme Corp", "customer_ref": "crm-0042",
+        "members": [{"email": "admin@acme.example", "roles": ["Administrator"]}],
+        "token": {"name": "acme-api", "permission_groups": ["Account Settings Read"]}});
+    let (first, _) = run(
+        spec.clone(),
+        vec![
+            ("GET /accounts?name=Acme%20Corp", ok(json!([]))),
+            ("POST /accounts", ok(account())),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/roles",
+                roles(),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "1".repeat(32), "email": "admin@acme.example"})),
+            ),
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens/permission_groups",
+                token_groups(),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/tokens",
+                ok(json!({"id": TOKEN, "name": "acme-api", "value": "tok-SECRET-1"})),
+            ),
+        ],
+    );
+    assert!(first.complete, "{first:?}");
+    let mut again = spec;
+    again["checkpoint"] = first.to_json();
+    let (report, sent) = run(again, vec![]);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert!(report.complete, "{report:?}");
+    let steps = std::iter::once(&report.account)
+        .chain(&report.members)
+        .chain(&report.token);
+    assert!(
+        steps.into_iter().all(|s| s.status == StepStatus::Existed),
+        "{report:?}"
+    );
+    assert_eq!(report.account.id.as_deref(), Some(ACCOUNT));
+    assert_eq!(report.token.as_ref().unwrap().id.as_deref(), Some(TOKEN));
+}
+
+/// A checkpoint of a run that stopped half-way: what it finished is skipped, the rest runs.
+#[test]
+fn a_checkpoint_of_a_half_run_continues_where_it_stopped() {
+    let checkpoint = json!({
+        "account": {"target": "Acme Corp", "id": ACCOUNT, "status": "created", "error": null, "reconciled": false},
+        "members": [
+            {"target": "admin@acme.example", "id": "1".repeat(32), "status": "created", "error": null, "reconciled": false},
+            {"target": "ops@acme.example", "id": null, "status": "failed", "error": {"kind": "api"}, "reconciled": false}
+        ],
+        "service_user": null, "api_key": null, "invitation": null, "token": null, "token_value": null,
+        "complete": false
+    });
+    let (report, sent) = run(
+        json!({"name": "Acme Corp", "checkpoint": checkpoint, "members": [
+            {"email": "admin@acme.example", "roles": [ADMIN_ROLE]},
+            {"email": "ops@acme.example", "roles": [ADMIN_ROLE]}
+        ]}),
+        vec![
+            (
+                "GET /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!([])),
+            ),
+            (
+                "POST /accounts/2bab6ace8c72ed3f09b9eca6db1396bb/members",
+                ok(json!({"id": "2".repeat(32), "email": "ops@acme.example"})),
+            ),
+        ],
+    );
+    assert!(report.complete, "{report:?}");
+    assert_eq!(
+        report.members.iter().map(|m| m.status).collect::<Vec<_>>(),
+        [StepStatus::Existed, StepStatus::Created]
+    );
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let err = OnboardingSpec::from_json(json!({"name": "A", "checkpoint": "done"})).unwrap_err();
+    assert_eq!(err.to_json()["field"], "checkpoint");
+}

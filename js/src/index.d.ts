@@ -397,6 +397,17 @@ export type OnboardingSpec = OnboardingSpecFields &
 
 /** The fields of an {@link OnboardingSpec} besides its account. */
 export interface OnboardingSpecFields {
+  /**
+   * The partner's own reference for the customer (a CRM id, at most 200 characters): the
+   * account's create key derives from it, so every run for this customer makes or finds the
+   * one account its key made, and a same-name account of another customer is never taken.
+   */
+  customer_ref?: string;
+  /**
+   * The report of an earlier run for this customer: the steps it found done are taken as
+   * existing and not looked up again (a finished run's report: nothing is sent at all).
+   */
+  checkpoint?: OnboardingReport;
   type?: AccountType;
   /** The tenant unit to create the account on. */
   unit_id?: string;

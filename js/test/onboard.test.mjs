@@ -163,6 +163,13 @@ describe("client.onboard", () => {
     // Its membership is accepted already: done, though this run has no key for it.
     assert.equal(again.invitation.status, "existed");
     assert.equal(again.complete, true);
+    // The first run's report as a checkpoint: nothing looked up, nothing sent.
+    const calls = api.calls.length;
+    const resumed = await client(api).onboard({ ...SPEC, checkpoint: report });
+    assert.equal(api.calls.length, calls, "no request");
+    assert.equal(resumed.complete, true);
+    assert.equal(resumed.account.id, account.id);
+    assert.deepEqual(resumed.members.map((m) => m.status), ["existed", "existed"]);
   });
 
   test("a POST /accounts answered 502 is resent with its idempotency key, and answered as the first", async () => {

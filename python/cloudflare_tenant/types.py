@@ -151,6 +151,12 @@ class OnboardingSpec(TypedDict, total=False):
 
     name: str
     account_id: str
+    #: The partner's own reference for the customer (a CRM id): the account's create key
+    #: derives from it, so a same-name account of another customer is never taken for it.
+    customer_ref: str
+    #: The report of an earlier run for this customer: the steps it found done are taken as
+    #: existing and not looked up again.
+    checkpoint: "OnboardingReport"
     type: Literal["standard", "enterprise"]
     unit_id: str
     #: A standalone free account, outside any organization; never with ``unit_id``.

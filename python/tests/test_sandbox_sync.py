@@ -216,3 +216,35 @@ def test_pacing_stays_under_the_sandbox_limit(start_sandbox: Callable[..., Sandb
             client.user.get()
         assert time.monotonic() - started >= 2.4
     assert limited.state()["counters"]["rate_limited"] == 0
+
+
+def test_a_customer_ref_never_takes_a_strangers_account_and_a_checkpoint_skips_every_lookup(
+    make_client: Callable[..., ct.TenantClient], sandbox: Sandbox
+) -> None:
+    client = make_client(api_token=ADMIN_TOKEN)
+    name = unique("SameName")
+    # Another customer's account of the same name, with its own admin.
+    stranger = client.accounts.create(name=name)
+    client.accounts.members.create(stranger["id"], email="them@stranger.example", roles=[ADMINISTRATOR_ROLE_ID])
+    spec: ct.types.OnboardingSpec = {
+        "name": name,
+        "customer_ref": unique("crm"),
+        "members": [{"email": f"admin@{name}.example", "roles": ["Administrator"]}],
+        "token": {"name": "customer-api", "permission_groups": ["Account Settings Read"]},
+    }
+    report = client.onboard(spec)
+    assert report["complete"], report
+    assert report["account"]["status"] == "created" and report["account"]["id"] != stranger["id"]
+    assert report["token_value"] is not None and "***" in repr(report["token_value"])
+    theirs = {m["email"] for m in client.accounts.members.list(stranger["id"])}
+    assert f"admin@{name}.example" not in theirs, "the stranger's account is never touched"
+    # Again, by the key: the same account, now existing.
+    again = client.onboard(spec)
+    assert again["complete"] and again["account"] == {**report["account"], "status": "existed"}
+    # From the report: nothing looked up, nothing sent.
+    before = sandbox.state()["counters"]["requests"]
+    resumed = client.onboard({**spec, "checkpoint": again})
+    assert resumed["complete"] and resumed["account"]["id"] == report["account"]["id"]
+    assert sandbox.state()["counters"]["requests"] == before
+    same_name = [a for a in sandbox.state()["accounts"] if a["name"] == name]
+    assert len(same_name) == 2, "the stranger's and this customer's, no more"

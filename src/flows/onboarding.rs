@@ -75,11 +75,18 @@ use crate::params;
 use crate::registry::operation;
 use crate::retry::{Attempt, Next, Retry, RetryPolicy, Ticket};
 
+/// Longest customer reference taken.
+pub const MAX_CUSTOMER_REF: usize = 200;
+
 /// What to set up for one customer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OnboardingSpec {
     /// The account name; also how the account is found again.
     pub name: String,
+    /// The partner's own reference for this customer (a CRM id): the account's create key
+    /// derives from it, so every run for this customer makes or finds the one account its
+    /// key made, and a same-name account of another customer is never taken for it.
+    pub customer_ref: Option<String>,
     /// An account that exists already, by id: nothing is looked up or created, and the
     /// members and service user are set up in it (members by permission group names on an
     /// existing account, for one). `name` is then optional.
@@ -107,6 +114,9 @@ pub struct OnboardingSpec {
     /// An account-owned API token for this customer: its own rate-limit budget, without a
     /// service user.
     pub token: Option<TokenSpec>,
+    /// The report of an earlier run for this customer: the steps it found done are taken as
+    /// existing and not looked up again (its account id stands in for the lookup by name).
+    pub checkpoint: Option<Value>,
     /// Onboard into an account of this name that existed before this onboarding first tried.
     /// Off by default: names are not unique, and another customer's account may share it.
     pub adopt: bool,
@@ -119,8 +129,10 @@ impl OnboardingSpec {
     }
 
     fn read(value: &Value) -> Result<Self, Invalid> {
-        const FIELDS: [&str; 14] = [
+        const FIELDS: [&str; 16] = [
             "name",
+            "checkpoint",
+            "customer_ref",
             "account_id",
             "type",
             "unit_id",
@@ -140,6 +152,17 @@ impl OnboardingSpec {
         Ok(OnboardingSpec {
             name: spec.text("name")?.unwrap_or_default(),
             account_id: spec.text("account_id")?,
+            customer_ref: spec.text("customer_ref")?,
+            checkpoint: match spec.get("checkpoint") {
+                None => None,
+                Some(report @ Value::Object(_)) => Some(report.clone()),
+                Some(_) => {
+                    return Err(Invalid::new(
+                        "checkpoint",
+                        "must be the report of an earlier run (an object)",
+                    ))
+                }
+            },
             r#type: spec.text("type")?.map(|t| AccountType::from(t.as_str())),
             unit_id: spec.text("unit_id")?,
             standalone: spec.flag("standalone")?,
@@ -586,6 +609,10 @@ pub struct Onboarding {
     account_creates: u32,
     /// The account create's idempotency key.
     account_key: String,
+    /// The ids of the accounts of the spec's name that the first lookup found: with a
+    /// customer reference, the create is sent all the same, and its answer is this customer's
+    /// account (one of these when a run before made it, a new one otherwise).
+    found_before: Vec<String>,
     user_creates: u32,
     service_user: Option<Credentials>,
 }
@@ -740,6 +767,14 @@ impl Onboarding {
                 return Err(fail(Invalid::new(at("roles"), reason)));
             }
         }
+        if let Some(reference) = &spec.customer_ref {
+            params::read(
+                "customer_ref",
+                Kind::Name(MAX_CUSTOMER_REF),
+                &reference.as_str().into(),
+            )
+            .map_err(fail)?;
+        }
         if let Some(token) = &spec.token {
             params::read(
                 "token.name",
@@ -763,6 +798,10 @@ impl Onboarding {
             reconciling: false,
         };
         let creates = vec![0; invites.len()];
+        let spec_key = spec
+            .customer_ref
+            .as_deref()
+            .map(crate::idempotency::key_for_customer);
         let mut flow = Onboarding {
             client,
             policy,
@@ -779,16 +818,79 @@ impl Onboarding {
             token_creates: 0,
             creates,
             account_creates: 0,
-            account_key: crate::idempotency::key_from(random),
+            account_key: match &spec_key {
+                Some(key) => key.clone(),
+                None => crate::idempotency::key_from(random),
+            },
+            found_before: Vec::new(),
             user_creates: 0,
             service_user: None,
         };
+        flow.resume_from_checkpoint();
         if let Some(id) = flow.spec.account_id.clone() {
             flow.report.account.done(StepStatus::Existed, Some(id));
             flow.stage = flow.after_account();
             flow.finish();
         }
         Ok(flow)
+    }
+
+    /// Takes the steps an earlier run's report found done as existing: the account by its id
+    /// (the lookup by name is skipped), and each member, service user, invitation and token
+    /// whose target is the same. Steps it did not finish are run as usual.
+    fn resume_from_checkpoint(&mut self) {
+        let Some(checkpoint) = self.spec.checkpoint.take() else {
+            return;
+        };
+        let done = |step: &Value| -> Option<Option<String>> {
+            let finished = matches!(step["status"].as_str(), Some("created" | "existed"));
+            finished.then(|| step["id"].as_str().map(str::to_owned))
+        };
+        let same = |step: &Value, target: &str| {
+            step["target"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case(target))
+        };
+        let account = &checkpoint["account"];
+        let account_id = done(account).flatten().filter(|id| is_id(id));
+        if let Some(id) = account_id.filter(|_| same(account, &self.spec.name)) {
+            if self.spec.account_id.is_none() {
+                self.spec.account_id = Some(id);
+            }
+        }
+        let earlier = checkpoint["members"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        for step in &mut self.report.members {
+            if let Some(id) = earlier
+                .iter()
+                .filter(|e| same(e, &step.target))
+                .find_map(done)
+            {
+                step.done(StepStatus::Existed, id);
+            }
+        }
+        for (key, step) in [
+            ("service_user", self.report.service_user.as_mut()),
+            ("invitation", self.report.invitation.as_mut()),
+            ("token", self.report.token.as_mut()),
+        ] {
+            if let Some(step) = step {
+                let earlier = &checkpoint[key];
+                if let Some(id) = done(earlier).filter(|_| same(earlier, &step.target)) {
+                    step.done(StepStatus::Existed, id);
+                }
+            }
+        }
+    }
+
+    /// The invitations whose step is still to do.
+    fn pending_invites(&self) -> impl Iterator<Item = &MemberSpec> {
+        self.invites
+            .iter()
+            .zip(&self.report.members)
+            .filter(|(_, step)| step.status == StepStatus::Pending)
+            .map(|(member, _)| member)
     }
 
     /// What the report says so far (final once [`Action::Done`] came).
@@ -1075,8 +1177,34 @@ impl Onboarding {
                 match outcome {
                     Ok(response) => {
                         let id = response.result["id"].as_str().map(str::to_owned);
-                        self.report.account.done(StepStatus::Created, id);
+                        // The key's earlier answer, replayed: a run before made it.
+                        let replayed = id.as_ref().is_some_and(|id| self.found_before.contains(id));
+                        let status = if replayed {
+                            StepStatus::Existed
+                        } else {
+                            StepStatus::Created
+                        };
+                        self.report.account.done(status, id);
                         self.after_account()
+                    }
+                    // The customer's key made an account from another body: the spec changed
+                    // since (name, unit, KYC). That account is this customer's, but it is not
+                    // what the spec says: nothing is touched.
+                    Err(Error::Api(api))
+                        if api.status == 422 && self.spec.customer_ref.is_some() =>
+                    {
+                        let reason = "this customer_ref's key made an account from other \
+                                      details (name, unit or KYC changed since); nothing was \
+                                      touched";
+                        let step = &mut self.report.account;
+                        step.fail(&Error::Api(api));
+                        step.error = Some(
+                            Error::from(Invalid::new("customer_ref", reason))
+                                .in_operation("onboarding")
+                                .to_json(),
+                        );
+                        step.status = StepStatus::Conflict;
+                        Stage::Done
                     }
                     Err(Error::OutcomeUnknown(_)) => {
                         self.found.clear();
@@ -1447,8 +1575,18 @@ impl Onboarding {
     /// onboarding made it (found after its own create's outcome was unknown, when the lookup
     /// before that create had found none), or when the spec says to adopt it.
     fn account_found(&mut self, reconciling: bool) -> Stage {
-        let found = std::mem::take(&mut self.found);
+        let mut found = std::mem::take(&mut self.found);
         let id = |account: &Value| account["id"].as_str().map(str::to_owned);
+        if self.spec.customer_ref.is_some() && !self.spec.adopt {
+            // The key says which account is this customer's: accounts that were there before
+            // the create are no answer to a lookup after it.
+            if reconciling {
+                found.retain(|a| id(a).is_some_and(|id| !self.found_before.contains(&id)));
+            } else {
+                self.found_before = found.iter().filter_map(id).collect();
+                found.clear();
+            }
+        }
         match found.as_slice() {
             [account] if reconciling || self.spec.adopt => {
                 let status = if reconciling {
@@ -1494,8 +1632,7 @@ impl Onboarding {
 
     fn after_account(&mut self) -> Stage {
         let needs_names = self
-            .invites
-            .iter()
+            .pending_invites()
             .any(|m| m.policies.is_none() && m.roles.iter().any(|r| !is_id(r)));
         if needs_names && !self.resolved.roles.complete {
             match self.account_pages("accounts.roles.list") {
@@ -1510,8 +1647,7 @@ impl Onboarding {
     /// at all need the account's own resource group.
     fn after_roles(&mut self) -> Stage {
         let needs_names = self
-            .invites
-            .iter()
+            .pending_invites()
             .any(|m| m.permission_groups.iter().any(|g| !is_id(g)));
         if needs_names && !self.resolved.permission_groups.complete {
             match self.account_pages("accounts.permission_groups.list") {
@@ -1519,7 +1655,10 @@ impl Onboarding {
                 Err(e) => return self.members_failed(0, &e),
             }
         }
-        if self.invites.iter().any(|m| !m.permission_groups.is_empty()) {
+        if self
+            .pending_invites()
+            .any(|m| !m.permission_groups.is_empty())
+        {
             return Stage::FindResourceGroup;
         }
         self.list_members(None)
@@ -1538,7 +1677,7 @@ impl Onboarding {
         // An account this run created has no members to find yet: only a member create whose
         // outcome is unknown needs a look.
         let fresh = self.report.account.status == StepStatus::Created && reconciling.is_none();
-        if self.invites.is_empty() || fresh {
+        if self.pending_invites().next().is_none() || fresh {
             return self.next_member(0, false);
         }
         match self.account_pages("accounts.members.list") {
