@@ -19,13 +19,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cloudflare_tenant::flows::{Bulk, BulkAction, OnboardingSpec};
 use cloudflare_tenant::machines::{Clock, Pacers};
-use cloudflare_tenant::{Attempt, Client, Credentials, RetryPolicy};
+use cloudflare_tenant::{Client, Credentials, RetryPolicy};
 use serde_json::{json, Value};
 
 #[path = "support/transport.rs"]
 mod transport;
 
-use transport::{Outcome, Transport, DEFAULT_MAX_BODY_BYTES};
+use transport::{Transport, DEFAULT_MAX_BODY_BYTES};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -129,24 +129,7 @@ fn run() -> Result<bool> {
                         let outcome = transport.send(request);
                         let mut guard = shared.lock().unwrap();
                         let (bulk, pacers, _, _) = &mut *guard;
-                        match &outcome {
-                            Outcome::Response(r) => {
-                                let attempt = Attempt::Response {
-                                    status: r.status().as_u16(),
-                                    headers: r.headers(),
-                                    body: r.body(),
-                                };
-                                bulk.feed(slot, pacers, attempt, clock(), jitter);
-                            }
-                            Outcome::NotSent(message) => {
-                                let attempt = Attempt::NotSent { message };
-                                bulk.feed(slot, pacers, attempt, clock(), jitter)
-                            }
-                            Outcome::NoResponse(message) => {
-                                let attempt = Attempt::NoResponse { message };
-                                bulk.feed(slot, pacers, attempt, clock(), jitter)
-                            }
-                        }
+                        bulk.feed(slot, pacers, outcome.attempt(), clock(), jitter);
                     }
                     BulkAction::Wait(wait) => {
                         drop(guard);

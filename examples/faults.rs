@@ -23,7 +23,7 @@ use cloudflare_tenant::api::members::CreateMember;
 use cloudflare_tenant::api::roles::ADMINISTRATOR_ROLE_ID;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
 use cloudflare_tenant::machines::{Clock, Pacers};
-use cloudflare_tenant::{Attempt, Client, Credentials, Operation, RetryPolicy};
+use cloudflare_tenant::{Client, Credentials, Operation, RetryPolicy};
 use serde_json::{json, Value};
 
 #[path = "support/transport.rs"]
@@ -95,26 +95,8 @@ fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u
         match flow.next_action(&mut pacers, clock()) {
             Action::Send(request) => {
                 let j = jitter(&mut random);
-                match transport.send(request) {
-                    Outcome::Response(r) => {
-                        let attempt = Attempt::Response {
-                            status: r.status().as_u16(),
-                            headers: r.headers(),
-                            body: r.body(),
-                        };
-                        flow.feed(&mut pacers, attempt, clock(), j);
-                    }
-                    Outcome::NotSent(message) => flow.feed(
-                        &mut pacers,
-                        Attempt::NotSent { message: &message },
-                        clock(),
-                        j,
-                    ),
-                    Outcome::NoResponse(message) => {
-                        let attempt = Attempt::NoResponse { message: &message };
-                        flow.feed(&mut pacers, attempt, clock(), j)
-                    }
-                }
+                let outcome = transport.send(request);
+                flow.feed(&mut pacers, outcome.attempt(), clock(), j);
             }
             Action::Wait(wait) => std::thread::sleep(wait),
             Action::Done => return flow.report().clone(),

@@ -43,22 +43,7 @@ impl Driver {
     ) -> Option<Vec<u8>> {
         let outcome = self.transport.send(request);
         let mut pacers = self.pacers.lock().unwrap();
-        match &outcome {
-            Outcome::Response(r) => {
-                let attempt = Attempt::Response {
-                    status: r.status().as_u16(),
-                    headers: r.headers(),
-                    body: r.body(),
-                };
-                feed(&mut pacers, attempt, self.clock());
-            }
-            Outcome::NotSent(message) => {
-                feed(&mut pacers, Attempt::NotSent { message }, self.clock())
-            }
-            Outcome::NoResponse(message) => {
-                feed(&mut pacers, Attempt::NoResponse { message }, self.clock())
-            }
-        }
+        feed(&mut pacers, outcome.attempt(), self.clock());
         match outcome {
             Outcome::Response(r) => Some(r.into_body()),
             _ => None,

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use cloudflare_tenant::http::{Request, Response};
+use cloudflare_tenant::Attempt;
 
 /// The deadline of one attempt, unless the caller sets another.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -27,6 +28,22 @@ pub enum Outcome {
     /// The request may have left and no whole answer came (deadline, reset, a body past the
     /// cap).
     NoResponse(String),
+}
+
+impl Outcome {
+    /// What happened, as the core's machines are fed it.
+    #[allow(dead_code)] // The demo sends single requests; the other programs feed machines.
+    pub fn attempt(&self) -> Attempt<'_> {
+        match self {
+            Outcome::Response(r) => Attempt::Response {
+                status: r.status().as_u16(),
+                headers: r.headers(),
+                body: r.body(),
+            },
+            Outcome::NotSent(message) => Attempt::NotSent { message },
+            Outcome::NoResponse(message) => Attempt::NoResponse { message },
+        }
+    }
 }
 
 /// Sends with a deadline and a body cap.

@@ -656,11 +656,25 @@ impl Names {
         self.ids.keep_first(name.to_ascii_lowercase(), id);
     }
 
-    fn id_of(&self, name: &str) -> Option<String> {
+    /// Learns the `name` and `id` of every item of a list.
+    fn learn_all(&mut self, items: &[Value]) {
+        for item in items {
+            if let (Some(name), Some(id)) = (item["name"].as_str(), item["id"].as_str()) {
+                self.learn(name, id);
+            }
+        }
+    }
+
+    /// The id of `name`: itself when it is an id, else the one learnt for it; or an error on
+    /// `field` saying `missing` (`"the account has no role named"`) and the name.
+    fn id(&self, name: &str, field: &str, missing: &str) -> Result<String, Invalid> {
+        if is_id(name) {
+            return Ok(name.to_owned());
+        }
         let found = self.ids.get(name);
-        found
-            .or_else(|| self.ids.get(&name.to_ascii_lowercase()))
-            .cloned()
+        let found = found.or_else(|| self.ids.get(&name.to_ascii_lowercase()));
+        let missing = || Invalid::new(field, format!("{missing} {name:?}"));
+        found.cloned().ok_or_else(missing)
     }
 }
 
@@ -1094,8 +1108,15 @@ impl Onboarding {
                     permission_groups: member
                         .permission_groups
                         .iter()
-                        .map(|group| self.permission_group_id(group).map(IdRef::new))
-                        .collect::<Result<_, _>>()?,
+                        .map(|group| {
+                            let missing = "the account has no permission group named";
+                            let groups = &self.resolved.permission_groups;
+                            groups
+                                .id(group, "permission_groups", missing)
+                                .map(IdRef::new)
+                        })
+                        .collect::<Result<_, _>>()
+                        .map_err(in_member_create)?,
                     resource_groups: vec![IdRef::new(
                         self.resource_group.clone().unwrap_or_default(),
                     )],
@@ -1106,41 +1127,16 @@ impl Onboarding {
                 let ids = member
                     .roles
                     .iter()
-                    .map(|r| self.role_id(r))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|role| {
+                        let missing = "the account has no role named";
+                        self.resolved.roles.id(role, "roles", missing)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(in_member_create)?;
                 params.insert("roles".into(), ids.into())
             }
         };
         Ok(Value::Object(params))
-    }
-
-    /// A role's id from its id or its name (exact, then ignoring ASCII case: role names are
-    /// English).
-    fn role_id(&self, role: &str) -> Result<String, Error> {
-        if is_id(role) {
-            return Ok(role.to_owned());
-        }
-        self.resolved.roles.id_of(role).ok_or_else(|| {
-            Error::from(Invalid::new(
-                "roles",
-                format!("the account has no role named {role:?}"),
-            ))
-            .in_operation("accounts.members.create")
-        })
-    }
-
-    /// A permission group's id from its id or its name (exact, then ignoring ASCII case).
-    fn permission_group_id(&self, group: &str) -> Result<String, Error> {
-        if is_id(group) {
-            return Ok(group.to_owned());
-        }
-        self.resolved.permission_groups.id_of(group).ok_or_else(|| {
-            Error::from(Invalid::new(
-                "permission_groups",
-                format!("the account has no permission group named {group:?}"),
-            ))
-            .in_operation("accounts.members.create")
-        })
     }
 
     /// Every account has a resource group for its whole scope, by this name.
@@ -1218,12 +1214,7 @@ impl Onboarding {
             }
             Stage::ResolveRoles(mut pages) => match outcome {
                 Ok(response) => {
-                    for role in pages.feed(response) {
-                        if let (Some(name), Some(id)) = (role["name"].as_str(), role["id"].as_str())
-                        {
-                            self.resolved.roles.learn(name, id);
-                        }
-                    }
+                    self.resolved.roles.learn_all(&pages.feed(response));
                     if pages.next_params().is_some() {
                         Stage::ResolveRoles(pages)
                     } else {
@@ -1235,13 +1226,9 @@ impl Onboarding {
             },
             Stage::ResolvePermissionGroups(mut pages) => match outcome {
                 Ok(response) => {
-                    for group in pages.feed(response) {
-                        if let (Some(name), Some(id)) =
-                            (group["name"].as_str(), group["id"].as_str())
-                        {
-                            self.resolved.permission_groups.learn(name, id);
-                        }
-                    }
+                    self.resolved
+                        .permission_groups
+                        .learn_all(&pages.feed(response));
                     if pages.next_params().is_some() {
                         Stage::ResolvePermissionGroups(pages)
                     } else {
@@ -1399,13 +1386,8 @@ impl Onboarding {
             }
             Stage::ResolveTokenGroups => match outcome {
                 Ok(response) => {
-                    for group in response.result.as_array().map_or(&[][..], Vec::as_slice) {
-                        if let (Some(name), Some(id)) =
-                            (group["name"].as_str(), group["id"].as_str())
-                        {
-                            self.resolved.token_groups.learn(name, id);
-                        }
-                    }
+                    let groups = response.result.as_array().map_or(&[][..], Vec::as_slice);
+                    self.resolved.token_groups.learn_all(groups);
                     self.resolved.token_groups.complete = true;
                     self.token_stage()
                 }
@@ -1531,21 +1513,17 @@ impl Onboarding {
             .permission_groups
             .iter()
             .map(|group| {
-                let id = if is_id(group) {
-                    Some(group.clone())
-                } else {
-                    self.resolved.token_groups.id_of(group)
-                };
-                id.map(|id| object([("id", id.into())])).ok_or_else(|| {
-                    Error::from(Invalid::new(
-                        "token.permission_groups",
-                        format!("no token permission group is named {group:?}"),
-                    ))
-                    .in_operation("accounts.tokens.create")
-                })
+                let missing = "no token permission group is named";
+                let id = self
+                    .resolved
+                    .token_groups
+                    .id(group, "token.permission_groups", missing);
+                id.map(|id| object([("id", id.into())]))
+                    .map_err(|e| Error::from(e).in_operation("accounts.tokens.create"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let resource = format!("com.cloudflare.api.account.{}", self.account_id());
+        // The token's resource is the account's whole scope, named as its resource group is.
+        let resource = self.resource_group_name();
         let policy = object([
             ("effect", "allow".into()),
             ("permission_groups", Value::Array(groups)),
@@ -1812,6 +1790,11 @@ impl Onboarding {
             .chain(&r.invitation)
             .all(|s| matches!(s.status, StepStatus::Created | StepStatus::Existed))
     }
+}
+
+/// A name a member's create could not resolve, as that create's error.
+fn in_member_create(invalid: Invalid) -> Error {
+    Error::from(invalid).in_operation("accounts.members.create")
 }
 
 fn account_params(spec: &OnboardingSpec) -> Value {
