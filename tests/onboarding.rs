@@ -1006,6 +1006,10 @@ fn a_checkpoint_of_a_half_run_continues_where_it_stopped() {
         [StepStatus::Existed, StepStatus::Created]
     );
     assert_eq!(sent.len(), 2, "{sent:?}");
+    let spec = OnboardingSpec::from_json(json!({"name": "A", "checkpoint":
+        {"api_key": "svc-SECRET-1", "token_value": "tok-SECRET-2", "complete": true}}))
+    .unwrap();
+    assert!(!format!("{spec:?}").contains("SECRET"), "{spec:?}");
     let err = OnboardingSpec::from_json(json!({"name": "A", "checkpoint": "done"})).unwrap_err();
     assert_eq!(err.to_json()["field"], "checkpoint");
 }
