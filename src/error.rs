@@ -49,7 +49,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn in_operation(self, operation: &'static str) -> Self {
+    /// Names `operation` in an input error that names none yet (a host's own checks, made
+    /// before the core knew which operation they were for).
+    pub fn in_operation(self, operation: &'static str) -> Self {
         match self {
             Error::Invalid(mut e) => {
                 e.operation.get_or_insert(operation);

@@ -65,6 +65,7 @@ mod envelope;
 mod error;
 pub mod flows;
 mod headers;
+pub mod host;
 pub mod idempotency;
 pub mod machines;
 mod message;

@@ -10,11 +10,12 @@
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
-use cloudflare_tenant::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
+use cloudflare_tenant::flows::Report;
+use cloudflare_tenant::host::{seconds, Machine, Next};
 use cloudflare_tenant::http::HeaderMap;
-use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers, Step};
+use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{
     check_response_named, operations as core_operations, response_headers, ApiResponse, Attempt,
     CheckedResult, Client, Credentials, Error, RetryPolicy, WHOLE_RESULT,
@@ -334,29 +335,21 @@ fn client_for(
     Ok(client)
 }
 
-/// 16 random bytes for an idempotency key: `random` (`bytes`, fresh for each call), or
-/// `os.urandom(16)` when it is `None`. Another length is refused like a bad field.
+/// The host's random bytes for idempotency keys (the core checks how many): `random`
+/// (`bytes`, fresh for each call), or `os.urandom(count)` when it is `None`.
 fn random_arg(
     py: Python<'_>,
-    operation: &str,
     random: Option<&Bound<'_, PyAny>>,
-) -> PyResult<[u8; 16]> {
-    let drawn;
+    count: usize,
+) -> PyResult<Vec<u8>> {
     let random = match random.filter(|r| !r.is_none()) {
-        Some(random) => random,
-        None => {
-            drawn = URANDOM.import(py, "os", "urandom")?.call1((16,))?;
-            &drawn
-        }
+        Some(random) => random.clone(),
+        None => URANDOM.import(py, "os", "urandom")?.call1((count,))?,
     };
     let bytes = random
         .cast::<PyBytes>()
-        .map_err(|_| PyTypeError::new_err("random must be bytes or None"))?
-        .as_bytes();
-    bytes.try_into().map_err(|_| {
-        let reason = format!("must be 16 random bytes, got {}", bytes.len());
-        invalid(py, Some(operation), "random", &reason)
-    })
+        .map_err(|_| PyTypeError::new_err("random must be bytes or None"))?;
+    Ok(bytes.as_bytes().to_vec())
 }
 
 fn policy_arg(policy: Option<&Bound<'_, PyRetryPolicy>>) -> RetryPolicy {
@@ -654,28 +647,6 @@ fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 
 // ---- time and policy -------------------------------------------------------------------------
 
-/// Seconds as a `Duration`: finite and not negative, rounded to the nanosecond (so that a clock
-/// moved by exactly the wait asked for reads as the wait's end).
-fn seconds(py: Python<'_>, field: &str, value: f64) -> PyResult<Duration> {
-    let reason = "must be a finite, non-negative number of seconds";
-    let duration =
-        Duration::try_from_secs_f64(value).map_err(|_| invalid(py, None, field, reason))?;
-    let nanos = (value * 1e9).round();
-    Ok(if nanos < u64::MAX as f64 {
-        Duration::from_nanos(nanos as u64)
-    } else {
-        duration
-    })
-}
-
-/// The host's clocks: `time.monotonic()` and `time.time()`, in seconds.
-fn clock(py: Python<'_>, now: f64, wall: f64) -> PyResult<Clock> {
-    Ok(Clock {
-        monotonic: seconds(py, "now", now)?,
-        wall: UNIX_EPOCH + seconds(py, "wall", wall)?,
-    })
-}
-
 /// How persistent the clients are: `max_retries` after the first attempt, backoffs (seconds)
 /// doubling from `initial_backoff` up to `max_backoff`, and the longest server-requested wait
 /// (`max_retry_after`) before a call fails instead. `None` takes the core's default.
@@ -700,7 +671,9 @@ impl PyRetryPolicy {
             u32::try_from(n).map_err(|_| invalid(py, None, "max_retries", reason))
         })?;
         let or = |field: &str, value: Option<f64>, default: Duration| {
-            value.map_or(Ok(default), |value| seconds(py, field, value))
+            value.map_or(Ok(default), |value| {
+                seconds(field, value).map_err(|e| raise(py, e))
+            })
         };
         Ok(PyRetryPolicy(RetryPolicy {
             max_retries,
@@ -788,10 +761,7 @@ impl PyPacers {
 impl PyPacers {
     #[new]
     fn new(py: Python<'_>, limit: i64, window: f64) -> PyResult<Self> {
-        let reason = "must be an integer from 1 to 2**32 - 1";
-        let limit = u32::try_from(limit).ok().filter(|l| *l > 0);
-        let limit = limit.ok_or_else(|| invalid(py, None, "limit", reason))?;
-        let pacers = Pacers::new(limit, seconds(py, "window", window)?);
+        let pacers = Pacers::from_host(limit as f64, window).map_err(|e| raise(py, e))?;
         Ok(PyPacers(Mutex::new(pacers)))
     }
 
@@ -822,76 +792,125 @@ impl PyPacers {
     }
 }
 
-/// One of the core's exchange machines. (Each lives in a Python object of its own: the size of
-/// the largest is paid once per machine, never moved around.)
-#[allow(clippy::large_enum_variant)]
-enum Machine {
-    Call(Call),
-    List(List),
-    Onboarding(Onboarding),
+/// The core's machine of a `Machine` or `Bulk`, and the body last fed (an answer's result is
+/// read from it). What both classes do is done here, once.
+struct Driven {
+    machine: Machine,
+    body: Option<Py<PyAny>>,
 }
 
-/// What a machine says to do next, whichever it is.
-enum Next {
-    Send(cloudflare_tenant::http::Request<Vec<u8>>),
-    Sleep(Duration),
-    /// An answer (a call's, or a page); `false` for a page that repeats an earlier one.
-    Answer(ApiResponse<CheckedResult>, bool),
-    End,
-}
-
-impl Machine {
-    fn next(&mut self, pacers: &mut Pacers, now: Clock) -> Result<Next, Error> {
-        Ok(match self {
-            Machine::Call(call) => match call.next(pacers, now) {
-                Step::Send(request) => Next::Send(request),
-                Step::Sleep(wait) => Next::Sleep(wait),
-                Step::Done(outcome) => Next::Answer(outcome?, true),
-            },
-            Machine::List(list) => match list.next(pacers, now) {
-                ListStep::Send(request) => Next::Send(request),
-                ListStep::Sleep(wait) => Next::Sleep(wait),
-                ListStep::Page { response, fresh } => Next::Answer(response, fresh),
-                ListStep::Done(stop) => stop.map(|_| Next::End)?,
-            },
-            Machine::Onboarding(flow) => match flow.next_action(pacers, now) {
-                Action::Send(request) => Next::Send(request),
-                Action::Wait(wait) => Next::Sleep(wait),
-                Action::Done => Next::End,
-            },
+impl Driven {
+    fn new(machine: Result<Machine, Error>, py: Python<'_>) -> PyResult<Self> {
+        let machine = machine.map_err(|e| raise(py, e))?;
+        Ok(Driven {
+            machine,
+            body: None,
         })
     }
 
-    fn feed(&mut self, pacers: &mut Pacers, attempt: Attempt<'_>, now: Clock, jitter: f64) {
-        match self {
-            Machine::Call(call) => call.feed(pacers, attempt, now, jitter),
-            Machine::List(list) => list.feed(pacers, attempt, now, jitter),
-            Machine::Onboarding(flow) => flow.feed(pacers, attempt, now, jitter),
-        }
+    /// The next step as Python values: `(slot, Request)`, seconds, an answer, or `None`.
+    fn next<'py>(
+        &mut self,
+        py: Python<'py>,
+        pacers: &PyPacers,
+        now: f64,
+        wall: f64,
+    ) -> PyResult<(usize, Bound<'py, PyAny>)> {
+        let now = Clock::from_secs(now, wall).map_err(|e| raise(py, e))?;
+        Ok(match pacers.with(|p| self.machine.next(p, now)) {
+            Next::Send { slot, request } => {
+                (slot, Bound::new(py, request_to_py(request))?.into_any())
+            }
+            Next::Sleep(wait) => (0, PyFloat::new(py, wait.as_secs_f64()).into_any()),
+            Next::Answer { response, fresh } => {
+                let body = self.body.take().map(|b| b.into_bound(py));
+                // A repeated page's items were seen already.
+                let result = if fresh {
+                    result_of(py, body.as_ref())?
+                } else {
+                    PyList::empty(py).into_any()
+                };
+                let secret_fields = self.machine.secret_fields();
+                (
+                    0,
+                    response_to_py(py, &response, result, secret_fields)?.into_any(),
+                )
+            }
+            Next::Failed(error) => return Err(raise(py, error)),
+            Next::End => (0, py.None().into_bound(py)),
+        })
     }
 
-    fn abandon(&mut self, pacers: &mut Pacers, now: Clock) {
-        match self {
-            Machine::Call(call) => call.abandon(pacers, now),
-            Machine::List(list) => list.abandon(pacers, now),
-            Machine::Onboarding(flow) => flow.abandon(pacers, now),
-        }
+    /// The response to the last `Request` of `slot`; a large body is checked with the GIL
+    /// released.
+    #[allow(clippy::too_many_arguments)]
+    fn feed(
+        &mut self,
+        py: Python<'_>,
+        slot: usize,
+        pacers: &PyPacers,
+        status: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
+        let status = status_arg(py, None, status)?;
+        let headers = headers_from_py(headers)?;
+        let now = Clock::from_secs(now, wall).map_err(|e| raise(py, e))?;
+        self.body = body.map(|b| b.clone().unbind());
+        let machine = &mut self.machine;
+        with_body(body, |body| {
+            let attempt = Attempt::Response {
+                status,
+                headers: &headers,
+                body,
+            };
+            let mut feed = || pacers.with(|p| machine.feed(slot, p, attempt, now, jitter));
+            if body.len() >= DETACH_BYTES {
+                py.detach(feed)
+            } else {
+                feed()
+            }
+        })
     }
 
-    fn operation(&self) -> &'static str {
-        match self {
-            Machine::Call(call) => call.operation(),
-            Machine::List(list) => list.operation(),
-            Machine::Onboarding(_) => "onboarding",
-        }
+    /// No response came to the last `Request` of `slot`.
+    #[allow(clippy::too_many_arguments)]
+    fn feed_failure(
+        &mut self,
+        py: Python<'_>,
+        slot: usize,
+        pacers: &PyPacers,
+        sent: bool,
+        message: &str,
+        now: f64,
+        wall: f64,
+        jitter: f64,
+    ) -> PyResult<()> {
+        let now = Clock::from_secs(now, wall).map_err(|e| raise(py, e))?;
+        let attempt = if sent {
+            Attempt::NoResponse { message }
+        } else {
+            Attempt::NotSent { message }
+        };
+        pacers.with(|p| self.machine.feed(slot, p, attempt, now, jitter));
+        Ok(())
     }
 
-    fn secret_fields(&self) -> &'static [&'static str] {
-        match self {
-            Machine::Call(call) => call.secret_fields(),
-            _ => &[],
-        }
+    fn abandon(&mut self, py: Python<'_>, pacers: &PyPacers, now: f64) -> PyResult<()> {
+        let now = Clock::from_secs(now, 0.0).map_err(|e| raise(py, e))?;
+        pacers.with(|p| self.machine.abandon(p, now));
+        Ok(())
     }
+}
+
+/// A report as Python values, its secrets wrapped in `Secret`.
+fn report_to_py<'py>(py: Python<'py>, report: &Report) -> PyResult<Bound<'py, PyAny>> {
+    let report = to_py(py, &report.to_json())?;
+    mark_secrets(py, report.cast::<PyDict>()?, Report::SECRET_FIELDS)?;
+    Ok(report)
 }
 
 /// What `Call`, `Listing` and `Onboarding` share: how they are driven. `next(pacers, now,
@@ -900,27 +919,14 @@ impl Machine {
 /// `None` at the end; a failed call or page raises its error. `now` is `time.monotonic()`,
 /// `wall` is `time.time()` and `jitter` a random number in `[0, 1)`.
 #[pyclass(subclass, module = "cloudflare_tenant._native", name = "Machine")]
-struct PyMachine {
-    machine: Machine,
-    /// The body last fed: an answer's result is read from it.
-    body: Option<Py<PyAny>>,
-}
-
-impl From<Machine> for PyMachine {
-    fn from(machine: Machine) -> Self {
-        PyMachine {
-            machine,
-            body: None,
-        }
-    }
-}
+struct PyMachine(Driven);
 
 #[pymethods]
 impl PyMachine {
     /// The operation's dotted name (`onboarding` for the flow).
     #[getter]
     fn operation(&self) -> &'static str {
-        self.machine.operation()
+        self.0.machine.operation()
     }
 
     /// What to do now: a `Request`, seconds to sleep, an answer, or `None` at the end.
@@ -931,24 +937,7 @@ impl PyMachine {
         now: f64,
         wall: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let now = clock(py, now, wall)?;
-        let next = pacers.with(|p| self.machine.next(p, now));
-        Ok(match next.map_err(|e| raise(py, e))? {
-            Next::Send(request) => Bound::new(py, request_to_py(request))?.into_any(),
-            Next::Sleep(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
-            Next::Answer(response, fresh) => {
-                let body = self.body.take().map(|b| b.into_bound(py));
-                // A repeated page's items were seen already.
-                let result = if fresh {
-                    result_of(py, body.as_ref())?
-                } else {
-                    PyList::empty(py).into_any()
-                };
-                let secret_fields = self.machine.secret_fields();
-                response_to_py(py, &response, result, secret_fields)?.into_any()
-            }
-            Next::End => py.None().into_bound(py),
-        })
+        Ok(self.0.next(py, pacers, now, wall)?.1)
     }
 
     /// The response to the last `Request`; a large body is checked with the GIL released.
@@ -964,24 +953,7 @@ impl PyMachine {
         wall: f64,
         jitter: f64,
     ) -> PyResult<()> {
-        let status = status_arg(py, None, status)?;
-        let headers = headers_from_py(headers)?;
-        let now = clock(py, now, wall)?;
-        self.body = body.map(|b| b.clone().unbind());
-        let machine = &mut self.machine;
-        with_body(body, |body| {
-            let attempt = Attempt::Response {
-                status,
-                headers: &headers,
-                body,
-            };
-            let mut feed = || pacers.with(|p| machine.feed(p, attempt, now, jitter));
-            if body.len() >= DETACH_BYTES {
-                py.detach(feed)
-            } else {
-                feed()
-            }
-        })
+        (self.0).feed(py, 0, pacers, status, headers, body, now, wall, jitter)
     }
 
     /// No response came to the last `Request`: it never left (`sent=False`: connection
@@ -997,25 +969,16 @@ impl PyMachine {
         wall: f64,
         jitter: f64,
     ) -> PyResult<()> {
-        let now = clock(py, now, wall)?;
-        let attempt = if sent {
-            Attempt::NoResponse { message }
-        } else {
-            Attempt::NotSent { message }
-        };
-        pacers.with(|p| self.machine.feed(p, attempt, now, jitter));
-        Ok(())
+        (self.0).feed_failure(py, 0, pacers, sent, message, now, wall, jitter)
     }
 
     /// Gives up on the last `Request` (its send was cancelled or raised): frees its place.
     fn abandon(&mut self, py: Python<'_>, pacers: &PyPacers, now: f64) -> PyResult<()> {
-        let now = clock(py, now, 0.0)?;
-        pacers.with(|p| self.machine.abandon(p, now));
-        Ok(())
+        self.0.abandon(py, pacers, now)
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let operation = PyString::new(slf.py(), slf.borrow().machine.operation());
+        let operation = PyString::new(slf.py(), slf.borrow().0.machine.operation());
         Ok(format!(
             "{}(operation={})",
             slf.get_type().name()?,
@@ -1049,18 +1012,16 @@ impl PyCall {
         let params = json_arg(py, operation, "params", params)?;
         let credentials = credentials_arg(py, credentials)?;
         let client = client_for(py, None, base_url, user_agent)?;
-        let policy = policy_arg(policy);
-        let random = random_arg(py, operation, random)?;
-        let call = Call::new(
+        let random = random_arg(py, random, 16)?;
+        let call = Machine::call(
             &client,
             operation,
             params,
             credentials.as_ref(),
-            policy,
-            random,
+            policy_arg(policy),
+            &random,
         );
-        let call = call.map_err(|e| raise(py, e))?;
-        Ok((PyCall, Machine::Call(call).into()))
+        Ok((PyCall, PyMachine(Driven::new(call, py)?)))
     }
 }
 
@@ -1089,29 +1050,23 @@ impl PyListing {
         let credentials = credentials_arg(py, credentials)?;
         let client = client_for(py, None, base_url, user_agent)?;
         let max_pages = max_pages_arg(py, operation, max_pages)?;
-        let policy = policy_arg(policy);
-        let list = List::new(
+        let list = Machine::list(
             &client,
             operation,
             params,
             credentials.as_ref(),
-            policy,
+            policy_arg(policy),
             max_pages,
         );
-        let list = list.map_err(|e| raise(py, e))?;
-        Ok((PyListing, Machine::List(list).into()))
+        Ok((PyListing, PyMachine(Driven::new(list, py)?)))
     }
 
     /// Why it stopped, once it has: `{"reason", "message", "anomaly", ...}`; `anomaly` is true
     /// when the listing may be incomplete (a repeated page, the page cap).
     #[getter]
     fn stop<'py>(slf: PyRef<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let py = slf.py();
-        let Machine::List(list) = &slf.as_super().machine else {
-            return Ok(None);
-        };
-        list.stop()
-            .map(|stop| to_py(py, &stop.to_json()))
+        let stop = slf.as_super().0.machine.stop();
+        stop.map(|stop| to_py(slf.py(), &stop.to_json()))
             .transpose()
     }
 }
@@ -1128,10 +1083,11 @@ fn max_pages_arg(
     if max_pages.cast::<PyInt>().is_err() || max_pages.cast::<PyBool>().is_ok() {
         return Err(PyTypeError::new_err("max_pages must be an int or None"));
     }
+    // 0 is refused by the core, the rest of what is not a `u32` here, alike.
     let reason = "must be an integer from 1 to 2**32 - 1";
-    let cap = max_pages.extract::<u32>().ok().filter(|m| *m >= 1);
+    let cap = max_pages.extract::<u32>();
     cap.map(Some)
-        .ok_or_else(|| invalid(py, Some(operation), "max_pages", reason))
+        .map_err(|_| invalid(py, Some(operation), "max_pages", reason))
 }
 
 /// Onboards one customer: the core's flow (find or create the account by name, resolve
@@ -1156,15 +1112,10 @@ impl PyOnboarding {
         random: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Self, PyMachine)> {
         let spec = json_arg(py, "onboarding", "spec", Some(spec))?;
-        let spec = OnboardingSpec::from_json(spec).map_err(|e| raise(py, e))?;
-        let reason = "are required: the flow acts as the partner";
-        let credentials = credentials_arg(py, Some(credentials))?
-            .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
-        let client = client_for(py, Some(credentials), base_url, user_agent)?;
-        let random = random_arg(py, "onboarding", random)?;
-        let flow = Onboarding::new(client, spec, policy_arg(policy), random);
-        let flow = flow.map_err(|e| raise(py, e))?;
-        Ok((PyOnboarding, Machine::Onboarding(flow).into()))
+        let client = partner_client(py, credentials, base_url, user_agent)?;
+        let random = random_arg(py, random, 16)?;
+        let flow = Machine::onboarding(client, spec, policy_arg(policy), &random);
+        Ok((PyOnboarding, PyMachine(Driven::new(flow, py)?)))
     }
 
     /// What the flow did so far (final once `next` gave `None`):
@@ -1172,21 +1123,35 @@ impl PyOnboarding {
     /// `Secret`.
     fn report<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let Machine::Onboarding(flow) = &slf.as_super().machine else {
-            return Ok(py.None().into_bound(py));
-        };
-        let report = to_py(py, &flow.report().to_json())?;
-        mark_secrets(py, report.cast::<PyDict>()?, Report::SECRET_FIELDS)?;
-        Ok(report)
+        match slf.as_super().0.machine.report() {
+            Some(report) => report_to_py(py, report),
+            None => Ok(py.None().into_bound(py)),
+        }
     }
 
     fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
-        let Machine::Onboarding(flow) = &slf.as_super().machine else {
-            return Ok("Onboarding()".to_owned());
-        };
-        let name = PyString::new(slf.py(), &flow.report().account.target).repr()?;
+        let target = slf
+            .as_super()
+            .0
+            .machine
+            .report()
+            .map(|r| r.account.target.clone());
+        let name = PyString::new(slf.py(), &target.unwrap_or_default()).repr()?;
         Ok(format!("Onboarding(name={name})"))
     }
+}
+
+/// The client a flow acts as: the partner's `credentials` are required.
+fn partner_client(
+    py: Python<'_>,
+    credentials: &Bound<'_, PyAny>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> PyResult<Client> {
+    let reason = "are required: the flow acts as the partner";
+    let credentials = credentials_arg(py, Some(credentials))?
+        .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
+    client_for(py, Some(credentials), base_url, user_agent)
 }
 
 // ---- many onboardings ------------------------------------------------------------------------
@@ -1202,81 +1167,8 @@ impl PyOnboarding {
 /// refused naming it (`specs[3].members[0].email`), before anything is sent.
 #[pyclass(module = "cloudflare_tenant._native", name = "Bulk")]
 struct PyBulk {
-    bulk: Bulk,
+    run: Driven,
     concurrency: usize,
-}
-
-/// Names the spec an input error of one onboarding belongs to.
-fn at_spec(error: Error, index: usize) -> Error {
-    match error {
-        Error::Invalid(mut inner) => {
-            inner.field = match inner.field.as_str() {
-                "spec" => format!("specs[{index}]"),
-                field => format!("specs[{index}].{field}"),
-            };
-            Error::Invalid(inner)
-        }
-        other => other,
-    }
-}
-
-/// The specs of a bulk run: a list or tuple of mappings.
-fn specs_arg(py: Python<'_>, specs: &Bound<'_, PyAny>) -> PyResult<Vec<OnboardingSpec>> {
-    if specs.cast::<PyList>().is_err() && specs.cast::<PyTuple>().is_err() {
-        let reason = "must be a list of onboarding specs";
-        return Err(invalid(py, Some("onboarding"), "specs", reason));
-    }
-    let mut path = String::from("specs");
-    let value = from_py(specs, &mut path, 0)
-        .map_err(|e| invalid(py, Some("onboarding"), &e.path, &e.reason))?;
-    let Value::Array(items) = value else {
-        return Ok(Vec::new());
-    };
-    let specs = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, spec)| OnboardingSpec::from_json(spec).map_err(|e| raise(py, at_spec(e, i))));
-    specs.collect()
-}
-
-/// `random`, or `os.urandom(16 * count)`: 16 random bytes per spec.
-fn randoms_arg(
-    py: Python<'_>,
-    random: Option<&Bound<'_, PyAny>>,
-    count: usize,
-) -> PyResult<Vec<[u8; 16]>> {
-    let drawn;
-    let random = match random.filter(|r| !r.is_none()) {
-        Some(random) => random,
-        None => {
-            drawn = URANDOM.import(py, "os", "urandom")?.call1((16 * count,))?;
-            &drawn
-        }
-    };
-    let bytes = random
-        .cast::<PyBytes>()
-        .map_err(|_| PyTypeError::new_err("random must be bytes or None"))?
-        .as_bytes();
-    if bytes.len() != 16 * count {
-        let reason = format!(
-            "must be 16 random bytes per spec: {count} specs, {} bytes",
-            bytes.len()
-        );
-        return Err(invalid(py, Some("onboarding"), "random", &reason));
-    }
-    let chunks = bytes.chunks_exact(16);
-    Ok(chunks.map(|c| c.try_into().unwrap_or([0; 16])).collect())
-}
-
-/// Onboardings at once: an `int` from 1.
-fn concurrency_arg(py: Python<'_>, concurrency: &Bound<'_, PyAny>) -> PyResult<usize> {
-    if concurrency.cast::<PyInt>().is_err() || concurrency.cast::<PyBool>().is_ok() {
-        return Err(PyTypeError::new_err("concurrency must be an int"));
-    }
-    let reason = "must be an integer >= 1";
-    let count = concurrency.extract::<u64>().ok().filter(|c| *c >= 1);
-    let count = count.ok_or_else(|| invalid(py, Some("onboarding"), "concurrency", reason))?;
-    Ok(usize::try_from(count).unwrap_or(usize::MAX))
 }
 
 #[pymethods]
@@ -1294,27 +1186,29 @@ impl PyBulk {
         concurrency: Option<&Bound<'_, PyAny>>,
         random: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let specs = specs_arg(py, specs)?;
+        if specs.cast::<PyList>().is_err() && specs.cast::<PyTuple>().is_err() {
+            let reason = "must be a list of onboarding specs";
+            return Err(invalid(py, Some("onboarding"), "specs", reason));
+        }
+        let mut path = String::from("specs");
+        let specs = from_py(specs, &mut path, 0)
+            .map_err(|e| invalid(py, Some("onboarding"), &e.path, &e.reason))?;
+        let count = specs.as_array().map_or(0, Vec::len);
         let concurrency = match concurrency.filter(|c| !c.is_none()) {
-            Some(concurrency) => concurrency_arg(py, concurrency)?,
+            Some(concurrency) => concurrency_arg(concurrency)?,
             None => 8,
         };
-        let reason = "are required: the flow acts as the partner";
-        let credentials = credentials_arg(py, Some(credentials))?
-            .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
-        let client = client_for(py, Some(credentials), base_url, user_agent)?;
-        let random = randoms_arg(py, random, specs.len())?;
-        // Slots past the number of specs would never be used.
-        let slots = concurrency.clamp(1, specs.len().max(1));
-        let bulk = Bulk::new(client, specs, policy_arg(policy), slots, random);
-        let bulk = bulk.map_err(|e| raise(py, in_onboarding(e)))?;
-        Ok(PyBulk { bulk, concurrency })
+        let client = partner_client(py, credentials, base_url, user_agent)?;
+        let random = random_arg(py, random, 16 * count)?;
+        let bulk = Machine::bulk(client, specs, policy_arg(policy), concurrency, &random);
+        let run = Driven::new(bulk, py)?;
+        Ok(PyBulk { run, concurrency })
     }
 
     /// `onboarding`: the operation its errors name.
     #[getter]
     fn operation(&self) -> &'static str {
-        "onboarding"
+        self.run.machine.operation()
     }
 
     /// Onboardings run at once, as asked.
@@ -1331,15 +1225,11 @@ impl PyBulk {
         now: f64,
         wall: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let now = clock(py, now, wall)?;
-        Ok(match pacers.with(|p| self.bulk.next(p, now)) {
-            BulkAction::Send { slot, request } => {
-                let request = Bound::new(py, request_to_py(request))?;
-                (slot, request).into_pyobject(py)?.into_any()
-            }
-            BulkAction::Wait(wait) => PyFloat::new(py, wait.as_secs_f64()).into_any(),
-            BulkAction::Done => py.None().into_bound(py),
-        })
+        let (slot, step) = self.run.next(py, pacers, now, wall)?;
+        if step.is_instance_of::<PyRequest>() {
+            return Ok((slot, step).into_pyobject(py)?.into_any());
+        }
+        Ok(step)
     }
 
     /// The response to the last `Request` of `slot`; a large body is checked with the GIL
@@ -1357,23 +1247,7 @@ impl PyBulk {
         wall: f64,
         jitter: f64,
     ) -> PyResult<()> {
-        let status = status_arg(py, None, status)?;
-        let headers = headers_from_py(headers)?;
-        let now = clock(py, now, wall)?;
-        let bulk = &mut self.bulk;
-        with_body(body, |body| {
-            let attempt = Attempt::Response {
-                status,
-                headers: &headers,
-                body,
-            };
-            let mut feed = || pacers.with(|p| bulk.feed(slot, p, attempt, now, jitter));
-            if body.len() >= DETACH_BYTES {
-                py.detach(feed)
-            } else {
-                feed()
-            }
-        })
+        (self.run).feed(py, slot, pacers, status, headers, body, now, wall, jitter)
     }
 
     /// No response came to the last `Request` of `slot`: it never left (`sent=False`) or may
@@ -1390,41 +1264,29 @@ impl PyBulk {
         wall: f64,
         jitter: f64,
     ) -> PyResult<()> {
-        let now = clock(py, now, wall)?;
-        let attempt = if sent {
-            Attempt::NoResponse { message }
-        } else {
-            Attempt::NotSent { message }
-        };
-        pacers.with(|p| self.bulk.feed(slot, p, attempt, now, jitter));
-        Ok(())
+        (self.run).feed_failure(py, slot, pacers, sent, message, now, wall, jitter)
     }
 
     /// Gives up on every onboarding (the run was cancelled or a send raised): frees the places
     /// of the sends in flight; the reports keep what was done.
     fn abandon(&mut self, py: Python<'_>, pacers: &PyPacers, now: f64) -> PyResult<()> {
-        let now = clock(py, now, 0.0)?;
-        pacers.with(|p| self.bulk.abandon(p, now));
-        Ok(())
+        self.run.abandon(py, pacers, now)
     }
 
     /// Where the run is: `{"done", "failed", "remaining", "requests", "current_wait"}` (the
     /// wait in seconds).
     fn progress<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.bulk.progress().to_json())
+        let bulk = self.run.machine.bulk_run();
+        to_py(py, &bulk.map(|b| b.progress().to_json()))
     }
 
     /// One report per spec, in the specs' order (`None` for one not over yet), as
     /// `Onboarding.report()` gives it: `api_key` and `token_value` are `Secret`s.
     fn reports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for report in self.bulk.reports() {
+        for report in self.run.machine.bulk_run().map_or(&[][..], |b| b.reports()) {
             match report {
-                Some(report) => {
-                    let report = to_py(py, &report.to_json())?;
-                    mark_secrets(py, report.cast::<PyDict>()?, Report::SECRET_FIELDS)?;
-                    list.append(report)?;
-                }
+                Some(report) => list.append(report_to_py(py, report)?)?,
                 None => list.append(py.None())?,
             }
         }
@@ -1433,31 +1295,32 @@ impl PyBulk {
 
     /// The index of the spec whose onboarding runs in `slot`, if one does.
     fn spec_index(&self, slot: usize) -> Option<usize> {
-        self.bulk.spec_index(slot)
+        self.run.machine.bulk_run()?.spec_index(slot)
     }
 
     fn __len__(&self) -> usize {
-        self.bulk.reports().len()
+        self.run.machine.bulk_run().map_or(0, |b| b.reports().len())
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Bulk(specs={}, concurrency={})",
-            self.bulk.reports().len(),
+            self.__len__(),
             self.concurrency
         )
     }
 }
 
-/// Names `onboarding` as the operation of an input error that names none.
-fn in_onboarding(error: Error) -> Error {
-    match error {
-        Error::Invalid(mut inner) => {
-            inner.operation = inner.operation.or(Some("onboarding"));
-            Error::Invalid(inner)
-        }
-        other => other,
+/// Onboardings at once: an `int` (the core refuses one below 1).
+fn concurrency_arg(concurrency: &Bound<'_, PyAny>) -> PyResult<usize> {
+    if concurrency.cast::<PyInt>().is_err() || concurrency.cast::<PyBool>().is_ok() {
+        return Err(PyTypeError::new_err("concurrency must be an int"));
     }
+    // Below 1 reads as 0, which the core refuses; past `usize`, as many as there are specs.
+    if !concurrency.gt(0)? {
+        return Ok(0);
+    }
+    Ok(concurrency.extract::<usize>().unwrap_or(usize::MAX))
 }
 
 // ---- the module ------------------------------------------------------------------------------

@@ -1,0 +1,416 @@
+//! What every host binding needs, once: any of the core's machines behind one interface
+//! ([`Machine`]), started from the values a host hands over (JSON params and specs, the host's
+//! random bytes), and the checks of host values that are not the API's (seconds, clocks,
+//! budgets). A binding converts its language's values to these and back; it decides nothing.
+//!
+//! ```
+//! use cloudflare_tenant::host::{Machine, Next};
+//! use cloudflare_tenant::machines::{Clock, Pacers};
+//! use cloudflare_tenant::{Client, Credentials, RetryPolicy};
+//!
+//! let client = Client::new(Credentials::api_token("t0ken").unwrap());
+//! let id = "023e105f4ecef8ad9ca31a8372d0c353";
+//! let params = serde_json::json!({"account_id": id});
+//! let mut call =
+//!     Machine::call(&client, "accounts.get", params, None, RetryPolicy::default(), &[7; 16])
+//!         .unwrap();
+//! let now = Clock::from_secs(0.0, 1.7e9).unwrap();
+//! let Next::Send { slot: 0, request } = call.next(&mut Pacers::off(), now) else { panic!() };
+//! assert_eq!(request.uri().path(), format!("/client/v4/accounts/{id}"));
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use http::Request;
+use serde_json::Value;
+
+use crate::error::{Error, Invalid};
+use crate::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
+use crate::machines::{Call, Clock, List, ListStep, Pacers, Step};
+use crate::message::ApiResponse;
+use crate::named::CheckedResult;
+use crate::paginate::Stop;
+use crate::retry::{Attempt, RetryPolicy};
+use crate::{operation, Client, Credentials};
+
+/// The operation that the errors of the onboarding flows name.
+const ONBOARDING: &str = "onboarding";
+
+/// A call, a list, one onboarding or many, driven alike. Boxed inside: they differ in size by
+/// hundreds of bytes.
+#[derive(Debug)]
+pub enum Machine {
+    /// One call of an operation.
+    Call(Box<Call>),
+    /// Every page of a list.
+    List(Box<List>),
+    /// One customer's onboarding.
+    Onboarding(Box<Onboarding>),
+    /// Many onboardings, several sends in flight at once.
+    Bulk(Box<Bulk>),
+}
+
+/// What a machine says to do next, whichever it is.
+#[derive(Debug)]
+pub enum Next {
+    /// Send this request now, then feed back what happened, tagged with `slot` (always 0 but
+    /// for a bulk run, which may have a send in flight per slot).
+    Send {
+        /// Whose answer it will be.
+        slot: usize,
+        /// The request.
+        request: Request<Vec<u8>>,
+    },
+    /// Sleep this long (a bulk run: or until an answer in flight comes), then ask again.
+    Sleep(Duration),
+    /// A call's answer, or a page of a list; `fresh` is false for a page that repeats an
+    /// earlier one (its items were seen already). The result is the body last fed.
+    Answer {
+        /// What came with the result.
+        response: ApiResponse<CheckedResult>,
+        /// Whether the result holds items not seen before.
+        fresh: bool,
+    },
+    /// A call or a list failed.
+    Failed(Error),
+    /// A list or a flow is over: read [`Machine::stop`], [`Machine::report`] or
+    /// [`Machine::bulk`].
+    End,
+}
+
+impl Machine {
+    /// A call of the operation `name` ([`Call::new`]); `random`: the host's 16 random bytes.
+    pub fn call(
+        client: &Client,
+        name: &str,
+        params: Value,
+        credentials: Option<&Credentials>,
+        policy: RetryPolicy,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let random = sixteen(random).map_err(|e| in_known(e, name))?;
+        let call = Call::new(client, name, params, credentials, policy, random)?;
+        Ok(Machine::Call(Box::new(call)))
+    }
+
+    /// Every page of the operation `name` ([`List::new`]), at most `max_pages` (from 1).
+    pub fn list(
+        client: &Client,
+        name: &str,
+        params: Value,
+        credentials: Option<&Credentials>,
+        policy: RetryPolicy,
+        max_pages: Option<u32>,
+    ) -> Result<Machine, Error> {
+        if max_pages == Some(0) {
+            let error = Invalid::new("max_pages", "must be an integer from 1 to 2**32 - 1");
+            return Err(in_known(error.into(), name));
+        }
+        let list = List::new(client, name, params, credentials, policy, max_pages)?;
+        Ok(Machine::List(Box::new(list)))
+    }
+
+    /// One onboarding of `spec` (JSON of an [`OnboardingSpec`]) signed as `client` signs;
+    /// `random`: the host's 16 random bytes, for the account create's key.
+    pub fn onboarding(
+        client: Client,
+        spec: Value,
+        policy: RetryPolicy,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let start = || {
+            let spec = OnboardingSpec::from_json(spec)?;
+            Onboarding::new(client, spec, policy, sixteen(random)?)
+        };
+        let flow = start().map_err(|e| e.in_operation(ONBOARDING))?;
+        Ok(Machine::Onboarding(Box::new(flow)))
+    }
+
+    /// Onboardings of `specs` (a JSON array of [`OnboardingSpec`]s), at most `concurrency` at
+    /// once (from 1); `random`: the host's 16 random bytes per spec, one after the other. A bad
+    /// spec is refused naming it (`specs[3].members[0].email`), before anything is sent.
+    pub fn bulk(
+        client: Client,
+        specs: Value,
+        policy: RetryPolicy,
+        concurrency: usize,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let start = || {
+            let Value::Array(specs) = specs else {
+                return Err(Invalid::new("specs", "must be a list of onboarding specs").into());
+            };
+            if concurrency == 0 {
+                return Err(Invalid::new("concurrency", "must be an integer >= 1").into());
+            }
+            let specs = specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, spec)| OnboardingSpec::from_json(spec).map_err(|e| at_spec(e, i)));
+            let specs = specs.collect::<Result<Vec<_>, Error>>()?;
+            if random.len() != 16 * specs.len() {
+                let reason = format!(
+                    "must be 16 random bytes per spec: {} specs, {} bytes",
+                    specs.len(),
+                    random.len()
+                );
+                return Err(Invalid::new("random", reason).into());
+            }
+            let random = random
+                .chunks_exact(16)
+                .map(sixteen)
+                .collect::<Result<_, _>>()?;
+            // Slots past the number of specs would never be used.
+            let slots = concurrency.min(specs.len().max(1));
+            Bulk::new(client, specs, policy, slots, random)
+        };
+        let bulk = start().map_err(|e| e.in_operation(ONBOARDING))?;
+        Ok(Machine::Bulk(Box::new(bulk)))
+    }
+
+    /// The operation's dotted name (`onboarding` for the flows).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Machine::Call(call) => call.operation(),
+            Machine::List(list) => list.operation(),
+            Machine::Onboarding(_) | Machine::Bulk(_) => ONBOARDING,
+        }
+    }
+
+    /// The fields of a result (each item of a page, a report) that hold secrets; a result
+    /// that is itself the secret is marked [`WHOLE_RESULT`](crate::WHOLE_RESULT).
+    pub fn secret_fields(&self) -> &'static [&'static str] {
+        match self {
+            Machine::Call(call) => call.secret_fields(),
+            Machine::List(list) => operation(list.operation()).map_or(&[], |op| op.secret_fields),
+            Machine::Onboarding(_) | Machine::Bulk(_) => Report::SECRET_FIELDS,
+        }
+    }
+
+    /// What to do now. Each send takes its place in its identity's budget at this very step.
+    pub fn next(&mut self, pacers: &mut Pacers, now: Clock) -> Next {
+        match self {
+            Machine::Call(call) => match call.next(pacers, now) {
+                Step::Send(request) => Next::Send { slot: 0, request },
+                Step::Sleep(wait) => Next::Sleep(wait),
+                Step::Done(Ok(response)) => Next::Answer {
+                    response,
+                    fresh: true,
+                },
+                Step::Done(Err(error)) => Next::Failed(error),
+            },
+            Machine::List(list) => match list.next(pacers, now) {
+                ListStep::Send(request) => Next::Send { slot: 0, request },
+                ListStep::Sleep(wait) => Next::Sleep(wait),
+                ListStep::Page { response, fresh } => Next::Answer { response, fresh },
+                ListStep::Done(Ok(_)) => Next::End,
+                ListStep::Done(Err(error)) => Next::Failed(error),
+            },
+            Machine::Onboarding(flow) => match flow.next_action(pacers, now) {
+                Action::Send(request) => Next::Send { slot: 0, request },
+                Action::Wait(wait) => Next::Sleep(wait),
+                Action::Done => Next::End,
+            },
+            Machine::Bulk(bulk) => match bulk.next(pacers, now) {
+                BulkAction::Send { slot, request } => Next::Send { slot, request },
+                BulkAction::Wait(wait) => Next::Sleep(wait),
+                BulkAction::Done => Next::End,
+            },
+        }
+    }
+
+    /// What happened to the last send of `slot`; `jitter` is a random number in `[0, 1)`.
+    pub fn feed(
+        &mut self,
+        slot: usize,
+        pacers: &mut Pacers,
+        attempt: Attempt<'_>,
+        now: Clock,
+        jitter: f64,
+    ) {
+        match self {
+            Machine::Call(call) => call.feed(pacers, attempt, now, jitter),
+            Machine::List(list) => list.feed(pacers, attempt, now, jitter),
+            Machine::Onboarding(flow) => flow.feed(pacers, attempt, now, jitter),
+            Machine::Bulk(bulk) => bulk.feed(slot, pacers, attempt, now, jitter),
+        }
+    }
+
+    /// Gives up (the host cancelled, or a send raised): frees the places of sends in flight.
+    pub fn abandon(&mut self, pacers: &mut Pacers, now: Clock) {
+        match self {
+            Machine::Call(call) => call.abandon(pacers, now),
+            Machine::List(list) => list.abandon(pacers, now),
+            Machine::Onboarding(flow) => flow.abandon(pacers, now),
+            Machine::Bulk(bulk) => bulk.abandon(pacers, now),
+        }
+    }
+
+    /// Why a list stopped, once it has.
+    pub fn stop(&self) -> Option<&Stop> {
+        match self {
+            Machine::List(list) => list.stop(),
+            _ => None,
+        }
+    }
+
+    /// What one onboarding did so far.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            Machine::Onboarding(flow) => Some(flow.report()),
+            _ => None,
+        }
+    }
+
+    /// The bulk run, for its progress and reports.
+    pub fn bulk_run(&self) -> Option<&Bulk> {
+        match self {
+            Machine::Bulk(bulk) => Some(bulk),
+            _ => None,
+        }
+    }
+}
+
+/// The host's random bytes for one key: exactly 16.
+fn sixteen(random: &[u8]) -> Result<[u8; 16], Error> {
+    random.try_into().map_err(|_| {
+        let reason = format!("must be 16 random bytes, got {}", random.len());
+        Invalid::new("random", reason).into()
+    })
+}
+
+/// Names the spec an input error of one onboarding belongs to.
+fn at_spec(error: Error, index: usize) -> Error {
+    match error {
+        Error::Invalid(mut inner) => {
+            inner.field = match inner.field.as_str() {
+                "spec" => format!("specs[{index}]"),
+                field => format!("specs[{index}].{field}"),
+            };
+            Error::Invalid(inner)
+        }
+        other => other,
+    }
+}
+
+/// Names the operation `name` in an input error, when it is one.
+fn in_known(error: Error, name: &str) -> Error {
+    match operation(name) {
+        Ok(op) => error.in_operation(op.name),
+        Err(_) => error,
+    }
+}
+
+/// A host's number of seconds as a duration: finite and not negative, rounded to the
+/// nanosecond (so that a clock moved by exactly the wait asked for reads as the wait's end).
+pub fn seconds(field: &str, value: f64) -> Result<Duration, Error> {
+    let refused = || Invalid::new(field, "must be a finite, non-negative number of seconds");
+    let duration = Duration::try_from_secs_f64(value).map_err(|_| refused())?;
+    let nanos = (value * 1e9).round();
+    Ok(if nanos < u64::MAX as f64 {
+        Duration::from_nanos(nanos as u64)
+    } else {
+        duration
+    })
+}
+
+impl Clock {
+    /// The host's clocks in seconds: a monotonic one (`time.monotonic()`, `performance.now() /
+    /// 1000`) and the wall (`time.time()`, `Date.now() / 1000`).
+    pub fn from_secs(monotonic: f64, wall: f64) -> Result<Clock, Error> {
+        Ok(Clock {
+            monotonic: seconds("now", monotonic)?,
+            wall: SystemTime::UNIX_EPOCH + seconds("wall", wall)?,
+        })
+    }
+}
+
+impl Pacers {
+    /// At most `limit` sends per `window` seconds for each identity, as a host gives them:
+    /// `limit` an integer from 1, `window` seconds above 0.
+    pub fn from_host(limit: f64, window: f64) -> Result<Pacers, Error> {
+        if !(limit.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&limit)) {
+            return Err(Invalid::new("limit", "must be an integer from 1 to 2**32 - 1").into());
+        }
+        let window = seconds("window", window)
+            .ok()
+            .filter(|w| !w.is_zero())
+            .ok_or_else(|| Invalid::new("window", "must be a number of seconds > 0"))?;
+        Ok(Pacers::new(limit as u32, window))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn refused(result: Result<Machine, Error>) -> (Option<&'static str>, String) {
+        match result {
+            Err(Error::Invalid(invalid)) => (invalid.operation, invalid.field),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    fn partner() -> Client {
+        Client::new(Credentials::api_token("t0ken").unwrap())
+    }
+
+    #[test]
+    fn host_values_are_checked_and_named() {
+        let policy = RetryPolicy::default();
+        let call = Machine::call(
+            &partner(),
+            "accounts.list",
+            json!({}),
+            None,
+            policy,
+            &[1; 15],
+        );
+        assert_eq!(refused(call), (Some("accounts.list"), "random".into()));
+        let list = Machine::list(
+            &partner(),
+            "accounts.list",
+            json!({}),
+            None,
+            policy,
+            Some(0),
+        );
+        assert_eq!(refused(list), (Some("accounts.list"), "max_pages".into()));
+        let spec = json!({"name": "Acme"});
+        let bulk = Machine::bulk(partner(), json!([spec, {}]), policy, 2, &[0; 32]);
+        assert_eq!(refused(bulk), (Some("onboarding"), "specs[1].name".into()));
+        let bulk = Machine::bulk(partner(), json!([spec]), policy, 0, &[0; 16]);
+        assert_eq!(refused(bulk), (Some("onboarding"), "concurrency".into()));
+        let bulk = Machine::bulk(partner(), json!([spec]), policy, 4, &[0; 17]);
+        assert_eq!(refused(bulk), (Some("onboarding"), "random".into()));
+        let bulk = Machine::bulk(partner(), json!({}), policy, 4, &[]);
+        assert_eq!(refused(bulk), (Some("onboarding"), "specs".into()));
+        assert!(Clock::from_secs(f64::NAN, 0.0).is_err());
+        assert!(Clock::from_secs(1.0, -1.0).is_err());
+        assert!(Pacers::from_host(0.0, 1.0).is_err());
+        assert!(Pacers::from_host(1.5, 1.0).is_err());
+        assert!(Pacers::from_host(10.0, 0.0).is_err());
+        assert_eq!(
+            Pacers::from_host(10.0, 2.5).unwrap().budget(),
+            Some((10, Duration::from_millis(2500)))
+        );
+    }
+
+    #[test]
+    fn a_bulk_run_sends_one_request_per_slot_and_tags_it() {
+        let specs = json!([{"name": "A"}, {"name": "B"}]);
+        let policy = RetryPolicy::default();
+        let mut run = Machine::bulk(partner(), specs, policy, 8, &[3; 32]).unwrap();
+        assert_eq!(run.operation(), "onboarding");
+        assert_eq!(run.secret_fields(), Report::SECRET_FIELDS);
+        let now = Clock::from_secs(0.0, 0.0).unwrap();
+        // The first onboarding runs alone until the names it resolves are known.
+        assert!(matches!(
+            run.next(&mut Pacers::off(), now),
+            Next::Send { slot: 0, .. }
+        ));
+        assert!(matches!(run.next(&mut Pacers::off(), now), Next::Sleep(_)));
+        assert_eq!(run.bulk_run().unwrap().reports().len(), 2);
+    }
+}
