@@ -56,6 +56,7 @@ pub fn catalog() -> Value {
         ("operations", Value::Array(operations)),
         ("models", Value::Object(models.into_iter().collect())),
         ("errors", errors()),
+        ("flows", crate::flows::schema::to_json()),
     ])
 }
 

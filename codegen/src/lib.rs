@@ -4,6 +4,7 @@
 //! names each file that is not what the catalog makes, so a stale surface fails the tests.
 
 pub mod catalog;
+mod flows;
 mod python;
 mod readme;
 mod typescript;
@@ -39,6 +40,7 @@ pub const SECTION_END: &str = "<!-- operations:end -->";
 
 /// Every output, from the core's catalog.
 pub fn outputs(catalog: &serde_json::Value) -> Result<Vec<Output>, String> {
+    let flows = flows::Flows::read(catalog)?;
     let catalog = Catalog::read(catalog)?;
     let groups = groups(&catalog)?;
     python::check_names(&catalog)?;
@@ -54,6 +56,11 @@ pub fn outputs(catalog: &serde_json::Value) -> Result<Vec<Output>, String> {
         file(
             "js/src/operations.d.ts",
             typescript::declarations(&catalog, &groups),
+        ),
+        file("js/src/flows.d.ts", flows::typescript(&flows)),
+        file(
+            "python/cloudflare_tenant/_flow_types.py",
+            flows::python(&flows),
         ),
         file(
             "python/cloudflare_tenant/_operation_types.py",

@@ -68,13 +68,13 @@ pub fn check_names(catalog: &Catalog) -> Result<(), String> {
 }
 
 /// Markdown code (`x`) as reStructuredText code (``x``).
-fn rst(text: &str) -> String {
+pub(crate) fn rst(text: &str) -> String {
     text.replace('`', "``")
 }
 
 /// A docstring at this indent, wrapped: paragraphs apart by a blank line, and a line that
 /// starts with spaces (an `Args:` entry) keeps them and hangs four more.
-fn docstring(indent: usize, paragraphs: &[String]) -> String {
+pub(crate) fn docstring(indent: usize, paragraphs: &[String]) -> String {
     let pad = " ".repeat(indent);
     let escape = |text: &str| text.replace('\\', "\\\\").replace("\"\"\"", "\\\"\"\"");
     if let [only] = paragraphs {
@@ -104,7 +104,7 @@ fn docstring(indent: usize, paragraphs: &[String]) -> String {
 }
 
 /// `#:` comment lines at this indent (Sphinx reads them as the attribute's doc).
-fn attribute_doc(indent: usize, text: &str) -> String {
+pub(crate) fn attribute_doc(indent: usize, text: &str) -> String {
     let prefix = format!("{}#: ", " ".repeat(indent));
     wrap(text, WIDTH, &prefix, &prefix)
         .into_iter()

@@ -91,7 +91,7 @@ fn union<'a>(out: &mut String, ops: impl Iterator<Item = &'a Operation>) {
 }
 
 /// A doc comment at this indent: one line when it fits, else a block.
-fn doc(indent: usize, text: &str) -> String {
+pub(crate) fn doc(indent: usize, text: &str) -> String {
     let pad = " ".repeat(indent);
     let text = text.replace("*/", "*\\/");
     let one = format!("{pad}/** {text} */");

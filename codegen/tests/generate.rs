@@ -9,6 +9,11 @@ use cloudflare_tenant::{catalog, operations};
 use cloudflare_tenant_codegen::{outputs, Content, Output, GENERATED, SECTION_END, SECTION_START};
 
 const READMES: [&str; 3] = ["README.md", "js/README.md", "python/README.md"];
+/// The types of the flows' JSON, which list no operation.
+const FLOW_FILES: [&str; 2] = [
+    "js/src/flows.d.ts",
+    "python/cloudflare_tenant/_flow_types.py",
+];
 
 fn generated() -> Vec<Output> {
     outputs(&catalog()).expect("the core's catalog generates")
@@ -36,7 +41,7 @@ fn stem(name: &str) -> String {
 fn every_operation_reaches_every_surface() {
     let outputs = generated();
     assert!(!operations().is_empty());
-    for output in &outputs {
+    for output in outputs.iter().filter(|o| !FLOW_FILES.contains(&o.path)) {
         let text = text(output);
         for op in operations() {
             let listed = match output.path {
@@ -57,6 +62,30 @@ fn every_operation_reaches_every_surface() {
         for op in operations() {
             let params = format!("{}Params", stem(op.name));
             assert!(text(output).contains(&params), "{path}: no {params}");
+        }
+    }
+}
+
+#[test]
+fn every_field_of_the_flows_is_declared_in_typescript_and_python() {
+    let catalog = catalog();
+    let models = catalog["flows"]["models"].as_array().unwrap();
+    assert!(!models.is_empty());
+    let outputs = generated();
+    let file = |path: &str| text(outputs.iter().find(|o| o.path == path).unwrap()).to_owned();
+    let (typescript, python) = (file(FLOW_FILES[0]), file(FLOW_FILES[1]));
+    for model in models {
+        let name = model["name"].as_str().unwrap();
+        let declared = [
+            format!("export interface {name} {{"),
+            format!("export type {name} ="),
+        ];
+        assert!(declared.iter().any(|d| typescript.contains(d)), "{name}");
+        assert!(python.contains(&format!("class {name}(")), "{name}");
+        for field in model["fields"].as_array().unwrap() {
+            let field = field["name"].as_str().unwrap();
+            assert!(typescript.contains(&format!("  {field}")), "{name}.{field}");
+            assert!(python.contains(&format!("    {field}: ")), "{name}.{field}");
         }
     }
 }

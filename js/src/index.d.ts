@@ -12,8 +12,10 @@ import type {
   PolicyInput,
   TenantOperations,
 } from "./operations.js";
+import type { MemberSpec, OnboardingReport, OnboardingSpec, Progress } from "./flows.js";
 
 export * from "./operations.js";
+export * from "./flows.js";
 
 // ---- shared ---------------------------------------------------------------------------------
 
@@ -370,117 +372,8 @@ export class Pacer {
 
 // ---- onboarding -----------------------------------------------------------------------------
 
-/**
- * A member to invite, with one kind of access: role names (`Administrator`) or ids (roles are
- * deprecated by the API), permission group names (`Domain Read`) or ids, allowed on the whole
- * account, or policies.
- */
-export type OnboardingMember = { email: string } & (
-  | { roles: string[]; permission_groups?: undefined; policies?: undefined }
-  | { permission_groups: string[]; roles?: undefined; policies?: undefined }
-  | { policies: PolicyInput[]; roles?: undefined; permission_groups?: undefined }
-);
-
-/** What to set up for one customer (the core's `OnboardingSpec`, in its snake_case JSON). */
-export type OnboardingSpec = OnboardingSpecFields &
-  (
-    | { /** The account name; also how the account is found again (at most 100 characters). */ name: string }
-    | {
-        /**
-         * An existing account: nothing is looked up or created, the members and service user
-         * are set up in it.
-         */
-        account_id: string;
-        name?: string;
-      }
-  );
-
-/** The fields of an {@link OnboardingSpec} besides its account. */
-export interface OnboardingSpecFields {
-  /**
-   * The partner's own reference for the customer (a CRM id, at most 200 characters): the
-   * account's create key derives from it, so every run for this customer makes or finds the
-   * one account its key made, and a same-name account of another customer is never taken.
-   */
-  customer_ref?: string;
-  /**
-   * The report of an earlier run for this customer: the steps it found done are taken as
-   * existing and not looked up again (a finished run's report: nothing is sent at all).
-   */
-  checkpoint?: OnboardingReport;
-  type?: AccountType;
-  /** The tenant unit to create the account on. */
-  unit_id?: string;
-  /** A standalone free account, outside any organization; never with `unit_id`. */
-  standalone?: boolean;
-  /** KYC fields, each at most 120 characters. */
-  business_name?: string;
-  business_address?: string;
-  business_email?: string;
-  business_phone?: string;
-  external_metadata?: string;
-  members?: OnboardingMember[];
-  /**
-   * Onboard into an account of this name that existed before this onboarding first tried.
-   * Default false: names are not unique, and another customer's account may have it.
-   */
-  adopt?: boolean;
-  /** A service user for the customer, invited and accepting its invitation as itself. */
-  service_user?: {
-    email: string;
-    /** Role names or ids on the account; default `["Administrator"]`. */
-    roles?: string[];
-  };
-  /**
-   * An account-owned token for the customer (its own rate-limit budget, no service user),
-   * allowed these token permission groups (names such as `Account Settings Read`, or ids) on
-   * the whole account. Its name is how it is found again.
-   */
-  token?: { name: string; permission_groups: string[] };
-}
-
-/**
- * `created`: this run made it (an invitation: accepted it); `existed`: it was there already;
- * `conflict`: an account of the name was there before this onboarding, and was not touched.
- */
-export type StepStatus = "created" | "existed" | "conflict" | "failed" | "pending";
-
-/** One thing the flow set up. */
-export interface OnboardingStep {
-  /** The account name or the e-mail. */
-  target: string;
-  id: string | null;
-  status: StepStatus;
-  /** Why it failed: the core's error view (`{kind, message, field?, status?, ...}`). */
-  error: ({ kind: string; message: string } & Record<string, unknown>) | null;
-  /** True when an unknown outcome (a 502, a lost connection) was resolved by looking. */
-  reconciled: boolean;
-}
-
-/** What `client.onboard` did. */
-export interface OnboardingReport {
-  account: OnboardingStep;
-  /** Each invitation, the service user's last. */
-  members: OnboardingStep[];
-  service_user: OnboardingStep | null;
-  /**
-   * The new service user's API key, when this run created it and its answer arrived. A Secret
-   * (shows as `***`): act as the user with it (`{credentials: {userServiceKey: api_key}}`),
-   * `expose()` it to store it.
-   */
-  api_key: Secret | null;
-  /** The service user accepting its invitation, as itself. */
-  invitation: OnboardingStep | null;
-  /** The account-owned token. */
-  token: OnboardingStep | null;
-  /**
-   * The token's value, when this run created it (or rolled it, after a create whose answer was
-   * lost). A Secret: `expose()` it to store it; it is never shown again.
-   */
-  token_value: Secret | null;
-  /** True when every step is `created` or `existed`. */
-  complete: boolean;
-}
+/** A member to invite: the name {@link MemberSpec} has in every host. */
+export type OnboardingMember = MemberSpec;
 
 export interface OnboardOptions {
   /** The partner's credentials for this onboarding, instead of the client's. */
@@ -488,20 +381,6 @@ export interface OnboardOptions {
   signal?: AbortSignal;
   /** Seconds each request may take, instead of the client's `timeout`. */
   timeout?: number;
-}
-
-/** Where an `onboardMany` run is, as `onProgress` is told after each answer. */
-export interface Progress {
-  /** Onboardings over and complete. */
-  done: number;
-  /** Onboardings over and not complete (a step failed, or the account was a conflict). */
-  failed: number;
-  /** Onboardings not over yet: running, or waiting for a place. */
-  remaining: number;
-  /** Requests handed to `fetch` so far, retries included. */
-  requests: number;
-  /** Seconds the run is waiting when nothing can be sent (the pacer, a server's wait); else 0. */
-  current_wait: number;
 }
 
 export interface OnboardManyOptions extends OnboardOptions {

@@ -11,11 +11,12 @@ rather than make every access narrow it (use ``d.get(key)`` where it matters).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+from typing import Any, List, Optional, TypedDict
 
+from ._flow_types import *  # noqa: F403 (what the flows take and give)
+from ._flow_types import __all__ as _FLOW_TYPES
 from ._operation_types import *  # noqa: F403 (every model the catalog declares)
 from ._operation_types import __all__ as _MODELS
-from ._secret import Secret
 
 __all__ = [
     "ErrorSource",
@@ -25,15 +26,8 @@ __all__ = [
     "OperationInfo",
     "PageStop",
     "Allocation",
-    "OnboardingSpec",
-    "MemberSpec",
-    "ServiceUserSpec",
-    "TokenSpec",
-    "OnboardingStep",
-    "OnboardingReport",
-    "StepStatus",
-    "Progress",
 ]
+__all__ += _FLOW_TYPES
 __all__ += [name for name in _MODELS if name != "OperationName"]
 
 
@@ -104,125 +98,3 @@ class Allocation(TypedDict, total=False):
 
     type: str
     value: Any
-
-
-# ---- onboarding ------------------------------------------------------------------------------
-
-
-class _MemberSpecEmail(TypedDict):
-    email: str
-
-
-class MemberSpec(_MemberSpecEmail, total=False):
-    """A member to invite: ``email``, with one kind of access: ``roles`` (names such as
-    ``"Administrator"``, or 32-hex role ids; deprecated by the API), ``permission_groups``
-    (names such as ``"Domain Read"``, or ids; allowed on the whole account), or ``policies``."""
-
-    roles: List[str]
-    permission_groups: List[str]
-    policies: List[PolicyInput]
-
-
-class _ServiceUserSpecEmail(TypedDict):
-    email: str
-
-
-class ServiceUserSpec(_ServiceUserSpecEmail, total=False):
-    """The customer's service user: its ``email``, and its ``roles`` on the account (names or
-    ids; ``["Administrator"]`` when left out)."""
-
-    roles: List[str]
-
-
-class TokenSpec(TypedDict):
-    """The customer's account-owned token: its ``name`` (how it is found again) and its token
-    ``permission_groups`` (names such as ``"Account Settings Read"``, or ids), allowed on the
-    whole account."""
-
-    name: str
-    permission_groups: List[str]
-
-
-class OnboardingSpec(TypedDict, total=False):
-    """What ``client.onboard`` sets up for one customer (the core's ``OnboardingSpec``).
-    ``name`` is also how the account is found again, and required unless ``account_id`` names
-    an existing account (then nothing is looked up or created); the ``business_*`` and
-    ``external_metadata`` fields are the KYC fields of ``accounts.create``."""
-
-    name: str
-    account_id: str
-    #: The partner's own reference for the customer (a CRM id): the account's create key
-    #: derives from it, so a same-name account of another customer is never taken for it.
-    customer_ref: str
-    #: The report of an earlier run for this customer: the steps it found done are taken as
-    #: existing and not looked up again.
-    checkpoint: "OnboardingReport"
-    type: Literal["standard", "enterprise"]
-    unit_id: str
-    #: A standalone free account, outside any organization; never with ``unit_id``.
-    standalone: bool
-    business_name: str
-    business_address: str
-    business_email: str
-    business_phone: str
-    external_metadata: str
-    members: List[MemberSpec]
-    service_user: Optional[ServiceUserSpec]
-    #: An account-owned token for the customer (its own rate-limit budget, no service user).
-    token: TokenSpec
-    #: Onboard into an account of this name that this onboarding did not create (off: names
-    #: are not unique, and it may be another customer's).
-    adopt: bool
-
-
-#: Where a step ended: ``created`` by this run (for the invitation: accepted), ``existed``
-#: already, ``conflict`` (an account of the name existed and the spec does not ``adopt`` it:
-#: nothing was touched), ``failed`` (see ``error``), or ``pending`` (not reached).
-StepStatus = Literal["created", "existed", "conflict", "failed", "pending"]
-
-
-class OnboardingStep(TypedDict):
-    """One thing the onboarding set up."""
-
-    #: The account name, or the member's e-mail.
-    target: str
-    #: The id, once known.
-    id: Optional[str]
-    status: StepStatus
-    #: Why it failed: the error's ``to_dict()`` view (``kind``, ``message``, ...).
-    error: Optional[Dict[str, Any]]
-    #: True when an unknown outcome was resolved by looking (it was not resent blindly).
-    reconciled: bool
-
-
-class OnboardingReport(TypedDict):
-    """What ``client.onboard`` did. ``api_key`` is the service user's key when this run created
-    the user (a :class:`~cloudflare_tenant.Secret`: masked in reprs)."""
-
-    account: OnboardingStep
-    #: Each invitation, the service user's last.
-    members: List[OnboardingStep]
-    service_user: Optional[OnboardingStep]
-    api_key: Optional[Secret]
-    invitation: Optional[OnboardingStep]
-    token: Optional[OnboardingStep]
-    #: The token's value, when this run created (or, after a lost answer, rolled) it.
-    token_value: Optional[Secret]
-    #: True when nothing failed.
-    complete: bool
-
-
-class Progress(TypedDict):
-    """Where a run of ``client.onboard_many`` is, as ``on_progress`` is told after each
-    answer."""
-
-    #: Onboardings over and complete.
-    done: int
-    #: Onboardings over and not complete (a step failed, or the account was a conflict).
-    failed: int
-    #: Onboardings not over yet: running, or waiting for a place.
-    remaining: int
-    #: Requests handed to the transport so far, retries included.
-    requests: int
-    #: Seconds the run is waiting when nothing can be sent (the pacer, a server's wait); else 0.
-    current_wait: float

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod onboarding;
+pub mod schema;
 
 pub use bulk::{Bulk, BulkAction, Progress};
 pub use onboarding::{

@@ -60,6 +60,7 @@ use http::{Method, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::schema;
 use crate::api::accounts::CreateAccount;
 use crate::api::members::{PolicyInput, MAX_EMAIL};
 use crate::api::tokens::MAX_TOKEN_NAME;
@@ -129,25 +130,7 @@ impl OnboardingSpec {
     }
 
     fn read(value: &Value) -> Result<Self, Invalid> {
-        const FIELDS: [&str; 16] = [
-            "name",
-            "checkpoint",
-            "customer_ref",
-            "account_id",
-            "type",
-            "unit_id",
-            "standalone",
-            "business_name",
-            "business_address",
-            "business_email",
-            "business_phone",
-            "external_metadata",
-            "members",
-            "service_user",
-            "token",
-            "adopt",
-        ];
-        let spec = Fields::new("spec", value, &FIELDS)?;
+        let spec = Fields::new("spec", value, &schema::ONBOARDING_SPEC)?;
         let members = spec.list("members")?;
         Ok(OnboardingSpec {
             name: spec.text("name")?.unwrap_or_default(),
@@ -185,7 +168,7 @@ impl OnboardingSpec {
             service_user: match spec.get("service_user") {
                 None => None,
                 Some(user) => {
-                    let user = Fields::new("service_user", user, &["email", "roles"])?;
+                    let user = Fields::new("service_user", user, &schema::SERVICE_USER_SPEC)?;
                     Some(ServiceUserSpec {
                         email: user.required_text("email")?,
                         roles: user.texts("roles")?,
@@ -195,7 +178,7 @@ impl OnboardingSpec {
             token: match spec.get("token") {
                 None => None,
                 Some(token) => {
-                    let token = Fields::new("token", token, &["name", "permission_groups"])?;
+                    let token = Fields::new("token", token, &schema::TOKEN_SPEC)?;
                     let permission_groups = token.texts("permission_groups")?;
                     if permission_groups.is_empty() {
                         return Err(Invalid::new(
@@ -224,11 +207,7 @@ impl<'de> Deserialize<'de> for OnboardingSpec {
 
 impl MemberSpec {
     fn read(at: &str, value: &Value) -> Result<Self, Invalid> {
-        let member = Fields::new(
-            at,
-            value,
-            &["email", "roles", "permission_groups", "policies"],
-        )?;
+        let member = Fields::new(at, value, &schema::MEMBER_SPEC)?;
         let email = member.required_text("email")?;
         let roles = member.texts("roles")?;
         let permission_groups = member.texts("permission_groups")?;
@@ -294,12 +273,14 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn new(at: &'a str, value: &'a Value, known: &[&str]) -> Result<Self, Invalid> {
+    /// The fields of `value`, which must be an object with only the fields of `model`.
+    fn new(at: &'a str, value: &'a Value, model: &schema::Model) -> Result<Self, Invalid> {
         let Value::Object(map) = value else {
             return Err(Invalid::new(at, "must be an object"));
         };
         let fields = Fields { at, map };
-        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        if let Some(unknown) = map.keys().find(|k| !model.names().any(|n| n == k.as_str())) {
+            let known: Vec<&str> = model.names().collect();
             return Err(Invalid::new(
                 fields.path(unknown),
                 format!("unknown field (expected one of {})", known.join(", ")),
@@ -443,7 +424,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(target: &str) -> Self {
+    pub(crate) fn new(target: &str) -> Self {
         Step {
             target: target.to_owned(),
             id: None,
