@@ -44,7 +44,17 @@ impl Client {
         credentials: Option<&Credentials>,
         random: [u8; 16],
     ) -> Result<Request<Vec<u8>>, Error> {
-        let info = operation(name)?;
+        self.request_keyed(operation(name)?, params, credentials, random)
+    }
+
+    /// [`request_named_keyed`](Client::request_named_keyed) for an operation looked up already.
+    pub(crate) fn request_keyed(
+        &self,
+        info: &crate::OperationInfo,
+        params: Value,
+        credentials: Option<&Credentials>,
+        random: [u8; 16],
+    ) -> Result<Request<Vec<u8>>, Error> {
         let params = crate::idempotency::with_key(info.params, params, random);
         self.build_from(
             info.name,

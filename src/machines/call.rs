@@ -63,7 +63,7 @@ impl Call {
         random: [u8; 16],
     ) -> Result<Call, Error> {
         let operation = operation(name)?;
-        let request = client.request_named_keyed(name, params, credentials, random)?;
+        let request = client.request_keyed(operation, params, credentials, random)?;
         Ok(Call {
             operation,
             identity: Identity::of(request.headers()),
