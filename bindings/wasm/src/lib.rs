@@ -22,9 +22,10 @@ use std::cell::RefCell;
 use std::fmt::Display;
 use std::time::{Duration, SystemTime};
 
-use cloudflare_tenant::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
+use cloudflare_tenant::flows::Report;
+use cloudflare_tenant::host::{Machine as HostMachine, Next};
 use cloudflare_tenant::http::{HeaderMap, Request};
-use cloudflare_tenant::machines::{Call, Clock, List, ListStep, Pacers as CorePacers, Step};
+use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{
     check_response_named, operation, operations as catalog, response_headers, ApiResponse, Attempt,
     CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator, OperationInfo,
@@ -60,14 +61,14 @@ fn invalid(operation: Option<&'static str>, field: &str, reason: String) -> Erro
 
 /// Names the operation an input error belongs to, unless it names one already.
 fn named(error: Error, operation: Option<&'static str>) -> Error {
-    match error {
-        Error::Invalid(mut inner) => {
-            inner.operation = inner.operation.or(operation);
-            Error::Invalid(inner)
-        }
-        other => other,
+    match operation {
+        Some(operation) => error.in_operation(operation),
+        None => error,
     }
 }
+
+/// The operation that the errors of the onboarding flows name.
+const ONBOARDING: &str = "onboarding";
 
 /// The catalog's name for `name`, when it is an operation.
 fn known(name: &str) -> Option<&'static str> {
@@ -479,6 +480,16 @@ impl Core {
     }
 }
 
+impl Core {
+    /// This core's client, or one set up the same way but signed with `credentials`.
+    fn client_as(&self, credentials: Option<String>) -> Result<Client, Error> {
+        match read_credentials(Some(ONBOARDING), credentials)? {
+            None => Ok(self.client.clone()),
+            some => client(some, Some(self.base_url()), self.user_agent.clone()),
+        }
+    }
+}
+
 /// The budgets of one client, one per identity, shared by all its calls, lists and flows.
 #[wasm_bindgen]
 pub struct Pacers(CorePacers);
@@ -512,14 +523,7 @@ impl Pacers {
 ///
 /// `secret_fields` name the fields of the result (each item, the report) that hold secrets.
 #[wasm_bindgen]
-pub struct Machine(Exchange);
-
-/// The machine inside, boxed: the three differ in size by hundreds of bytes.
-enum Exchange {
-    Call(Box<Call>),
-    List(Box<List>),
-    Onboarding(Box<Onboarding>),
-}
+pub struct Machine(HostMachine);
 
 #[wasm_bindgen]
 impl Machine {
@@ -536,20 +540,11 @@ impl Machine {
     ) -> Result<Machine, JsValue> {
         install_panic_hook();
         let start = || {
-            let random = read_random(known(name), random)?;
             let (params, credentials) = read_call(name, params, credentials)?;
-            Call::new(
-                &core.client,
-                name,
-                params,
-                credentials.as_ref(),
-                core.policy,
-                random,
-            )
+            let credentials = credentials.as_ref();
+            HostMachine::call(&core.client, name, params, credentials, core.policy, random)
         };
-        start()
-            .map(|call| Machine(Exchange::Call(Box::new(call))))
-            .map_err(throw)
+        start().map(Machine).map_err(throw)
     }
 
     /// Every page of `name`, as [`Machine::call`] takes them; at most `max_pages`.
@@ -564,7 +559,7 @@ impl Machine {
         let start = || {
             let (params, credentials) = read_call(name, params, credentials)?;
             let credentials = credentials.as_ref();
-            List::new(
+            HostMachine::list(
                 &core.client,
                 name,
                 params,
@@ -573,9 +568,7 @@ impl Machine {
                 max_pages,
             )
         };
-        start()
-            .map(|list| Machine(Exchange::List(Box::new(list))))
-            .map_err(throw)
+        start().map(Machine).map_err(throw)
     }
 
     /// Onboarding from `spec` (JSON text of the core's `OnboardingSpec`) with `core`'s
@@ -590,53 +583,42 @@ impl Machine {
     ) -> Result<Machine, JsValue> {
         install_panic_hook();
         let start = || {
-            let random = read_random(Some("onboarding"), random)?;
-            let spec = OnboardingSpec::from_json(read_json(Some("onboarding"), "spec", spec)?)?;
-            let client = match read_credentials(None, credentials)? {
-                None => core.client.clone(),
-                some => client(some, Some(core.base_url()), core.user_agent.clone())?,
-            };
-            Onboarding::new(client, spec, core.policy, random)
+            let spec = read_json(Some(ONBOARDING), "spec", spec)?;
+            let client = core.client_as(credentials)?;
+            HostMachine::onboarding(client, spec, core.policy, random)
         };
-        let flow = start().map_err(throw)?;
-        Ok(Machine(Exchange::Onboarding(Box::new(flow))))
+        start().map(Machine).map_err(throw)
     }
 
     /// What to do now.
     pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
         install_panic_hook();
-        let (pacers, now) = (&mut pacers.0, clock(monotonic_ms, wall_ms));
-        match &mut self.0 {
-            Exchange::Call(call) => match call.next(pacers, now) {
-                Step::Send(request) => tagged("send", request_json(&request)),
-                Step::Sleep(wait) => tagged("sleep", seconds(wait)),
-                Step::Done(Ok(answer)) => {
-                    tagged("done", Value::from(answered(&answer, call.secret_fields())))
+        let machine = &mut self.0;
+        match machine.next(&mut pacers.0, clock(monotonic_ms, wall_ms)) {
+            Next::Send { request, .. } => tagged("send", request_json(&request)),
+            Next::Sleep(wait) => tagged("sleep", seconds(wait)),
+            Next::Answer { response, fresh } => {
+                let mut answer = meta(&response);
+                answer.insert("secret_fields".into(), machine.secret_fields().into());
+                if let HostMachine::List(_) = machine {
+                    answer.insert("fresh".into(), fresh.into());
+                    tagged("page", Value::from(answer))
+                } else {
+                    tagged("done", Value::from(answer))
                 }
-                Step::Done(Err(error)) => tagged("error", error.to_json()),
-            },
-            Exchange::List(list) => match list.next(pacers, now) {
-                ListStep::Send(request) => tagged("send", request_json(&request)),
-                ListStep::Sleep(wait) => tagged("sleep", seconds(wait)),
-                ListStep::Page { response, fresh } => {
-                    let secret_fields = operation(list.operation()).map(|op| op.secret_fields);
-                    let mut page = answered(&response, secret_fields.unwrap_or_default());
-                    page.insert("fresh".into(), fresh.into());
-                    tagged("page", Value::from(page))
+            }
+            Next::Failed(error) => tagged("error", error.to_json()),
+            Next::End => {
+                let mut done = Map::new();
+                if let Some(stop) = machine.stop() {
+                    done.insert("stop".into(), stop.to_json());
                 }
-                ListStep::Done(Ok(stop)) => tagged("done", tagged("stop", stop.to_json())),
-                ListStep::Done(Err(error)) => tagged("error", error.to_json()),
-            },
-            Exchange::Onboarding(flow) => match flow.next_action(pacers, now) {
-                Action::Send(request) => tagged("send", request_json(&request)),
-                Action::Wait(wait) => tagged("sleep", seconds(wait)),
-                Action::Done => {
-                    let mut done = Map::new();
-                    done.insert("report".into(), flow.report().to_json());
+                if let Some(report) = machine.report() {
+                    done.insert("report".into(), report.to_json());
                     done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
-                    tagged("done", Value::from(done))
                 }
-            },
+                tagged("done", Value::from(done))
+            }
         }
     }
 
@@ -654,15 +636,8 @@ impl Machine {
         wall_ms: f64,
         jitter: f64,
     ) -> Result<(), JsValue> {
-        install_panic_hook();
-        let headers = read_headers(None, headers).map_err(throw)?;
-        let attempt = Attempt::Response {
-            status,
-            headers: &headers,
-            body,
-        };
-        self.feed(pacers, attempt, clock(monotonic_ms, wall_ms), jitter);
-        Ok(())
+        let now = clock(monotonic_ms, wall_ms);
+        feed_response(&mut self.0, 0, pacers, status, headers, body, now, jitter)
     }
 
     /// The last send got no answer: `sent` is false only when it surely never left.
@@ -676,41 +651,55 @@ impl Machine {
         wall_ms: f64,
         jitter: f64,
     ) {
-        install_panic_hook();
-        let attempt = match sent {
-            true => Attempt::NoResponse { message },
-            false => Attempt::NotSent { message },
-        };
-        self.feed(pacers, attempt, clock(monotonic_ms, wall_ms), jitter);
+        let now = clock(monotonic_ms, wall_ms);
+        feed_error(&mut self.0, 0, pacers, sent, message, now, jitter);
     }
 
     /// Gives up (the caller aborted): frees the place of a send in flight.
     pub fn abandon(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) {
-        let (pacers, now) = (&mut pacers.0, clock(monotonic_ms, wall_ms));
-        match &mut self.0 {
-            Exchange::Call(call) => call.abandon(pacers, now),
-            Exchange::List(list) => list.abandon(pacers, now),
-            Exchange::Onboarding(flow) => flow.abandon(pacers, now),
-        }
+        self.0.abandon(&mut pacers.0, clock(monotonic_ms, wall_ms));
     }
 }
 
-impl Machine {
-    fn feed(&mut self, pacers: &mut Pacers, attempt: Attempt<'_>, now: Clock, jitter: f64) {
-        match &mut self.0 {
-            Exchange::Call(call) => call.feed(&mut pacers.0, attempt, now, jitter),
-            Exchange::List(list) => list.feed(&mut pacers.0, attempt, now, jitter),
-            Exchange::Onboarding(flow) => flow.feed(&mut pacers.0, attempt, now, jitter),
-        }
-    }
+/// The answer to the last send of `slot`, fed to any machine.
+#[allow(clippy::too_many_arguments)]
+fn feed_response(
+    machine: &mut HostMachine,
+    slot: usize,
+    pacers: &mut Pacers,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+    now: Clock,
+    jitter: f64,
+) -> Result<(), JsValue> {
+    install_panic_hook();
+    let headers = read_headers(None, headers).map_err(throw)?;
+    let attempt = Attempt::Response {
+        status,
+        headers: &headers,
+        body,
+    };
+    machine.feed(slot, &mut pacers.0, attempt, now, jitter);
+    Ok(())
 }
 
-/// The host's 16 random bytes (`crypto.getRandomValues`), for an idempotency key.
-fn read_random(operation: Option<&'static str>, random: &[u8]) -> Result<[u8; 16], Error> {
-    random.try_into().map_err(|_| {
-        let reason = format!("must be 16 random bytes, got {}", random.len());
-        invalid(operation, "random", reason)
-    })
+/// No answer to the last send of `slot`, fed to any machine.
+fn feed_error(
+    machine: &mut HostMachine,
+    slot: usize,
+    pacers: &mut Pacers,
+    sent: bool,
+    message: &str,
+    now: Clock,
+    jitter: f64,
+) {
+    install_panic_hook();
+    let attempt = match sent {
+        true => Attempt::NoResponse { message },
+        false => Attempt::NotSent { message },
+    };
+    machine.feed(slot, &mut pacers.0, attempt, now, jitter);
 }
 
 /// The params and credentials of a call of `name`, from JSON text.
@@ -725,13 +714,6 @@ fn read_call(
     ))
 }
 
-/// What comes with a checked answer, and which fields of its result hold secrets.
-fn answered(response: &ApiResponse<CheckedResult>, secret_fields: &[&str]) -> Map<String, Value> {
-    let mut answer = meta(response);
-    answer.insert("secret_fields".into(), secret_fields.into());
-    answer
-}
-
 // ---- many onboardings -----------------------------------------------------------------------
 
 /// Many onboardings, `concurrency` at a time, sharing the ids they resolve by name (the core's
@@ -741,48 +723,7 @@ fn answered(response: &ApiResponse<CheckedResult>, secret_fields: &[&str]) -> Ma
 /// or until an answer in flight comes back, whichever is first, then ask again), then
 /// `{"done": {"reports", "secret_fields"}}`: one report per spec, in the specs' order.
 #[wasm_bindgen]
-pub struct BulkMachine(Box<Bulk>);
-
-/// The specs of a bulk run, from JSON text of an array; a bad one is refused naming its index
-/// (`specs[2].members[0].email`).
-fn read_specs(text: &str) -> Result<Vec<OnboardingSpec>, Error> {
-    let op = Some("onboarding");
-    let Value::Array(specs) = read_json(op, "specs", text)? else {
-        let reason = "must be an array of onboarding specs".into();
-        return Err(invalid(op, "specs", reason));
-    };
-    let specs = specs.into_iter().enumerate();
-    specs
-        .map(|(i, spec)| OnboardingSpec::from_json(spec).map_err(|e| at_spec(e, i)))
-        .collect()
-}
-
-/// Names the spec an input error of one onboarding belongs to.
-fn at_spec(error: Error, index: usize) -> Error {
-    match error {
-        Error::Invalid(mut inner) => {
-            inner.field = match inner.field.as_str() {
-                "spec" => format!("specs[{index}]"),
-                field => format!("specs[{index}].{field}"),
-            };
-            Error::Invalid(inner)
-        }
-        other => other,
-    }
-}
-
-/// The host's random bytes, 16 per spec, as one array.
-fn read_randoms(random: &[u8], specs: usize) -> Result<Vec<[u8; 16]>, Error> {
-    if random.len() != 16 * specs {
-        let reason = format!(
-            "must be 16 random bytes per spec: {specs} specs, {} bytes",
-            random.len()
-        );
-        return Err(invalid(Some("onboarding"), "random", reason));
-    }
-    let chunks = random.chunks_exact(16);
-    Ok(chunks.map(|c| c.try_into().unwrap_or([0; 16])).collect())
-}
+pub struct BulkMachine(HostMachine);
 
 #[wasm_bindgen]
 impl BulkMachine {
@@ -800,36 +741,29 @@ impl BulkMachine {
     ) -> Result<BulkMachine, JsValue> {
         install_panic_hook();
         let start = || {
-            let specs = read_specs(specs)?;
-            let random = read_randoms(random, specs.len())?;
-            let client = match read_credentials(Some("onboarding"), credentials)? {
-                None => core.client.clone(),
-                some => client(some, Some(core.base_url()), core.user_agent.clone())?,
-            };
-            // Slots past the number of specs would never be used.
-            let concurrency = (concurrency as usize).clamp(1, specs.len().max(1));
-            Bulk::new(client, specs, core.policy, concurrency, random)
-                .map_err(|e| named(e, Some("onboarding")))
+            let specs = read_json(Some(ONBOARDING), "specs", specs)?;
+            let client = core.client_as(credentials)?;
+            let concurrency = concurrency as usize;
+            HostMachine::bulk(client, specs, core.policy, concurrency, random)
         };
-        let bulk = start().map_err(throw)?;
-        Ok(BulkMachine(Box::new(bulk)))
+        start().map(BulkMachine).map_err(throw)
     }
 
     /// What to do now.
     pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
         install_panic_hook();
-        let (pacers, now) = (&mut pacers.0, clock(monotonic_ms, wall_ms));
-        match self.0.next(pacers, now) {
-            BulkAction::Send { slot, request } => {
+        match self.0.next(&mut pacers.0, clock(monotonic_ms, wall_ms)) {
+            Next::Send { slot, request } => {
                 // `request_json`'s object, with the slot as its last field.
                 let request = request_json(&request);
                 let fields = request.strip_suffix('}').unwrap_or(&request);
                 tagged("send", format!(r#"{fields},"slot":{slot}}}"#))
             }
-            BulkAction::Wait(wait) => tagged("sleep", seconds(wait)),
-            BulkAction::Done => {
+            Next::Sleep(wait) => tagged("sleep", seconds(wait)),
+            // A bulk run ends, and gives no answer of its own.
+            _ => {
                 let mut done = Map::new();
-                done.insert("reports".into(), reports_json(&self.0));
+                done.insert("reports".into(), self.reports_json());
                 done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
                 tagged("done", Value::from(done))
             }
@@ -851,16 +785,17 @@ impl BulkMachine {
         wall_ms: f64,
         jitter: f64,
     ) -> Result<(), JsValue> {
-        install_panic_hook();
-        let headers = read_headers(None, headers).map_err(throw)?;
-        let attempt = Attempt::Response {
+        let (slot, now) = (slot as usize, clock(monotonic_ms, wall_ms));
+        feed_response(
+            &mut self.0,
+            slot,
+            pacers,
             status,
-            headers: &headers,
+            headers,
             body,
-        };
-        let now = clock(monotonic_ms, wall_ms);
-        (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
-        Ok(())
+            now,
+            jitter,
+        )
     }
 
     /// The last send of `slot` got no answer: `sent` is false only when it surely never left.
@@ -876,48 +811,44 @@ impl BulkMachine {
         wall_ms: f64,
         jitter: f64,
     ) {
-        install_panic_hook();
-        let attempt = match sent {
-            true => Attempt::NoResponse { message },
-            false => Attempt::NotSent { message },
-        };
-        let now = clock(monotonic_ms, wall_ms);
-        (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
+        let (slot, now) = (slot as usize, clock(monotonic_ms, wall_ms));
+        feed_error(&mut self.0, slot, pacers, sent, message, now, jitter);
     }
 
     /// Gives up on every onboarding (the caller aborted): frees the places of the sends in
     /// flight; the reports keep what was done.
     pub fn abandon(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) {
-        let now = clock(monotonic_ms, wall_ms);
-        self.0.abandon(&mut pacers.0, now);
+        self.0.abandon(&mut pacers.0, clock(monotonic_ms, wall_ms));
     }
 
     /// Where the run is: JSON text of `{"done", "failed", "remaining", "requests",
     /// "current_wait"}` (the wait in seconds).
     pub fn progress(&self) -> String {
-        self.0.progress().to_json().to_string()
+        let progress = self.0.bulk_run().map(|bulk| bulk.progress());
+        progress.unwrap_or_default().to_json().to_string()
     }
 
     /// JSON text of one report per spec, in the specs' order (`null` for one not over yet).
     /// Their secret fields are [`Report::SECRET_FIELDS`].
     pub fn reports(&self) -> String {
-        reports_json(&self.0).to_string()
+        self.reports_json().to_string()
     }
 
     /// The index of the spec whose onboarding runs in `slot`, if one does.
     #[wasm_bindgen(js_name = specIndex)]
     pub fn spec_index(&self, slot: u32) -> Option<u32> {
-        let index = self.0.spec_index(slot as usize)?;
+        let index = self.0.bulk_run()?.spec_index(slot as usize)?;
         u32::try_from(index).ok()
     }
 }
 
-/// The reports of a bulk run as JSON: `[report | null, ...]`.
-fn reports_json(bulk: &Bulk) -> Value {
-    let reports = bulk.reports().iter();
-    Value::Array(
-        reports
-            .map(|r| r.as_ref().map_or(Value::Null, Report::to_json))
-            .collect(),
-    )
+impl BulkMachine {
+    /// The reports as JSON: `[report | null, ...]`.
+    fn reports_json(&self) -> Value {
+        let reports = self.0.bulk_run().map_or(&[][..], |bulk| bulk.reports());
+        let reports = reports
+            .iter()
+            .map(|r| r.as_ref().map_or(Value::Null, Report::to_json));
+        Value::Array(reports.collect())
+    }
 }
