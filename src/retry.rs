@@ -282,6 +282,8 @@ pub struct Pacer {
     next_ticket: u64,
     /// What the server said last: sends it still takes, until this time.
     server: Option<(usize, Duration)>,
+    /// Until its first send is answered, that send goes alone ([`Pacer::taking_over`]).
+    alone: bool,
 }
 
 /// A send the [`Pacer`] counted. Hand it back with [`Pacer::settle`] once the answer came, or
@@ -314,6 +316,33 @@ impl Pacer {
             held: Vec::new(),
             next_ticket: 0,
             server: None,
+            alone: false,
+        }
+    }
+
+    /// A pacer for a budget others may have spent already: a process that takes over the
+    /// pacing of a credential (after a restart, or one that replaced another) does not know
+    /// what was sent in the last window. Its first send goes alone; the rest wait for its
+    /// answer, whose `Ratelimit` headers ([`Pacer::observe`]) say what the server has left.
+    /// From then on it paces as [`Pacer::new`] does.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use cloudflare_tenant::{Pacer, ServerBudget};
+    /// let mut pacer = Pacer::taking_over(1200, Duration::from_secs(300));
+    /// let first = pacer.acquire(Duration::ZERO).expect("the first send goes");
+    /// assert!(pacer.acquire(Duration::ZERO).is_err(), "the others wait for its answer");
+    /// pacer.settle(first, Duration::from_secs(1));
+    /// // Others used the budget: 2 left until the server's reset, 100 s away.
+    /// pacer.observe(ServerBudget { remaining: 2, reset: Duration::from_secs(100) }, Duration::from_secs(1));
+    /// assert!(pacer.acquire(Duration::from_secs(1)).is_ok());
+    /// assert!(pacer.acquire(Duration::from_secs(1)).is_ok());
+    /// assert_eq!(pacer.acquire(Duration::from_secs(1)).unwrap_err(), Duration::from_secs(100));
+    /// ```
+    pub fn taking_over(limit: u32, window: Duration) -> Self {
+        Pacer {
+            alone: true,
+            ..Pacer::new(limit, window)
         }
     }
 
@@ -349,6 +378,9 @@ impl Pacer {
             // The server's word is final: none left means wait for its reset.
             Some((0, until)) => return Err(*until - now),
             _ => {}
+        }
+        if self.alone && !self.held.is_empty() {
+            return Err(Self::POLL.min(self.window.max(Duration::from_nanos(1))));
         }
         if self.in_use(now) < self.limit {
             if let Some((left, _)) = &mut self.server {
@@ -402,6 +434,57 @@ impl Pacer {
     pub fn settle(&mut self, ticket: Ticket, now: Duration) {
         if let Some(entry) = self.held.iter_mut().find(|(id, _)| *id == ticket.0) {
             entry.1.get_or_insert(now);
+            self.alone = false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServerBudget;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn taking_over_sends_one_alone_until_its_answer() {
+        let mut pacer = Pacer::taking_over(10, 10 * SECOND);
+        let first = pacer.acquire(Duration::ZERO).unwrap();
+        // However long it takes, the others wait for the first answer.
+        assert_eq!(pacer.acquire(5 * SECOND), Err(Pacer::POLL));
+        // An unknown ticket is no answer.
+        pacer.settle(Ticket::from_id(99), 5 * SECOND);
+        assert_eq!(pacer.acquire(5 * SECOND), Err(Pacer::POLL));
+        pacer.settle(first, 5 * SECOND);
+        // Its headers: the server took 7 sends of others this window; 3 left for 4 s.
+        let budget = ServerBudget {
+            remaining: 3,
+            reset: 4 * SECOND,
+        };
+        pacer.observe(budget, 5 * SECOND);
+        for _ in 0..3 {
+            assert!(pacer.acquire(5 * SECOND).is_ok(), "in flight together now");
+        }
+        assert_eq!(pacer.acquire(5 * SECOND), Err(4 * SECOND));
+        // After the server's reset, the pacer's own count: 10 per window, 4 of them held.
+        for _ in 0..6 {
+            assert!(pacer.acquire(9 * SECOND).is_ok());
+        }
+        assert!(pacer.acquire(9 * SECOND).is_err());
+    }
+
+    #[test]
+    fn taking_over_without_headers_paces_as_new_after_the_first_answer() {
+        let mut pacer = Pacer::taking_over(2, SECOND);
+        let first = pacer.acquire(Duration::ZERO).unwrap();
+        pacer.settle(first, Duration::ZERO);
+        assert!(pacer.acquire(Duration::ZERO).is_ok());
+        assert!(
+            pacer.acquire(Duration::ZERO).is_err(),
+            "the limit of 2 per window"
+        );
+        // A new pacer is not held back at all.
+        let mut fresh = Pacer::new(2, SECOND);
+        assert!(fresh.acquire(Duration::ZERO).is_ok() && fresh.acquire(Duration::ZERO).is_ok());
     }
 }

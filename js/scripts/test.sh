@@ -5,7 +5,9 @@
 # server (redirects, leaked secrets, deep, huge and endless bodies, Retry-After, pacing on the
 # wire), the type declarations (tsc),
 # the packed tarball installed into an empty folder, the real Workers runtime (workerd through
-# Miniflare, against the sandbox) and headless Chromium. Exits non-zero on any failure.
+# Miniflare, against the sandbox; and the Queue consumer example as three consumer Workers
+# sharing one TenantPacer Durable Object, against a rate-limited sandbox) and headless
+# Chromium. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -59,7 +61,8 @@ run "wasm-bindgen-test (Node)" '^test result:' wasm_test
 run "wasm-bindgen-test (Chromium)" '^test result:' \
   env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver bash -c "$(declare -f wasm_test); root='$root'; wasm_test"
 run "node: fixtures + client" "$NODE_TESTS" \
-  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs" "$js/test/onboard.test.mjs" "$js/test/bulk.test.mjs"
+  node --test --test-reporter=tap "$js/test/fixtures.test.mjs" "$js/test/client.test.mjs" "$js/test/onboard.test.mjs" "$js/test/bulk.test.mjs" \
+    "$js/test/shared-pacer.test.mjs"
 run "node: fault run (sandbox)" '^# js fault run:' \
   "$root/scripts/with-sandbox.sh" --sandbox-args "--faults 0.25 --latency-ms 20 --rate-limit 1000000" \
   node --test --test-reporter=tap "$js/test/faults.test.mjs"
@@ -110,6 +113,8 @@ export CLOUDFLARE_TENANT_TARBALL="$(ls "$work"/cloudflare-tenant-*.tgz 2>/dev/nu
 run "workerd (Miniflare)" "$NODE_TESTS" \
   "$root/scripts/with-sandbox.sh" --sandbox-args "--fault-html-502 1.0" bash -c \
   'CLOUDFLARE_TENANT_FAULT_BASE_URL="$CLOUDFLARE_TENANT_BASE_URL" exec scripts/with-sandbox.sh node --test --test-reporter=tap js/test/workerd.test.mjs'
+run "workerd: queue consumers" "$NODE_TESTS|^# workers queue run" \
+  node --test --test-reporter=tap "$js/test/workers-queue.test.mjs"
 run "chromium (playwright-core)" "$NODE_TESTS|^# chromium" \
   node --test --test-reporter=tap "$js/test/browser.test.mjs"
 

@@ -102,10 +102,10 @@ export function paramsText(params, operation = null) {
   }
 }
 
-/** Headers (Headers, Map, [[name, value]] or a plain object) as JSON text of pairs. */
-export function headersText(headers) {
-  if (headers === undefined || headers === null) return "[]";
+/** Headers (Headers, Map, [[name, value]] or a plain object) as `[[name, value], ...]`. */
+export function headerPairs(headers) {
   const pairs = [];
+  if (headers === undefined || headers === null) return pairs;
   if (typeof headers.forEach === "function" && !Array.isArray(headers)) {
     // Headers and Map both call back with (value, name).
     headers.forEach((value, name) => pairs.push([String(name), String(value)]));
@@ -118,7 +118,12 @@ export function headersText(headers) {
       else pairs.push([name, String(value)]);
     }
   }
-  return JSON.stringify(pairs);
+  return pairs;
+}
+
+/** Headers in any form `headerPairs` takes, as JSON text of pairs. */
+export function headersText(headers) {
+  return JSON.stringify(headerPairs(headers));
 }
 
 /**
@@ -360,7 +365,8 @@ const CLOUDFLARE_BUDGET = Symbol("cloudflare budget");
  * Right before a send, `acquire(now)`: `{ticket}` means the place is taken, send now; `{wait}`
  * means sleep that many seconds and ask again. Once the answer came (or the send failed or was
  * abandoned) `settle(ticket, now)`, always: a send holds its place from hand-off until a window
- * after its answer, so however the server counts, no window of its sees more than `limit`.
+ * after its answer, so however the server counts, no window of its sees more than `limit`; then
+ * `observe(headers)` the answer's headers, for the server's own count.
  * `now` is a monotonic clock in seconds; it defaults to `performance.now() / 1000`.
  */
 export class Pacer {
@@ -391,6 +397,16 @@ export class Pacer {
       throw new ValidationError("invalid `ticket`: must be a ticket from acquire()", { field: "ticket", reason: "must be a ticket from acquire()" });
     }
     this.#live().settle(ticket, checkNow(now));
+  }
+
+  /**
+   * What an answer's headers (Headers, a Map, pairs or a plain object) say of the budget:
+   * when others spend the same credential's budget, the server's `Ratelimit` count holds this
+   * pacer back until its reset. Call it after `settle`, with the answer's headers.
+   */
+  observe(headers, now = monotonicSeconds()) {
+    const text = headersText(headers);
+    callCore(() => this.#live().observe(text, checkNow(now), Date.now()));
   }
 
   /** Frees the WebAssembly memory now (it is freed when collected otherwise). */

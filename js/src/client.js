@@ -8,6 +8,7 @@ import {
   callCore,
   checkMaxPages,
   credentialsText,
+  headerPairs,
   headersText,
   monotonicMs,
   operations,
@@ -76,7 +77,9 @@ function credentialsFromEnvironment() {
  * core decides what is retried and how long to wait), `onWarning(message, detail)` (default
  * console.warn; told when a listing stopped early), `pace` (true for Cloudflare's budget of 1,200
  * requests per 300 s, or `{limit, window}` in seconds: every send first waits for the budget of
- * the identity that signs it; default off), `timeout` (seconds one attempt may take, connecting
+ * the identity that signs it; or a pacer shared with other clients, such as a TenantPacer
+ * Durable Object's stub, whose one budget every send waits for; default off), `timeout`
+ * (seconds one attempt may take, connecting
  * and the whole body included; default 60), `maxBodyBytes` (the largest answer read; default
  * 32 MiB). Redirects are never followed: they would carry the credentials to another host.
  * Without credentials, the client reads `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` and
@@ -89,6 +92,8 @@ export class TenantClient {
   #core;
   /** The core's budgets, one per identity, shared by every call, list and onboarding. */
   #pacers;
+  /** A budget shared with other clients (`pace: {acquire, settle}`); then `#pacers` is off. */
+  #shared;
   #fetch;
   #onWarning;
   #timeout;
@@ -121,7 +126,8 @@ export class TenantClient {
     const creds = Object.keys(given).length > 0 ? credentialsText(given) : credentialsFromEnvironment();
     const policy = retryPolicy(retry);
     this.#core = callCore(() => new core.Core(creds, baseUrl ?? undefined, userAgent ?? undefined, ...policy));
-    this.#pacers = pacersOf(pace);
+    this.#shared = isSharedPacer(pace) ? pace : undefined;
+    this.#pacers = this.#shared ? core.Pacers.off() : pacersOf(pace);
     this.#fetch = fetch ?? globalFetch;
     this.#timeout = timeoutOption(timeout) ?? DEFAULT_TIMEOUT;
     this.#maxBodyBytes = maxBodyBytesOption(maxBodyBytes);
@@ -276,7 +282,7 @@ export class TenantClient {
         }
         if (step.send !== undefined) {
           const { slot, ...request } = step.send;
-          const answer = this.#exchange(request, stop.signal, timeout ?? this.#timeout, operation).then(
+          const answer = this.#send(request, stop.signal, timeout ?? this.#timeout, operation).then(
             (outcome) => ({ slot, outcome }),
             (thrown) => ({ slot, thrown }),
           );
@@ -288,7 +294,7 @@ export class TenantClient {
           if (first.thrown !== undefined) throw first.thrown;
           const { slot, outcome } = first;
           if (outcome.error !== undefined) {
-            const sent = !neverSent(outcome.error);
+            const sent = outcome.sent ?? !neverSent(outcome.error);
             const message = errorText(outcome.error);
             callCore(() => bulk.feedError(slot, pacers, sent, message, monotonicMs(), Date.now(), Math.random()));
           } else {
@@ -351,11 +357,11 @@ export class TenantClient {
         if (step.sleep !== undefined) {
           await sleep(step.sleep, signal);
         } else if (step.send !== undefined) {
-          const outcome = await this.#exchange(step.send, signal, timeout ?? this.#timeout, operation);
+          const outcome = await this.#send(step.send, signal, timeout ?? this.#timeout, operation);
           lost = outcome.error;
           if (lost !== undefined) {
             // Only the transport's own words (never the headers) reach the core's error.
-            const sent = !neverSent(lost);
+            const sent = outcome.sent ?? !neverSent(lost);
             callCore(() => machine.feedError(pacers, sent, errorText(lost), monotonicMs(), Date.now(), Math.random()));
           } else {
             const { status, headers } = outcome.response;
@@ -376,6 +382,40 @@ export class TenantClient {
         // the first error is the one to report
       }
       throw error;
+    }
+  }
+
+  /**
+   * Sends `request` once (see #exchange). With a shared pacer, first waits for a place in its
+   * budget (abortable), and hands the place back once the attempt ended, with the answer's
+   * headers for the server's count. A pacer that fails to give a place is an attempt that was
+   * never sent: `{error, sent: false}`, retried as the core says.
+   */
+  async #send(request, signal, timeout, operation) {
+    const shared = this.#shared;
+    if (shared === undefined) return this.#exchange(request, signal, timeout, operation);
+    let ticket;
+    try {
+      ticket = await untilAborted(shared.acquire(), signal, (late) => this.#settle(late, undefined));
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      return { error: new Error(`no place from the shared pacer: ${errorText(error)}`, { cause: error }), sent: false };
+    }
+    let outcome;
+    try {
+      outcome = await this.#exchange(request, signal, timeout, operation);
+      return outcome;
+    } finally {
+      await this.#settle(ticket, outcome?.response?.headers);
+    }
+  }
+
+  /** Hands a shared pacer's place back; a failure only costs the place until the pacer's lease ends. */
+  async #settle(ticket, headers) {
+    try {
+      await this.#shared.settle(ticket, headers === undefined ? undefined : { headers: headerPairs(headers) });
+    } catch (error) {
+      this._warn(`pace: the shared pacer did not take its place back (${errorText(error)})`, { error });
     }
   }
 
@@ -450,24 +490,8 @@ class Deadline {
 
   /** `promise`, or a rejection as soon as the signal aborts: a fetch that ignores its signal cannot outlive the deadline. */
   race(promise) {
-    const signal = this.#controller.signal;
-    return new Promise((resolve, reject) => {
-      const abort = () => reject(signal.reason);
-      if (signal.aborted) abort();
-      else signal.addEventListener("abort", abort, { once: true });
-      Promise.resolve(promise).then(
-        (value) => {
-          signal.removeEventListener("abort", abort);
-          // Too late: let go of an answer nobody will read.
-          if (signal.aborted) value?.body?.cancel?.().catch(() => {});
-          resolve(value);
-        },
-        (error) => {
-          signal.removeEventListener("abort", abort);
-          reject(error);
-        },
-      );
-    });
+    // Too late: let go of an answer nobody will read.
+    return untilAborted(promise, this.#controller.signal, (value) => value?.body?.cancel?.().catch(() => {}));
   }
 
   clear() {
@@ -578,12 +602,44 @@ function sleepMs(ms, signal) {
   });
 }
 
+/**
+ * Resolves as `promise` does, or rejects with the signal's reason once it aborts; what
+ * `promise` gives after that goes to `late` (a place in a budget, to give back).
+ */
+function untilAborted(promise, signal, late) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    else signal.addEventListener("abort", abort, { once: true });
+    Promise.resolve(promise).then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        if (signal.aborted) late(value);
+        else resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A pacer shared with other clients: `{acquire(), settle(ticket, answer?)}`, such as a
+ * TenantPacer Durable Object's stub (every property of a stub is a function).
+ */
+function isSharedPacer(pace) {
+  return (typeof pace === "object" || typeof pace === "function") && pace !== null && typeof pace.acquire === "function" && typeof pace.settle === "function";
+}
+
 /** `pace: true | false | {limit, window}` (seconds) as the core's Pacers. */
 function pacersOf(pace) {
   if (pace === undefined || pace === null || pace === false) return core.Pacers.off();
   if (pace === true) return core.Pacers.cloudflare();
   if (typeof pace !== "object") {
-    throw new ValidationError("invalid `pace`: must be true, false or {limit, window}", { field: "pace", reason: "must be true, false or an object" });
+    throw new ValidationError("invalid `pace`: must be true, false, {limit, window} or a shared pacer", { field: "pace", reason: "must be true, false or an object" });
   }
   const { limit, window } = budgetOf(pace);
   return callCore(() => new core.Pacers(limit, window));

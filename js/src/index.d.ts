@@ -318,9 +318,11 @@ export type TenantClientSettings = {
   /**
    * Keep under a request budget instead of running into 429s: before each send, wait until the
    * identity signing it (the client's credentials, each per-call credential, each service user)
-   * is within budget. `true`: Cloudflare's 1,200 requests per 300 s. Default off.
+   * is within budget. `true`: Cloudflare's 1,200 requests per 300 s. Default off. Or a pacer
+   * shared with other clients (other isolates, other Workers), such as a `TenantPacer` Durable
+   * Object's stub: every send of this client waits for a place in its one budget instead.
    */
-  pace?: boolean | PaceOptions;
+  pace?: boolean | PaceOptions | SharedPacer;
   /**
    * Seconds one attempt may take, connecting, headers and the whole body included; past it the
    * attempt counts as lost (a GET or a keyed create is retried, another POST fails with
@@ -349,14 +351,52 @@ export interface PaceOptions {
   window: number;
 }
 
+/** The answer a send got, as a shared pacer is told of it: its headers, for the server's count. */
+export interface PaceAnswer {
+  headers: [string, string][];
+}
+
+/**
+ * A budget shared by many clients (`pace`), such as a `TenantPacer` Durable Object's stub:
+ * `acquire()` resolves once a place in the budget is taken, to a ticket; the client sends at once
+ * and then hands the ticket back with `settle(ticket, {headers})`, or `settle(ticket)` when no
+ * answer came. It is never given a credential.
+ */
+export interface SharedPacer {
+  acquire(): Promise<string> | string;
+  settle(ticket: string, answer?: PaceAnswer): Promise<void> | void;
+}
+
+/**
+ * Workers only (exported by the `workerd` entry): a Durable Object holding one credential's rate
+ * limit budget for every isolate and Worker that sends with it. Export it from your Worker and
+ * bind it (`class_name = "TenantPacer"`), then pass a stub as the client's `pace`:
+ * `env.TENANT_PACER.get(env.TENANT_PACER.idFromName("partner@example.com"))`. One object per
+ * budget: name it after the Cloudflare user or account-owned token, never after the secret.
+ * The budget is 1,200 requests per 300 s unless the bindings `TENANT_PACER_LIMIT` and
+ * `TENANT_PACER_WINDOW` (seconds) say otherwise. The pacing is the core's (`Pacer`).
+ */
+export class TenantPacer implements SharedPacer {
+  constructor(ctx: unknown, env: TenantPacerEnv);
+  acquire(): Promise<string>;
+  settle(ticket: string, answer?: PaceAnswer): void;
+}
+
+/** The bindings a `TenantPacer` reads: its budget, as strings (wrangler `[vars]`) or numbers. */
+export interface TenantPacerEnv {
+  TENANT_PACER_LIMIT?: string | number;
+  TENANT_PACER_WINDOW?: string | number;
+}
+
 /** What `Pacer.acquire` says: send now with this ticket, or sleep `wait` seconds and ask again. */
 export type Acquired = { ticket: number; wait?: undefined } | { wait: number; ticket?: undefined };
 
 /**
  * A request budget, sans-IO: `acquire(now)` right before a send; on `{wait}` sleep and ask
  * again; on `{ticket}` send, and once the answer came (or the send failed or was abandoned)
- * `settle(ticket, now)`, always. A send holds its place from hand-off until a window after its
- * answer. `now` is a monotonic clock in seconds (default `performance.now() / 1000`).
+ * `settle(ticket, now)`, always, then `observe(headers)` the answer's headers. A send holds its
+ * place from hand-off until a window after its answer. `now` is a monotonic clock in seconds
+ * (default `performance.now() / 1000`).
  */
 export class Pacer {
   /** No options: Cloudflare's documented budget, 1,200 requests per 300 s. */
@@ -367,6 +407,8 @@ export class Pacer {
   acquire(now?: number): Acquired;
   /** The send of `ticket` ended at `now`. */
   settle(ticket: number, now?: number): void;
+  /** After `settle`: the answer's headers, whose `Ratelimit` count holds the budget back when others spend it too. */
+  observe(headers: HeadersInput, now?: number): void;
   free(): void;
 }
 

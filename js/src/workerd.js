@@ -6,3 +6,5 @@ import { initSync } from "./cloudflare_tenant_wasm.js";
 initSync({ module: wasm });
 
 export * from "./index.js";
+// Workers only: a Durable Object (it extends `cloudflare:workers`' DurableObject).
+export { TenantPacer } from "./tenant-pacer.js";

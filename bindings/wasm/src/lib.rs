@@ -27,9 +27,9 @@ use cloudflare_tenant::host::{Machine as HostMachine, Next};
 use cloudflare_tenant::http::{HeaderMap, Request};
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{
-    check_response_named, operation, operations as catalog, response_headers, ApiResponse, Attempt,
-    CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator, OperationInfo,
-    Pacer as CorePacer, RetryPolicy, Ticket, DEFAULT_USER_AGENT,
+    check_response_named, operation, operations as catalog, response_headers, server_budget,
+    ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator,
+    OperationInfo, Pacer as CorePacer, RetryPolicy, Ticket, DEFAULT_USER_AGENT,
 };
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -394,6 +394,14 @@ impl Pacer {
         Pacer(CorePacer::cloudflare())
     }
 
+    /// A budget others may have spent already ([`CorePacer::taking_over`]): the first send
+    /// goes alone, and its answer's headers say what is left. For a pacer shared by many
+    /// clients that starts afresh (a Durable Object after a restart).
+    #[wasm_bindgen(js_name = takingOver)]
+    pub fn taking_over(limit: f64, window: f64) -> Result<Pacer, JsValue> {
+        budget(limit, window).map(|(limit, window)| Pacer(CorePacer::taking_over(limit, window)))
+    }
+
     /// A place for a send at `now`: JSON text `{"ticket": id}` (send now, then settle it) or
     /// `{"wait": seconds}` (sleep, then ask again).
     pub fn acquire(&mut self, now: f64) -> String {
@@ -411,6 +419,19 @@ impl Pacer {
         // A ticket id is an integer below 2^53 (one per send): exact as a JS number.
         let now = Duration::try_from_secs_f64(now).unwrap_or_default();
         self.0.settle(Ticket::from_id(ticket as u64), now);
+    }
+
+    /// What an answer's headers (JSON `[[name, value], ...]`) say of the budget, read at `now`
+    /// (monotonic seconds) and `wall_ms` (`Date.now()`, for a reset given as a date): the
+    /// server's `Ratelimit` count holds this budget back when others spent some of it. Call it
+    /// after settling the answer's ticket, as the core's own machines do.
+    pub fn observe(&mut self, headers: &str, now: f64, wall_ms: f64) -> Result<(), JsValue> {
+        let headers = read_headers(None, headers).map_err(throw)?;
+        let now = clock(now * 1000.0, wall_ms);
+        if let Some(budget) = server_budget(&headers, Some(now.wall)) {
+            self.0.observe(budget, now.monotonic);
+        }
+        Ok(())
     }
 }
 

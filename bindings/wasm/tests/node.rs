@@ -687,6 +687,38 @@ fn the_pacer_is_the_cores_in_seconds() {
 }
 
 #[wasm_bindgen_test]
+fn a_pacer_taking_over_sends_alone_first_then_keeps_to_the_servers_count() {
+    let mut pacer = Pacer::taking_over(100.0, 60.0).unwrap();
+    let first = json(&pacer.acquire(1.0));
+    // The first send goes alone: the others ask again soon.
+    assert!(json(&pacer.acquire(1.0))["wait"].as_f64().unwrap() > 0.0);
+    pacer.settle(first["ticket"].as_f64().unwrap(), 1.5);
+    // Its answer: others spent the budget, 2 left for 30 s. Headers the core does not read
+    // are ignored; unreadable ones are no report, never an error.
+    let headers = r#"[["ratelimit","\"default\";r=2;t=30"],["cf-ray","abc-SJC"]]"#;
+    pacer.observe(headers, 1.5, AT.1).unwrap();
+    pacer
+        .observe(r#"[["ratelimit","nonsense"]]"#, 1.5, AT.1)
+        .unwrap();
+    assert!(json(&pacer.acquire(1.5))["ticket"].is_number());
+    assert!(json(&pacer.acquire(1.5))["ticket"].is_number());
+    assert_eq!(json(&pacer.acquire(1.5)), json!({"wait": 30.0}));
+    // The older `X-RateLimit-*` headers, the reset as an HTTP date.
+    let mut pacer = Pacer::new(100.0, 60.0).unwrap();
+    let ticket = json(&pacer.acquire(0.0))["ticket"].as_f64().unwrap();
+    pacer.settle(ticket, 0.0);
+    let reset = "Thu, 01 Jan 1970 00:00:20 GMT";
+    let headers = format!(r#"[["x-ratelimit-remaining","0"],["x-ratelimit-reset","{reset}"]]"#);
+    pacer.observe(&headers, 0.0, 10_000.0).unwrap();
+    assert_eq!(json(&pacer.acquire(0.0)), json!({"wait": 10.0}));
+    assert_eq!(
+        detail(pacer.observe("{}", 0.0, 0.0).unwrap_err())["field"],
+        "headers"
+    );
+    assert!(Pacer::taking_over(0.0, 1.0).is_err());
+}
+
+#[wasm_bindgen_test]
 fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
     let core = core_with(Some(TOKEN));
     let mut pacers = Pacers::new(1.0, 10.0).unwrap();
