@@ -897,7 +897,10 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
     let error = BulkMachine::start(&core, r#"[{"name":"A"}]"#, None, 4, &[0; 15]);
     assert_eq!(detail(error.map(|_| ()).unwrap_err())["field"], "random");
     let error = BulkMachine::start(&core, r#"[{"name":"A"}]"#, None, 0, &[0; 16]);
-    assert_eq!(detail(error.map(|_| ()).unwrap_err())["field"], "concurrency");
+    assert_eq!(
+        detail(error.map(|_| ()).unwrap_err())["field"],
+        "concurrency"
+    );
     // No specs: done at once.
     let mut none = BulkMachine::start(&core, "[]", None, 1, &[]).unwrap();
     let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1));
