@@ -74,10 +74,13 @@ faults-short:
 ## Bulk onboarding at the rate limit: 2,000 customers (token access, one admin each) through
 ## the core's bulk machine against the sandbox with the limit scaled down to 120 requests per
 ## 3 s. Its last line: customers, requests, requests per customer, share of the limit used,
-## 429s, duplicate accounts, incomplete customers. Not part of `make test` (about 4 minutes).
+## 429s, duplicate accounts, incomplete customers. Then the same with a service user per
+## customer (each accepts its invitation as itself, in its own budget). Not part of
+## `make test` (about 10 minutes).
 BULK_SANDBOX := --rate-limit 120 --rate-window 3
 bulk:
 	scripts/with-sandbox.sh --sandbox-args "$(BULK_SANDBOX)" $(CARGO) run --quiet --example bulk -- --customers 2000 --limit 120 --window 3
+	scripts/with-sandbox.sh --sandbox-args "$(BULK_SANDBOX)" $(CARGO) run --quiet --example bulk -- --customers 2000 --limit 120 --window 3 --access service-user
 
 ## The short bulk run inside `make test`.
 bulk-short:

@@ -1,6 +1,7 @@
 //! Bulk onboarding at the rate limit: many customers against the sandbox, each with an
-//! account, one admin and an account-owned token, through the core's bulk machine under one
-//! pacer for the partner's credential. The sandbox's limit is scaled down so the run is short.
+//! account, one admin and an account-owned token (or, with `--access service-user`, a service
+//! user that accepts its invitation as itself), through the core's bulk machine under one pacer
+//! per credential. The sandbox's limit is scaled down so the run is short.
 //!
 //! ```text
 //! scripts/with-sandbox.sh --sandbox-args "--rate-limit 120 --rate-window 3" \
@@ -51,14 +52,24 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<
     }
 }
 
-fn spec(i: usize, unit: &str) -> Result<OnboardingSpec> {
-    Ok(OnboardingSpec::from_json(json!({
+/// Customer `i`: one admin, and its access: a token, or a service user.
+fn spec(i: usize, unit: &str, service_user: bool) -> Result<OnboardingSpec> {
+    let mut spec = json!({
         "name": format!("Bulk Customer {i:05}"),
         "customer_ref": format!("crm-{i:05}"),
         "unit_id": unit,
         "members": [{"email": format!("admin@b{i:05}.example"), "roles": ["Administrator"]}],
-        "token": {"name": "customer-api", "permission_groups": ["Account Settings Read"]}
-    }))?)
+    });
+    spec[if service_user {
+        "service_user"
+    } else {
+        "token"
+    }] = if service_user {
+        json!({"email": format!("svc@b{i:05}.example")})
+    } else {
+        json!({"name": "customer-api", "permission_groups": ["Account Settings Read"]})
+    };
+    Ok(OnboardingSpec::from_json(spec)?)
 }
 
 fn run() -> Result<bool> {
@@ -67,6 +78,16 @@ fn run() -> Result<bool> {
     let limit: u32 = arg(&args, "--limit", 120)?;
     let window = Duration::from_secs_f64(arg(&args, "--window", 3.0)?);
     let concurrency: usize = arg(&args, "--concurrency", 8)?;
+    let service_user = match args.iter().position(|a| a == "--access") {
+        None => false,
+        Some(i) => match args.get(i + 1).map(String::as_str) {
+            Some("token") => false,
+            Some("service-user") => true,
+            other => {
+                return Err(format!("--access takes token or service-user, not {other:?}").into())
+            }
+        },
+    };
     let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
         .map_err(|_| "run under scripts/with-sandbox.sh")?;
 
@@ -85,7 +106,7 @@ fn run() -> Result<bool> {
     )?)
     .with_base_url(format!("{base}/client/v4"))?;
     let specs = (0..customers)
-        .map(|i| spec(i, &unit))
+        .map(|i| spec(i, &unit, service_user))
         .collect::<Result<Vec<_>>>()?;
     let mut seed = 0x5eed_u64;
     let random = (0..customers)
@@ -175,6 +196,15 @@ fn run() -> Result<bool> {
             elapsed.as_secs_f64()
         );
     }
+    let access = if service_user {
+        "service user"
+    } else {
+        "token"
+    };
+    println!(
+        "access: {access}, one admin each, {:.1} s",
+        elapsed.as_secs_f64()
+    );
     println!(
         "bulk: customers {customers}, requests {requests}, requests_per_customer {:.2}, \
          share_of_limit {share:.3}, http_429 {http_429}, duplicate_accounts {duplicates}, \
