@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._async_resources import AsyncTenantResources
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import OnProgress, drive_async, drive_bulk_async
+from ._drivers import OnProgress, OnReport, drive_async, drive_bulk_async
 from ._pagination import AsyncPageIterator
 from ._retry import PaceLike, RetryLike
 from ._transport import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, AsyncTransport, async_transport
@@ -100,13 +100,15 @@ class AsyncTenantClient(AsyncTenantResources, ClientBase):
         concurrency: int = 8,
         on_progress: Optional[OnProgress] = None,
         credentials: Optional[CredentialsLike] = None,
+        on_report: Optional[OnReport] = None,
     ) -> List[OnboardingReport]:
         """The async counterpart of :meth:`TenantClient.onboard_many`, with several requests
         in flight: up to ``concurrency`` onboardings each have at most one out, and a wait of
         the pacer's ends early when an answer comes back. Cancelling it cancels the requests in
-        flight and frees their places in the budget."""
+        flight and frees their places in the budget (and ``on_report`` is told the reports of
+        the onboardings it cut short)."""
         run = self._bulk(specs, credentials, concurrency)
-        return await drive_bulk_async(run, self._transport, on_progress)
+        return await drive_bulk_async(run, self._transport, on_progress, on_report)
 
     async def aclose(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import OnProgress, drive, drive_bulk
+from ._drivers import OnProgress, OnReport, drive, drive_bulk
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
@@ -119,6 +119,7 @@ class TenantClient(TenantResources, ClientBase):
         concurrency: int = 8,
         on_progress: Optional[OnProgress] = None,
         credentials: Optional[CredentialsLike] = None,
+        on_report: Optional[OnReport] = None,
     ) -> List[OnboardingReport]:
         """Onboards many customers with the core's bulk flow: each spec as :meth:`onboard`
         does it, up to ``concurrency`` onboardings under way at once (this blocking client
@@ -131,9 +132,15 @@ class TenantClient(TenantResources, ClientBase):
         (:class:`~cloudflare_tenant.types.Progress`: ``done``, ``failed``, ``remaining``,
         ``requests``, ``current_wait``); what it raises stops the run. A bad spec raises
         :class:`ValidationError` naming it (``specs[3].members[0].email``) before any request.
+
+        ``on_report(index, report)`` is told each spec's report as soon as its onboarding is
+        over, to keep it (as the next run's ``checkpoint``) before the run ends. When the run
+        is stopped (an exception, Ctrl-C), the onboardings under way end with what they did
+        and their reports are told too, before the exception goes on; those never started are
+        not.
         """
         run = self._bulk(specs, credentials, concurrency)
-        return drive_bulk(run, self._transport, on_progress)
+        return drive_bulk(run, self._transport, on_progress, on_report)
 
     def close(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

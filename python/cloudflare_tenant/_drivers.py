@@ -9,7 +9,8 @@ client's pacers, the clocks, a jitter, and the package's way of raising the core
 
 The bulk machine (:class:`Bulk`, many onboardings) is driven alike through :class:`BulkExchange`,
 each send tagged with its slot: the blocking driver sends one at a time, the async driver keeps
-several in flight and feeds each answer to its slot as it comes.
+several in flight and feeds each answer to its slot as it comes. Each onboarding's report can be
+handed on as soon as it is over (``on_report``), so that a host can keep it before the run ends.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import (
     List,
     NoReturn,
     Optional,
+    Set,
     Tuple,
     TypeVar,
     Union,
@@ -49,6 +51,9 @@ __all__ = ["Exchange", "BulkExchange", "drive", "drive_async", "drive_bulk", "dr
 
 #: Told where a bulk run is after each answer.
 OnProgress = Callable[[Progress], Any]
+
+#: Told each onboarding's report, with its spec's index, as soon as the onboarding is over.
+OnReport = Callable[[int, OnboardingReport], Any]
 
 M = TypeVar("M", bound=Machine)
 
@@ -94,14 +99,21 @@ async def drive_async(exchange: Exchange[Any], transport: AsyncTransport) -> Any
 
 
 def drive_bulk(
-    exchange: BulkExchange, transport: Transport, on_progress: Optional[OnProgress] = None
+    exchange: BulkExchange,
+    transport: Transport,
+    on_progress: Optional[OnProgress] = None,
+    on_report: Optional[OnReport] = None,
 ) -> List[OnboardingReport]:
     """Runs a bulk run with a blocking transport, one send at a time, to its reports;
-    ``on_progress`` is told where the run is after each answer."""
+    ``on_progress`` is told where the run is after each answer, ``on_report`` each report as
+    its onboarding ends."""
     answered = False
     try:
         while True:
             step = exchange.next()
+            if on_report is not None:
+                for index, report in exchange.newly_over():
+                    on_report(index, report)
             if answered and on_progress is not None:
                 on_progress(exchange.progress())
             answered = False
@@ -119,12 +131,15 @@ def drive_bulk(
             else:
                 return exchange.reports()
     except BaseException:
-        exchange.abandon()
+        _cut_short(exchange, on_report)
         raise
 
 
 async def drive_bulk_async(
-    exchange: BulkExchange, transport: AsyncTransport, on_progress: Optional[OnProgress] = None
+    exchange: BulkExchange,
+    transport: AsyncTransport,
+    on_progress: Optional[OnProgress] = None,
+    on_report: Optional[OnReport] = None,
 ) -> List[OnboardingReport]:
     """Runs a bulk run with an async transport, every send handed out at once (at most one per
     slot in flight): a wait lasts until it ends or an answer comes back, whichever is first, and
@@ -135,6 +150,9 @@ async def drive_bulk_async(
     try:
         while True:
             step = exchange.next()
+            if on_report is not None:
+                for index, report in exchange.newly_over():
+                    on_report(index, report)
             if answered and on_progress is not None:
                 on_progress(exchange.progress())
             answered = False
@@ -169,19 +187,34 @@ async def drive_bulk_async(
             for task in in_flight:
                 if not task.cancelled():
                     task.exception()
-        exchange.abandon()
+        _cut_short(exchange, on_report)
         raise
+
+
+def _cut_short(exchange: BulkExchange, on_report: Optional[OnReport]) -> None:
+    """The run was cancelled or raised: the places of the sends in flight are freed, and the
+    onboardings under way end with what they did. ``on_report`` is told their reports (a
+    checkpoint for the next run: an account made just before the end is in it), not those of
+    the onboardings never started."""
+    under_way = exchange.under_way()
+    exchange.abandon()
+    if on_report is not None:
+        for index, report in exchange.newly_over():
+            if index in under_way:
+                on_report(index, report)
 
 
 class BulkExchange:
     """The core's bulk machine with the client's pacers, the clocks and a jitter, as
     :class:`Exchange` has them; each send and answer tagged with its slot."""
 
-    __slots__ = ("bulk", "_pacers")
+    __slots__ = ("bulk", "_pacers", "_over", "_told")
 
     def __init__(self, bulk: Bulk, pacers: Pacers) -> None:
         self.bulk = bulk
         self._pacers = pacers
+        self._over = 0
+        self._told: Set[int] = set()
 
     def next(self) -> Union[Tuple[int, Request], float, None]:
         """``(slot, Request)`` to send, seconds to wait, or ``None`` when all are over."""
@@ -211,6 +244,28 @@ class BulkExchange:
     def reports(self) -> List[OnboardingReport]:
         """One report per spec, in order (the run is over: none is missing)."""
         return [report for report in self.bulk.reports() if report is not None]
+
+    def newly_over(self) -> List[Tuple[int, OnboardingReport]]:
+        """The reports of the onboardings over since the last call, with their specs' indexes.
+        The reports are read only when the count of those over moved: reading them all is the
+        one way the core gives them."""
+        progress = self.bulk.progress()
+        over = progress["done"] + progress["failed"]
+        if over == self._over:
+            return []
+        self._over = over
+        fresh = [
+            (index, report)
+            for index, report in enumerate(self.bulk.reports())
+            if report is not None and index not in self._told
+        ]
+        self._told.update(index for index, _ in fresh)
+        return fresh
+
+    def under_way(self) -> Set[int]:
+        """The indexes of the specs whose onboardings run now."""
+        slots = (self.bulk.spec_index(slot) for slot in range(self.bulk.concurrency))
+        return {index for index in slots if index is not None}
 
 
 class Exchange(Generic[M]):
