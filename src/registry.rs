@@ -29,6 +29,18 @@ pub struct OperationInfo {
     pub result_shape: &'static Shape,
 }
 
+impl OperationInfo {
+    /// What a host lists of it: `{"name", "method", "paginated", "secret_fields"}`.
+    pub fn summary_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "method": self.method.as_str(),
+            "paginated": self.paginated,
+            "secret_fields": self.secret_fields,
+        })
+    }
+}
+
 macro_rules! registry {
     ($($op:ty $(: $paged:ident)?),* $(,)?) => {
         static REGISTRY: &[OperationInfo] = &[$(

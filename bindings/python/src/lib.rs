@@ -632,17 +632,12 @@ fn parse_response<'py>(
 /// Every operation: `[{"name", "method", "paginated", "secret_fields"}]`, in the order of the
 /// API reference. `secret_fields` names the result fields that hold secrets.
 #[pyfunction]
-fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    let list = PyList::empty(py);
-    for op in core_operations() {
-        let dict = PyDict::new(py);
-        dict.set_item("name", op.name)?;
-        dict.set_item("method", op.method.as_str())?;
-        dict.set_item("paginated", op.paginated)?;
-        dict.set_item("secret_fields", op.secret_fields.to_vec())?;
-        list.append(dict)?;
-    }
-    Ok(list)
+fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let summaries: Vec<Value> = core_operations()
+        .iter()
+        .map(|op| op.summary_json())
+        .collect();
+    to_py(py, &summaries)
 }
 
 // ---- time and policy -------------------------------------------------------------------------

@@ -244,16 +244,8 @@ pub fn take_panic() -> Option<String> {
 /// Every operation: JSON `[{"name", "method", "paginated", "secret_fields"}]`.
 #[wasm_bindgen]
 pub fn operations() -> String {
-    // Built by inserts: `json!` would serialize each value and unwrap, costing the .wasm.
-    let view = |op: &OperationInfo| {
-        let mut view = Map::new();
-        view.insert("name".into(), op.name.into());
-        view.insert("method".into(), op.method.as_str().into());
-        view.insert("paginated".into(), op.paginated.into());
-        view.insert("secret_fields".into(), op.secret_fields.into());
-        Value::Object(view)
-    };
-    Value::Array(catalog().iter().map(view).collect()).to_string()
+    let summaries = catalog().iter().map(OperationInfo::summary_json);
+    Value::Array(summaries.collect()).to_string()
 }
 
 /// The `User-Agent` the core sends unless told otherwise.
