@@ -125,6 +125,11 @@ fn many_onboardings_share_resolved_ids_and_report_each() {
         assert_eq!(report.account.target, format!("Customer {i}"));
         assert_eq!(report.token_value.as_ref().unwrap().expose(), "tok-SECRET");
     }
+    // Each spec over once, the first (it ran alone) first.
+    let mut over = bulk.over().to_vec();
+    assert_eq!(over[0], 0);
+    over.sort_unstable();
+    assert_eq!(over, (0..12).collect::<Vec<_>>());
 }
 
 #[test]
@@ -172,5 +177,7 @@ fn an_abandoned_run_reports_every_spec() {
         .reports()
         .iter()
         .all(|r| r.as_ref().is_some_and(|r| !r.complete)));
+    // Only the onboarding under way is over; the three never started are not.
+    assert_eq!(bulk.over(), [0]);
     assert!(matches!(bulk.next(&mut pacers, clock(1)), BulkAction::Done));
 }

@@ -27,7 +27,6 @@ from typing import (
     List,
     NoReturn,
     Optional,
-    Set,
     Tuple,
     TypeVar,
     Union,
@@ -194,27 +193,25 @@ async def drive_bulk_async(
 def _cut_short(exchange: BulkExchange, on_report: Optional[OnReport]) -> None:
     """The run was cancelled or raised: the places of the sends in flight are freed, and the
     onboardings under way end with what they did. ``on_report`` is told their reports (a
-    checkpoint for the next run: an account made just before the end is in it), not those of
-    the onboardings never started."""
-    under_way = exchange.under_way()
+    checkpoint for the next run: an account made just before the end is in it); the core
+    counts those never started as over by no one."""
     exchange.abandon()
     if on_report is not None:
         for index, report in exchange.newly_over():
-            if index in under_way:
-                on_report(index, report)
+            on_report(index, report)
 
 
 class BulkExchange:
     """The core's bulk machine with the client's pacers, the clocks and a jitter, as
     :class:`Exchange` has them; each send and answer tagged with its slot."""
 
-    __slots__ = ("bulk", "_pacers", "_over", "_told")
+    __slots__ = ("bulk", "_pacers", "_told")
 
     def __init__(self, bulk: Bulk, pacers: Pacers) -> None:
         self.bulk = bulk
         self._pacers = pacers
-        self._over = 0
-        self._told: Set[int] = set()
+        #: How many of the onboardings over were told.
+        self._told = 0
 
     def next(self) -> Union[Tuple[int, Request], float, None]:
         """``(slot, Request)`` to send, seconds to wait, or ``None`` when all are over."""
@@ -246,26 +243,13 @@ class BulkExchange:
         return [report for report in self.bulk.reports() if report is not None]
 
     def newly_over(self) -> List[Tuple[int, OnboardingReport]]:
-        """The reports of the onboardings over since the last call, with their specs' indexes.
-        The reports are read only when the count of those over moved: reading them all is the
-        one way the core gives them."""
-        progress = self.bulk.progress()
-        over = progress["done"] + progress["failed"]
-        if over == self._over:
-            return []
-        self._over = over
-        fresh = [
-            (index, report)
-            for index, report in enumerate(self.bulk.reports())
-            if report is not None and index not in self._told
-        ]
-        self._told.update(index for index, _ in fresh)
-        return fresh
-
-    def under_way(self) -> Set[int]:
-        """The indexes of the specs whose onboardings run now."""
-        slots = (self.bulk.spec_index(slot) for slot in range(self.bulk.concurrency))
-        return {index for index in slots if index is not None}
+        """The reports of the onboardings over since the last call, with their specs' indexes,
+        in the order they ended."""
+        indexes = self.bulk.over(self._told)
+        self._told += len(indexes)
+        reports = ((index, self.bulk.report(index)) for index in indexes)
+        # Every onboarding over has its report.
+        return [(index, report) for index, report in reports if report is not None]
 
 
 class Exchange(Generic[M]):

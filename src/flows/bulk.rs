@@ -88,6 +88,8 @@ pub struct Bulk {
     waiting: VecDeque<(usize, OnboardingSpec, [u8; 16])>,
     slots: Vec<Option<Slot>>,
     reports: Vec<Option<Report>>,
+    /// The indexes of the specs whose onboardings are over, in the order they ended.
+    over: Vec<usize>,
     resolved: Resolved,
     /// The first onboarding is over: its resolved ids are known, and every slot may run.
     warmed: bool,
@@ -143,6 +145,7 @@ impl Bulk {
                 .collect(),
             slots: (0..concurrency).map(|_| None).collect(),
             reports: (0..count).map(|_| None).collect(),
+            over: Vec::with_capacity(count),
             resolved: Resolved::default(),
             warmed: false,
             progress: Progress {
@@ -166,6 +169,13 @@ impl Bulk {
     /// The report of the spec at `index`, once its onboarding is over.
     pub fn report(&self, index: usize) -> Option<&Report> {
         self.reports.get(index).and_then(Option::as_ref)
+    }
+
+    /// The indexes of the specs whose onboardings are over, in the order they ended: a host
+    /// hands on each report as it comes by reading past the ones it has seen. Those never
+    /// started when the run was abandoned are not among them.
+    pub fn over(&self) -> &[usize] {
+        &self.over
     }
 
     /// The index of the spec whose onboarding runs in `slot`.
@@ -299,5 +309,6 @@ impl Bulk {
         }
         self.progress.remaining -= 1;
         self.reports[running.index] = Some(report);
+        self.over.push(running.index);
     }
 }

@@ -1288,6 +1288,23 @@ impl PyBulk {
         Ok(list)
     }
 
+    /// The indexes of the specs whose onboardings are over, in the order they ended, from the
+    /// `start`-th on: a driver hands on each report as it comes. Those never started when the
+    /// run was abandoned are not among them.
+    #[pyo3(signature = (start=0))]
+    fn over(&self, start: usize) -> Vec<usize> {
+        let over = self.run.machine.bulk_run().map_or(&[][..], |b| b.over());
+        over.get(start..).unwrap_or_default().to_vec()
+    }
+
+    /// The report of the spec at `index` once its onboarding is over, else `None`.
+    fn report<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyAny>> {
+        match self.run.machine.bulk_run().and_then(|b| b.report(index)) {
+            Some(report) => report_to_py(py, report),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// The index of the spec whose onboarding runs in `slot`, if one does.
     fn spec_index(&self, slot: usize) -> Option<usize> {
         self.run.machine.bulk_run()?.spec_index(slot)
