@@ -243,80 +243,13 @@ export class TenantClient {
         operation,
       });
     }
-    const bulk = callCore(() => core.BulkMachine.start(this.#core, text, creds, concurrency, randomBytesFor(specs.length)));
+    const bulk = callCore(() => core.Machine.bulk(this.#core, text, creds, concurrency, randomBytesFor(specs.length)));
     try {
-      const done = await this.#driveBulk(bulk, attempt, onProgress);
+      const onAnswer = onProgress && (() => onProgress(JSON.parse(bulk.progress())));
+      const { done } = await this._drive(bulk, attempt, { slots: concurrency, onAnswer });
       return done.reports.map((report) => maskFields(report, done.secret_fields));
     } finally {
       bulk.free();
-    }
-  }
-
-  /**
-   * The driver of a bulk run: several sends in flight, one per slot. A send is handed to fetch
-   * at once (it holds its place in the identity's budget) and not awaited: the machine is asked
-   * again right away. A sleep lasts until it ends or an answer in flight comes back, whichever
-   * is first; each answer is fed to its slot. Whatever is thrown (the signal's reason on
-   * abort, an error of `onProgress`), the run first gives up every place it holds and aborts
-   * the fetches still out.
-   */
-  async #driveBulk(bulk, { signal, timeout, operation }, onProgress) {
-    const pacers = this.#pacers;
-    // The sends' own signal: the caller's, or this run's end when it fails.
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(signal.reason);
-    if (signal?.aborted) stop.abort(signal.reason);
-    else signal?.addEventListener?.("abort", onAbort, { once: true });
-    /** slot -> the promise of its answer, `{slot, outcome}` or `{slot, thrown}`; never rejects. */
-    const inFlight = new Map();
-    /** An answer was fed since the last progress report. */
-    let answered = false;
-    try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        const step = JSON.parse(callCore(() => bulk.next(pacers, monotonicMs(), Date.now())));
-        // After the answer's consequences (a finished onboarding counts once the machine saw it).
-        if (answered) {
-          answered = false;
-          onProgress?.(JSON.parse(bulk.progress()));
-        }
-        if (step.send !== undefined) {
-          const { slot, ...request } = step.send;
-          const answer = this.#send(request, stop.signal, timeout ?? this.#timeout, operation).then(
-            (outcome) => ({ slot, outcome }),
-            (thrown) => ({ slot, thrown }),
-          );
-          inFlight.set(slot, answer);
-        } else if (step.sleep !== undefined) {
-          const first = await sleepOrFirst(step.sleep, signal, inFlight.values());
-          if (first === undefined) continue;
-          inFlight.delete(first.slot);
-          if (first.thrown !== undefined) throw first.thrown;
-          const { slot, outcome } = first;
-          if (outcome.error !== undefined) {
-            const sent = outcome.sent ?? !neverSent(outcome.error);
-            const message = errorText(outcome.error);
-            callCore(() => bulk.feedError(slot, pacers, sent, message, monotonicMs(), Date.now(), Math.random()));
-          } else {
-            const { status, headers, body } = outcome.response;
-            const h = headersText(headers);
-            callCore(() => bulk.feedResponse(slot, pacers, status, h, body, monotonicMs(), Date.now(), Math.random()));
-          }
-          answered = true;
-        } else {
-          return step.done;
-        }
-      }
-    } catch (error) {
-      stop.abort(error);
-      try {
-        bulk.abandon(pacers, monotonicMs(), Date.now());
-      } catch {
-        // the first error is the one to report
-      }
-      throw error;
-    } finally {
-      signal?.removeEventListener?.("abort", onAbort);
     }
   }
 
@@ -337,38 +270,66 @@ export class TenantClient {
   }
 
   /**
-   * @internal The driver of every call, list page and onboarding: runs a core machine until
-   * it hands something back. It sends what the machine says to send (at once: the send holds
-   * its place in the identity's budget), sleeps what it says to sleep (abortable), and feeds
-   * back every answer and every failed attempt. Resolves to the `{done}` or `{page}` step with
-   * `body`, the bytes of the last answer, where the result is; rejects with the machine's
-   * error. Whatever is thrown (the signal's reason on abort), the machine first gives up its
-   * place in the budget.
+   * @internal The driver of every machine (a call, a list page, an onboarding, a bulk run):
+   * runs it until it hands something back. A send is handed to fetch at once (it holds its
+   * place in the identity's budget); while a slot is free the machine is asked again right
+   * away (only a bulk run has more than one). A sleep lasts until it ends or an answer in
+   * flight comes back, whichever is first; each answer and each failed attempt is fed to its
+   * slot, and `onAnswer()` is told once the machine saw it. Resolves to the `{done}` or `{page}` step with `body`, the
+   * bytes of the last answer, where the result is; rejects with the machine's error. Whatever
+   * is thrown (the signal's reason on abort, `onAnswer`'s error), the machine first gives up
+   * every place it holds and the fetches still out are aborted.
    */
-  async _drive(machine, { signal, timeout, operation }) {
+  async _drive(machine, { signal, timeout, operation }, { slots = 1, onAnswer } = {}) {
     const pacers = this.#pacers;
+    // The sends' own signal: the caller's, or this run's end when it fails.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    if (signal?.aborted) stop.abort(signal.reason);
+    else signal?.addEventListener?.("abort", onAbort, { once: true });
+    /** slot -> the promise of its answer, `{slot, outcome}` or `{slot, thrown}`; never rejects. */
+    const inFlight = new Map();
     let body;
     /** What the transport threw when the last attempt got no answer: the cause of the error. */
     let lost;
+    /** An answer was fed since `onAnswer` was last told. */
+    let answered = false;
     try {
       for (;;) {
         if (signal?.aborted) throw signal.reason;
-        const step = JSON.parse(callCore(() => machine.next(pacers, monotonicMs(), Date.now())));
-        if (step.sleep !== undefined) {
-          await sleep(step.sleep, signal);
-        } else if (step.send !== undefined) {
-          const outcome = await this.#send(step.send, signal, timeout ?? this.#timeout, operation);
+        // With every slot busy, only an answer can move the machine on.
+        const busy = inFlight.size >= slots;
+        const step = busy ? { sleep: Infinity } : JSON.parse(callCore(() => machine.next(pacers, monotonicMs(), Date.now())));
+        // Told once the machine saw the answer's consequences (an onboarding it ended counts).
+        if (answered && !busy) {
+          answered = false;
+          onAnswer?.();
+        }
+        if (step.send !== undefined) {
+          const { slot, ...request } = step.send;
+          const answer = this.#send(request, stop.signal, timeout ?? this.#timeout, operation).then(
+            (outcome) => ({ slot, outcome }),
+            (thrown) => ({ slot, thrown }),
+          );
+          inFlight.set(slot, answer);
+        } else if (step.sleep !== undefined) {
+          const first = await sleepOrFirst(step.sleep, signal, inFlight.values());
+          if (first === undefined) continue;
+          inFlight.delete(first.slot);
+          if (first.thrown !== undefined) throw first.thrown;
+          const { slot, outcome } = first;
           lost = outcome.error;
           if (lost !== undefined) {
             // Only the transport's own words (never the headers) reach the core's error.
             const sent = outcome.sent ?? !neverSent(lost);
-            callCore(() => machine.feedError(pacers, sent, errorText(lost), monotonicMs(), Date.now(), Math.random()));
+            callCore(() => machine.feedError(slot, pacers, sent, errorText(lost), monotonicMs(), Date.now(), Math.random()));
           } else {
             const { status, headers } = outcome.response;
             body = outcome.response.body;
             const h = headersText(headers);
-            callCore(() => machine.feedResponse(pacers, status, h, body, monotonicMs(), Date.now(), Math.random()));
+            callCore(() => machine.feedResponse(slot, pacers, status, h, body, monotonicMs(), Date.now(), Math.random()));
           }
+          answered = true;
         } else if (step.error !== undefined) {
           throw fromCoreView(step.error, lost);
         } else {
@@ -376,12 +337,15 @@ export class TenantClient {
         }
       }
     } catch (error) {
+      stop.abort(error);
       try {
         machine.abandon(pacers, monotonicMs(), Date.now());
       } catch {
         // the first error is the one to report
       }
       throw error;
+    } finally {
+      signal?.removeEventListener?.("abort", onAbort);
     }
   }
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._async_resources import AsyncTenantResources
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import OnProgress, OnReport, drive_async, drive_bulk_async
+from ._drivers import OnProgress, OnReport, drive_async
 from ._pagination import AsyncPageIterator
 from ._retry import PaceLike, RetryLike
 from ._transport import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, AsyncTransport, async_transport
@@ -107,8 +107,9 @@ class AsyncTenantClient(AsyncTenantResources, ClientBase):
         the pacer's ends early when an answer comes back. Cancelling it cancels the requests in
         flight and frees their places in the budget (and ``on_report`` is told the reports of
         the onboardings it cut short)."""
-        run = self._bulk(specs, credentials, concurrency)
-        return await drive_bulk_async(run, self._transport, on_progress, on_report)
+        run = self._bulk(specs, credentials, concurrency, on_progress, on_report)
+        reports: List[OnboardingReport] = await drive_async(run, self._transport)
+        return reports
 
     async def aclose(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, TypeVar, Union
 
 from . import _retry
 from ._core import DEFAULT_BASE_URL, USER_AGENT
-from ._drivers import BulkExchange, Exchange
+from ._drivers import BulkExchange, Exchange, OnProgress, OnReport
 from ._exceptions import ValidationError
 from ._native import (
     Bulk,
@@ -196,7 +196,12 @@ class ClientBase:
         return Exchange(flow, self._pacers)
 
     def _bulk(
-        self, specs: Iterable[Mapping[str, Any]], credentials: Any, concurrency: int
+        self,
+        specs: Iterable[Mapping[str, Any]],
+        credentials: Any,
+        concurrency: int,
+        on_progress: Optional[OnProgress],
+        on_report: Optional[OnReport],
     ) -> BulkExchange:
         """Many onboardings; bad specs (each named: ``specs[3].name``) raise here, before
         anything is sent. 16 random bytes per spec make the account creates' keys."""
@@ -235,7 +240,7 @@ class ClientBase:
             concurrency,
             os.urandom(16 * len(items)),
         )
-        return BulkExchange(bulk, self._pacers)
+        return BulkExchange(bulk, self._pacers, on_progress, on_report)
 
     def _view(self: _C, credentials: CredentialsLike) -> _C:
         """The same client (transport, settings, pacers) acting as ``credentials``."""

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
 
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import OnProgress, OnReport, drive, drive_bulk
+from ._drivers import OnProgress, OnReport, drive
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
@@ -139,8 +139,9 @@ class TenantClient(TenantResources, ClientBase):
         and their reports are told too, before the exception goes on; those never started are
         not.
         """
-        run = self._bulk(specs, credentials, concurrency)
-        return drive_bulk(run, self._transport, on_progress, on_report)
+        run = self._bulk(specs, credentials, concurrency, on_progress, on_report)
+        reports: List[OnboardingReport] = drive(run, self._transport)
+        return reports
 
     def close(self) -> None:
         """Closes the transport if the client created it (never one you passed in)."""

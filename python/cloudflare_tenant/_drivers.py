@@ -1,16 +1,17 @@
 """The drivers: all that differs between the sync and the async client.
 
-A machine of the core (:class:`Call`, :class:`Listing`, :class:`Onboarding`) decides everything:
-what to send, when to resend, how long the pacer or a ``Retry-After`` makes it wait, when a
-list is over. A driver asks it what to do, does it (sends with the transport, or sleeps), tells
-it what happened, and returns at the first answer: a call's response, a page, or ``None`` at the
-end of a list or a flow. :class:`Exchange` hands the machine what the driver cannot: the
-client's pacers, the clocks, a jitter, and the package's way of raising the core's errors.
+A machine of the core (:class:`Call`, :class:`Listing`, :class:`Onboarding`, :class:`Bulk`)
+decides everything: what to send, when to resend, how long the pacer or a ``Retry-After`` makes
+it wait, when a list or a flow is over. A driver asks its exchange what to do: a ``(slot,
+Request)`` to send, seconds to sleep, or the answer it returns (a call's response, a page,
+``None`` at the end of a list or a flow, a bulk run's reports). It does it and tells the
+exchange what happened, each answer to its slot. One driver per I/O style serves every
+machine: the blocking one sends one request at a time; the async one keeps a request in flight
+per slot (a bulk run has several), and an answer cuts a wait short.
 
-The bulk machine (:class:`Bulk`, many onboardings) is driven alike through :class:`BulkExchange`,
-each send tagged with its slot: the blocking driver sends one at a time, the async driver keeps
-several in flight and feeds each answer to its slot as it comes. Each onboarding's report can be
-handed on as soon as it is over (``on_report``), so that a host can keep it before the run ends.
+An exchange hands the machine what the driver cannot: the client's pacers, the clocks, a
+jitter, the package's way of raising the core's errors (:class:`Exchange`), and a bulk run's
+progress and reports as they come (:class:`BulkExchange`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import (
     List,
     NoReturn,
     Optional,
+    Protocol,
     Tuple,
     TypeVar,
     Union,
@@ -46,7 +48,7 @@ from .types import OnboardingReport, Progress
 if TYPE_CHECKING:
     from ._transport import AsyncTransport, HTTPResponse, Transport
 
-__all__ = ["Exchange", "BulkExchange", "drive", "drive_async", "drive_bulk", "drive_bulk_async"]
+__all__ = ["Exchange", "BulkExchange", "drive", "drive_async"]
 
 #: Told where a bulk run is after each answer.
 OnProgress = Callable[[Progress], Any]
@@ -57,65 +59,23 @@ OnReport = Callable[[int, OnboardingReport], Any]
 M = TypeVar("M", bound=Machine)
 
 
-def drive(exchange: Exchange[Any], transport: Transport) -> Any:
-    """Runs ``exchange`` with a blocking transport until its next answer."""
-    while True:
-        step = exchange.next()
-        if isinstance(step, float):
-            time.sleep(step)
-        elif isinstance(step, Request):
-            try:
-                response = transport.send(step)
-            except APIConnectionError as error:
-                exchange.failed(error)
-            except BaseException:
-                exchange.abandon()
-                raise
-            else:
-                exchange.answered(response)
-        else:
-            return step
+class Exchanging(Protocol):
+    """What a driver drives: :class:`Exchange` or :class:`BulkExchange`."""
+
+    #: How many sends may be in flight at once.
+    slots: int
+
+    def next(self) -> Any: ...
+    def answered(self, slot: int, response: HTTPResponse) -> None: ...
+    def failed(self, slot: int, error: APIConnectionError) -> None: ...
+    def abandon(self) -> None: ...
 
 
-async def drive_async(exchange: Exchange[Any], transport: AsyncTransport) -> Any:
-    """Runs ``exchange`` with an async transport until its next answer."""
-    while True:
-        step = exchange.next()
-        if isinstance(step, float):
-            await asyncio.sleep(step)
-        elif isinstance(step, Request):
-            try:
-                response = await transport.send(step)
-            except APIConnectionError as error:
-                exchange.failed(error)
-            except BaseException:
-                exchange.abandon()
-                raise
-            else:
-                exchange.answered(response)
-        else:
-            return step
-
-
-def drive_bulk(
-    exchange: BulkExchange,
-    transport: Transport,
-    on_progress: Optional[OnProgress] = None,
-    on_report: Optional[OnReport] = None,
-) -> List[OnboardingReport]:
-    """Runs a bulk run with a blocking transport, one send at a time, to its reports;
-    ``on_progress`` is told where the run is after each answer, ``on_report`` each report as
-    its onboarding ends."""
-    answered = False
+def drive(exchange: Exchanging, transport: Transport) -> Any:
+    """Runs ``exchange`` with a blocking transport, one send at a time, until its answer."""
     try:
         while True:
             step = exchange.next()
-            if on_report is not None:
-                for index, report in exchange.newly_over():
-                    on_report(index, report)
-            if answered and on_progress is not None:
-                on_progress(exchange.progress())
-            answered = False
             if isinstance(step, float):
                 time.sleep(step)
             elif isinstance(step, tuple):
@@ -126,44 +86,31 @@ def drive_bulk(
                     exchange.failed(slot, error)
                 else:
                     exchange.answered(slot, response)
-                answered = True
             else:
-                return exchange.reports()
+                return step
     except BaseException:
-        _cut_short(exchange, on_report)
+        exchange.abandon()
         raise
 
 
-async def drive_bulk_async(
-    exchange: BulkExchange,
-    transport: AsyncTransport,
-    on_progress: Optional[OnProgress] = None,
-    on_report: Optional[OnReport] = None,
-) -> List[OnboardingReport]:
-    """Runs a bulk run with an async transport, every send handed out at once (at most one per
-    slot in flight): a wait lasts until it ends or an answer comes back, whichever is first, and
-    each answer is fed to its slot. Whatever is raised (a cancellation, a transport's other
-    error, ``on_progress``'s), the sends in flight are cancelled and their places freed."""
+async def drive_async(exchange: Exchanging, transport: AsyncTransport) -> Any:
+    """Runs ``exchange`` with an async transport until its answer: every send handed out at
+    once (at most one in flight per slot), a wait ending early when an answer comes back, each
+    answer fed to its slot. Whatever is raised (a cancellation, a transport's other error, a
+    callback's), the sends in flight are cancelled and their places freed."""
     in_flight: Dict[asyncio.Task[Any], int] = {}
-    answered = False
     try:
         while True:
-            step = exchange.next()
-            if on_report is not None:
-                for index, report in exchange.newly_over():
-                    on_report(index, report)
-            if answered and on_progress is not None:
-                on_progress(exchange.progress())
-            answered = False
+            busy = len(in_flight) >= exchange.slots
+            step = None if busy else exchange.next()
             if isinstance(step, tuple):
                 slot, request = step
                 in_flight[asyncio.ensure_future(transport.send(request))] = slot
-            elif isinstance(step, float):
-                if not in_flight:
-                    await asyncio.sleep(step)
-                    continue
+            elif isinstance(step, float) and not in_flight:
+                await asyncio.sleep(step)
+            elif busy or isinstance(step, float):
                 done, _ = await asyncio.wait(
-                    in_flight, timeout=step, return_when=asyncio.FIRST_COMPLETED
+                    in_flight, timeout=None if busy else step, return_when=asyncio.FIRST_COMPLETED
                 )
                 for task in done:
                     slot = in_flight.pop(task)
@@ -173,9 +120,8 @@ async def drive_bulk_async(
                         exchange.failed(slot, error)
                     else:
                         exchange.answered(slot, response)
-                    answered = True
             else:
-                return exchange.reports()
+                return step
     except BaseException:
         for task in in_flight:
             task.cancel()
@@ -186,70 +132,80 @@ async def drive_bulk_async(
             for task in in_flight:
                 if not task.cancelled():
                     task.exception()
-        _cut_short(exchange, on_report)
+        exchange.abandon()
         raise
-
-
-def _cut_short(exchange: BulkExchange, on_report: Optional[OnReport]) -> None:
-    """The run was cancelled or raised: the places of the sends in flight are freed, and the
-    onboardings under way end with what they did. ``on_report`` is told their reports (a
-    checkpoint for the next run: an account made just before the end is in it); the core
-    counts those never started as over by no one."""
-    exchange.abandon()
-    if on_report is not None:
-        for index, report in exchange.newly_over():
-            on_report(index, report)
 
 
 class BulkExchange:
     """The core's bulk machine with the client's pacers, the clocks and a jitter, as
-    :class:`Exchange` has them; each send and answer tagged with its slot."""
+    :class:`Exchange` has them; each send and answer tagged with its slot. ``on_progress`` is
+    told where the run is after each answer, ``on_report`` each report as its onboarding ends
+    (and, when the run is abandoned, those of the onboardings it cut short); what they raise
+    stops the run. Its answer is the run's reports."""
 
-    __slots__ = ("bulk", "_pacers", "_told")
+    __slots__ = ("bulk", "slots", "_pacers", "_on_progress", "_on_report", "_told", "_answered")
 
-    def __init__(self, bulk: Bulk, pacers: Pacers) -> None:
+    def __init__(
+        self,
+        bulk: Bulk,
+        pacers: Pacers,
+        on_progress: Optional[OnProgress] = None,
+        on_report: Optional[OnReport] = None,
+    ) -> None:
         self.bulk = bulk
+        self.slots = bulk.concurrency
         self._pacers = pacers
+        self._on_progress = on_progress
+        self._on_report = on_report
         #: How many of the onboardings over were told.
         self._told = 0
+        self._answered = False
 
-    def next(self) -> Union[Tuple[int, Request], float, None]:
-        """``(slot, Request)`` to send, seconds to wait, or ``None`` when all are over."""
-        return self.bulk.next(self._pacers, time.monotonic(), time.time())
+    def next(self) -> Union[Tuple[int, Request], float, List[OnboardingReport]]:
+        """``(slot, Request)`` to send, seconds to wait, or the reports when all are over."""
+        step = self.bulk.next(self._pacers, time.monotonic(), time.time())
+        self._tell()
+        if self._answered and self._on_progress is not None:
+            self._on_progress(self.bulk.progress())
+        self._answered = False
+        if step is None:
+            # One report per spec, in order: the run is over, none is missing.
+            return [report for report in self.bulk.reports() if report is not None]
+        return step
 
     def answered(self, slot: int, response: HTTPResponse) -> None:
         """The transport's response to the last request of ``slot``; one that cannot be read
         (not a ``(status, headers, body)``) raises (the driver then frees every place)."""
+        self._answered = True
         status, headers, body = response
         now, wall = time.monotonic(), time.time()
         self.bulk.feed(slot, self._pacers, status, headers, body, now, wall, random.random())
 
     def failed(self, slot: int, error: APIConnectionError) -> None:
         """The transport raised ``error`` for the last request of ``slot``: no response came."""
+        self._answered = True
         now, wall = time.monotonic(), time.time()
         self.bulk.feed_failure(
             slot, self._pacers, error.sent, str(error), now, wall, random.random()
         )
 
     def abandon(self) -> None:
-        """The run was cancelled or raised: the places of the sends in flight are freed."""
+        """The run was cancelled or raised: the places of the sends in flight are freed, and the
+        onboardings under way end with what they did; ``on_report`` is told their reports (a
+        checkpoint for the next run: an account made just before the end is in it)."""
         self.bulk.abandon(self._pacers, time.monotonic())
+        self._tell()
 
-    def progress(self) -> Progress:
-        return self.bulk.progress()
-
-    def reports(self) -> List[OnboardingReport]:
-        """One report per spec, in order (the run is over: none is missing)."""
-        return [report for report in self.bulk.reports() if report is not None]
-
-    def newly_over(self) -> List[Tuple[int, OnboardingReport]]:
-        """The reports of the onboardings over since the last call, with their specs' indexes,
-        in the order they ended."""
+    def _tell(self) -> None:
+        """Tells ``on_report`` the reports of the onboardings over since it was last told."""
+        if self._on_report is None:
+            return
         indexes = self.bulk.over(self._told)
         self._told += len(indexes)
-        reports = ((index, self.bulk.report(index)) for index in indexes)
-        # Every onboarding over has its report.
-        return [(index, report) for index, report in reports if report is not None]
+        for index in indexes:
+            report = self.bulk.report(index)
+            if report is not None:  # every onboarding over has its report
+                self._on_report(index, report)
 
 
 class Exchange(Generic[M]):
@@ -261,19 +217,23 @@ class Exchange(Generic[M]):
 
     __slots__ = ("machine", "_pacers", "_last")
 
+    #: One send at a time.
+    slots = 1
+
     def __init__(self, machine: M, pacers: Pacers) -> None:
         self.machine = machine
         self._pacers = pacers
         self._last: Union[HTTPResponse, APIConnectionError, None] = None
 
     def next(self) -> Any:
-        """A :class:`Request` to send, seconds to sleep, or the machine's answer."""
+        """``(0, Request)`` to send, seconds to sleep, or the machine's answer."""
         try:
-            return self.machine.next(self._pacers, time.monotonic(), time.time())
+            step = self.machine.next(self._pacers, time.monotonic(), time.time())
         except CloudflareError as error:
             self._raise(error)
+        return (0, step) if isinstance(step, Request) else step
 
-    def answered(self, response: HTTPResponse) -> None:
+    def answered(self, slot: int, response: HTTPResponse) -> None:
         """The transport's response to the last request. One that cannot be read (not a
         ``(status, headers, body)``) frees the request's place, then raises."""
         self._last = response
@@ -285,7 +245,7 @@ class Exchange(Generic[M]):
             self.abandon()
             raise
 
-    def failed(self, error: APIConnectionError) -> None:
+    def failed(self, slot: int, error: APIConnectionError) -> None:
         """The transport raised ``error``: no response came."""
         error.operation = self.machine.operation
         error._view["operation"] = error.operation

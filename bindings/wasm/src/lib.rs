@@ -1,10 +1,9 @@
 //! wasm-bindgen bindings of [`cloudflare_tenant`]: conversion only; every decision about
 //! Cloudflare's API is the core's.
 //!
-//! - [`Machine`]: a call, a list or the onboarding flow. The JS driver asks `next`, sends or
-//!   sleeps as told, and feeds back what happened; the [`Pacers`] of its client come along.
-//! - [`BulkMachine`]: many onboardings, several sends in flight at once, each tagged with its
-//!   slot; driven the same way, each answer fed back to its slot.
+//! - [`Machine`]: a call, a list, the onboarding flow, or many onboardings (a bulk run, with
+//!   several sends in flight at once). The JS driver asks `next`, sends or sleeps as told, and
+//!   feeds back what happened to each send's slot; the [`Pacers`] of its client come along.
 //! - The by-name floor, for users who bring their own transport: `buildRequest`,
 //!   `checkText` / `checkBytes`, [`Paginator`], [`Pacer`] and `operations`.
 //! - `credentialsFromEnvironment`: credentials from the conventional environment variables,
@@ -525,14 +524,17 @@ impl Pacers {
     }
 }
 
-/// A call, a list or the onboarding flow, driven alike. Its steps, as JSON text:
-/// `{"send": {method, url, headers, body}}` (send it at once, then feed back what happened),
-/// `{"sleep": seconds}`, then
+/// A call, a list, one onboarding or many (a bulk run), driven alike. Its steps, as JSON text:
+/// `{"send": {method, url, headers, body, slot}}` (send it at once, then feed back what
+/// happened to its `slot`; only a bulk run has several slots, and may hand out another send
+/// before the first is answered), `{"sleep": seconds}` (a bulk run: or until an answer in
+/// flight comes back), then
 /// - a call: `{"done": {"result_info"?, "messages", "secret_fields"}}` or `{"error": view}`;
 /// - a list: `{"page": {"fresh", "result_info"?, "messages", "secret_fields"}}` for each page
 ///   (its items are the body's `result`, unless `fresh` is false: a repeated page), then
 ///   `{"done": {"stop": {reason, message, anomaly, ...}}}` or `{"error": view}`;
-/// - onboarding: `{"done": {"report", "secret_fields"}}`.
+/// - onboarding: `{"done": {"report", "secret_fields"}}`;
+/// - a bulk run: `{"done": {"reports", "secret_fields"}}`: one report per spec, in order.
 ///
 /// `secret_fields` name the fields of the result (each item, the report) that hold secrets.
 #[wasm_bindgen]
@@ -603,12 +605,39 @@ impl Machine {
         start().map(Machine).map_err(throw)
     }
 
+    /// Onboardings of `specs` (JSON text of an array of the core's `OnboardingSpec`s) with
+    /// `core`'s settings, signed with `credentials` instead when given, at most `concurrency`
+    /// at once (at least 1), sharing the ids they resolve by name. `random`: 16 random bytes
+    /// per spec, fresh, one after the other, for each account create's idempotency key.
+    /// Throws the error of a bad spec, naming it (`specs[3].name`), before anything is sent.
+    pub fn bulk(
+        core: &Core,
+        specs: &str,
+        credentials: Option<String>,
+        concurrency: u32,
+        random: &[u8],
+    ) -> Result<Machine, JsValue> {
+        install_panic_hook();
+        let start = || {
+            let specs = read_json(Some(ONBOARDING), "specs", specs)?;
+            let client = core.client_as(credentials)?;
+            let concurrency = concurrency as usize;
+            HostMachine::bulk(client, specs, core.policy, concurrency, random)
+        };
+        start().map(Machine).map_err(throw)
+    }
+
     /// What to do now.
     pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
         install_panic_hook();
         let machine = &mut self.0;
         match machine.next(&mut pacers.0, clock(monotonic_ms, wall_ms)) {
-            Next::Send { request, .. } => tagged("send", request_json(&request)),
+            Next::Send { slot, request } => {
+                // `request_json`'s object, with the slot as its last field.
+                let request = request_json(&request);
+                let fields = request.strip_suffix('}').unwrap_or(&request);
+                tagged("send", format!(r#"{fields},"slot":{slot}}}"#))
+            }
             Next::Sleep(wait) => tagged("sleep", seconds(wait)),
             Next::Answer { response, fresh } => {
                 let mut answer = meta(&response);
@@ -630,6 +659,10 @@ impl Machine {
                     done.insert("report".into(), report.to_json());
                     done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
                 }
+                if machine.bulk_run().is_some() {
+                    done.insert("reports".into(), reports_json(machine));
+                    done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
+                }
                 tagged("done", Value::from(done))
             }
         }
@@ -637,154 +670,6 @@ impl Machine {
 
     /// The answer to the last send (`headers`: JSON `[[name, value], ...]`); `jitter` is a
     /// random number in [0, 1).
-    #[wasm_bindgen(js_name = feedResponse)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn feed_response(
-        &mut self,
-        pacers: &mut Pacers,
-        status: u16,
-        headers: &str,
-        body: &[u8],
-        monotonic_ms: f64,
-        wall_ms: f64,
-        jitter: f64,
-    ) -> Result<(), JsValue> {
-        let now = clock(monotonic_ms, wall_ms);
-        feed_response(&mut self.0, 0, pacers, status, headers, body, now, jitter)
-    }
-
-    /// The last send got no answer: `sent` is false only when it surely never left.
-    #[wasm_bindgen(js_name = feedError)]
-    pub fn feed_error(
-        &mut self,
-        pacers: &mut Pacers,
-        sent: bool,
-        message: &str,
-        monotonic_ms: f64,
-        wall_ms: f64,
-        jitter: f64,
-    ) {
-        let now = clock(monotonic_ms, wall_ms);
-        feed_error(&mut self.0, 0, pacers, sent, message, now, jitter);
-    }
-
-    /// Gives up (the caller aborted): frees the place of a send in flight.
-    pub fn abandon(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) {
-        self.0.abandon(&mut pacers.0, clock(monotonic_ms, wall_ms));
-    }
-}
-
-/// The answer to the last send of `slot`, fed to any machine.
-#[allow(clippy::too_many_arguments)]
-fn feed_response(
-    machine: &mut HostMachine,
-    slot: usize,
-    pacers: &mut Pacers,
-    status: u16,
-    headers: &str,
-    body: &[u8],
-    now: Clock,
-    jitter: f64,
-) -> Result<(), JsValue> {
-    install_panic_hook();
-    let headers = read_headers(None, headers).map_err(throw)?;
-    let attempt = Attempt::Response {
-        status,
-        headers: &headers,
-        body,
-    };
-    machine.feed(slot, &mut pacers.0, attempt, now, jitter);
-    Ok(())
-}
-
-/// No answer to the last send of `slot`, fed to any machine.
-fn feed_error(
-    machine: &mut HostMachine,
-    slot: usize,
-    pacers: &mut Pacers,
-    sent: bool,
-    message: &str,
-    now: Clock,
-    jitter: f64,
-) {
-    install_panic_hook();
-    let attempt = match sent {
-        true => Attempt::NoResponse { message },
-        false => Attempt::NotSent { message },
-    };
-    machine.feed(slot, &mut pacers.0, attempt, now, jitter);
-}
-
-/// The params and credentials of a call of `name`, from JSON text.
-fn read_call(
-    name: &str,
-    params: &str,
-    credentials: Option<String>,
-) -> Result<(Value, Option<Credentials>), Error> {
-    Ok((
-        read_json(known(name), "params", params)?,
-        read_credentials(known(name), credentials)?,
-    ))
-}
-
-// ---- many onboardings -----------------------------------------------------------------------
-
-/// Many onboardings, `concurrency` at a time, sharing the ids they resolve by name (the core's
-/// [`Bulk`]). Several sends may be in flight at once, one per slot. Its steps, as JSON text:
-/// `{"send": {method, url, headers, body, slot}}` (send it at once, ask again right away, and
-/// feed the answer back to its `slot` whenever it comes), `{"sleep": seconds}` (wait that long
-/// or until an answer in flight comes back, whichever is first, then ask again), then
-/// `{"done": {"reports", "secret_fields"}}`: one report per spec, in the specs' order.
-#[wasm_bindgen]
-pub struct BulkMachine(HostMachine);
-
-#[wasm_bindgen]
-impl BulkMachine {
-    /// Onboardings of `specs` (JSON text of an array of the core's `OnboardingSpec`s) with
-    /// `core`'s settings, signed with `credentials` instead when given, at most `concurrency`
-    /// at once (at least 1). `random`: 16 random bytes per spec, fresh, one after the other,
-    /// for each account create's idempotency key. Throws the error of a bad spec, naming it
-    /// (`specs[3].name`), before anything is sent.
-    pub fn start(
-        core: &Core,
-        specs: &str,
-        credentials: Option<String>,
-        concurrency: u32,
-        random: &[u8],
-    ) -> Result<BulkMachine, JsValue> {
-        install_panic_hook();
-        let start = || {
-            let specs = read_json(Some(ONBOARDING), "specs", specs)?;
-            let client = core.client_as(credentials)?;
-            let concurrency = concurrency as usize;
-            HostMachine::bulk(client, specs, core.policy, concurrency, random)
-        };
-        start().map(BulkMachine).map_err(throw)
-    }
-
-    /// What to do now.
-    pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
-        install_panic_hook();
-        match self.0.next(&mut pacers.0, clock(monotonic_ms, wall_ms)) {
-            Next::Send { slot, request } => {
-                // `request_json`'s object, with the slot as its last field.
-                let request = request_json(&request);
-                let fields = request.strip_suffix('}').unwrap_or(&request);
-                tagged("send", format!(r#"{fields},"slot":{slot}}}"#))
-            }
-            Next::Sleep(wait) => tagged("sleep", seconds(wait)),
-            // A bulk run ends, and gives no answer of its own.
-            _ => {
-                let mut done = Map::new();
-                done.insert("reports".into(), self.reports_json());
-                done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
-                tagged("done", Value::from(done))
-            }
-        }
-    }
-
-    /// The answer to the last send of `slot` (`headers`: JSON `[[name, value], ...]`);
-    /// `jitter` is a random number in [0, 1).
     #[wasm_bindgen(js_name = feedResponse)]
     #[allow(clippy::too_many_arguments)]
     pub fn feed_response(
@@ -798,17 +683,15 @@ impl BulkMachine {
         wall_ms: f64,
         jitter: f64,
     ) -> Result<(), JsValue> {
-        let (slot, now) = (slot as usize, clock(monotonic_ms, wall_ms));
-        feed_response(
-            &mut self.0,
-            slot,
-            pacers,
+        install_panic_hook();
+        let headers = read_headers(None, headers).map_err(throw)?;
+        let attempt = Attempt::Response {
             status,
-            headers,
+            headers: &headers,
             body,
-            now,
-            jitter,
-        )
+        };
+        self.feed(slot, pacers, attempt, clock(monotonic_ms, wall_ms), jitter);
+        Ok(())
     }
 
     /// The last send of `slot` got no answer: `sent` is false only when it surely never left.
@@ -824,30 +707,34 @@ impl BulkMachine {
         wall_ms: f64,
         jitter: f64,
     ) {
-        let (slot, now) = (slot as usize, clock(monotonic_ms, wall_ms));
-        feed_error(&mut self.0, slot, pacers, sent, message, now, jitter);
+        install_panic_hook();
+        let attempt = match sent {
+            true => Attempt::NoResponse { message },
+            false => Attempt::NotSent { message },
+        };
+        self.feed(slot, pacers, attempt, clock(monotonic_ms, wall_ms), jitter);
     }
 
-    /// Gives up on every onboarding (the caller aborted): frees the places of the sends in
-    /// flight; the reports keep what was done.
+    /// Gives up (the caller aborted): frees the places of the sends in flight; a bulk run's
+    /// reports keep what was done.
     pub fn abandon(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) {
         self.0.abandon(&mut pacers.0, clock(monotonic_ms, wall_ms));
     }
 
-    /// Where the run is: JSON text of `{"done", "failed", "remaining", "requests",
+    /// Where a bulk run is: JSON text of `{"done", "failed", "remaining", "requests",
     /// "current_wait"}` (the wait in seconds).
     pub fn progress(&self) -> String {
         let progress = self.0.bulk_run().map(|bulk| bulk.progress());
         progress.unwrap_or_default().to_json().to_string()
     }
 
-    /// JSON text of one report per spec, in the specs' order (`null` for one not over yet).
-    /// Their secret fields are [`Report::SECRET_FIELDS`].
+    /// JSON text of a bulk run's reports, one per spec in the specs' order (`null` for one
+    /// not over yet). Their secret fields are [`Report::SECRET_FIELDS`].
     pub fn reports(&self) -> String {
-        self.reports_json().to_string()
+        reports_json(&self.0).to_string()
     }
 
-    /// The index of the spec whose onboarding runs in `slot`, if one does.
+    /// The index of the spec whose onboarding runs in `slot` of a bulk run, if one does.
     #[wasm_bindgen(js_name = specIndex)]
     pub fn spec_index(&self, slot: u32) -> Option<u32> {
         let index = self.0.bulk_run()?.spec_index(slot as usize)?;
@@ -855,13 +742,29 @@ impl BulkMachine {
     }
 }
 
-impl BulkMachine {
-    /// The reports as JSON: `[report | null, ...]`.
-    fn reports_json(&self) -> Value {
-        let reports = self.0.bulk_run().map_or(&[][..], |bulk| bulk.reports());
-        let reports = reports
-            .iter()
-            .map(|r| r.as_ref().map_or(Value::Null, Report::to_json));
-        Value::Array(reports.collect())
+impl Machine {
+    fn feed(&mut self, slot: u32, pacers: &mut Pacers, attempt: Attempt, now: Clock, jitter: f64) {
+        (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
     }
+}
+
+/// A bulk run's reports as JSON: `[report | null, ...]`.
+fn reports_json(machine: &HostMachine) -> Value {
+    let reports = machine.bulk_run().map_or(&[][..], |bulk| bulk.reports());
+    let reports = reports
+        .iter()
+        .map(|r| r.as_ref().map_or(Value::Null, Report::to_json));
+    Value::Array(reports.collect())
+}
+
+/// The params and credentials of a call of `name`, from JSON text.
+fn read_call(
+    name: &str,
+    params: &str,
+    credentials: Option<String>,
+) -> Result<(Value, Option<Credentials>), Error> {
+    Ok((
+        read_json(known(name), "params", params)?,
+        read_credentials(known(name), credentials)?,
+    ))
 }

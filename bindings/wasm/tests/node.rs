@@ -4,8 +4,8 @@
 //! working after every kind of error.
 
 use cloudflare_tenant_wasm::{
-    build_request, check_bytes, check_text, operations, take_panic, BulkMachine, Core, Machine,
-    Pacer, Pacers, Paginator,
+    build_request, check_bytes, check_text, operations, take_panic, Core, Machine, Pacer, Pacers,
+    Paginator,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -177,7 +177,7 @@ fn next(machine: &mut Machine, pacers: &mut Pacers, monotonic_ms: f64) -> Value 
 fn answer(machine: &mut Machine, pacers: &mut Pacers, status: u16, headers: &str, body: &str) {
     let body = body.as_bytes();
     machine
-        .feed_response(pacers, status, headers, body, AT.0, AT.1, 0.0)
+        .feed_response(0, pacers, status, headers, body, AT.0, AT.1, 0.0)
         .unwrap();
 }
 
@@ -383,7 +383,7 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
         next(&mut create, &mut pacers, AT.0)["send"]["method"],
         "POST"
     );
-    create.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.1);
+    create.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.1);
     let error = &next(&mut create, &mut pacers, AT.0)["error"];
     assert_eq!(
         (error["kind"].as_str(), error["method"].as_str()),
@@ -459,7 +459,7 @@ fn a_create_carries_a_key_made_from_the_hosts_bytes_on_every_send() {
     // A keyed create whose answer was lost is resent like a GET, with the same key.
     let mut create = Machine::call(&core, "accounts.create", &params, None, RANDOM).unwrap();
     let first = next(&mut create, &mut pacers, AT.0)["send"].clone();
-    create.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    create.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
     assert_eq!(next(&mut create, &mut pacers, AT.0), json!({"sleep": 0.5}));
     assert_eq!(next(&mut create, &mut pacers, AT.0 + 500.0)["send"], first);
     // Operations that take no key send none; nor does the floor unless the caller gives one.
@@ -561,7 +561,7 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
         .starts_with("http://127.0.0.1:1/client/v4/accounts?"));
     assert_eq!(look["headers"]["authorization"], "Bearer secret-token-123");
     // A dropped connection on a GET: wait the backoff, then the same request again.
-    flow.feed_error(&mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    flow.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
     assert_eq!(next(&mut flow, &mut pacers, AT.0), json!({"sleep": 0.25}));
     assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"], look);
     answer(&mut flow, &mut pacers, 200, "[]", &list_page(json!([])));
@@ -586,6 +586,7 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
     .to_string();
     assert!(flow
         .feed_response(
+            0,
             &mut pacers,
             200,
             "not json",
@@ -790,7 +791,7 @@ fn a_bulk_run_hands_out_sends_by_slot_and_reports_each_spec() {
         })
         .collect();
     let specs = Value::from(specs).to_string();
-    let mut bulk = BulkMachine::start(&core, &specs, None, 2, &[9; 48]).unwrap();
+    let mut bulk = Machine::bulk(&core, &specs, None, 2, &[9; 48]).unwrap();
     assert_eq!(
         json(&bulk.progress()),
         json!({"done": 0, "failed": 0, "remaining": 3, "requests": 0, "current_wait": 0.0})
@@ -886,7 +887,7 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
         let count =
             serde_json::from_str::<Value>(specs).map_or(0, |v| v.as_array().map_or(0, Vec::len));
         let random = vec![0; 16 * count];
-        let error = BulkMachine::start(&core, specs, None, 4, &random)
+        let error = Machine::bulk(&core, specs, None, 4, &random)
             .map(|_| ())
             .unwrap_err();
         let view = detail(error);
@@ -894,22 +895,22 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
         assert_eq!(view["field"], field, "{specs}: {view}");
         assert_eq!(view["operation"], "onboarding", "{specs}: {view}");
     }
-    let error = BulkMachine::start(&core, r#"[{"name":"A"}]"#, None, 4, &[0; 15]);
+    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, 4, &[0; 15]);
     assert_eq!(detail(error.map(|_| ()).unwrap_err())["field"], "random");
-    let error = BulkMachine::start(&core, r#"[{"name":"A"}]"#, None, 0, &[0; 16]);
+    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, 0, &[0; 16]);
     assert_eq!(
         detail(error.map(|_| ()).unwrap_err())["field"],
         "concurrency"
     );
     // No specs: done at once.
-    let mut none = BulkMachine::start(&core, "[]", None, 1, &[]).unwrap();
+    let mut none = Machine::bulk(&core, "[]", None, 1, &[]).unwrap();
     let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1));
     assert_eq!(done["done"]["reports"], json!([]));
 
     // Abandoned with a send in flight: its place in the budget frees a window later.
     let mut pacers = Pacers::new(1.0, 10.0).unwrap();
     let specs = r#"[{"name":"A"},{"name":"B"}]"#;
-    let mut bulk = BulkMachine::start(&core, specs, None, 2, &[1; 32]).unwrap();
+    let mut bulk = Machine::bulk(&core, specs, None, 2, &[1; 32]).unwrap();
     assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].is_object());
     assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["sleep"].is_number());
     bulk.abandon(&mut pacers, AT.0, AT.1);
