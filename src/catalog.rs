@@ -23,8 +23,8 @@ use crate::shape::Shape;
 ///                  "params": [{"name", "doc", "in": "path" | "query" | "body",
 ///                              "wire", "required", "kind": {"type", ...}}],
 ///                  "result": <shape>}],
-///  "models": {"Account": {"type": "object", "name": "Account",
-///                         "fields": [{"name", "shape"}]}, ...},
+///  "models": {"Account": {"type": "object", "name": "Account", "doc",
+///                         "fields": [{"name", "doc", "shape"}]}, ...},
 ///  "errors": [{"kind", "doc"}]}
 /// ```
 ///
@@ -189,7 +189,7 @@ fn shape(shape: &Shape, models: &mut BTreeMap<String, Value>) -> Value {
             ("type", "map".into()),
             ("values", self::shape(value, models)),
         ]),
-        Shape::Model { name, fields } => {
+        Shape::Model { name, doc, fields } => {
             if !models.contains_key(name) {
                 // Taken before the fields are walked, so a model that reaches itself ends.
                 models.insert(name.to_owned(), Value::Null);
@@ -198,6 +198,7 @@ fn shape(shape: &Shape, models: &mut BTreeMap<String, Value>) -> Value {
                     .map(|field| {
                         object([
                             ("name", field.name.into()),
+                            ("doc", field.doc.into()),
                             ("shape", self::shape(field.shape, models)),
                         ])
                     })
@@ -205,6 +206,7 @@ fn shape(shape: &Shape, models: &mut BTreeMap<String, Value>) -> Value {
                 let model = object([
                     ("type", "object".into()),
                     ("name", name.into()),
+                    ("doc", doc.into()),
                     ("fields", Value::Array(fields)),
                 ]);
                 models.insert(name.to_owned(), model);

@@ -38,6 +38,8 @@ pub enum Shape {
     Model {
         /// The model's name (`Account`): how the exported catalog refers to it.
         name: &'static str,
+        /// What it is, from its doc comment: the generated host types carry it.
+        doc: &'static str,
         /// Its known fields.
         fields: &'static [Field],
     },
@@ -50,6 +52,8 @@ pub struct Field {
     pub name: &'static str,
     /// What its value must be when it is not `null`.
     pub shape: &'static Shape,
+    /// What it holds, from its doc comment: the generated host types carry it.
+    pub doc: &'static str,
 }
 
 /// A type whose wire form is a [`Shape`].
@@ -432,26 +436,32 @@ mod tests {
     static GRANTS: [Field; 1] = [Field {
         name: "read",
         shape: &Shape::Bool,
+        doc: "",
     }];
     static ROLE: [Field; 3] = [
         Field {
             name: "name",
             shape: &Shape::Str,
+            doc: "",
         },
         Field {
             name: "permissions",
             shape: &Shape::MapOf(&Shape::Model {
                 name: "Grants",
+                doc: "",
                 fields: &GRANTS,
             }),
+            doc: "",
         },
         Field {
             name: "tags",
             shape: &Shape::List(&Shape::Str),
+            doc: "",
         },
     ];
     static ROLES: Shape = Shape::List(&Shape::Model {
         name: "Role",
+        doc: "",
         fields: &ROLE,
     });
 

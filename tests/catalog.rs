@@ -244,6 +244,30 @@ fn every_operation_and_parameter_has_its_doc() {
 }
 
 #[test]
+fn every_model_and_field_has_its_doc() {
+    let catalog = catalog();
+    let models = catalog["models"].as_object().unwrap();
+    assert!(models.contains_key("Account"));
+    for (name, model) in models {
+        let doc = model["doc"].as_str().unwrap();
+        assert!(!doc.trim().is_empty(), "{name} has a doc");
+        assert!(
+            !doc.starts_with(' ') && !doc.ends_with(' '),
+            "{name}: {doc:?}"
+        );
+        for field in model["fields"].as_array().unwrap() {
+            let doc = field["doc"].as_str().unwrap();
+            assert!(!doc.trim().is_empty(), "{name}.{} has a doc", field["name"]);
+            assert!(!doc.starts_with(' '), "{name}.{}: {doc:?}", field["name"]);
+        }
+    }
+    // A doc comment of several lines reads as one paragraph.
+    let account = &models["Account"]["fields"][0];
+    assert_eq!(account["name"], "id");
+    assert_eq!(account["doc"], "32 hex characters.");
+}
+
+#[test]
 fn names_its_version_and_kinds_of_error() {
     let catalog = catalog();
     assert_eq!(catalog["version"], env!("CARGO_PKG_VERSION"));

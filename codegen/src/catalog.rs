@@ -116,11 +116,15 @@ pub enum Shape {
 /// A named object of results: fields it knows; it keeps the ones it does not.
 pub struct Model {
     pub name: String,
+    /// What it is, from its declaration.
+    pub doc: String,
     pub fields: Vec<Field>,
 }
 
 pub struct Field {
     pub name: String,
+    /// What it holds, from its declaration.
+    pub doc: String,
     pub shape: Shape,
 }
 
@@ -162,15 +166,16 @@ impl Catalog {
         })
     }
 
-    /// Where a model appears: which operations return it, which models hold it.
+    /// What a model is and where it appears: which operations return it, which models hold it.
     pub fn model_doc(&self, model: &Model) -> String {
         let returned = code_list(self.returning(&model.name).map(|op| op.name.as_str()));
         let held = code_list(self.holding(&model.name).map(|m| m.name.as_str()));
+        let doc = &model.doc;
         match (returned.is_empty(), held.is_empty()) {
-            (false, false) => format!("Returned by {returned}; part of {held}."),
-            (false, true) => format!("Returned by {returned}."),
-            (true, false) => format!("Part of {held}."),
-            (true, true) => format!("The `{}` model.", model.name),
+            (false, false) => format!("{doc} Returned by {returned}; part of {held}."),
+            (false, true) => format!("{doc} Returned by {returned}."),
+            (true, false) => format!("{doc} Part of {held}."),
+            (true, true) => doc.clone(),
         }
     }
 
@@ -415,13 +420,15 @@ impl Model {
                     .map(|field| {
                         Ok(Field {
                             name: string(field, "name")?,
+                            doc: string(field, "doc")?,
                             shape: Shape::read(field.get("shape").unwrap_or(&Value::Null))?,
                         })
                     })
                     .collect::<Result<_>>()
             })
             .map_err(|error| format!("model {name}: {error}"))?;
-        Ok(Model { name, fields })
+        let doc = string(model, "doc").map_err(|error| format!("model {name}: {error}"))?;
+        Ok(Model { name, doc, fields })
     }
 }
 

@@ -340,10 +340,14 @@ fn model_class(out: &mut String, catalog: &Catalog, model: &Model, typing: &mut 
             secret = true;
             out.push_str(&attribute_doc(
                 4,
-                "A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.",
+                &format!(
+                    "{} A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.",
+                    rst(&field.doc)
+                ),
             ));
             "Secret".to_owned()
         } else {
+            out.push_str(&attribute_doc(4, &rst(&field.doc)));
             py_type(&field.shape, typing)
         };
         let _ = writeln!(out, "    {}: {value}", field.name);

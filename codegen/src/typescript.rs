@@ -114,6 +114,7 @@ fn model_interface(catalog: &Catalog, model: &Model) -> String {
         if field.name == "id" && matches!(field.shape, Shape::String) {
             // Every result that has an id sends it; asking callers to narrow it would only
             // add noise. The core refuses a missing id as a parameter before any request.
+            out.push_str(&doc(2, &field.doc));
             let _ = writeln!(out, "  {key}: string;");
             continue;
         }
@@ -121,10 +122,15 @@ fn model_interface(catalog: &Catalog, model: &Model) -> String {
         let value = if secret {
             out.push_str(&doc(
                 2,
-                "A secret: shows as `***`; pass it on as it is, `expose()` it only to store it.",
+                &format!(
+                    "{} A secret: shows as `***`; pass it on as it is, `expose()` it only to \
+                     store it.",
+                    field.doc
+                ),
             ));
             "Secret".to_owned()
         } else {
+            out.push_str(&doc(2, &field.doc));
             ts_type(&field.shape)
         };
         let nullable = if matches!(field.shape, Shape::Nullable(_)) {

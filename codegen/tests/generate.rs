@@ -109,6 +109,9 @@ fn every_model_is_declared_in_typescript_and_python() {
             "{name}"
         );
     }
+    // Each field carries its declaration's doc, in both hosts.
+    assert!(typescript.contains("  /** 32 hex characters. */\n  id: string;"));
+    assert!(python.contains("    #: 32 hex characters.\n    id: str\n"));
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn a_created_token_value_is_a_secret_field() {
         .split("export interface CreatedToken {")
         .nth(1)
         .unwrap();
-    let created = &created[..created.find('}').unwrap()];
+    let created = &created[..created.find("\n}").unwrap()];
     assert!(created.contains("  value?: Secret | null;"), "{created}");
     let python = file("python/cloudflare_tenant/_operation_types.py");
     let created = python.split("class CreatedToken(").nth(1).unwrap();
@@ -57,5 +57,5 @@ fn a_created_token_value_is_a_secret_field() {
     assert!(created.contains("    value: Secret\n"), "{created}");
     // A token read back has no value field to mask.
     let token = typescript.split("export interface Token {").nth(1).unwrap();
-    assert!(!token[..token.find('}').unwrap()].contains("value"));
+    assert!(!token[..token.find("\n}").unwrap()].contains("\n  value"));
 }

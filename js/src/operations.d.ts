@@ -9,361 +9,558 @@ import type { CallOptions, ListOptions, PageIterator, Secret } from "./index.js"
 // ---- models ---------------------------------------------------------------------------------
 
 /**
- * Returned by `accounts.list`, `accounts.create`, `accounts.get`, `accounts.update`,
- * `tenants.accounts.list`; part of `Membership`.
+ * A Cloudflare account (also what `tenants.accounts.list` returns). Returned by `accounts.list`,
+ * `accounts.create`, `accounts.get`, `accounts.update`, `tenants.accounts.list`; part of
+ * `Membership`.
  */
 export interface Account {
+  /** 32 hex characters. */
   id: string;
+  /** At most 100 characters. */
   name?: string | null;
+  /** Standard or enterprise. */
   type?: string | null;
+  /** RFC 3339 creation time. */
   created_on?: string | null;
+  /** The tenant that manages this account. */
   managed_by?: ManagedBy | null;
+  /** Account settings. */
   settings?: AccountSettings | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Account`. */
+/** Account settings. Part of `Account`. */
 export interface AccountSettings {
+  /** Whether members must use two-factor authentication. */
   enforce_twofactor?: boolean | null;
+  /** Where abuse reports go. */
   abuse_contact_email?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.tokens.create`. */
+/**
+ * A token just created by `accounts.tokens.create`, holding its value: the API never shows the
+ * value again (`accounts.tokens.value.roll` makes a new one). Returned by `accounts.tokens.create`.
+ */
 export interface CreatedToken {
+  /** The token id (not its value). */
   id: string;
+  /** At most 120 characters. */
   name?: string | null;
+  /** `active`, `disabled` or `expired`. */
   status?: string | null;
+  /** Creation time. */
   issued_on?: string | null;
+  /** Last change. */
   modified_on?: string | null;
+  /** Last use. */
   last_used_on?: string | null;
+  /** Not valid before this time. */
   not_before?: string | null;
+  /** Not valid from this time on. */
   expires_on?: string | null;
+  /** What the token may do. */
   policies?: TokenPolicy[] | null;
+  /** Where it may be used from. */
   condition?: TokenCondition | null;
-  /** A secret: shows as `***`; pass it on as it is, `expose()` it only to store it. */
+  /**
+   * The token itself: send it as `api_token`. A secret; `Debug` hides it. A secret: shows as `***`;
+   * pass it on as it is, `expose()` it only to store it.
+   */
   value?: Secret | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `users.create`. */
+/** A service user created by `users.create`, holding its API key. Returned by `users.create`. */
 export interface CreatedUser {
+  /** The user id. */
   id: string;
+  /** The user's e-mail. */
   email?: string | null;
+  /** First name. */
   first_name?: string | null;
+  /** Last name. */
   last_name?: string | null;
+  /** User name. */
   username?: string | null;
+  /** Telephone. */
   telephone?: string | null;
+  /** Country. */
   country?: string | null;
+  /** Creation time. */
   created_on?: string | null;
+  /** Last change. */
   modified_on?: string | null;
+  /** Two-factor state. */
   two_factor_authentication?: TwoFactorAuthentication | null;
-  /** A secret: shows as `***`; pass it on as it is, `expose()` it only to store it. */
+  /**
+   * The user's API key: act as this user with it. A secret; `Debug` hides it. A secret: shows as
+   * `***`; pass it on as it is, `expose()` it only to store it.
+   */
   api_key?: Secret | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Entitlements`. */
+/** One custom entitlement. Part of `Entitlements`. */
 export interface CustomEntitlement {
+  /** `{key}` of the feature. */
   feature?: Record<string, unknown> | null;
+  /** What is allocated. */
   allocation?: Record<string, unknown> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
 /**
- * Returned by `accounts.delete`, `accounts.tokens.delete`, `accounts.members.delete`,
- * `memberships.delete`.
+ * `{id}`: what a delete returns. Returned by `accounts.delete`, `accounts.tokens.delete`,
+ * `accounts.members.delete`, `memberships.delete`.
  */
 export interface Deleted {
+  /** The id of what was deleted. */
   id: string;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.entitlements.get`, `tenants.entitlements.get`. */
+/** A tenant's entitlements. Returned by `accounts.entitlements.get`, `tenants.entitlements.get`. */
 export interface Entitlements {
+  /** May add subdomains. */
   allow_add_subdomain?: Record<string, unknown> | null;
+  /** Invites are accepted without the invitee. */
   allow_auto_accept_invites?: Record<string, unknown> | null;
+  /** CNAME setup allowed. */
   cname_setup_allowed?: Record<string, unknown> | null;
+  /** Partial setup allowed. */
   partial_setup_allowed?: Record<string, unknown> | null;
+  /** Maximum certificates. */
   mhs_certificate_count?: Record<string, unknown> | null;
+  /** Further entitlements by feature key. */
   custom_entitlements?: CustomEntitlement[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Membership`, `Role`. */
+/** Read and write grants of one permission area. Part of `Membership`, `Role`. */
 export interface Grants {
+  /** May read. */
   read?: boolean | null;
+  /** May write. */
   write?: boolean | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `user.invites.list`, `user.invites.get`, `user.invites.update`. */
+/**
+ * An invitation to an account, as its invitee sees it (`/user/invites`). Returned by
+ * `user.invites.list`, `user.invites.get`, `user.invites.update`.
+ */
 export interface Invite {
+  /** The invitation id. */
   id: string;
+  /** The invited user's id, once there is a user. */
   invited_member_id?: string | null;
+  /** The invited e-mail. */
   invited_member_email?: string | null;
+  /** The account the invitation is to. */
   organization_id?: string | null;
+  /** The account's name. */
   organization_name?: string | null;
+  /** Whether the account requires two-factor authentication of its members. */
   organization_is_enforcing_twofactor?: boolean | null;
+  /** Who invited, by e-mail. */
   invited_by?: string | null;
+  /** When it was sent. */
   invited_on?: string | null;
+  /** When it can no longer be accepted. */
   expires_on?: string | null;
+  /** Role names the membership would have. */
   roles?: string[] | null;
+  /** `pending`, `accepted`, `rejected` or `expired`. */
   status?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Account`. */
+/** Who manages an account. Part of `Account`. */
 export interface ManagedBy {
+  /** The managing tenant's id. */
   parent_org_id?: string | null;
+  /** The managing tenant's name. */
   parent_org_name?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
 /**
- * Returned by `accounts.members.list`, `accounts.members.create`, `accounts.members.get`,
+ * A member of an account: an invited or joined user with roles or policies. Returned by
+ * `accounts.members.list`, `accounts.members.create`, `accounts.members.get`,
  * `accounts.members.update`.
  */
 export interface Member {
+  /** The member id (not the user id). */
   id: string;
+  /** The member's e-mail. */
   email?: string | null;
+  /** `accepted` or `pending`. */
   status?: string | null;
+  /** The user behind the membership. */
   user?: MemberUser | null;
+  /** Roles, when the member has roles. The create response may leave them out. */
   roles?: Role[] | null;
+  /** Policies, when the member has policies. */
   policies?: Policy[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Member`. */
+/** The user behind a member. Part of `Member`. */
 export interface MemberUser {
+  /** The user id. */
   id: string;
+  /** The user's e-mail. */
   email?: string | null;
+  /** First name. */
   first_name?: string | null;
+  /** Last name. */
   last_name?: string | null;
+  /** Whether the user has two-factor authentication. */
   two_factor_authentication_enabled?: boolean | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `memberships.list`, `memberships.get`, `memberships.update`. */
+/**
+ * The caller's membership of an account. Returned by `memberships.list`, `memberships.get`,
+ * `memberships.update`.
+ */
 export interface Membership {
+  /** The membership id. */
   id: string;
+  /** `accepted`, `pending` or `rejected`. */
   status?: string | null;
+  /** The account. */
   account?: Account | null;
+  /** Role names. */
   roles?: string[] | null;
+  /** Grants by area. */
   permissions?: Record<string, Grants> | null;
+  /** Policies. */
   policies?: Policy[] | null;
+  /** Whether API access is enabled. */
   api_access_enabled?: boolean | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `User`. */
+/** An account as listed in a user's `organizations`. Part of `User`. */
 export interface Organization {
+  /** The account id. */
   id: string;
+  /** The account name. */
   name?: string | null;
+  /** Permission names. */
   permissions?: string[] | null;
+  /** Role names. */
   roles?: string[] | null;
+  /** `member` or `invited`. */
   status?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
 /**
- * Returned by `accounts.permission_groups.list`, `accounts.permission_groups.get`; part of
- * `Policy`, `TokenPolicy`.
+ * A named group of permissions; the building block of policies. Returned by
+ * `accounts.permission_groups.list`, `accounts.permission_groups.get`; part of `Policy`,
+ * `TokenPolicy`.
  */
 export interface PermissionGroup {
+  /** The permission group id. */
   id: string;
+  /** Its name, e.g. `Load Balancer`. */
   name?: string | null;
+  /** Attributes (`label`, `scopes`, ...). */
   meta?: Record<string, unknown> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Member`, `Membership`. */
+/**
+ * A policy: permission groups allowed or denied on resource groups. Part of `Member`, `Membership`.
+ */
 export interface Policy {
+  /** The policy id. */
   id: string;
+  /** `allow` or `deny`. */
   access?: string | null;
+  /** What is allowed or denied. */
   permission_groups?: PermissionGroup[] | null;
+  /** On what. */
   resource_groups?: ResourceGroup[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.resource_groups.list`; part of `Policy`. */
+/** A group of scoped resources. Returned by `accounts.resource_groups.list`; part of `Policy`. */
 export interface ResourceGroup {
+  /** The resource group id. */
   id: string;
+  /** Its name, e.g. `com.cloudflare.api.account.<id>`. */
   name?: string | null;
+  /** Attributes. */
   meta?: Record<string, unknown> | null;
+  /** What it covers. */
   scope?: Scope | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.roles.list`, `accounts.roles.get`; part of `Member`. */
+/**
+ * A role: a named set of permissions. Returned by `accounts.roles.list`, `accounts.roles.get`; part
+ * of `Member`.
+ */
 export interface Role {
+  /** The role id. */
   id: string;
+  /** The role name, e.g. `Administrator`. */
   name?: string | null;
+  /** What the role is for. */
   description?: string | null;
+  /** Grants by area (`analytics`, `billing`, `dns`, ...). */
   permissions?: Record<string, Grants> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `ResourceGroup`. */
+/** The resources a resource group covers. Part of `ResourceGroup`. */
 export interface Scope {
+  /** e.g. `com.cloudflare.api.account.<account id>`. */
   key?: string | null;
+  /** The scope's objects. */
   objects?: ScopeObject[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Scope`. */
+/** One object of a scope. Part of `Scope`. */
 export interface ScopeObject {
+  /** e.g. `com.cloudflare.api.account.zone.<zone id>` or `*`. */
   key?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `tenants.get`. */
+/** A tenant with its units. Returned by `tenants.get`. */
 export interface Tenant {
+  /** The tenant tag (its id). */
   tenant_tag?: string | null;
+  /** The tenant name. */
   tenant_name?: string | null;
+  /** The tenant type. */
   tenant_type?: string | null;
+  /** The tenant status. */
   tenant_status?: string | null;
+  /** Labels. */
   tenant_labels?: string[] | null;
+  /** Contacts. */
   tenant_contacts?: Record<string, unknown> | null;
+  /** Metadata (nameserver pools, ...). */
   tenant_metadata?: Record<string, unknown> | null;
+  /** Network settings. */
   tenant_network?: Record<string, unknown> | null;
+  /** Units: accounts are created on a unit (`unit.id` is a `unit_tag`). */
   tenant_units?: TenantUnit[] | null;
+  /** Creation time. */
   cdate?: string | null;
+  /** Last edit. */
   edate?: string | null;
+  /** The customer id. */
   customer_id?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `tenants.memberships.list`. */
+/** A member of a tenant. Returned by `tenants.memberships.list`. */
 export interface TenantMembership {
+  /** The user tag. */
   user_tag?: string | null;
+  /** The user's e-mail. */
   user_email?: string | null;
+  /** The user's name. */
   user_name?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `Tenant`. */
+/** A unit of a tenant. Part of `Tenant`. */
 export interface TenantUnit {
+  /** The unit tag: pass it as `unit_id` to `accounts.create`. */
   unit_tag?: string | null;
+  /** The unit name. */
   unit_name?: string | null;
+  /** The unit status. */
   unit_status?: string | null;
+  /** Metadata. */
   unit_metadata?: Record<string, unknown> | null;
+  /** Memberships. */
   unit_memberships?: unknown[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.tokens.list`, `accounts.tokens.get`, `accounts.tokens.update`. */
+/**
+ * An account-owned API token. Its secret `value` is only in [`CreatedToken`], once. Returned by
+ * `accounts.tokens.list`, `accounts.tokens.get`, `accounts.tokens.update`.
+ */
 export interface Token {
+  /** The token id (not its value). */
   id: string;
+  /** At most 120 characters. */
   name?: string | null;
+  /** `active`, `disabled` or `expired`. */
   status?: string | null;
+  /** Creation time. */
   issued_on?: string | null;
+  /** Last change. */
   modified_on?: string | null;
+  /** Last use. */
   last_used_on?: string | null;
+  /** Not valid before this time. */
   not_before?: string | null;
+  /** Not valid from this time on. */
   expires_on?: string | null;
+  /** What the token may do. */
   policies?: TokenPolicy[] | null;
+  /** Where it may be used from. */
   condition?: TokenCondition | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `CreatedToken`, `Token`. */
+/** Where a token may be used from. Part of `CreatedToken`, `Token`. */
 export interface TokenCondition {
+  /**
+   * Client IPs: `in` and `not_in`, lists of CIDRs. (An object rather than a model: `in` is a
+   * keyword in Python, where models are declared with its class syntax.)
+   */
   request_ip?: Record<string, unknown> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.tokens.permission_groups.list`. */
+/**
+ * A permission group an account token's policy may name. Returned by
+ * `accounts.tokens.permission_groups.list`.
+ */
 export interface TokenPermissionGroup {
+  /** The permission group id: name it in a token policy's `permission_groups`. */
   id: string;
+  /** Its name, e.g. `Account Settings Write`. */
   name?: string | null;
+  /** The product area, e.g. `dns_and_zones`. */
   category?: string | null;
+  /** The resources it applies to, e.g. `com.cloudflare.api.account.zone`. */
   scopes?: string[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `CreatedToken`, `Token`. */
+/**
+ * A token's policy: permission groups allowed or denied on resources. Part of `CreatedToken`,
+ * `Token`.
+ */
 export interface TokenPolicy {
+  /** The policy id. */
   id: string;
+  /** `allow` or `deny`. */
   effect?: string | null;
+  /** What is allowed or denied. */
   permission_groups?: PermissionGroup[] | null;
+  /** On what: resource names to `"*"`, or to objects of resource names to `"*"`. */
   resources?: Record<string, unknown> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `accounts.tokens.verify`. */
+/**
+ * What `accounts.tokens.verify` says of the token it was sent with. Returned by
+ * `accounts.tokens.verify`.
+ */
 export interface TokenVerification {
+  /** The token id. */
   id: string;
+  /** `active`, `disabled` or `expired`. */
   status?: string | null;
+  /** Not valid from this time on. */
   expires_on?: string | null;
+  /** Not valid before this time. */
   not_before?: string | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Part of `CreatedUser`. */
+/** Two-factor state of a created user. Part of `CreatedUser`. */
 export interface TwoFactorAuthentication {
+  /** Enabled. */
   enabled?: boolean | null;
+  /** Locked. */
   locked?: boolean | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `user.get`, `user.edit`. */
+/** The calling user (`GET /user`). Returned by `user.get`, `user.edit`. */
 export interface User {
+  /** The user id. */
   id: string;
+  /** The user's e-mail. */
   email?: string | null;
+  /** First name. */
   first_name?: string | null;
+  /** Last name. */
   last_name?: string | null;
+  /** Telephone. */
   telephone?: string | null;
+  /** Country. */
   country?: string | null;
+  /** Postal code. */
   zipcode?: string | null;
+  /** Beta features enabled for the user. */
   betas?: string[] | null;
+  /** Has a pro zone. */
   has_pro_zones?: boolean | null;
+  /** Has a business zone. */
   has_business_zones?: boolean | null;
+  /** Has an enterprise zone. */
   has_enterprise_zones?: boolean | null;
+  /** Suspended. */
   suspended?: boolean | null;
+  /** Two-factor authentication on. */
   two_factor_authentication_enabled?: boolean | null;
+  /** Two-factor authentication locked. */
   two_factor_authentication_locked?: boolean | null;
+  /** Accounts the user belongs to. */
   organizations?: Organization[] | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;
 }
 
-/** Returned by `user.tenants.list`. */
+/** A tenant the caller administers (`GET /user/tenants`). Returned by `user.tenants.list`. */
 export interface UserTenant {
+  /** The tenant id (its tag). */
   id: string;
+  /** The tenant name. */
   name?: string | null;
+  /** Creation time. */
   create_time?: string | null;
+  /** Flags and hierarchy. */
   meta?: Record<string, unknown> | null;
+  /** The parent tenant. */
   parent?: Record<string, unknown> | null;
+  /** Business profile. */
   profile?: Record<string, unknown> | null;
   /** Fields this version does not know yet, kept as the API sent them. */
   [key: string]: unknown;

@@ -140,329 +140,519 @@ OperationName = Literal[
 
 
 class Account(TypedDict, total=False):
-    """Returned by ``accounts.list``, ``accounts.create``, ``accounts.get``, ``accounts.update``,
+    """A Cloudflare account (also what ``tenants.accounts.list`` returns). Returned by
+    ``accounts.list``, ``accounts.create``, ``accounts.get``, ``accounts.update``,
     ``tenants.accounts.list``; part of ``Membership``.
     """
 
+    #: 32 hex characters.
     id: str
+    #: At most 100 characters.
     name: str
+    #: Standard or enterprise.
     type: str
+    #: RFC 3339 creation time.
     created_on: str
+    #: The tenant that manages this account.
     managed_by: ManagedBy
+    #: Account settings.
     settings: AccountSettings
 
 
 class AccountSettings(TypedDict, total=False):
-    """Part of ``Account``."""
+    """Account settings. Part of ``Account``."""
 
+    #: Whether members must use two-factor authentication.
     enforce_twofactor: bool
+    #: Where abuse reports go.
     abuse_contact_email: str
 
 
 class CreatedToken(TypedDict, total=False):
-    """Returned by ``accounts.tokens.create``."""
+    """A token just created by ``accounts.tokens.create``, holding its value: the API never shows
+    the value again (``accounts.tokens.value.roll`` makes a new one). Returned by
+    ``accounts.tokens.create``.
+    """
 
+    #: The token id (not its value).
     id: str
+    #: At most 120 characters.
     name: str
+    #: ``active``, ``disabled`` or ``expired``.
     status: str
+    #: Creation time.
     issued_on: str
+    #: Last change.
     modified_on: str
+    #: Last use.
     last_used_on: str
+    #: Not valid before this time.
     not_before: str
+    #: Not valid from this time on.
     expires_on: str
+    #: What the token may do.
     policies: List[TokenPolicy]
+    #: Where it may be used from.
     condition: TokenCondition
-    #: A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+    #: The token itself: send it as ``api_token``. A secret; ``Debug`` hides it. A
+    #: :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
     value: Secret
 
 
 class CreatedUser(TypedDict, total=False):
-    """Returned by ``users.create``."""
+    """A service user created by ``users.create``, holding its API key. Returned by
+    ``users.create``.
+    """
 
+    #: The user id.
     id: str
+    #: The user's e-mail.
     email: str
+    #: First name.
     first_name: str
+    #: Last name.
     last_name: str
+    #: User name.
     username: str
+    #: Telephone.
     telephone: str
+    #: Country.
     country: str
+    #: Creation time.
     created_on: str
+    #: Last change.
     modified_on: str
+    #: Two-factor state.
     two_factor_authentication: TwoFactorAuthentication
-    #: A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+    #: The user's API key: act as this user with it. A secret; ``Debug`` hides it. A
+    #: :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
     api_key: Secret
 
 
 class CustomEntitlement(TypedDict, total=False):
-    """Part of ``Entitlements``."""
+    """One custom entitlement. Part of ``Entitlements``."""
 
+    #: ``{key}`` of the feature.
     feature: Dict[str, Any]
+    #: What is allocated.
     allocation: Dict[str, Any]
 
 
 class Deleted(TypedDict, total=False):
-    """Returned by ``accounts.delete``, ``accounts.tokens.delete``, ``accounts.members.delete``,
-    ``memberships.delete``.
+    """``{id}``: what a delete returns. Returned by ``accounts.delete``,
+    ``accounts.tokens.delete``, ``accounts.members.delete``, ``memberships.delete``.
     """
 
+    #: The id of what was deleted.
     id: str
 
 
 class Entitlements(TypedDict, total=False):
-    """Returned by ``accounts.entitlements.get``, ``tenants.entitlements.get``."""
+    """A tenant's entitlements. Returned by ``accounts.entitlements.get``,
+    ``tenants.entitlements.get``.
+    """
 
+    #: May add subdomains.
     allow_add_subdomain: Dict[str, Any]
+    #: Invites are accepted without the invitee.
     allow_auto_accept_invites: Dict[str, Any]
+    #: CNAME setup allowed.
     cname_setup_allowed: Dict[str, Any]
+    #: Partial setup allowed.
     partial_setup_allowed: Dict[str, Any]
+    #: Maximum certificates.
     mhs_certificate_count: Dict[str, Any]
+    #: Further entitlements by feature key.
     custom_entitlements: List[CustomEntitlement]
 
 
 class Grants(TypedDict, total=False):
-    """Part of ``Membership``, ``Role``."""
+    """Read and write grants of one permission area. Part of ``Membership``, ``Role``."""
 
+    #: May read.
     read: bool
+    #: May write.
     write: bool
 
 
 class Invite(TypedDict, total=False):
-    """Returned by ``user.invites.list``, ``user.invites.get``, ``user.invites.update``."""
+    """An invitation to an account, as its invitee sees it (``/user/invites``). Returned by
+    ``user.invites.list``, ``user.invites.get``, ``user.invites.update``.
+    """
 
+    #: The invitation id.
     id: str
+    #: The invited user's id, once there is a user.
     invited_member_id: str
+    #: The invited e-mail.
     invited_member_email: str
+    #: The account the invitation is to.
     organization_id: str
+    #: The account's name.
     organization_name: str
+    #: Whether the account requires two-factor authentication of its members.
     organization_is_enforcing_twofactor: bool
+    #: Who invited, by e-mail.
     invited_by: str
+    #: When it was sent.
     invited_on: str
+    #: When it can no longer be accepted.
     expires_on: str
+    #: Role names the membership would have.
     roles: List[str]
+    #: ``pending``, ``accepted``, ``rejected`` or ``expired``.
     status: str
 
 
 class ManagedBy(TypedDict, total=False):
-    """Part of ``Account``."""
+    """Who manages an account. Part of ``Account``."""
 
+    #: The managing tenant's id.
     parent_org_id: str
+    #: The managing tenant's name.
     parent_org_name: str
 
 
 class Member(TypedDict, total=False):
-    """Returned by ``accounts.members.list``, ``accounts.members.create``,
-    ``accounts.members.get``, ``accounts.members.update``.
+    """A member of an account: an invited or joined user with roles or policies. Returned by
+    ``accounts.members.list``, ``accounts.members.create``, ``accounts.members.get``,
+    ``accounts.members.update``.
     """
 
+    #: The member id (not the user id).
     id: str
+    #: The member's e-mail.
     email: str
+    #: ``accepted`` or ``pending``.
     status: str
+    #: The user behind the membership.
     user: MemberUser
+    #: Roles, when the member has roles. The create response may leave them out.
     roles: List[Role]
+    #: Policies, when the member has policies.
     policies: List[Policy]
 
 
 class MemberUser(TypedDict, total=False):
-    """Part of ``Member``."""
+    """The user behind a member. Part of ``Member``."""
 
+    #: The user id.
     id: str
+    #: The user's e-mail.
     email: str
+    #: First name.
     first_name: str
+    #: Last name.
     last_name: str
+    #: Whether the user has two-factor authentication.
     two_factor_authentication_enabled: bool
 
 
 class Membership(TypedDict, total=False):
-    """Returned by ``memberships.list``, ``memberships.get``, ``memberships.update``."""
+    """The caller's membership of an account. Returned by ``memberships.list``,
+    ``memberships.get``, ``memberships.update``.
+    """
 
+    #: The membership id.
     id: str
+    #: ``accepted``, ``pending`` or ``rejected``.
     status: str
+    #: The account.
     account: Account
+    #: Role names.
     roles: List[str]
+    #: Grants by area.
     permissions: Dict[str, Grants]
+    #: Policies.
     policies: List[Policy]
+    #: Whether API access is enabled.
     api_access_enabled: bool
 
 
 class Organization(TypedDict, total=False):
-    """Part of ``User``."""
+    """An account as listed in a user's ``organizations``. Part of ``User``."""
 
+    #: The account id.
     id: str
+    #: The account name.
     name: str
+    #: Permission names.
     permissions: List[str]
+    #: Role names.
     roles: List[str]
+    #: ``member`` or ``invited``.
     status: str
 
 
 class PermissionGroup(TypedDict, total=False):
-    """Returned by ``accounts.permission_groups.list``, ``accounts.permission_groups.get``; part of
-    ``Policy``, ``TokenPolicy``.
+    """A named group of permissions; the building block of policies. Returned by
+    ``accounts.permission_groups.list``, ``accounts.permission_groups.get``; part of ``Policy``,
+    ``TokenPolicy``.
     """
 
+    #: The permission group id.
     id: str
+    #: Its name, e.g. ``Load Balancer``.
     name: str
+    #: Attributes (``label``, ``scopes``, ...).
     meta: Dict[str, Any]
 
 
 class Policy(TypedDict, total=False):
-    """Part of ``Member``, ``Membership``."""
+    """A policy: permission groups allowed or denied on resource groups. Part of ``Member``,
+    ``Membership``.
+    """
 
+    #: The policy id.
     id: str
+    #: ``allow`` or ``deny``.
     access: str
+    #: What is allowed or denied.
     permission_groups: List[PermissionGroup]
+    #: On what.
     resource_groups: List[ResourceGroup]
 
 
 class ResourceGroup(TypedDict, total=False):
-    """Returned by ``accounts.resource_groups.list``; part of ``Policy``."""
+    """A group of scoped resources. Returned by ``accounts.resource_groups.list``; part of
+    ``Policy``.
+    """
 
+    #: The resource group id.
     id: str
+    #: Its name, e.g. ``com.cloudflare.api.account.<id>``.
     name: str
+    #: Attributes.
     meta: Dict[str, Any]
+    #: What it covers.
     scope: Scope
 
 
 class Role(TypedDict, total=False):
-    """Returned by ``accounts.roles.list``, ``accounts.roles.get``; part of ``Member``."""
+    """A role: a named set of permissions. Returned by ``accounts.roles.list``,
+    ``accounts.roles.get``; part of ``Member``.
+    """
 
+    #: The role id.
     id: str
+    #: The role name, e.g. ``Administrator``.
     name: str
+    #: What the role is for.
     description: str
+    #: Grants by area (``analytics``, ``billing``, ``dns``, ...).
     permissions: Dict[str, Grants]
 
 
 class Scope(TypedDict, total=False):
-    """Part of ``ResourceGroup``."""
+    """The resources a resource group covers. Part of ``ResourceGroup``."""
 
+    #: e.g. ``com.cloudflare.api.account.<account id>``.
     key: str
+    #: The scope's objects.
     objects: List[ScopeObject]
 
 
 class ScopeObject(TypedDict, total=False):
-    """Part of ``Scope``."""
+    """One object of a scope. Part of ``Scope``."""
 
+    #: e.g. ``com.cloudflare.api.account.zone.<zone id>`` or ``*``.
     key: str
 
 
 class Tenant(TypedDict, total=False):
-    """Returned by ``tenants.get``."""
+    """A tenant with its units. Returned by ``tenants.get``."""
 
+    #: The tenant tag (its id).
     tenant_tag: str
+    #: The tenant name.
     tenant_name: str
+    #: The tenant type.
     tenant_type: str
+    #: The tenant status.
     tenant_status: str
+    #: Labels.
     tenant_labels: List[str]
+    #: Contacts.
     tenant_contacts: Dict[str, Any]
+    #: Metadata (nameserver pools, ...).
     tenant_metadata: Dict[str, Any]
+    #: Network settings.
     tenant_network: Dict[str, Any]
+    #: Units: accounts are created on a unit (``unit.id`` is a ``unit_tag``).
     tenant_units: List[TenantUnit]
+    #: Creation time.
     cdate: str
+    #: Last edit.
     edate: str
+    #: The customer id.
     customer_id: str
 
 
 class TenantMembership(TypedDict, total=False):
-    """Returned by ``tenants.memberships.list``."""
+    """A member of a tenant. Returned by ``tenants.memberships.list``."""
 
+    #: The user tag.
     user_tag: str
+    #: The user's e-mail.
     user_email: str
+    #: The user's name.
     user_name: str
 
 
 class TenantUnit(TypedDict, total=False):
-    """Part of ``Tenant``."""
+    """A unit of a tenant. Part of ``Tenant``."""
 
+    #: The unit tag: pass it as ``unit_id`` to ``accounts.create``.
     unit_tag: str
+    #: The unit name.
     unit_name: str
+    #: The unit status.
     unit_status: str
+    #: Metadata.
     unit_metadata: Dict[str, Any]
+    #: Memberships.
     unit_memberships: List[Any]
 
 
 class Token(TypedDict, total=False):
-    """Returned by ``accounts.tokens.list``, ``accounts.tokens.get``, ``accounts.tokens.update``.
+    """An account-owned API token. Its secret ``value`` is only in [``CreatedToken``], once.
+    Returned by ``accounts.tokens.list``, ``accounts.tokens.get``, ``accounts.tokens.update``.
     """
 
+    #: The token id (not its value).
     id: str
+    #: At most 120 characters.
     name: str
+    #: ``active``, ``disabled`` or ``expired``.
     status: str
+    #: Creation time.
     issued_on: str
+    #: Last change.
     modified_on: str
+    #: Last use.
     last_used_on: str
+    #: Not valid before this time.
     not_before: str
+    #: Not valid from this time on.
     expires_on: str
+    #: What the token may do.
     policies: List[TokenPolicy]
+    #: Where it may be used from.
     condition: TokenCondition
 
 
 class TokenCondition(TypedDict, total=False):
-    """Part of ``CreatedToken``, ``Token``."""
+    """Where a token may be used from. Part of ``CreatedToken``, ``Token``."""
 
+    #: Client IPs: ``in`` and ``not_in``, lists of CIDRs. (An object rather than a model: ``in`` is
+    #: a keyword in Python, where models are declared with its class syntax.)
     request_ip: Dict[str, Any]
 
 
 class TokenPermissionGroup(TypedDict, total=False):
-    """Returned by ``accounts.tokens.permission_groups.list``."""
+    """A permission group an account token's policy may name. Returned by
+    ``accounts.tokens.permission_groups.list``.
+    """
 
+    #: The permission group id: name it in a token policy's ``permission_groups``.
     id: str
+    #: Its name, e.g. ``Account Settings Write``.
     name: str
+    #: The product area, e.g. ``dns_and_zones``.
     category: str
+    #: The resources it applies to, e.g. ``com.cloudflare.api.account.zone``.
     scopes: List[str]
 
 
 class TokenPolicy(TypedDict, total=False):
-    """Part of ``CreatedToken``, ``Token``."""
+    """A token's policy: permission groups allowed or denied on resources. Part of
+    ``CreatedToken``, ``Token``.
+    """
 
+    #: The policy id.
     id: str
+    #: ``allow`` or ``deny``.
     effect: str
+    #: What is allowed or denied.
     permission_groups: List[PermissionGroup]
+    #: On what: resource names to ``"*"``, or to objects of resource names to ``"*"``.
     resources: Dict[str, Any]
 
 
 class TokenVerification(TypedDict, total=False):
-    """Returned by ``accounts.tokens.verify``."""
+    """What ``accounts.tokens.verify`` says of the token it was sent with. Returned by
+    ``accounts.tokens.verify``.
+    """
 
+    #: The token id.
     id: str
+    #: ``active``, ``disabled`` or ``expired``.
     status: str
+    #: Not valid from this time on.
     expires_on: str
+    #: Not valid before this time.
     not_before: str
 
 
 class TwoFactorAuthentication(TypedDict, total=False):
-    """Part of ``CreatedUser``."""
+    """Two-factor state of a created user. Part of ``CreatedUser``."""
 
+    #: Enabled.
     enabled: bool
+    #: Locked.
     locked: bool
 
 
 class User(TypedDict, total=False):
-    """Returned by ``user.get``, ``user.edit``."""
+    """The calling user (``GET /user``). Returned by ``user.get``, ``user.edit``."""
 
+    #: The user id.
     id: str
+    #: The user's e-mail.
     email: str
+    #: First name.
     first_name: str
+    #: Last name.
     last_name: str
+    #: Telephone.
     telephone: str
+    #: Country.
     country: str
+    #: Postal code.
     zipcode: str
+    #: Beta features enabled for the user.
     betas: List[str]
+    #: Has a pro zone.
     has_pro_zones: bool
+    #: Has a business zone.
     has_business_zones: bool
+    #: Has an enterprise zone.
     has_enterprise_zones: bool
+    #: Suspended.
     suspended: bool
+    #: Two-factor authentication on.
     two_factor_authentication_enabled: bool
+    #: Two-factor authentication locked.
     two_factor_authentication_locked: bool
+    #: Accounts the user belongs to.
     organizations: List[Organization]
 
 
 class UserTenant(TypedDict, total=False):
-    """Returned by ``user.tenants.list``."""
+    """A tenant the caller administers (``GET /user/tenants``). Returned by ``user.tenants.list``.
+    """
 
+    #: The tenant id (its tag).
     id: str
+    #: The tenant name.
     name: str
+    #: Creation time.
     create_time: str
+    #: Flags and hierarchy.
     meta: Dict[str, Any]
+    #: The parent tenant.
     parent: Dict[str, Any]
+    #: Business profile.
     profile: Dict[str, Any]
 
 

@@ -15,13 +15,13 @@ use crate::shape::{wire_name, Field, Shape, Shaped};
 /// Declares a response model: every field `Option<T>`, absent fields skipped on output,
 /// unknown fields kept in `extra`, and its wire [`Shape`] for the by-name checker.
 macro_rules! model {
-    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $fdoc:literal])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct $name {
             $(
-                $(#[$fmeta])*
+                $(#[doc = $fdoc])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )*
@@ -33,8 +33,13 @@ macro_rules! model {
         impl Shaped for $name {
             const SHAPE: Shape = Shape::Model {
                 name: stringify!($name),
+                doc: super::doc_text(concat!($($doc),*)),
                 fields: &[$(
-                    Field { name: wire_name(stringify!($field)), shape: &<$ty as Shaped>::SHAPE },
+                    Field {
+                        name: wire_name(stringify!($field)),
+                        shape: &<$ty as Shaped>::SHAPE,
+                        doc: super::doc_text(concat!($($fdoc),*)),
+                    },
                 )*],
             };
         }
