@@ -36,6 +36,9 @@ use crate::{operation, Client, Credentials};
 /// The operation that the errors of the onboarding flows name.
 const ONBOARDING: &str = "onboarding";
 
+/// How many onboardings a bulk run keeps under way when the caller does not say.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
 /// A call, a list, one onboarding or many, driven alike. Boxed inside: they differ in size by
 /// hundreds of bytes.
 #[derive(Debug)]
@@ -166,6 +169,15 @@ impl Machine {
         };
         let bulk = start().map_err(|e| e.in_operation(ONBOARDING))?;
         Ok(Machine::Bulk(Box::new(bulk)))
+    }
+
+    /// How many sends may be in flight at once: 1, or one per onboarding a bulk run keeps
+    /// under way (never more than it has specs).
+    pub fn slots(&self) -> usize {
+        match self {
+            Machine::Bulk(bulk) => bulk.slots(),
+            Machine::Call(_) | Machine::List(_) | Machine::Onboarding(_) => 1,
+        }
     }
 
     /// The operation's dotted name (`onboarding` for the flows).
@@ -301,6 +313,16 @@ fn in_known(error: Error, name: &str) -> Error {
     }
 }
 
+/// A host's `concurrency` for [`Machine::bulk`]: an integer from 1 ([`DEFAULT_CONCURRENCY`]
+/// when not given); past what `usize` holds reads as "every spec at once".
+pub fn concurrency(value: Option<f64>) -> Result<usize, Error> {
+    match value {
+        None => Ok(DEFAULT_CONCURRENCY),
+        Some(n) if n >= 1.0 && n.fract() == 0.0 => Ok(n.min(usize::MAX as f64) as usize),
+        Some(_) => Err(Invalid::new("concurrency", "must be an integer >= 1").into()),
+    }
+}
+
 /// A host's number of seconds as a duration: finite and not negative, rounded to the
 /// nanosecond (so that a clock moved by exactly the wait asked for reads as the wait's end).
 pub fn seconds(field: &str, value: f64) -> Result<Duration, Error> {
@@ -386,6 +408,14 @@ mod tests {
         assert_eq!(refused(bulk), (Some("onboarding"), "random".into()));
         let bulk = Machine::bulk(partner(), json!({}), policy, 4, &[]);
         assert_eq!(refused(bulk), (Some("onboarding"), "specs".into()));
+        for refused in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY] {
+            assert!(concurrency(Some(refused)).is_err(), "{refused}");
+        }
+        assert_eq!(concurrency(None).unwrap(), DEFAULT_CONCURRENCY);
+        assert_eq!(concurrency(Some(3.0)).unwrap(), 3);
+        assert_eq!(concurrency(Some(1e30)).unwrap(), usize::MAX);
+        let bulk = Machine::bulk(partner(), json!([spec, spec]), policy, 8, &[0; 32]).unwrap();
+        assert_eq!(bulk.slots(), 2, "no more slots than specs");
         assert!(Clock::from_secs(f64::NAN, 0.0).is_err());
         assert!(Clock::from_secs(1.0, -1.0).is_err());
         assert!(Pacers::from_host(0.0, 1.0).is_err());

@@ -28,7 +28,6 @@ const CALL_OPTIONS = ["credentials", "signal", "timeout", "maxPages"];
 const ONBOARD_OPTIONS = ["credentials", "signal", "timeout"];
 const ONBOARD_MANY_OPTIONS = ["concurrency", "onProgress", "credentials", "signal", "timeout"];
 /** Onboardings run at once by `onboardMany` unless told otherwise. */
-const DEFAULT_CONCURRENCY = 8;
 /** The most bytes one `crypto.getRandomValues` call fills. */
 const MAX_RANDOM_BYTES = 65536;
 /** Seconds one attempt may take, from the hand-off to fetch to the body's last byte. */
@@ -217,23 +216,12 @@ export class TenantClient {
     if (options === null || typeof options !== "object") {
       throw new ValidationError("invalid `options`: must be an object", { field: "options", reason: "must be an object", operation });
     }
-    const { concurrency = DEFAULT_CONCURRENCY, onProgress, credentials, signal, timeout, ...unknown } = options;
+    const { concurrency, onProgress, credentials, signal, timeout, ...unknown } = options;
     rejectUnknownOptions(unknown, ONBOARD_MANY_OPTIONS, operation);
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 0xffffffff) {
-      throw new ValidationError("invalid `concurrency`: must be an integer >= 1", { field: "concurrency", reason: "must be an integer >= 1", operation });
-    }
     if (onProgress !== undefined && typeof onProgress !== "function") {
       throw new ValidationError("invalid `onProgress`: must be a function", { field: "onProgress", reason: "must be a function", operation });
     }
     const attempt = { signal, timeout: timeoutOption(timeout, operation), operation };
-    if (!Array.isArray(specs)) {
-      throw new ValidationError("invalid `specs`: must be an array of specs", { field: "specs", reason: "must be an array", operation });
-    }
-    specs.forEach((spec, i) => {
-      if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-        throw new ValidationError(`invalid \`specs[${i}]\`: must be an object`, { field: `specs[${i}]`, reason: "must be an object", operation });
-      }
-    });
     const text = paramsText(specs, operation);
     const creds = credentialsText(credentials, operation);
     if (creds === undefined && !this.#core.hasCredentials) {
@@ -246,7 +234,7 @@ export class TenantClient {
     const bulk = callCore(() => core.Machine.bulk(this.#core, text, creds, concurrency, randomBytesFor(specs.length)));
     try {
       const onAnswer = onProgress && (() => onProgress(JSON.parse(bulk.progress())));
-      const { done } = await this._drive(bulk, attempt, { slots: concurrency, onAnswer });
+      const { done } = await this._drive(bulk, attempt, { slots: bulk.slots(), onAnswer });
       return done.reports.map((report) => maskFields(report, done.secret_fields));
     } finally {
       bulk.free();

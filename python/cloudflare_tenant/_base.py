@@ -221,8 +221,6 @@ class ClientBase:
                     reason="must be a dict",
                     operation="onboarding",
                 )
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
-            raise TypeError(f"concurrency must be an int; got {type(concurrency).__name__}")
         who = self._who(credentials)
         if who is None:
             raise ValidationError(

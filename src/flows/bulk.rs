@@ -183,6 +183,11 @@ impl Bulk {
         self.slots.get(slot)?.as_ref().map(|s| s.index)
     }
 
+    /// How many sends may be in flight at once: one per onboarding under way.
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
     /// What to do now. Each send takes its place in its identity's budget at this very step,
     /// so the host must hand a [`BulkAction::Send`] to its transport right away.
     pub fn next(&mut self, pacers: &mut Pacers, now: Clock) -> BulkAction {

@@ -13,7 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use cloudflare_tenant::flows::Report;
-use cloudflare_tenant::host::{seconds, Machine, Next};
+use cloudflare_tenant::host::{seconds, Machine, Next, DEFAULT_CONCURRENCY};
 use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{
@@ -1191,7 +1191,7 @@ impl PyBulk {
         let count = specs.as_array().map_or(0, Vec::len);
         let concurrency = match concurrency.filter(|c| !c.is_none()) {
             Some(concurrency) => concurrency_arg(concurrency)?,
-            None => 8,
+            None => DEFAULT_CONCURRENCY,
         };
         let client = partner_client(py, credentials, base_url, user_agent)?;
         let random = random_arg(py, random, 16 * count)?;

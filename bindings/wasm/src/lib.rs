@@ -22,7 +22,7 @@ use std::fmt::Display;
 use std::time::{Duration, SystemTime};
 
 use cloudflare_tenant::flows::Report;
-use cloudflare_tenant::host::{Machine as HostMachine, Next};
+use cloudflare_tenant::host::{self, Machine as HostMachine, Next};
 use cloudflare_tenant::http::{HeaderMap, Request};
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{
@@ -607,21 +607,25 @@ impl Machine {
 
     /// Onboardings of `specs` (JSON text of an array of the core's `OnboardingSpec`s) with
     /// `core`'s settings, signed with `credentials` instead when given, at most `concurrency`
-    /// at once (at least 1), sharing the ids they resolve by name. `random`: 16 random bytes
+    /// at once (an integer from 1; the core's default when undefined), sharing the ids they
+    /// resolve by name. `random`: 16 random bytes
     /// per spec, fresh, one after the other, for each account create's idempotency key.
     /// Throws the error of a bad spec, naming it (`specs[3].name`), before anything is sent.
     pub fn bulk(
         core: &Core,
         specs: &str,
         credentials: Option<String>,
-        concurrency: u32,
+        concurrency: JsValue,
         random: &[u8],
     ) -> Result<Machine, JsValue> {
         install_panic_hook();
         let start = || {
             let specs = read_json(Some(ONBOARDING), "specs", specs)?;
             let client = core.client_as(credentials)?;
-            let concurrency = concurrency as usize;
+            // Anything but a number (`"8"`) reads as NaN, which the core refuses.
+            let given =
+                (!concurrency.is_undefined()).then(|| concurrency.as_f64().unwrap_or(f64::NAN));
+            let concurrency = host::concurrency(given).map_err(|e| e.in_operation(ONBOARDING))?;
             HostMachine::bulk(client, specs, core.policy, concurrency, random)
         };
         start().map(Machine).map_err(throw)
@@ -732,6 +736,11 @@ impl Machine {
     /// not over yet). Their secret fields are [`Report::SECRET_FIELDS`].
     pub fn reports(&self) -> String {
         reports_json(&self.0).to_string()
+    }
+
+    /// How many sends may be in flight at once.
+    pub fn slots(&self) -> u32 {
+        self.0.slots().try_into().unwrap_or(u32::MAX)
     }
 
     /// The index of the spec whose onboarding runs in `slot` of a bulk run, if one does.
