@@ -86,7 +86,8 @@ rm -rf "$names"
 mkdir -p "$names"
 if wasm-bindgen "$out/cloudflare_tenant_wasm.wasm" --out-dir "$names" \
   --target web --no-typescript --omit-default-module-path --keep-debug; then
-  cp "$dist/api.js" "$dist/errors.js" "$names/"
+  # The package's JS layer beside the names glue (not its own glue, which the names glue replaces).
+  cp "$dist/api.js" "$dist/errors.js" "$dist/secret.js" "$names/"
   node js/bench/profile.mjs "$names" "$data" "$out/js-profile.json" || warn "the JS profile failed"
   step "where the .wasm's bytes go"
   "$PYTHON" benches/wasm_size.py "$names/cloudflare_tenant_wasm_bg.wasm" "$dist/cloudflare_tenant_wasm_bg.wasm" \

@@ -393,6 +393,9 @@ pub(crate) fn check_status(
 /// meets deeper input (Python's recursion limit, a JS heap).
 pub const MAX_DEPTH: usize = 128;
 
+// The one-pass reading gives up before the limit, so a body it reads is within it.
+const _: () = assert!(scan::MAX_DEPTH as usize <= MAX_DEPTH);
+
 /// True when no array or object in `body` is nested deeper than `limit`; strings are skipped,
 /// escapes included. Anything else about the body is left to the parser.
 fn nested_within(body: &[u8], limit: usize) -> bool {
@@ -453,7 +456,9 @@ pub(crate) fn open_checked(
     body: &[u8],
     shape: &'static Shape,
 ) -> Result<CheckedEnvelope, Error> {
-    if (200..300).contains(&status) && nested_within(body, MAX_DEPTH) {
+    // No depth pre-pass here: the scanner gives up before [`MAX_DEPTH`] itself, and `open`
+    // checks the depth before serde reads anything.
+    if (200..300).contains(&status) {
         if let Some(envelope) = std::str::from_utf8(body)
             .ok()
             .and_then(|text| read_success(text, shape))

@@ -147,7 +147,7 @@ fn value_end(bytes: &[u8], mut at: usize) -> usize {
 }
 
 /// Deeper than this, the serde reading decides (it has its own limits).
-const MAX_DEPTH: u32 = 100;
+pub(crate) const MAX_DEPTH: u32 = 100;
 
 struct Scanner<'a> {
     text: &'a str,

@@ -121,7 +121,13 @@ run "chromium (playwright-core)" "$NODE_TESTS|^# chromium" \
 wasm="$js/dist/cloudflare_tenant_wasm_bg.wasm"
 printf '\n==== summary\n'
 printf '%s\n' "${summary[@]}"
-echo "wasm: $(wc -c < "$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped; tarball: $(wc -c < "$CLOUDFLARE_TENANT_TARBALL") bytes"
+gzipped="$(gzip -9 -c "$wasm" | wc -c)"
+echo "wasm: $(wc -c < "$wasm") bytes, $gzipped gzipped; tarball: $(wc -c < "$CLOUDFLARE_TENANT_TARBALL") bytes"
+# The .wasm's budget (a budget, not a target): 200 KiB gzipped.
+if (( gzipped > 200 * 1024 )); then
+  echo "the .wasm is over its budget: $gzipped bytes gzipped, at most $((200 * 1024))" >&2
+  failed=1
+fi
 if [[ $failed -ne 0 ]]; then
   echo "js tests: FAILED" >&2
   exit 1

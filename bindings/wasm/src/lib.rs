@@ -17,7 +17,9 @@
 //! the JSON text of the core's view ([`Error::to_json`]), which never holds a secret. Should
 //! the core panic, [`take_panic`] gives the message instead of a bare `unreachable` trap.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::btree_map::{BTreeMap, Entry};
 use std::fmt::Display;
 use std::time::{Duration, SystemTime};
 
@@ -30,6 +32,7 @@ use cloudflare_tenant::{
     ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator,
     OperationInfo, Pacer as CorePacer, RetryPolicy, Ticket, DEFAULT_USER_AGENT,
 };
+use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
@@ -145,22 +148,31 @@ fn read_headers(operation: Option<&'static str>, headers: &str) -> Result<Header
 
 /// `{"method", "url", "headers": {lower-case name: value}, "body": string | null}`.
 fn request_json(request: &Request<Vec<u8>>) -> String {
-    let mut headers = Map::new();
+    #[derive(Serialize)]
+    struct View<'a> {
+        method: &'a str,
+        url: String,
+        headers: BTreeMap<&'a str, Cow<'a, str>>,
+        body: Option<Cow<'a, str>>,
+    }
+    let mut headers = BTreeMap::<&str, Cow<str>>::new();
     for (name, value) in request.headers() {
         let value = String::from_utf8_lossy(value.as_bytes());
-        match headers.get_mut(name.as_str()) {
-            Some(Value::String(joined)) => *joined = format!("{joined}, {value}"),
-            _ => drop(headers.insert(name.to_string(), value.into())),
+        match headers.entry(name.as_str()) {
+            Entry::Occupied(mut joined) => {
+                *joined.get_mut() = format!("{}, {value}", joined.get()).into()
+            }
+            Entry::Vacant(entry) => drop(entry.insert(value)),
         }
     }
-    let body = match request.body().is_empty() {
-        true => Value::Null,
-        false => String::from_utf8_lossy(request.body()).into(),
+    let body = request.body();
+    let view = View {
+        method: request.method().as_str(),
+        url: request.uri().to_string(),
+        headers,
+        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body)),
     };
-    // Written by hand to keep the fields in this order (serde_json's maps sort their keys).
-    let (method, url) = (request.method().as_str(), request.uri().to_string());
-    let (method, url, headers) = (Value::from(method), Value::from(url), Value::from(headers));
-    format!(r#"{{"method":{method},"url":{url},"headers":{headers},"body":{body}}}"#)
+    serde_json::to_string(&view).expect("a request's view is JSON")
 }
 
 /// What comes with a checked result: `{"result_info"?, "messages"}`.
@@ -622,9 +634,10 @@ impl Machine {
         let start = || {
             let specs = read_json(Some(ONBOARDING), "specs", specs)?;
             let client = core.client_as(credentials)?;
-            // Anything but a number (`"8"`) reads as NaN, which the core refuses.
-            let given =
-                (!concurrency.is_undefined()).then(|| concurrency.as_f64().unwrap_or(f64::NAN));
+            // Undefined or null: the core's default. Anything but a number (`"8"`) reads as
+            // NaN, which the core refuses.
+            let given = (!concurrency.is_undefined() && !concurrency.is_null())
+                .then(|| concurrency.as_f64().unwrap_or(f64::NAN));
             let concurrency = host::concurrency(given).map_err(|e| e.in_operation(ONBOARDING))?;
             HostMachine::bulk(client, specs, core.policy, concurrency, random)
         };

@@ -791,7 +791,7 @@ fn a_bulk_run_hands_out_sends_by_slot_and_reports_each_spec() {
         })
         .collect();
     let specs = Value::from(specs).to_string();
-    let mut bulk = Machine::bulk(&core, &specs, None, 2, &[9; 48]).unwrap();
+    let mut bulk = Machine::bulk(&core, &specs, None, JsValue::from(2), &[9; 48]).unwrap();
     assert_eq!(
         json(&bulk.progress()),
         json!({"done": 0, "failed": 0, "remaining": 3, "requests": 0, "current_wait": 0.0})
@@ -887,7 +887,7 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
         let count =
             serde_json::from_str::<Value>(specs).map_or(0, |v| v.as_array().map_or(0, Vec::len));
         let random = vec![0; 16 * count];
-        let error = Machine::bulk(&core, specs, None, 4, &random)
+        let error = Machine::bulk(&core, specs, None, JsValue::from(4), &random)
             .map(|_| ())
             .unwrap_err();
         let view = detail(error);
@@ -895,22 +895,36 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
         assert_eq!(view["field"], field, "{specs}: {view}");
         assert_eq!(view["operation"], "onboarding", "{specs}: {view}");
     }
-    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, 4, &[0; 15]);
+    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, JsValue::from(4), &[0; 15]);
     assert_eq!(detail(error.map(|_| ()).unwrap_err())["field"], "random");
-    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, 0, &[0; 16]);
+    let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, JsValue::from(0), &[0; 16]);
     assert_eq!(
         detail(error.map(|_| ()).unwrap_err())["field"],
         "concurrency"
     );
+    for refused in [JsValue::from(1.5), JsValue::from("8"), JsValue::from(-1)] {
+        let error = Machine::bulk(&core, r#"[{"name":"A"}]"#, None, refused, &[0; 16]);
+        assert_eq!(
+            detail(error.map(|_| ()).unwrap_err())["field"],
+            "concurrency"
+        );
+    }
+    // Not given: the core's default (8), never more slots than specs.
+    let specs = r#"[{"name":"A"},{"name":"B"},{"name":"C"}]"#;
+    let three = Machine::bulk(&core, specs, None, JsValue::UNDEFINED, &[0; 48]).unwrap();
+    assert_eq!(three.slots(), 3);
+    let many: String = format!("[{}]", vec![r#"{"name":"A"}"#; 12].join(","));
+    let default = Machine::bulk(&core, &many, None, JsValue::NULL, &[0; 192]).unwrap();
+    assert_eq!(default.slots(), 8);
     // No specs: done at once.
-    let mut none = Machine::bulk(&core, "[]", None, 1, &[]).unwrap();
+    let mut none = Machine::bulk(&core, "[]", None, JsValue::from(1), &[]).unwrap();
     let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1));
     assert_eq!(done["done"]["reports"], json!([]));
 
     // Abandoned with a send in flight: its place in the budget frees a window later.
     let mut pacers = Pacers::new(1.0, 10.0).unwrap();
     let specs = r#"[{"name":"A"},{"name":"B"}]"#;
-    let mut bulk = Machine::bulk(&core, specs, None, 2, &[1; 32]).unwrap();
+    let mut bulk = Machine::bulk(&core, specs, None, JsValue::from(2), &[1; 32]).unwrap();
     assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].is_object());
     assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["sleep"].is_number());
     bulk.abandon(&mut pacers, AT.0, AT.1);
