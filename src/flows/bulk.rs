@@ -82,10 +82,8 @@ struct Slot {
 /// Many onboardings, `concurrency` at a time, sharing resolved ids. See the module docs.
 #[derive(Debug)]
 pub struct Bulk {
-    client: Client,
-    policy: RetryPolicy,
-    /// Specs not started yet, with their index and the host's random bytes.
-    waiting: VecDeque<(usize, OnboardingSpec, [u8; 16])>,
+    /// Onboardings not started yet, with their spec's index.
+    waiting: VecDeque<(usize, Onboarding)>,
     slots: Vec<Option<Slot>>,
     reports: Vec<Option<Report>>,
     /// The indexes of the specs whose onboardings are over, in the order they ended.
@@ -118,31 +116,28 @@ impl Bulk {
             )
             .into());
         }
-        for (i, spec) in specs.iter().enumerate() {
-            // The same checks the onboarding makes, now, so that no run stops half-way on
-            // the spec of customer 900.
-            Onboarding::new(client.clone(), spec.clone(), policy, [0; 16]).map_err(
-                |e| match e {
+        // Each onboarding is made now, with its checks of the spec, so that no run stops
+        // half-way on the spec of customer 900.
+        let waiting = specs
+            .into_iter()
+            .zip(random)
+            .enumerate()
+            .map(|(i, (spec, random))| {
+                let flow = Onboarding::new(client.clone(), spec, policy, random);
+                flow.map(|flow| (i, flow)).map_err(|e| match e {
                     Error::Invalid(invalid) => crate::error::Invalid::new(
                         format!("specs[{i}].{}", invalid.field),
                         invalid.reason,
                     )
                     .into(),
                     other => other,
-                },
-            )?;
-        }
-        let count = specs.len();
+                })
+            })
+            .collect::<Result<VecDeque<_>, Error>>()?;
+        let count = waiting.len();
         let concurrency = concurrency.max(1);
         Ok(Bulk {
-            client,
-            policy,
-            waiting: specs
-                .into_iter()
-                .zip(random)
-                .enumerate()
-                .map(|(i, (spec, random))| (i, spec, random))
-                .collect(),
+            waiting,
             slots: (0..concurrency).map(|_| None).collect(),
             reports: (0..count).map(|_| None).collect(),
             over: Vec::with_capacity(count),
@@ -263,9 +258,8 @@ impl Bulk {
                 self.finish(slot);
             }
         }
-        while let Some((index, spec, random)) = self.waiting.pop_front() {
-            let flow = Onboarding::new(self.client.clone(), spec, self.policy, random);
-            self.reports[index] = flow.ok().map(|flow| flow.report().clone());
+        while let Some((index, flow)) = self.waiting.pop_front() {
+            self.reports[index] = Some(flow.report().clone());
             self.progress.failed += 1;
             self.progress.remaining -= 1;
         }
@@ -273,30 +267,15 @@ impl Bulk {
 
     /// Starts the next waiting spec in `slot`; false when none is left.
     fn start(&mut self, slot: usize) -> bool {
-        let Some((index, spec, random)) = self.waiting.pop_front() else {
+        let Some((index, mut flow)) = self.waiting.pop_front() else {
             return false;
         };
-        let started = Onboarding::with_resolved(
-            self.client.clone(),
-            spec,
-            self.policy,
-            random,
-            self.resolved.clone(),
-        );
-        match started {
-            Ok(flow) => {
-                self.slots[slot] = Some(Slot {
-                    index,
-                    flow,
-                    in_flight: false,
-                })
-            }
-            // Checked in `new`: cannot happen, but a spec is never lost over it.
-            Err(_) => {
-                self.progress.failed += 1;
-                self.progress.remaining -= 1;
-            }
-        }
+        flow.learn(&self.resolved);
+        self.slots[slot] = Some(Slot {
+            index,
+            flow,
+            in_flight: false,
+        });
         true
     }
 

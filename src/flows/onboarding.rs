@@ -904,6 +904,12 @@ impl Onboarding {
         &self.resolved
     }
 
+    /// Takes the ids that other onboardings of the same tenant resolved since this one was
+    /// made (see [`with_resolved`](Onboarding::with_resolved)).
+    pub fn learn(&mut self, resolved: &Resolved) {
+        self.resolved.merge(resolved);
+    }
+
     /// The next thing to do. Each send is paced by `pacers` as the identity that signs it;
     /// the host must hand a [`Action::Send`] to its transport right away.
     pub fn next_action(&mut self, pacers: &mut Pacers, now: Clock) -> Action {
