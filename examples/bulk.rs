@@ -23,21 +23,16 @@ use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{Client, Credentials, RetryPolicy};
 use serde_json::{json, Value};
 
+#[path = "support/seeded.rs"]
+mod seeded;
 #[path = "support/transport.rs"]
 mod transport;
+
+use seeded::Seeded;
 
 use transport::{Transport, DEFAULT_MAX_BODY_BYTES};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-/// A seeded source for the keys' bytes and the jitter: the run is reproducible, and the core
-/// takes randomness as an input.
-fn draw(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *state
-}
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T> {
     match args
@@ -108,15 +103,8 @@ fn run() -> Result<bool> {
     let specs = (0..customers)
         .map(|i| spec(i, &unit, service_user))
         .collect::<Result<Vec<_>>>()?;
-    let mut seed = 0x5eed_u64;
-    let random = (0..customers)
-        .map(|_| {
-            let mut bytes = [0; 16];
-            bytes[..8].copy_from_slice(&draw(&mut seed).to_le_bytes());
-            bytes[8..].copy_from_slice(&draw(&mut seed).to_le_bytes());
-            bytes
-        })
-        .collect();
+    let mut seed = Seeded::new(0x5eed);
+    let random = (0..customers).map(|_| seed.key_bytes()).collect();
     let bulk = Bulk::new(client, specs, RetryPolicy::default(), concurrency, random)?;
     let unpaced = args.iter().any(|a| a == "--unpaced");
     let pacers = if unpaced {
@@ -143,7 +131,7 @@ fn run() -> Result<bool> {
                     eprintln!("progress: {}", bulk.progress().to_json());
                     *shown = Instant::now();
                 }
-                let jitter = (draw(seed) >> 11) as f64 / (1u64 << 53) as f64;
+                let jitter = seed.jitter();
                 match bulk.next(pacers, clock()) {
                     BulkAction::Send { slot, request } => {
                         drop(guard);

@@ -26,21 +26,16 @@ use cloudflare_tenant::machines::{Clock, Pacers};
 use cloudflare_tenant::{Client, Credentials, Operation, RetryPolicy};
 use serde_json::{json, Value};
 
+#[path = "support/seeded.rs"]
+mod seeded;
 #[path = "support/transport.rs"]
 mod transport;
+
+use seeded::Seeded;
 
 use transport::{Outcome, Transport, DEFAULT_MAX_BODY_BYTES};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-/// A cheap, seeded jitter source: the fault run must be reproducible, and the core takes
-/// randomness as an input.
-fn jitter(state: &mut u64) -> f64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (*state >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// How each customer gets access of its own.
 #[derive(Clone, Copy, PartialEq)]
@@ -77,12 +72,9 @@ fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u
         max_backoff: Duration::from_millis(200),
         ..RetryPolicy::default()
     };
-    let mut random = seed;
     // The key's bytes, from the seed: the run is reproducible, and each onboarding's differ.
-    let key = [jitter(&mut random), jitter(&mut random)].map(|j| (j * 2f64.powi(53)) as u64);
-    let mut bytes = [0; 16];
-    bytes[..8].copy_from_slice(&key[0].to_le_bytes());
-    bytes[8..].copy_from_slice(&key[1].to_le_bytes());
+    let mut random = Seeded::new(seed);
+    let bytes = random.key_bytes();
     let mut flow = Onboarding::new(client.clone(), spec, policy, bytes).expect("a valid spec");
     // The sandbox's limit is set out of reach for this run: nothing to pace.
     let mut pacers = Pacers::off();
@@ -94,7 +86,7 @@ fn onboard(transport: &Transport, client: &Client, spec: OnboardingSpec, seed: u
     loop {
         match flow.next_action(&mut pacers, clock()) {
             Action::Send(request) => {
-                let j = jitter(&mut random);
+                let j = random.jitter();
                 let outcome = transport.send(request);
                 flow.feed(&mut pacers, outcome.attempt(), clock(), j);
             }
