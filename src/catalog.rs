@@ -78,7 +78,7 @@ macro_rules! docs {
     };
 }
 
-crate::for_each_operation!(docs);
+for_each_operation!(docs);
 
 fn operation(info: &OperationInfo, docs: &Docs, models: &mut BTreeMap<String, Value>) -> Value {
     let params = info

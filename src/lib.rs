@@ -57,6 +57,10 @@ pub(crate) fn object<const N: usize>(members: [(&str, serde_json::Value); N]) ->
     serde_json::Value::Object(map)
 }
 
+// `for_each_operation!`, written by `build.rs` from the `operation!` declarations of `src/api/`;
+// included before the modules so that each of them may call it.
+include!(concat!(env!("OUT_DIR"), "/for_each_operation.rs"));
+
 pub mod api;
 mod auth;
 mod catalog;

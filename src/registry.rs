@@ -62,58 +62,6 @@ macro_rules! registry {
     (@paged $op:ty) => { false };
 }
 
-/// Calls `$callback! { path::Type: paged, path::Type, ... }` with every operation type, in
-/// the order of the API reference (`paged` marks the lists that page): the one list the
-/// registry, the tests and the fuzz targets expand.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! for_each_operation {
-    ($callback:ident) => {
-        $callback! {
-            $crate::api::accounts::ListAccounts: paged,
-            $crate::api::accounts::CreateAccount,
-            $crate::api::accounts::GetAccount,
-            $crate::api::accounts::UpdateAccount,
-            $crate::api::accounts::DeleteAccount,
-            $crate::api::accounts::GetAccountEntitlements,
-            $crate::api::tokens::ListTokens: paged,
-            $crate::api::tokens::CreateToken,
-            $crate::api::tokens::GetToken,
-            $crate::api::tokens::UpdateToken,
-            $crate::api::tokens::DeleteToken,
-            $crate::api::tokens::VerifyToken,
-            $crate::api::tokens::ListTokenPermissionGroups,
-            $crate::api::tokens::RollTokenValue,
-            $crate::api::members::ListMembers: paged,
-            $crate::api::members::CreateMember,
-            $crate::api::members::GetMember,
-            $crate::api::members::UpdateMember,
-            $crate::api::members::DeleteMember,
-            $crate::api::roles::ListRoles: paged,
-            $crate::api::roles::GetRole,
-            $crate::api::permission_groups::ListPermissionGroups: paged,
-            $crate::api::permission_groups::GetPermissionGroup,
-            $crate::api::permission_groups::ListResourceGroups,
-            $crate::api::users::CreateUser,
-            $crate::api::user::GetUser,
-            $crate::api::user::EditUser,
-            $crate::api::user::ListUserTenants,
-            $crate::api::user::ListInvites,
-            $crate::api::user::GetInvite,
-            $crate::api::user::UpdateInvite,
-            $crate::api::memberships::ListMemberships: paged,
-            $crate::api::memberships::GetMembership,
-            $crate::api::memberships::UpdateMembership,
-            $crate::api::memberships::DeleteMembership,
-            $crate::api::tenants::GetTenant,
-            $crate::api::tenants::ListTenantAccounts: paged,
-            $crate::api::tenants::GetTenantEntitlements,
-            $crate::api::tenants::ListTenantMemberships,
-            $crate::api::tenants::ListTenantAccountTypes,
-        }
-    };
-}
-
 for_each_operation!(registry);
 
 /// Every operation, in the order of the API reference.
