@@ -2,7 +2,8 @@
 //! transport: find the tenant's units, create an account on a unit with KYC fields, resolve the
 //! Administrator role by name, invite the customer's admin, create a service user for the
 //! customer, act as that user to accept its invitation, then list the tenant's accounts page
-//! by page.
+//! by page: with the typed `Paginator`, then again through the core's `List` machine run by the
+//! examples' driver (`support/driver.rs`), as the JS and Python clients run it.
 //!
 //! ```text
 //! cargo run --example onboard -- --base-url http://127.0.0.1:PORT/client/v4   # the sandbox
@@ -23,11 +24,16 @@ use cloudflare_tenant::api::tenants::{GetTenant, ListTenantAccounts};
 use cloudflare_tenant::api::user::ListUserTenants;
 use cloudflare_tenant::api::users::CreateUser;
 use cloudflare_tenant::api::{MemberStatus, Paginated};
-use cloudflare_tenant::{ApiResponse, Client, Credentials, Operation, Paginator};
+use cloudflare_tenant::host::Machine;
+use cloudflare_tenant::machines::Pacers;
+use cloudflare_tenant::{ApiResponse, Client, Credentials, Operation, Paginator, RetryPolicy};
 
+#[path = "support/driver.rs"]
+mod driver;
 #[path = "support/transport.rs"]
 mod transport;
 
+use driver::Driver;
 use transport::{Outcome, Transport};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
@@ -212,8 +218,8 @@ fn onboard(api: &Api, unit: Option<&str>, customer: &str) -> Result<()> {
     Ok(())
 }
 
-/// The tenant's accounts, five to a page.
-fn list_accounts(api: &Api, tenant_id: String) -> Result<()> {
+/// The tenant's accounts, five to a page; how many.
+fn list_accounts(api: &Api, tenant_id: String) -> Result<usize> {
     let mut pages = Paginator::new(ListTenantAccounts {
         tenant_id,
         per_page: Some(5),
@@ -229,6 +235,26 @@ fn list_accounts(api: &Api, tenant_id: String) -> Result<()> {
     }
     let stop = pages.stop().map(ToString::to_string).unwrap_or_default();
     println!("{total} tenant account(s) listed ({stop})");
+    Ok(total)
+}
+
+/// The same list by name, through the core's `List` machine (retries, pacing and paging are
+/// the machine's), run by the examples' driver.
+fn list_accounts_by_machine(api: &Api, tenant_id: &str, expected: usize) -> Result<()> {
+    let params = serde_json::json!({"tenant_id": tenant_id, "per_page": 5});
+    let name = "tenants.accounts.list";
+    let policy = RetryPolicy::default();
+    let mut list = Machine::list(&api.client, name, params, None, policy, None)?;
+    let driver = Driver::new(Transport::default(), Pacers::cloudflare());
+    let accounts = driver.run(&mut list)?;
+    let stop = list.stop().map(ToString::to_string).unwrap_or_default();
+    println!(
+        "the same through the List machine: {} account(s) ({stop})",
+        accounts.len()
+    );
+    if accounts.len() != expected {
+        return Err(format!("the List machine found {}, not {expected}", accounts.len()).into());
+    }
     Ok(())
 }
 
@@ -252,7 +278,8 @@ fn main() -> ExitCode {
         for customer in CUSTOMERS {
             onboard(&api, unit.as_deref(), customer)?;
         }
-        list_accounts(&api, tenant_id)
+        let total = list_accounts(&api, tenant_id.clone())?;
+        list_accounts_by_machine(&api, &tenant_id, total)
     };
     match run() {
         Ok(()) => {

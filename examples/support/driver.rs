@@ -1,17 +1,20 @@
-//! The examples' driver: runs the core's machines over [`Transport`]. It only sends, sleeps and
-//! loops; the machines decide retries, pacing and how answers are read.
+//! The examples' driver: runs any of the core's machines (a call, a list, an onboarding, a bulk
+//! run) over [`Transport`]. It only sends, sleeps and loops; the machines decide retries,
+//! pacing, paging and how answers are read. One send at a time: a bulk run still keeps its
+//! onboardings under way, its sends just take turns.
 
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use cloudflare_tenant::flows::{Action, Onboarding, Report};
-use cloudflare_tenant::machines::{read_result, Call, Clock, List, ListStep, Pacers, Step};
-use cloudflare_tenant::{ApiResponse, Attempt, Error, Stop};
+use cloudflare_tenant::host::{Machine, Next};
+use cloudflare_tenant::machines::{read_result, Clock, Pacers};
+use cloudflare_tenant::Error;
 use serde_json::Value;
 
 use super::transport::{Outcome, Transport};
 
-/// Sends for one client: its transport, and the pacers of every identity it sends as.
+/// Sends for one client: its transport, and the pacers of every identity it sends as (shared
+/// by every thread that drives through it; held only to ask and to feed, never over a send).
 pub struct Driver {
     transport: Transport,
     pacers: Mutex<Pacers>,
@@ -28,80 +31,46 @@ impl Driver {
         }
     }
 
+    /// Runs `machine` to its end: a call's result, or every item of every page of a list (an
+    /// onboarding's or a bulk run's reports are the machine's to give after). The error is
+    /// the machine's.
+    pub fn run(&self, machine: &mut Machine) -> Result<Vec<Value>, Error> {
+        let (mut results, mut body) = (Vec::new(), Vec::new());
+        loop {
+            let next = machine.next(&mut self.pacers.lock().unwrap(), self.clock());
+            match next {
+                Next::Send { slot, request } => {
+                    let outcome = self.transport.send(request);
+                    let mut pacers = self.pacers.lock().unwrap();
+                    machine.feed(slot, &mut pacers, outcome.attempt(), self.clock(), jitter());
+                    body = match outcome {
+                        Outcome::Response(response) => response.into_body(),
+                        Outcome::NotSent(_) | Outcome::NoResponse(_) => Vec::new(),
+                    };
+                }
+                Next::Sleep(wait) => std::thread::sleep(wait),
+                Next::Answer { response, fresh } => {
+                    if fresh {
+                        match read_result(machine.operation(), response, &body)?.result {
+                            Value::Array(items) => results.extend(items),
+                            other => results.push(other),
+                        }
+                    }
+                    // A call has one answer; a list goes on to its next page.
+                    if let Machine::Call(_) = machine {
+                        return Ok(results);
+                    }
+                }
+                Next::Failed(error) => return Err(error),
+                Next::End => return Ok(results),
+            }
+        }
+    }
+
     fn clock(&self) -> Clock {
         Clock {
             monotonic: self.origin.elapsed(),
             wall: SystemTime::now(),
-        }
-    }
-
-    /// Sends `request` and hands what happened to `feed`, with the pacers and the time.
-    fn exchange(
-        &self,
-        request: cloudflare_tenant::http::Request<Vec<u8>>,
-        feed: impl FnOnce(&mut Pacers, Attempt<'_>, Clock),
-    ) -> Option<Vec<u8>> {
-        let outcome = self.transport.send(request);
-        let mut pacers = self.pacers.lock().unwrap();
-        feed(&mut pacers, outcome.attempt(), self.clock());
-        match outcome {
-            Outcome::Response(r) => Some(r.into_body()),
-            _ => None,
-        }
-    }
-
-    /// Runs one call to its end: the answer's `result`, or the error.
-    pub fn call(&self, mut call: Call) -> Result<ApiResponse<Value>, Error> {
-        let mut body = None;
-        loop {
-            let step = call.next(&mut self.pacers.lock().unwrap(), self.clock());
-            match step {
-                Step::Send(request) => {
-                    body = self.exchange(request, |p, a, now| call.feed(p, a, now, jitter()));
-                }
-                Step::Sleep(wait) => std::thread::sleep(wait),
-                Step::Done(done) => {
-                    let body = body.unwrap_or_default();
-                    return read_result(call.operation(), done?, &body);
-                }
-            }
-        }
-    }
-
-    /// Every item of every page, and why the listing stopped.
-    pub fn list(&self, mut list: List) -> Result<(Vec<Value>, Stop), Error> {
-        let (mut items, mut body) = (Vec::new(), None);
-        loop {
-            let step = list.next(&mut self.pacers.lock().unwrap(), self.clock());
-            match step {
-                ListStep::Send(request) => {
-                    body = self.exchange(request, |p, a, now| list.feed(p, a, now, jitter()));
-                }
-                ListStep::Sleep(wait) => std::thread::sleep(wait),
-                ListStep::Page { response, fresh } if fresh => {
-                    let body = body.take().unwrap_or_default();
-                    match read_result(list.operation(), response, &body)?.result {
-                        Value::Array(page) => items.extend(page),
-                        other => items.push(other),
-                    }
-                }
-                ListStep::Page { .. } => {}
-                ListStep::Done(stop) => return Ok((items, stop?)),
-            }
-        }
-    }
-
-    /// Runs an onboarding to its end.
-    pub fn onboard(&self, mut flow: Onboarding) -> Report {
-        loop {
-            let action = flow.next_action(&mut self.pacers.lock().unwrap(), self.clock());
-            match action {
-                Action::Send(request) => {
-                    self.exchange(request, |p, a, now| flow.feed(p, a, now, jitter()));
-                }
-                Action::Wait(wait) => std::thread::sleep(wait),
-                Action::Done => return flow.report().clone(),
-            }
         }
     }
 }

@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cloudflare_tenant::machines::{Call, Pacers};
-use cloudflare_tenant::{ApiResponse, Client, Credentials, Error, RetryPolicy};
+use cloudflare_tenant::host::Machine;
+use cloudflare_tenant::machines::Pacers;
+use cloudflare_tenant::{Client, Credentials, Error, RetryPolicy};
 use driver::Driver;
 use serde_json::{json, Value};
 use transport::{Transport, DEFAULT_MAX_BODY_BYTES};
@@ -96,16 +97,17 @@ fn random() -> [u8; 16] {
     bytes
 }
 
-/// One call through the core's call machine, driven by the examples' driver.
+/// One call through the core's call machine, driven by the examples' driver: its result.
 fn call(
     transport: &Transport,
     client: &Client,
     operation: &'static str,
     params: Value,
     policy: RetryPolicy,
-) -> Result<ApiResponse<Value>, Error> {
-    let call = Call::new(client, operation, params, None, policy, random())?;
-    Driver::new(transport.clone(), Pacers::off()).call(call)
+) -> Result<Value, Error> {
+    let mut call = Machine::call(client, operation, params, None, policy, &random())?;
+    let mut results = Driver::new(transport.clone(), Pacers::off()).run(&mut call)?;
+    Ok(results.pop().unwrap_or_default())
 }
 
 fn fast_retries() -> RetryPolicy {
@@ -296,15 +298,15 @@ fn fifty_concurrent_paced_calls_never_exceed_the_budget_on_the_wire() {
             let (driver, prefix) = (driver.clone(), prefix.clone());
             std::thread::spawn(move || {
                 let client = client(&prefix[1..], token());
-                let call = Call::new(
+                let call = Machine::call(
                     &client,
                     "user.get",
                     json!(null),
                     None,
                     RetryPolicy::none(),
-                    random(),
+                    &random(),
                 );
-                driver.call(call.unwrap()).is_ok()
+                driver.run(&mut call.unwrap()).is_ok()
             })
         })
         .collect();
@@ -373,7 +375,7 @@ fn a_create_whose_answer_was_lost_is_resent_with_the_same_key() {
             .unwrap_or_else(|e| panic!("{how}: {e:?}"))
         };
         let account = create(json!({"name": "Acme"}));
-        assert_eq!(account.result["id"], "0123456789abcdef0123456789abcdef");
+        assert_eq!(account["id"], "0123456789abcdef0123456789abcdef");
         let sent = keys(&prefix);
         assert_eq!(sent.len(), 2, "{how}: {sent:?}");
         let key = sent[0].clone().unwrap_or_else(|| panic!("{how}: no key"));
