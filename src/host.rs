@@ -351,15 +351,22 @@ impl Pacers {
     /// At most `limit` sends per `window` seconds for each identity, as a host gives them:
     /// `limit` an integer from 1, `window` seconds above 0.
     pub fn from_host(limit: f64, window: f64) -> Result<Pacers, Error> {
-        if !(limit.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&limit)) {
-            return Err(Invalid::new("limit", "must be an integer from 1 to 2**32 - 1").into());
-        }
-        let window = seconds("window", window)
-            .ok()
-            .filter(|w| !w.is_zero())
-            .ok_or_else(|| Invalid::new("window", "must be a number of seconds > 0"))?;
-        Ok(Pacers::new(limit as u32, window))
+        let (limit, window) = budget(limit, window)?;
+        Ok(Pacers::new(limit, window))
     }
+}
+
+/// A host's budget of at most `limit` sends per `window` seconds, checked: `limit` an integer
+/// from 1, `window` seconds above 0.
+pub fn budget(limit: f64, window: f64) -> Result<(u32, Duration), Error> {
+    if !(limit.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&limit)) {
+        return Err(Invalid::new("limit", "must be an integer from 1 to 2**32 - 1").into());
+    }
+    let window = seconds("window", window)
+        .ok()
+        .filter(|w| !w.is_zero())
+        .ok_or_else(|| Invalid::new("window", "must be a number of seconds > 0"))?;
+    Ok((limit as u32, window))
 }
 
 #[cfg(test)]

@@ -195,26 +195,10 @@ fn seconds(duration: Duration) -> Value {
     duration.as_secs_f64().into()
 }
 
-/// A number as JS writes it, through serde_json's float writer: core's `f64` formatting would
-/// cost the .wasm 15 KB for these messages.
-fn js_number(value: f64) -> String {
-    match serde_json::Number::from_f64(value) {
-        Some(number) => number.to_string(),
-        None if value.is_nan() => "NaN".into(),
-        None => if value > 0.0 { "Infinity" } else { "-Infinity" }.into(),
-    }
-}
-
-/// Sets `value` to the `seconds` given, if any; refuses a negative, NaN or too large number.
+/// Sets `value` to the `seconds` given, if any, as the core reads a host's seconds.
 fn set_seconds(value: &mut Duration, field: &str, seconds: Option<f64>) -> Result<(), Error> {
     if let Some(seconds) = seconds {
-        *value = Duration::try_from_secs_f64(seconds).map_err(|_| {
-            let reason = format!(
-                "must be a number of seconds >= 0, got {}",
-                js_number(seconds)
-            );
-            invalid(None, field, reason)
-        })?;
+        *value = host::seconds(field, seconds)?;
     }
     Ok(())
 }
@@ -366,19 +350,9 @@ impl Paginator {
     }
 }
 
-/// A budget of at most `limit` sends per `window` seconds, checked.
+/// A budget of at most `limit` sends per `window` seconds, checked by the core.
 fn budget(limit: f64, window: f64) -> Result<(u32, Duration), JsValue> {
-    if !(limit.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&limit)) {
-        let reason = format!("must be an integer >= 1, got {}", js_number(limit));
-        return Err(throw(invalid(None, "limit", reason)));
-    }
-    match Duration::try_from_secs_f64(window) {
-        Ok(duration) if !duration.is_zero() => Ok((limit as u32, duration)),
-        _ => {
-            let reason = format!("must be a number of seconds > 0, got {}", js_number(window));
-            Err(throw(invalid(None, "window", reason)))
-        }
-    }
+    host::budget(limit, window).map_err(throw)
 }
 
 /// One request budget, sans-IO ([`CorePacer`]); times are a monotonic clock's seconds.
