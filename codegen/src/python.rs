@@ -341,7 +341,8 @@ fn model_class(out: &mut String, catalog: &Catalog, model: &Model, typing: &mut 
             out.push_str(&attribute_doc(
                 4,
                 &format!(
-                    "{} A :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.",
+                    "{} A :class:`~cloudflare_tenant.Secret`: it shows as ``***``; ``expose()`` \
+                     gives the value.",
                     rst(&field.doc)
                 ),
             ));
@@ -526,12 +527,15 @@ pub fn resources(catalog: &Catalog, groups: &[Group], io: Io) -> String {
         "_client"
     };
     let _ = writeln!(out, "    from .{module} import {client}");
+    if !secret_result {
+        out.push_str("    from ._secret import Secret\n");
+    }
     out.push_str(
         "    from ._native import Credentials
 
     from typing import Mapping, Union
 
-    CredentialsLike = Union[Credentials, Mapping[str, str]]
+    CredentialsLike = Union[Credentials, Mapping[str, Union[str, Secret]]]
 
 
 def _params(**params: Any) -> dict[str, Any]:
@@ -590,14 +594,14 @@ fn method(out: &mut String, op: &Operation, io: Io, iterator: &str, typing: &mut
     }
     for secret in op.secret_field_names() {
         about.push_str(&format!(
-            " ``{secret}`` is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is \
-             masked."
+            " ``{secret}`` is a :class:`~cloudflare_tenant.Secret`: it shows as ``***``; \
+             ``expose()`` gives the value."
         ));
     }
     if op.result_is_secret() {
         about.push_str(
-            " The result is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is \
-             masked.",
+            " The result is a :class:`~cloudflare_tenant.Secret`: it shows as ``***``; \
+             ``expose()`` gives the value.",
         );
     }
     let listing = match (io, op.paginated) {

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Type, Union
 
 from ._async_resources import AsyncTenantResources
 from ._base import ClientBase, CredentialsLike, credentials_from
 from ._drivers import OnProgress, OnReport, drive_async
 from ._pagination import AsyncPageIterator
 from ._retry import PaceLike, RetryLike
+from ._secret import Secret
 from ._transport import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, AsyncTransport, async_transport
 from .types import OnboardingReport, OnboardingSpec
 
@@ -33,10 +34,10 @@ class AsyncTenantClient(AsyncTenantResources, ClientBase):
     def __init__(
         self,
         *,
-        api_token: Optional[str] = None,
+        api_token: Optional[Union[str, Secret]] = None,
         api_email: Optional[str] = None,
-        api_key: Optional[str] = None,
-        user_service_key: Optional[str] = None,
+        api_key: Optional[Union[str, Secret]] = None,
+        user_service_key: Optional[Union[str, Secret]] = None,
         credentials: Optional[CredentialsLike] = None,
         transport: Any = None,
         base_url: Optional[str] = None,

@@ -28,12 +28,13 @@ from ._native import (
     operations,
 )
 from ._retry import PaceLike, RetryLike
+from ._secret import Secret
 
 __all__ = ["ClientBase", "CredentialsLike", "credentials_from"]
 
 #: Credentials as the clients take them: a :class:`Credentials`, or a dict with ``api_token``;
 #: ``api_email`` + ``api_key``; or ``user_service_key``.
-CredentialsLike = Union[Credentials, Mapping[str, str]]
+CredentialsLike = Union[Credentials, Mapping[str, Union[str, Secret]]]
 
 _PAGINATED: Dict[str, bool] = {op["name"]: op["paginated"] for op in operations()}
 
@@ -45,10 +46,10 @@ _PROBE = Credentials.api_token("settings-check")
 
 def credentials_from(
     credentials: Optional[CredentialsLike],
-    api_token: Optional[str],
+    api_token: Optional[Union[str, Secret]],
     api_email: Optional[str],
-    api_key: Optional[str],
-    user_service_key: Optional[str],
+    api_key: Optional[Union[str, Secret]],
+    user_service_key: Optional[Union[str, Secret]],
 ) -> Optional[Credentials]:
     """The client's credentials, from ``credentials=`` or the ``api_*`` keywords; without any,
     from the environment (:meth:`Credentials.from_environment`: the conventional variables

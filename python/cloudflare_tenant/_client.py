@@ -4,13 +4,14 @@ library's ``urllib`` by default, or an ``httpx.Client``."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Type
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Type, Union
 
 from ._base import ClientBase, CredentialsLike, credentials_from
 from ._drivers import OnProgress, OnReport, drive
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
+from ._secret import Secret
 from ._transport import DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, Transport, sync_transport
 from .types import OnboardingReport, OnboardingSpec
 
@@ -44,10 +45,10 @@ class TenantClient(TenantResources, ClientBase):
     def __init__(
         self,
         *,
-        api_token: Optional[str] = None,
+        api_token: Optional[Union[str, Secret]] = None,
         api_email: Optional[str] = None,
-        api_key: Optional[str] = None,
-        user_service_key: Optional[str] = None,
+        api_key: Optional[Union[str, Secret]] = None,
+        user_service_key: Optional[Union[str, Secret]] = None,
         credentials: Optional[CredentialsLike] = None,
         transport: Any = None,
         base_url: Optional[str] = None,

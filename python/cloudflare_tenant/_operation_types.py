@@ -195,7 +195,7 @@ class CreatedToken(TypedDict, total=False):
     #: Where it may be used from.
     condition: TokenCondition
     #: The token itself: send it as ``api_token``. A secret; ``Debug`` hides it. A
-    #: :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+    #: :class:`~cloudflare_tenant.Secret`: it shows as ``***``; ``expose()`` gives the value.
     value: Secret
 
 
@@ -225,7 +225,7 @@ class CreatedUser(TypedDict, total=False):
     #: Two-factor state.
     two_factor_authentication: TwoFactorAuthentication
     #: The user's API key: act as this user with it. A secret; ``Debug`` hides it. A
-    #: :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+    #: :class:`~cloudflare_tenant.Secret`: it shows as ``***``; ``expose()`` gives the value.
     api_key: Secret
 
 

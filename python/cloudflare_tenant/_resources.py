@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from typing import Mapping, Union
 
-    CredentialsLike = Union[Credentials, Mapping[str, str]]
+    CredentialsLike = Union[Credentials, Mapping[str, Union[str, Secret]]]
 
 
 def _params(**params: Any) -> dict[str, Any]:
@@ -89,8 +89,8 @@ class AccountsTokensValueResource:
         """``accounts.tokens.value.roll``: ``PUT /accounts/{account_id}/tokens/{token_id}/value``.
 
         A new value for a token, which is the result; the old value stops working at once. Sends
-        the ``{}`` body the endpoint expects. The result is a :class:`~cloudflare_tenant.Secret`: a
-        ``str`` whose repr is masked.
+        the ``{}`` body the endpoint expects. The result is a :class:`~cloudflare_tenant.Secret`:
+        it shows as ``***``; ``expose()`` gives the value.
 
         Args:
             account_id: The account id.
@@ -428,8 +428,8 @@ class AccountsTokensResource:
         """``accounts.tokens.create``: ``POST /accounts/{account_id}/tokens``.
 
         A token owned by the account, not by a user. The result holds its ``value``, which the API
-        never shows again. ``value`` is a :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr
-        is masked.
+        never shows again. ``value`` is a :class:`~cloudflare_tenant.Secret`: it shows as ``***``;
+        ``expose()`` gives the value.
 
         Args:
             account_id: The account id.
@@ -1049,7 +1049,7 @@ class UsersResource:
         """``users.create``: ``POST /users``.
 
         Creates a service user; the result holds its ``api_key``. ``api_key`` is a
-        :class:`~cloudflare_tenant.Secret`: a ``str`` whose repr is masked.
+        :class:`~cloudflare_tenant.Secret`: it shows as ``***``; ``expose()`` gives the value.
 
         Args:
             email: The new user's e-mail, e.g. ``<customer id>@yourdomain``. At most 90 characters.

@@ -199,15 +199,27 @@ def test_created_user_api_key_is_masked() -> None:
     body = envelope({"id": "u1", "email": "c@partner.example", "api_key": "KEY-SECRET-123"})
     parsed = ct.parse_response("users.create", 200, {}, body)
     user = parsed["result"]
-    assert isinstance(user["api_key"], ct.Secret)
-    assert user["api_key"] == "KEY-SECRET-123"
-    assert user["api_key"].expose() == "KEY-SECRET-123"
-    assert type(user["api_key"].expose()) is str
+    key = user["api_key"]
+    assert isinstance(key, ct.Secret) and not isinstance(key, str)
+    assert key == ct.Secret("KEY-SECRET-123") and key != ct.Secret("KEY-SECRET-124")
+    assert key.expose() == "KEY-SECRET-123"
+    assert type(key.expose()) is str
     assert "SECRET" not in repr(user) and "SECRET" not in str(parsed)
-    assert f"{user['api_key']}" == "KEY-SECRET-123"
-    assert ct.Credentials.user_service_key(user["api_key"]).kind == "user_service_key"
-    # The native layer gives the plain value; the package marks it.
-    assert _native.parse_response("users.create", 200, {}, body)["result"]["api_key"] == "KEY-SECRET-123"
+    # Shown nowhere by accident: str, f-strings, % and format, logging, JSON.
+    assert str(key) == f"{key}" == "%s" % key == "{}".format(key) == "***"
+    assert f"{key:>5}" == "  ***"
+    with pytest.raises(TypeError):
+        json.dumps(user)
+    assert ct.Credentials.user_service_key(key).kind == "user_service_key"
+    assert ct.Credentials.from_dict({"user_service_key": key}).kind == "user_service_key"
+    assert ct.Credentials.api_token(ct.Secret("t0ken")).kind == "api_token"
+    with pytest.raises(TypeError):
+        ct.Credentials.api_token(7)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ct.Secret(b"bytes")  # type: ignore[arg-type]
+    # The native layer marks it already.
+    native = _native.parse_response("users.create", 200, {}, body)["result"]["api_key"]
+    assert isinstance(native, ct.Secret) and native.expose() == "KEY-SECRET-123"
 
 
 def test_exceptions_pickle_and_keep_their_fields() -> None:

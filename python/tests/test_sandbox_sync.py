@@ -84,20 +84,18 @@ def test_onboarding_a_customer(make_client: Callable[..., ct.TenantClient], sand
     user = client.users.create(email=email)
     assert user["email"] == email
     api_key = user["api_key"]
-    assert isinstance(api_key, ct.Secret) and isinstance(api_key, str) and len(api_key) > 10
-    assert api_key not in repr(user) and api_key not in str(user)
+    assert isinstance(api_key, ct.Secret) and len(api_key.expose()) > 10
+    assert api_key.expose() not in repr(user) and api_key.expose() not in str(user)
 
     # As that user: its pending memberships, and accepting the invitation.
     as_customer = client.with_credentials(ct.Credentials.user_service_key(api_key))
-    assert api_key not in repr(as_customer)
+    assert api_key.expose() not in repr(as_customer)
     pending = list(as_customer.memberships.list(status="pending"))
     membership = first(pending, lambda m: m["account"]["id"] == account_id)
     accepted = as_customer.memberships.update(membership["id"], status="accepted")
     assert accepted["status"] == "accepted"
-    # The same through a per-call credential.
-    again = client.memberships.get(
-        membership["id"], credentials={"user_service_key": str(api_key)}
-    )
+    # The same through a per-call credential: a dict takes the Secret as it is.
+    again = client.memberships.get(membership["id"], credentials={"user_service_key": api_key})
     assert again["status"] == "accepted"
     members = list(client.accounts.members.list(account_id, status="accepted"))
     assert any(m["email"] == email for m in members)
@@ -195,7 +193,7 @@ def test_onboard_with_the_core_flow(make_client: Callable[..., ct.TenantClient],
     members = {m["email"] for m in client.accounts.members.list(account_id)}
     assert {f"admin@{name}.example", f"ops@{name}.example", f"svc@{name}.example"} <= members
     key = report["api_key"]
-    assert key is not None and repr(key) == "Secret('***')" and str(key) not in repr(report)
+    assert key is not None and repr(key) == "Secret('***')" and key.expose() not in repr(report)
     as_user = client.with_credentials(ct.Credentials.user_service_key(key))
     mine = [m for m in as_user.memberships.list() if m["account"]["id"] == account_id]
     assert [m["status"] for m in mine] == ["accepted"]

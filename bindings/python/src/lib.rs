@@ -88,6 +88,9 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
             .map(Value::Number)
             .ok_or_else(|| fail(path, "is not a finite number".into()));
     }
+    if let Some(text) = secret_value(obj).map_err(|e| fail(path, format!("cannot be read: {e}")))? {
+        return Ok(Value::String(text));
+    }
     if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
         let mut items = Vec::new();
         for (i, item) in obj.try_iter().into_iter().flatten().enumerate() {
@@ -135,6 +138,25 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
         map.insert(key, value);
     }
     Ok(Value::Object(map))
+}
+
+/// The value of a `cloudflare_tenant.Secret`, when `obj` is one: callers hand secrets back as
+/// they got them (a created user's `api_key` as credentials, a report as a checkpoint).
+fn secret_value(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let secret = SECRET.import(obj.py(), "cloudflare_tenant._secret", "Secret")?;
+    if !obj.is_instance(secret)? {
+        return Ok(None);
+    }
+    obj.call_method0("expose")?.extract().map(Some)
+}
+
+/// A `str` argument, or a `Secret`'s value.
+fn text_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    if let Some(text) = secret_value(obj)? {
+        return Ok(text);
+    }
+    obj.extract()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be a str or a Secret")))
 }
 
 /// A Python argument (a mapping, `None`) as JSON; what is not JSON is refused like the core
@@ -201,24 +223,24 @@ struct PyCredentials(Credentials);
 impl PyCredentials {
     /// An API token, sent as `Authorization: Bearer <token>`.
     #[staticmethod]
-    fn api_token(py: Python<'_>, token: &str) -> PyResult<Self> {
-        Credentials::api_token(token)
+    fn api_token(py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Credentials::api_token(text_arg(token, "token")?)
             .map(PyCredentials)
             .map_err(|e| raise(py, e))
     }
 
     /// An account e-mail and its global API key (`X-Auth-Email` + `X-Auth-Key`).
     #[staticmethod]
-    fn global_key(py: Python<'_>, email: &str, key: &str) -> PyResult<Self> {
-        Credentials::global_key(email, key)
+    fn global_key(py: Python<'_>, email: &str, key: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Credentials::global_key(email, text_arg(key, "key")?)
             .map(PyCredentials)
             .map_err(|e| raise(py, e))
     }
 
     /// A user service key (`X-Auth-User-Service-Key`), e.g. a created user's `api_key`.
     #[staticmethod]
-    fn user_service_key(py: Python<'_>, key: &str) -> PyResult<Self> {
-        Credentials::user_service_key(key)
+    fn user_service_key(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Credentials::user_service_key(text_arg(key, "key")?)
             .map(PyCredentials)
             .map_err(|e| raise(py, e))
     }
