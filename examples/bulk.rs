@@ -20,14 +20,17 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cloudflare_tenant::flows::{Bulk, BulkAction, OnboardingSpec};
 use cloudflare_tenant::machines::{Clock, Pacers};
-use cloudflare_tenant::{Client, Credentials, RetryPolicy};
-use serde_json::{json, Value};
+use cloudflare_tenant::RetryPolicy;
+use serde_json::json;
 
+#[path = "support/sandbox.rs"]
+mod sandbox;
 #[path = "support/seeded.rs"]
 mod seeded;
 #[path = "support/transport.rs"]
 mod transport;
 
+use sandbox::Sandbox;
 use seeded::Seeded;
 
 use transport::{Transport, DEFAULT_MAX_BODY_BYTES};
@@ -83,23 +86,9 @@ fn run() -> Result<bool> {
             }
         },
     };
-    let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
-        .map_err(|_| "run under scripts/with-sandbox.sh")?;
-
-    let agent = ureq::Agent::new_with_defaults();
-    let inspect = |path: &str| -> Result<Value> {
-        let mut r = agent.get(format!("{base}{path}")).call()?;
-        Ok(serde_json::from_slice(&r.body_mut().read_to_vec()?)?)
-    };
-    let unit = inspect("/__sandbox/state")?["tenants"][0]["units"][0]["unit_tag"]
-        .as_str()
-        .ok_or("the sandbox has no unit")?
-        .to_owned();
-    let client = Client::new(Credentials::global_key(
-        "admin@tenant.example",
-        "sandbox-global-key",
-    )?)
-    .with_base_url(format!("{base}/client/v4"))?;
+    let sandbox = Sandbox::from_env()?;
+    let unit = sandbox.unit()?;
+    let client = sandbox.partner()?;
     let specs = (0..customers)
         .map(|i| spec(i, &unit, service_user))
         .collect::<Result<Vec<_>>>()?;
@@ -152,7 +141,7 @@ fn run() -> Result<bool> {
     let (bulk, _, _, _) = shared.into_inner()?;
     let elapsed = origin.elapsed();
 
-    let state = inspect("/__sandbox/state")?;
+    let state = sandbox.inspect("/__sandbox/state")?;
     let mut per_name: HashMap<&str, usize> = HashMap::new();
     for account in state["accounts"].as_array().into_iter().flatten() {
         *per_name

@@ -23,14 +23,17 @@ use cloudflare_tenant::api::members::CreateMember;
 use cloudflare_tenant::api::roles::ADMINISTRATOR_ROLE_ID;
 use cloudflare_tenant::flows::{Action, Onboarding, OnboardingSpec, Report, StepStatus};
 use cloudflare_tenant::machines::{Clock, Pacers};
-use cloudflare_tenant::{Client, Credentials, Operation, RetryPolicy};
+use cloudflare_tenant::{Client, Operation, RetryPolicy};
 use serde_json::{json, Value};
 
+#[path = "support/sandbox.rs"]
+mod sandbox;
 #[path = "support/seeded.rs"]
 mod seeded;
 #[path = "support/transport.rs"]
 mod transport;
 
+use sandbox::Sandbox;
 use seeded::Seeded;
 
 use transport::{Outcome, Transport, DEFAULT_MAX_BODY_BYTES};
@@ -250,25 +253,12 @@ fn run() -> Result<bool> {
             return Err(format!("--access takes token or service-user, not {other}").into())
         }
     };
-    let base = std::env::var("CLOUDFLARE_TENANT_SANDBOX_URL")
-        .map_err(|_| "run under scripts/with-sandbox.sh")?;
+    let sandbox = Sandbox::from_env()?;
     let workers = 16;
 
     let transport = Transport::new(Duration::from_secs(10), DEFAULT_MAX_BODY_BYTES);
-    let agent = ureq::Agent::new_with_defaults();
-    let client = Client::new(Credentials::global_key(
-        "admin@tenant.example",
-        "sandbox-global-key",
-    )?)
-    .with_base_url(format!("{base}/client/v4"))?;
-    let inspect = |path: &str| -> Result<Value> {
-        let mut r = agent.get(format!("{base}{path}")).call()?;
-        Ok(serde_json::from_slice(&r.body_mut().read_to_vec()?)?)
-    };
-    let unit = inspect("/__sandbox/state")?["tenants"][0]["units"][0]["unit_tag"]
-        .as_str()
-        .ok_or("the sandbox has no unit")?
-        .to_owned();
+    let client = sandbox.partner()?;
+    let unit = sandbox.unit()?;
 
     let next = AtomicUsize::new(0);
     let reports = Mutex::new(Vec::new());
@@ -294,7 +284,7 @@ fn run() -> Result<bool> {
         }
     });
 
-    let state = inspect("/__sandbox/state")?;
+    let state = sandbox.inspect("/__sandbox/state")?;
     let faults = &state["counters"]["faults"];
     let requests = state["counters"]["requests"].as_u64().unwrap_or(0);
     let injected: u64 = faults
