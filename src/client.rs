@@ -47,6 +47,12 @@ impl Client {
         }
     }
 
+    /// Whether the client signs with credentials of its own (the flows need them: they act as
+    /// the partner).
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
     /// Talks to another endpoint (the sandbox, a proxy). Must be `http://` or `https://`.
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Result<Self, Error> {
         let base_url = base_url.into();

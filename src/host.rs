@@ -122,6 +122,7 @@ impl Machine {
         random: &[u8],
     ) -> Result<Machine, Error> {
         let start = || {
+            acts_as_partner(&client)?;
             let spec = OnboardingSpec::from_json(spec)?;
             Onboarding::new(client, spec, policy, sixteen(random)?)
         };
@@ -140,6 +141,7 @@ impl Machine {
         random: &[u8],
     ) -> Result<Machine, Error> {
         let start = || {
+            acts_as_partner(&client)?;
             let Value::Array(specs) = specs else {
                 return Err(Invalid::new("specs", "must be a list of onboarding specs").into());
             };
@@ -283,6 +285,17 @@ impl Machine {
     }
 }
 
+/// A flow acts as the partner, with the client's credentials: refused without them, before
+/// anything is sent.
+fn acts_as_partner(client: &Client) -> Result<(), Error> {
+    if client.has_credentials() {
+        return Ok(());
+    }
+    let reason =
+        "are required: the flow acts as the partner; give them to the client or to the call";
+    Err(Invalid::new("credentials", reason).into())
+}
+
 /// The host's random bytes for one key: exactly 16.
 fn sixteen(random: &[u8]) -> Result<[u8; 16], Error> {
     random.try_into().map_err(|_| {
@@ -415,6 +428,11 @@ mod tests {
         assert_eq!(refused(bulk), (Some("onboarding"), "random".into()));
         let bulk = Machine::bulk(partner(), json!({}), policy, 4, &[]);
         assert_eq!(refused(bulk), (Some("onboarding"), "specs".into()));
+        let anonymous = Client::default();
+        let bulk = Machine::bulk(anonymous.clone(), json!([spec]), policy, 4, &[0; 16]);
+        assert_eq!(refused(bulk), (Some("onboarding"), "credentials".into()));
+        let flow = Machine::onboarding(anonymous, spec.clone(), policy, &[0; 16]);
+        assert_eq!(refused(flow), (Some("onboarding"), "credentials".into()));
         for refused in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY] {
             assert!(concurrency(Some(refused)).is_err(), "{refused}");
         }

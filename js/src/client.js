@@ -179,18 +179,8 @@ export class TenantClient {
     const { credentials, signal, timeout, ...unknown } = options;
     rejectUnknownOptions(unknown, ONBOARD_OPTIONS, operation);
     const attempt = { signal, timeout: timeoutOption(timeout, operation), operation };
-    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-      throw new ValidationError("invalid `spec`: must be an object", { field: "spec", reason: "must be an object", operation });
-    }
     const text = paramsText(spec, operation);
     const creds = credentialsText(credentials, operation);
-    if (creds === undefined && !this.#core.hasCredentials) {
-      throw new ValidationError("invalid `credentials`: the client has none; give them to the client or to this call", {
-        field: "credentials",
-        reason: "missing",
-        operation,
-      });
-    }
     const flow = callCore(() => core.Machine.onboarding(this.#core, text, creds, randomBytes()));
     try {
       const { done } = await this._drive(flow, attempt);
@@ -224,13 +214,6 @@ export class TenantClient {
     const attempt = { signal, timeout: timeoutOption(timeout, operation), operation };
     const text = paramsText(specs, operation);
     const creds = credentialsText(credentials, operation);
-    if (creds === undefined && !this.#core.hasCredentials) {
-      throw new ValidationError("invalid `credentials`: the client has none; give them to the client or to this call", {
-        field: "credentials",
-        reason: "missing",
-        operation,
-      });
-    }
     const bulk = callCore(() => core.Machine.bulk(this.#core, text, creds, concurrency, randomBytesFor(specs.length)));
     try {
       const onAnswer = onProgress && (() => onProgress(JSON.parse(bulk.progress())));

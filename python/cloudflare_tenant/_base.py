@@ -184,13 +184,6 @@ class ClientBase:
         merged: Dict[str, Any] = dict(spec or {})
         merged.update(fields)
         who = self._who(credentials)
-        if who is None:
-            raise ValidationError(
-                "onboarding: invalid `credentials`: the client has none; pass credentials=",
-                field="credentials",
-                reason="the client has none; pass credentials=",
-                operation="onboarding",
-            )
         flow = Onboarding(
             merged, who, self._retry_policy, self._base_url, self._user_agent, os.urandom(16)
         )
@@ -223,13 +216,6 @@ class ClientBase:
                     operation="onboarding",
                 )
         who = self._who(credentials)
-        if who is None:
-            raise ValidationError(
-                "onboarding: invalid `credentials`: the client has none; pass credentials=",
-                field="credentials",
-                reason="the client has none; pass credentials=",
-                operation="onboarding",
-            )
         bulk = Bulk(
             [dict(spec) for spec in items],
             who,

@@ -153,7 +153,7 @@ class BulkExchange:
         on_report: Optional[OnReport] = None,
     ) -> None:
         self.bulk = bulk
-        self.slots = bulk.concurrency
+        self.slots = bulk.slots
         self._pacers = pacers
         self._on_progress = on_progress
         self._on_report = on_report

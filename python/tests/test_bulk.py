@@ -211,6 +211,9 @@ def test_the_native_bulk_machine() -> None:
     pacers = ct.Pacers.off()
     bulk = Bulk([spec(0), spec(1)], {"api_token": TOKEN}, base_url=BASE, concurrency=2, random=bytes(32))
     assert repr(bulk) == "Bulk(specs=2, concurrency=2)" and len(bulk) == 2
+    assert bulk.slots == 2
+    many = Bulk([spec(0), spec(1)], {"api_token": TOKEN}, base_url=BASE, concurrency=8, random=bytes(32))
+    assert (many.concurrency, many.slots) == (8, 2), "never more slots than specs"
     assert bulk.progress() == {"done": 0, "failed": 0, "remaining": 2, "requests": 0, "current_wait": 0.0}
     # The first onboarding runs alone until it is over (the names it looks up are then looked up
     # once): one send, then a wait for its answer.

@@ -1165,10 +1165,9 @@ fn partner_client(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> PyResult<Client> {
-    let reason = "are required: the flow acts as the partner";
-    let credentials = credentials_arg(py, Some(credentials))?
-        .ok_or_else(|| invalid(py, Some("onboarding"), "credentials", reason))?;
-    client_for(py, Some(credentials), base_url, user_agent)
+    // None is refused by the core: a flow acts as the partner.
+    let credentials = credentials_arg(py, Some(credentials))?;
+    client_for(py, credentials, base_url, user_agent)
 }
 
 // ---- many onboardings ------------------------------------------------------------------------
@@ -1232,6 +1231,13 @@ impl PyBulk {
     #[getter]
     fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    /// How many sends may be in flight at once: one per onboarding under way, never more
+    /// than there are specs.
+    #[getter]
+    fn slots(&self) -> usize {
+        self.run.machine.slots()
     }
 
     /// What to do now: `(slot, Request)`, seconds to wait, or `None` when all are over.

@@ -421,7 +421,6 @@ pub struct Core {
     policy: RetryPolicy,
     /// As given, to set up a client with other credentials the same way.
     user_agent: Option<String>,
-    has_credentials: bool,
 }
 
 #[wasm_bindgen]
@@ -441,7 +440,6 @@ impl Core {
         install_panic_hook();
         let start = || {
             let credentials = read_credentials(None, credentials)?;
-            let has_credentials = credentials.is_some();
             let client = client(credentials, base_url, user_agent.clone())?;
             let mut policy = RetryPolicy::default();
             policy.max_retries = max_retries.unwrap_or(policy.max_retries);
@@ -460,7 +458,6 @@ impl Core {
                 client,
                 policy,
                 user_agent,
-                has_credentials,
             })
         };
         start().map_err(throw)
@@ -470,11 +467,6 @@ impl Core {
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
         self.client.base_url().to_owned()
-    }
-
-    #[wasm_bindgen(getter, js_name = hasCredentials)]
-    pub fn has_credentials(&self) -> bool {
-        self.has_credentials
     }
 }
 
