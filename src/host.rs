@@ -19,10 +19,13 @@
 //! assert_eq!(request.uri().path(), format!("/client/v4/accounts/{id}"));
 //! ```
 
+use std::borrow::Cow;
+use std::collections::btree_map::{BTreeMap, Entry};
 use std::time::{Duration, SystemTime};
 
 use http::Request;
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Invalid};
 use crate::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
@@ -285,6 +288,131 @@ impl Machine {
     }
 }
 
+// ---- the steps as JSON text: the one form every binding hands its host ---------------------
+
+impl Machine {
+    /// [`Machine::next`] as JSON text, which a binding hands its host as it is:
+    /// - `{"send": {method, url, headers, sensitive_headers, body, slot}}` ([`request_json`]
+    ///   with the slot): send it, then feed back what happened to its slot;
+    /// - `{"sleep": seconds}`: sleep (a bulk run: or until an answer in flight comes back);
+    /// - a call's answer `{"done": {"result_info"?, "messages", "secret_fields"}}`, or a page
+    ///   of a list `{"page": {..., "fresh"}}`: the result is the body last fed (a page's items
+    ///   are new only when `fresh`);
+    /// - the end (a call's answer is its end): `{"done": {"stop": ...}}` (a list), `{"done":
+    ///   {"report", "secret_fields"}}` (an onboarding), `{"done": {"reports",
+    ///   "secret_fields"}}` (a bulk run: one report per spec, in order);
+    /// - `{"error": view}` ([`Error::to_json`]) when a call or a page failed.
+    ///
+    /// `secret_fields` name the fields of the result (each item, the report) that hold secrets.
+    pub fn next_json(&mut self, pacers: &mut Pacers, now: Clock) -> String {
+        let step = match self.next(pacers, now) {
+            Next::Send { slot, request } => {
+                let request = request_json(&request);
+                let fields = request.strip_suffix('}').unwrap_or(&request);
+                return format!(r#"{{"send":{fields},"slot":{slot}}}}}"#);
+            }
+            Next::Sleep(wait) => ("sleep", Value::from(wait.as_secs_f64())),
+            Next::Answer { response, fresh } => {
+                let mut answer = answer_json(&response);
+                answer.insert("secret_fields".into(), self.secret_fields().into());
+                match self {
+                    Machine::List(_) => {
+                        answer.insert("fresh".into(), fresh.into());
+                        ("page", Value::from(answer))
+                    }
+                    _ => ("done", Value::from(answer)),
+                }
+            }
+            Next::Failed(error) => ("error", error.to_json()),
+            Next::End => ("done", self.end_json()),
+        };
+        let (tag, value) = step;
+        format!(r#"{{"{tag}":{value}}}"#)
+    }
+
+    /// What a list, an onboarding or a bulk run ends with (see [`Machine::next_json`]).
+    fn end_json(&self) -> Value {
+        let mut done = Map::new();
+        if let Some(stop) = self.stop() {
+            done.insert("stop".into(), stop.to_json());
+        }
+        if let Some(report) = self.report() {
+            done.insert("report".into(), report.to_json());
+            done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
+        }
+        if self.bulk_run().is_some() {
+            done.insert("reports".into(), self.reports_json());
+            done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
+        }
+        Value::Object(done)
+    }
+
+    /// A bulk run's reports, one per spec in the specs' order (`null` for one not over yet);
+    /// `[]` for any other machine. Their secret fields are [`Report::SECRET_FIELDS`].
+    pub fn reports_json(&self) -> Value {
+        let reports = self.bulk_run().map_or(&[][..], |bulk| bulk.reports());
+        let reports = reports
+            .iter()
+            .map(|r| r.as_ref().map_or(Value::Null, Report::to_json));
+        Value::Array(reports.collect())
+    }
+
+    /// Where a bulk run is: `{"done", "failed", "remaining", "requests", "current_wait"}` (the
+    /// wait in seconds); all zero for any other machine.
+    pub fn progress_json(&self) -> Value {
+        let progress = self.bulk_run().map(|bulk| bulk.progress());
+        progress.unwrap_or_default().to_json()
+    }
+}
+
+/// A request as JSON text: `{"method", "url", "headers": {lower-case name: value},
+/// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
+/// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
+pub fn request_json(request: &Request<Vec<u8>>) -> String {
+    #[derive(Serialize)]
+    struct View<'a> {
+        method: &'a str,
+        url: String,
+        headers: BTreeMap<&'a str, Cow<'a, str>>,
+        sensitive_headers: Vec<&'a str>,
+        body: Option<Cow<'a, str>>,
+    }
+    let mut headers = BTreeMap::<&str, Cow<str>>::new();
+    let mut sensitive_headers = Vec::new();
+    for (name, value) in request.headers() {
+        if value.is_sensitive() && !sensitive_headers.contains(&name.as_str()) {
+            sensitive_headers.push(name.as_str());
+        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        match headers.entry(name.as_str()) {
+            Entry::Occupied(mut joined) => {
+                *joined.get_mut() = format!("{}, {value}", joined.get()).into()
+            }
+            Entry::Vacant(entry) => drop(entry.insert(value)),
+        }
+    }
+    let body = request.body();
+    let view = View {
+        method: request.method().as_str(),
+        url: request.uri().to_string(),
+        headers,
+        sensitive_headers,
+        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body)),
+    };
+    serde_json::to_string(&view).expect("a request's view is JSON")
+}
+
+/// What comes with a checked result: `{"result_info"?, "messages"}`.
+pub fn answer_json(response: &ApiResponse<CheckedResult>) -> Map<String, Value> {
+    let mut answer = Map::new();
+    if let Some(info) = &response.result_info {
+        answer.insert("result_info".into(), info.to_json());
+    }
+    let messages = response.messages.iter().map(|m| m.to_json()).collect();
+    answer.insert("messages".into(), Value::Array(messages));
+    answer
+}
+
 /// A flow acts as the partner, with the client's credentials: refused without them, before
 /// anything is sent.
 fn acts_as_partner(client: &Client) -> Result<(), Error> {
@@ -449,6 +577,36 @@ mod tests {
         assert_eq!(
             Pacers::from_host(10.0, 2.5).unwrap().budget(),
             Some((10, Duration::from_millis(2500)))
+        );
+    }
+
+    #[test]
+    fn steps_as_json_name_the_slot_and_the_secret_headers() {
+        let policy = RetryPolicy::default();
+        let params = json!({"account_id": "023e105f4ecef8ad9ca31a8372d0c353"});
+        let mut call = Machine::call(&partner(), "accounts.get", params, None, policy, &[7; 16]);
+        let call = call.as_mut().unwrap();
+        let now = Clock::from_secs(0.0, 0.0).unwrap();
+        let step: Value = serde_json::from_str(&call.next_json(&mut Pacers::off(), now)).unwrap();
+        let send = &step["send"];
+        assert_eq!(send["slot"], 0);
+        assert_eq!(send["method"], "GET");
+        assert_eq!(send["sensitive_headers"], json!(["authorization"]));
+        assert_eq!(send["body"], Value::Null);
+        let body = br#"{"success":true,"errors":[],"messages":[],"result":{"id":"a","name":"A"}}"#;
+        let headers = http::HeaderMap::new();
+        let attempt = Attempt::Response {
+            status: 200,
+            headers: &headers,
+            body,
+        };
+        call.feed(0, &mut Pacers::off(), attempt, now, 0.5);
+        let step: Value = serde_json::from_str(&call.next_json(&mut Pacers::off(), now)).unwrap();
+        assert_eq!(step, json!({"done": {"messages": [], "secret_fields": []}}));
+        let over: Value = serde_json::from_str(&call.next_json(&mut Pacers::off(), now)).unwrap();
+        assert_eq!(
+            over["error"]["field"], "call",
+            "a call ends with its answer"
         );
     }
 

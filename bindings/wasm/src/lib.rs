@@ -17,23 +17,19 @@
 //! the JSON text of the core's view ([`Error::to_json`]), which never holds a secret. Should
 //! the core panic, [`take_panic`] gives the message instead of a bare `unreachable` trap.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::btree_map::{BTreeMap, Entry};
 use std::fmt::Display;
 use std::time::{Duration, SystemTime};
 
-use cloudflare_tenant::flows::Report;
-use cloudflare_tenant::host::{self, Machine as HostMachine, Next};
-use cloudflare_tenant::http::{HeaderMap, Request};
+use cloudflare_tenant::host::{self, Machine as HostMachine};
+use cloudflare_tenant::http::HeaderMap;
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{
     check_response_named, operation, operations as catalog, response_headers, server_budget,
-    ApiResponse, Attempt, CheckedResult, Client, Credentials, Error, Invalid, NamedPaginator,
-    OperationInfo, Pacer as CorePacer, RetryPolicy, Ticket, DEFAULT_USER_AGENT,
+    Attempt, Client, Credentials, Error, Invalid, NamedPaginator, OperationInfo,
+    Pacer as CorePacer, RetryPolicy, Ticket, DEFAULT_USER_AGENT,
 };
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 /// Talc instead of the standard library's dlmalloc: 3 KB less of the gzipped .wasm, and faster.
@@ -146,46 +142,6 @@ fn read_headers(operation: Option<&'static str>, headers: &str) -> Result<Header
     })))
 }
 
-/// `{"method", "url", "headers": {lower-case name: value}, "body": string | null}`.
-fn request_json(request: &Request<Vec<u8>>) -> String {
-    #[derive(Serialize)]
-    struct View<'a> {
-        method: &'a str,
-        url: String,
-        headers: BTreeMap<&'a str, Cow<'a, str>>,
-        body: Option<Cow<'a, str>>,
-    }
-    let mut headers = BTreeMap::<&str, Cow<str>>::new();
-    for (name, value) in request.headers() {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        match headers.entry(name.as_str()) {
-            Entry::Occupied(mut joined) => {
-                *joined.get_mut() = format!("{}, {value}", joined.get()).into()
-            }
-            Entry::Vacant(entry) => drop(entry.insert(value)),
-        }
-    }
-    let body = request.body();
-    let view = View {
-        method: request.method().as_str(),
-        url: request.uri().to_string(),
-        headers,
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body)),
-    };
-    serde_json::to_string(&view).expect("a request's view is JSON")
-}
-
-/// What comes with a checked result: `{"result_info"?, "messages"}`.
-fn meta(response: &ApiResponse<CheckedResult>) -> Map<String, Value> {
-    let mut meta = Map::new();
-    if let Some(info) = &response.result_info {
-        meta.insert("result_info".into(), info.to_json());
-    }
-    let messages = response.messages.iter().map(|m| m.to_json()).collect();
-    meta.insert("messages".into(), Value::Array(messages));
-    meta
-}
-
 /// `{"<tag>": value}`.
 fn tagged(tag: &str, value: impl Display) -> String {
     format!(r#"{{"{tag}":{value}}}"#)
@@ -282,7 +238,9 @@ pub fn build_request(
         let credentials = read_credentials(op, credentials)?;
         client.request_named(name, params, credentials.as_ref())
     };
-    build().map(|request| request_json(&request)).map_err(throw)
+    build()
+        .map(|request| host::request_json(&request))
+        .map_err(throw)
 }
 
 /// Checks a response whose body is text: JSON text of `{"result_info"?, "messages"}` (the
@@ -301,7 +259,7 @@ pub fn check_bytes(name: &str, status: u16, headers: &str, body: &[u8]) -> Resul
         check_response_named(name, status, &headers, body)
     };
     check()
-        .map(|response| Value::from(meta(&response)).to_string())
+        .map(|response| Value::from(host::answer_json(&response)).to_string())
         .map_err(throw)
 }
 
@@ -339,7 +297,7 @@ impl Paginator {
         let name = self.0.operation();
         let headers = read_headers(Some(name), headers).map_err(throw)?;
         let response = check_response_named(name, status, &headers, body).map_err(throw)?;
-        let mut meta = meta(&response);
+        let mut meta = host::answer_json(&response);
         meta.insert("keep".into(), self.0.feed_checked(&response).into());
         Ok(Value::from(meta).to_string())
     }
@@ -613,42 +571,7 @@ impl Machine {
     /// What to do now.
     pub fn next(&mut self, pacers: &mut Pacers, monotonic_ms: f64, wall_ms: f64) -> String {
         install_panic_hook();
-        let machine = &mut self.0;
-        match machine.next(&mut pacers.0, clock(monotonic_ms, wall_ms)) {
-            Next::Send { slot, request } => {
-                // `request_json`'s object, with the slot as its last field.
-                let request = request_json(&request);
-                let fields = request.strip_suffix('}').unwrap_or(&request);
-                tagged("send", format!(r#"{fields},"slot":{slot}}}"#))
-            }
-            Next::Sleep(wait) => tagged("sleep", seconds(wait)),
-            Next::Answer { response, fresh } => {
-                let mut answer = meta(&response);
-                answer.insert("secret_fields".into(), machine.secret_fields().into());
-                if let HostMachine::List(_) = machine {
-                    answer.insert("fresh".into(), fresh.into());
-                    tagged("page", Value::from(answer))
-                } else {
-                    tagged("done", Value::from(answer))
-                }
-            }
-            Next::Failed(error) => tagged("error", error.to_json()),
-            Next::End => {
-                let mut done = Map::new();
-                if let Some(stop) = machine.stop() {
-                    done.insert("stop".into(), stop.to_json());
-                }
-                if let Some(report) = machine.report() {
-                    done.insert("report".into(), report.to_json());
-                    done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
-                }
-                if machine.bulk_run().is_some() {
-                    done.insert("reports".into(), reports_json(machine));
-                    done.insert("secret_fields".into(), Report::SECRET_FIELDS.into());
-                }
-                tagged("done", Value::from(done))
-            }
-        }
+        (self.0).next_json(&mut pacers.0, clock(monotonic_ms, wall_ms))
     }
 
     /// The answer to the last send (`headers`: JSON `[[name, value], ...]`); `jitter` is a
@@ -707,14 +630,13 @@ impl Machine {
     /// Where a bulk run is: JSON text of `{"done", "failed", "remaining", "requests",
     /// "current_wait"}` (the wait in seconds).
     pub fn progress(&self) -> String {
-        let progress = self.0.bulk_run().map(|bulk| bulk.progress());
-        progress.unwrap_or_default().to_json().to_string()
+        self.0.progress_json().to_string()
     }
 
     /// JSON text of a bulk run's reports, one per spec in the specs' order (`null` for one
     /// not over yet). Their secret fields are [`Report::SECRET_FIELDS`].
     pub fn reports(&self) -> String {
-        reports_json(&self.0).to_string()
+        self.0.reports_json().to_string()
     }
 
     /// How many sends may be in flight at once.
@@ -734,15 +656,6 @@ impl Machine {
     fn feed(&mut self, slot: u32, pacers: &mut Pacers, attempt: Attempt, now: Clock, jitter: f64) {
         (self.0).feed(slot as usize, &mut pacers.0, attempt, now, jitter);
     }
-}
-
-/// A bulk run's reports as JSON: `[report | null, ...]`.
-fn reports_json(machine: &HostMachine) -> Value {
-    let reports = machine.bulk_run().map_or(&[][..], |bulk| bulk.reports());
-    let reports = reports
-        .iter()
-        .map(|r| r.as_ref().map_or(Value::Null, Report::to_json));
-    Value::Array(reports.collect())
 }
 
 /// The params and credentials of a call of `name`, from JSON text.
