@@ -4,15 +4,11 @@
 //! not the API talking (it is an edge page, a proxy, a truncated read) and becomes a
 //! [`DecodeError`]. Everything inside it is read leniently.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::header::{HeaderMap, LOCATION};
-use std::fmt;
-
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
-use serde::Deserializer;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::WHOLE_RESULT;
@@ -21,127 +17,7 @@ use crate::headers::{header_str, retry_after, CF_RAY};
 use crate::message::{read_entries, read_result_info, ApiMessage, ApiResponse, ResultInfo};
 use crate::registry;
 use crate::scan;
-use crate::shape::{self, Checked, Key, Mismatch, Shape, Shaped};
-
-/// The top level of an envelope: `success`, and the other members as raw JSON.
-struct RawEnvelope<'a> {
-    success: bool,
-    members: scan::Members<'a>,
-}
-
-impl<'a> RawEnvelope<'a> {
-    /// Reads `text` as one JSON object with a boolean `success` and no envelope key twice. An
-    /// error status may leave `success` out when it gives `errors` (older endpoints and
-    /// proxies answer so, and the official SDKs read such bodies as API errors).
-    fn read(text: &'a str, error_status: bool) -> Result<Self, serde_json::Error> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let success = de.deserialize_any(EnvelopeVisitor { error_status })?;
-        de.end()?;
-        Ok(RawEnvelope {
-            success,
-            members: scan::members(text),
-        })
-    }
-}
-
-/// Reads an envelope's top level for [`RawEnvelope`]: `success`, and every other value checked
-/// and skipped. Values are asked for as "any" and anything unwanted refused here: asking
-/// serde_json for a type would have it describe a value of another type in its own words,
-/// with float formatting the .wasm otherwise does without.
-struct EnvelopeVisitor {
-    /// The status was not 2xx: `errors` without `success` is a failure envelope.
-    error_status: bool,
-}
-
-/// Refuses every kind of value but the ones a visitor takes.
-macro_rules! refuse_others {
-    ($message:expr) => {
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Err(E::custom($message))
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Err(E::custom($message))
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Err(E::custom($message))
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Err(E::custom($message))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Err(E::custom($message))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-            Err(de::Error::custom($message))
-        }
-    };
-}
-
-impl<'de> Visitor<'de> for EnvelopeVisitor {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        const KEYS: [&str; 5] = ["success", "result", "errors", "messages", "result_info"];
-        let (mut seen, mut success) = ([false; 5], None);
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            let Some(index) = KEYS.iter().position(|k| *k == key.0) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::duplicate_field(KEYS[index]));
-            }
-            match index {
-                0 => success = Some(map.next_value_seed(Flag)?),
-                _ => map.next_value::<IgnoredAny>().map(drop)?,
-            }
-        }
-        match success {
-            Some(success) => Ok(success),
-            None if self.error_status && seen[2] => Ok(false),
-            None => Err(de::Error::missing_field("success")),
-        }
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<bool, E> {
-        Err(E::custom("not an object"))
-    }
-
-    refuse_others!("not an object");
-}
-
-/// The value of `success`: a boolean.
-struct Flag;
-
-impl<'de> DeserializeSeed<'de> for Flag {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Flag {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
-        Ok(value)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<bool, A::Error> {
-        Err(de::Error::custom("`success` is not a boolean"))
-    }
-
-    refuse_others!("`success` is not a boolean");
-}
+use crate::shape::{Checked, Mismatch, Shape, Shaped};
 
 /// The parts of an HTTP response the parser needs.
 #[derive(Debug, Clone, Copy)]
@@ -157,6 +33,8 @@ pub struct RawResponse<'a> {
 /// A successful envelope whose `result` is still JSON text, borrowed from the body.
 pub(crate) struct Opened<'h, 'b> {
     pub(crate) result: &'b str,
+    /// The result against the shape [`open`] was given.
+    checked: Result<Checked, Mismatch>,
     pub(crate) result_info: Option<ResultInfo>,
     pub(crate) messages: Vec<ApiMessage>,
     decode_error: DecodeErrorFactory<'h, 'b>,
@@ -282,18 +160,22 @@ impl Opened<'_, '_> {
         self.decode_error.error(reason, None)
     }
 
-    /// Checks the result against `shape`.
-    pub(crate) fn check(&self, shape: &'static Shape) -> Result<Checked, Error> {
-        shape::check(shape, self.result).map_err(|m| self.mismatch(m))
+    /// What the check of the result against the shape found: its summary, or the decode
+    /// error of a mismatch.
+    pub(crate) fn checked(&self) -> Result<Checked, Error> {
+        self.checked.clone().map_err(|m| self.mismatch(m))
     }
 }
 
-/// Reads the envelope of a response for `operation`: a successful one, or the error it carries.
+/// Reads the envelope of a response for `operation`: a successful one, its result checked
+/// against `shape` ([`Shape::Any`] checks only that it is JSON), or the error it carries. The
+/// body is read once, by [`scan::envelope`].
 pub(crate) fn open<'h, 'b>(
     operation: &'static str,
     status: u16,
     headers: &'h HeaderMap,
     body: &'b [u8],
+    shape: &'static Shape,
 ) -> Result<Opened<'h, 'b>, Error> {
     check_status(operation, status, headers)?;
     let decode_error = DecodeErrorFactory {
@@ -302,32 +184,19 @@ pub(crate) fn open<'h, 'b>(
         headers,
         body,
     };
-    if !nested_within(body, MAX_DEPTH) {
-        let reason =
-            format!("not a Cloudflare API envelope (nested deeper than {MAX_DEPTH} levels)");
-        return Err(decode_error.error(reason, None));
-    }
+    let success_status = (200..300).contains(&status);
     // JSON is UTF-8 (RFC 8259): a body that is not cannot be the API's, and hosts may then
     // hand any accepted body to their own JSON parser.
     let envelope = std::str::from_utf8(body)
         .map_err(|e| format!("the body is not UTF-8 ({e})"))
         .and_then(|text| {
-            // serde would also read an array as the envelope's fields in order.
-            if !text
-                .trim_start_matches([' ', '\t', '\n', '\r'])
-                .starts_with('{')
-            {
-                return Err("not a JSON object".to_owned());
-            }
-            let RawEnvelope { success, members } =
-                RawEnvelope::read(text, !(200..300).contains(&status))
-                    .map_err(|e| e.to_string())?;
-            let errors = read_entries("errors", members.errors)?;
-            let messages = read_entries("messages", members.messages)?;
-            let result_info = read_result_info(members.result_info)?;
-            Ok((success, members.result, errors, messages, result_info))
+            let found = scan::envelope(text, shape, !success_status)?;
+            let errors = read_entries("errors", found.errors)?;
+            let messages = read_entries("messages", found.messages)?;
+            let result_info = read_result_info(found.result_info)?;
+            Ok((found, errors, messages, result_info))
         });
-    let (success, result, errors, messages, result_info) = match envelope {
+    let (found, errors, messages, result_info) = match envelope {
         Ok(envelope) => envelope,
         Err(e) => {
             let reason = if body.is_empty() {
@@ -338,7 +207,7 @@ pub(crate) fn open<'h, 'b>(
             return Err(decode_error.error(reason, retry_after(headers, body, None)));
         }
     };
-    if !success || !(200..300).contains(&status) {
+    if !found.success || !success_status {
         let retry_after = retry_after(headers, body, None);
         return Err(Error::Api(Box::new(ApiError {
             operation,
@@ -350,7 +219,8 @@ pub(crate) fn open<'h, 'b>(
         })));
     }
     Ok(Opened {
-        result: result.unwrap_or("null"),
+        result: found.result,
+        checked: found.checked,
         result_info,
         messages,
         decode_error,
@@ -388,53 +258,14 @@ pub(crate) fn check_status(
     }
 }
 
-/// The deepest nesting of arrays and objects a body may have: serde_json's own limit. The
-/// whole body is held to it, unknown members included, so that no host's JSON parser ever
-/// meets deeper input (Python's recursion limit, a JS heap).
-pub const MAX_DEPTH: usize = 128;
-
-// The one-pass reading gives up before the limit, so a body it reads is within it.
-const _: () = assert!(scan::MAX_DEPTH as usize <= MAX_DEPTH);
-
-/// True when no array or object in `body` is nested deeper than `limit`; strings are skipped,
-/// escapes included. Anything else about the body is left to the parser.
-fn nested_within(body: &[u8], limit: usize) -> bool {
-    let mut depth = 0usize;
-    let mut bytes = body.iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return false;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'"' => {
-                while let Some(&b) = bytes.next() {
-                    match b {
-                        b'"' => break,
-                        b'\\' => {
-                            bytes.next();
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    true
-}
-
 /// How much of a redirect's `Location` an error keeps.
 const LOCATION_CHARS: usize = 512;
 
 /// The `result` of a body [`open`] accepted, as a `Value`.
 pub(crate) fn result_value(body: &[u8]) -> Result<Value, String> {
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-    let envelope = RawEnvelope::read(text, false).map_err(|e| e.to_string())?;
-    serde_json::from_str(envelope.members.result.unwrap_or("null")).map_err(|e| e.to_string())
+    let envelope = scan::envelope(text, &Shape::Any, false)?;
+    serde_json::from_str(envelope.result).map_err(|e| e.to_string())
 }
 
 /// A successful answer read by name: its result checked against the operation's shape, not
@@ -445,10 +276,8 @@ pub(crate) struct CheckedEnvelope {
     pub(crate) messages: Vec<ApiMessage>,
 }
 
-/// Reads a response for the by-name entry: a successful body in one pass, the envelope read and
-/// its result checked together. Anything else (an error envelope, a mismatch, not JSON) is read
-/// again by [`open`] and [`Opened::check`], which say exactly what is wrong; so both readings
-/// accept the same bodies.
+/// Reads a response for the by-name entry: the envelope, its result checked against `shape`
+/// and not built.
 pub(crate) fn open_checked(
     operation: &'static str,
     status: u16,
@@ -456,33 +285,11 @@ pub(crate) fn open_checked(
     body: &[u8],
     shape: &'static Shape,
 ) -> Result<CheckedEnvelope, Error> {
-    // No depth pre-pass here: the scanner gives up before [`MAX_DEPTH`] itself, and `open`
-    // checks the depth before serde reads anything.
-    if (200..300).contains(&status) {
-        if let Some(envelope) = std::str::from_utf8(body)
-            .ok()
-            .and_then(|text| read_success(text, shape))
-        {
-            return Ok(envelope);
-        }
-    }
-    let opened = open(operation, status, headers, body)?;
+    let opened = open(operation, status, headers, body, shape)?;
     Ok(CheckedEnvelope {
-        checked: opened.check(shape)?,
+        checked: opened.checked()?,
         result_info: opened.result_info,
         messages: opened.messages,
-    })
-}
-
-/// The one-pass reading of a successful body (see [`scan`]); `None` for anything else. What
-/// comes with the result is small and read as the two-pass reading reads it.
-fn read_success(text: &str, shape: &'static Shape) -> Option<CheckedEnvelope> {
-    let found = scan::success(text, shape)?;
-    read_entries("errors", found.errors).ok()?;
-    Some(CheckedEnvelope {
-        checked: found.checked,
-        result_info: read_result_info(found.result_info).ok()?,
-        messages: read_entries("messages", found.messages).ok()?,
     })
 }
 
@@ -491,20 +298,22 @@ pub fn parse<T: DeserializeOwned + Shaped>(
     operation: &'static str,
     response: RawResponse<'_>,
 ) -> Result<ApiResponse<T>, Error> {
-    let opened = open(operation, response.status, response.headers, response.body)?;
-    let result = match serde_json::from_str(opened.result) {
-        Ok(result) => result,
-        // The checker names the path at fault; serde alone would not.
-        Err(e) => {
-            return Err(match shape::check(&T::SHAPE, opened.result) {
-                Err(mismatch) => opened.mismatch(mismatch),
-                Ok(_) => opened.mismatch(Mismatch {
-                    path: String::new(),
-                    reason: e.to_string(),
-                }),
-            })
-        }
-    };
+    let opened = open(
+        operation,
+        response.status,
+        response.headers,
+        response.body,
+        &T::SHAPE,
+    )?;
+    opened.checked()?;
+    // The reading above has vouched for the result; serde only builds it. Should the two ever
+    // disagree, serde's refusal is the error.
+    let result = serde_json::from_str(opened.result).map_err(|e| {
+        opened.mismatch(Mismatch {
+            path: String::new(),
+            reason: e.to_string(),
+        })
+    })?;
     Ok(ApiResponse {
         result,
         result_info: opened.result_info,
@@ -519,7 +328,7 @@ mod tests {
     fn opened(body: &str) -> Result<Opened<'static, '_>, String> {
         static NO_HEADERS: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
         let headers = NO_HEADERS.get_or_init(HeaderMap::new);
-        open("accounts.get", 200, headers, body.as_bytes()).map_err(|e| e.to_string())
+        open("accounts.get", 200, headers, body.as_bytes(), &Shape::Any).map_err(|e| e.to_string())
     }
 
     #[test]

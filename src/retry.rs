@@ -26,6 +26,7 @@ use http::Method;
 use crate::envelope;
 use crate::error::{Error, OutcomeUnknown, TransportError};
 use crate::headers::{header_str, retry_after, CF_RAY};
+use crate::shape::Shape;
 
 /// How persistent to be. The defaults are the official SDKs': 2 retries, 0.5 s doubling to
 /// 8 s, with jitter; and a server-requested wait of at most 2 minutes.
@@ -196,7 +197,7 @@ impl Retry {
                 body,
             } => {
                 let parsed = || {
-                    envelope::open(self.operation, status, headers, body)
+                    envelope::open(self.operation, status, headers, body, &Shape::Any)
                         .err()
                         .unwrap_or_else(|| self.unknown(Some(status), None, "no error"))
                 };

@@ -1,164 +1,231 @@
-//! The quick reading of a successful body: one pass over the bytes that checks the JSON grammar,
-//! the envelope and the result's shape together, building nothing.
+//! The one reading of a body: a single pass over its bytes that checks the JSON grammar, the v4
+//! envelope and the result's shape together, building nothing, and names what is wrong when
+//! something is.
 //!
-//! It only ever says yes or "not sure": anything unusual (an error envelope, a mismatch, an
-//! escaped key, a surrogate escape, deep nesting) returns `None`, and the serde reading in
-//! `envelope.rs` decides and names the fault. So it must never accept what serde refuses; the
-//! tests in `tests/shapes.rs` and the `operations` fuzz target hold it to that. It exists because
-//! hosts call it on every response, in WebAssembly too, where a hand-written loop is several
-//! times faster than a general deserializer and a fraction of its size.
+//! Every reading of a response goes through it: the by-name check (whose hosts then build the
+//! result with their own parser, `JSON.parse` or `json.loads`), the typed parse (which then
+//! builds its models from the result's text with serde) and the retry machine's reading of a
+//! failure. It accepts what serde_json reads (strings with their escapes and surrogate pairs,
+//! numbers that fit an `f64`) and no deeper nesting than [`MAX_DEPTH`], so that whatever it
+//! passes, every host's parser reads too; the `operations` fuzz target and `tests/shapes.rs`
+//! hold it to the typed parse's verdict. It is written by hand because hosts run it on every
+//! response, in WebAssembly too, where a loop over the bytes is several times faster than a
+//! general deserializer.
 
-use crate::shape::{Checked, Shape};
+use std::borrow::Cow;
 
-/// A successful envelope: the result's summary and the raw JSON of what came with it.
-pub(crate) struct Success<'a> {
-    pub(crate) checked: Checked,
+use crate::shape::{absorb, Checked, Mismatch, Shape};
+
+/// The deepest nesting of arrays and objects a body may have, the envelope counted: a body
+/// within it leaves serde_json (whose limit is one level more) room to read its result, and no
+/// host parser ever meets deeper input (Python's recursion limit, a JS heap). Unknown members
+/// are held to it too.
+pub(crate) const MAX_DEPTH: u32 = 128;
+
+/// A successful reading of an envelope: its members as raw JSON, and the result checked.
+pub(crate) struct Envelope<'a> {
+    /// The value of `success` (an error status's body may leave it out when it has `errors`).
+    pub(crate) success: bool,
+    /// The raw JSON of `result`; `null` when it is absent.
+    pub(crate) result: &'a str,
+    /// The result against the shape asked for. A mismatch is only a fault of a successful
+    /// envelope: an error envelope's `result` may hold anything.
+    pub(crate) checked: Result<Checked, Mismatch>,
     pub(crate) errors: Option<&'a str>,
     pub(crate) messages: Option<&'a str>,
     pub(crate) result_info: Option<&'a str>,
 }
 
-/// Reads `text` as `{"success": true, "result": <shape>, ...}`; `None` for anything else.
-pub(crate) fn success<'a>(text: &'a str, shape: &'static Shape) -> Option<Success<'a>> {
-    let mut s = Scanner {
-        text,
-        at: 0,
-        digest: 0,
-    };
-    let (mut success, mut items) = (false, None);
-    let (mut errors, mut messages, mut result_info) = (None, None, None);
-    s.entries(0, |s, key| {
-        match key {
-            b"success" if !success => {
-                s.literal("true")?;
-                success = true;
-            }
-            b"result" if items.is_none() => items = Some(s.value(shape, 1)?),
-            b"errors" if errors.is_none() => errors = Some(s.span()?),
-            b"messages" if messages.is_none() => messages = Some(s.span()?),
-            b"result_info" if result_info.is_none() => result_info = Some(s.span()?),
-            b"success" | b"result" | b"errors" | b"messages" | b"result_info" => return None,
+/// Reads `text` as one envelope: a JSON object with a boolean `success` and no member of the
+/// envelope twice, its `result` checked against `shape`. `error_status`: the HTTP status was not
+/// 2xx, where `errors` without `success` reads as a failure (older endpoints and proxies answer
+/// so, and the official SDKs read such bodies as API errors). The error says why `text` is not
+/// an envelope.
+pub(crate) fn envelope<'a>(
+    text: &'a str,
+    shape: &'static Shape,
+    error_status: bool,
+) -> Result<Envelope<'a>, String> {
+    const KEYS: [&str; 5] = ["success", "result", "errors", "messages", "result_info"];
+    let mut s = Scanner::new(text);
+    if s.peek() != Some(b'{') {
+        return Err("not a JSON object".to_owned());
+    }
+    let mut success = None;
+    let mut members: [Option<&'a str>; 5] = [None; 5];
+    let mut checked = None;
+    let read = s.entries(0, |s, key| {
+        let Some(index) = KEYS.iter().position(|k| *k == key) else {
+            return s.skip(1);
+        };
+        if members[index].is_some() {
+            return Err(Fault::envelope(format!(
+                "duplicate field `{}`",
+                KEYS[index]
+            )));
+        }
+        s.space();
+        let start = s.at;
+        match index {
+            0 => success = Some(s.flag()?),
+            1 => checked = Some(s.checked(shape, 1)?),
             _ => s.skip(1)?,
         }
-        Some(())
-    })?;
-    s.space();
-    (success && s.at == text.len()).then_some(())?;
-    Some(Success {
-        checked: Checked::new(items?, s.digest),
+        members[index] = Some(&text[start..s.at]);
+        Ok(())
+    });
+    read.and_then(|()| s.end())
+        .map_err(|fault| fault.describe(text))?;
+    let [_, result, errors, messages, result_info] = members;
+    let success = match success {
+        Some(success) => success,
+        None if error_status && errors.is_some() => false,
+        None => return Err("missing field `success`".to_owned()),
+    };
+    Ok(Envelope {
+        success,
+        result: result.unwrap_or("null"),
+        checked: checked.unwrap_or_else(|| check(shape, "null")),
         errors,
         messages,
         result_info,
     })
 }
 
-/// Where the members of an envelope are, as raw JSON.
-#[derive(Debug, Default, PartialEq)]
-pub(crate) struct Members<'a> {
-    pub(crate) result: Option<&'a str>,
-    pub(crate) errors: Option<&'a str>,
-    pub(crate) messages: Option<&'a str>,
-    pub(crate) result_info: Option<&'a str>,
-}
-
-/// The raw JSON of each envelope member in `object`, text that serde_json has already read
-/// whole as one JSON object with no repeated envelope key: so this only finds where values
-/// end, with no checks and no depth to track but bracket counts. (serde_json's own way to
-/// keep raw JSON, its `raw_value` feature, costs the .wasm a tenth of its size.)
-pub(crate) fn members(object: &str) -> Members<'_> {
-    let bytes = object.as_bytes();
-    let mut members = Members::default();
-    let space = |at: usize| {
-        at + bytes[at.min(bytes.len())..]
-            .iter()
-            .take_while(|b| b" \t\n\r".contains(b))
-            .count()
-    };
-    let mut at = space(0) + 1;
-    loop {
-        at = space(at);
-        let Some(b'"') = bytes.get(at) else {
-            return members;
-        };
-        let key_end = string_end(bytes, at);
-        let key = &object[at..key_end.min(object.len())];
-        let value = space(space(key_end) + 1);
-        let end = value_end(bytes, value);
-        let mut ignored = None;
-        let slot = match unquote(key).as_deref() {
-            Some("result") => &mut members.result,
-            Some("errors") => &mut members.errors,
-            Some("messages") => &mut members.messages,
-            Some("result_info") => &mut members.result_info,
-            _ => &mut ignored,
-        };
-        *slot = object.get(value..end);
-        at = space(end) + 1;
+/// Checks `json` (one JSON value) against `shape`; text that is not one JSON value is a
+/// mismatch at the top.
+pub(crate) fn check(shape: &'static Shape, json: &str) -> Result<Checked, Mismatch> {
+    let mut s = Scanner::new(json);
+    let items = s.value(shape, 0).and_then(|items| s.end().map(|()| items));
+    match items {
+        Ok(items) => Ok(Checked::new(items, s.digest)),
+        Err(fault) => Err(match *fault {
+            Fault::Mismatch { path, reason } => mismatch(path, reason),
+            other => mismatch(Vec::new(), other.describe(json)),
+        }),
     }
 }
 
-/// The text of a JSON string literal, its escapes decoded.
-fn unquote(literal: &str) -> Option<std::borrow::Cow<'_, str>> {
-    let inner = literal.get(1..literal.len().checked_sub(1)?)?;
-    if !inner.contains('\\') {
-        return Some(inner.into());
-    }
-    match serde_json::from_str(literal).ok()? {
-        serde_json::Value::String(text) => Some(text.into()),
-        _ => None,
-    }
+/// One step of a mismatch's path, recorded innermost first as the fault unwinds.
+enum Segment {
+    Index(usize),
+    Key(String),
 }
 
-/// Just past the string literal that starts at `at`.
-fn string_end(bytes: &[u8], mut at: usize) -> usize {
-    at += 1;
-    while let Some(b) = bytes.get(at) {
-        match b {
-            b'"' => return at + 1,
-            b'\\' => at += 2,
-            _ => at += 1,
-        }
-    }
-    bytes.len()
+/// Why a reading failed.
+enum Fault {
+    /// The text is not JSON (or nests too deep): what was found wrong, at which byte.
+    Syntax { reason: &'static str, at: usize },
+    /// The envelope is not one (a repeated member, `success` not a boolean).
+    Envelope(String),
+    /// A value is not of its shape.
+    Mismatch { path: Vec<Segment>, reason: String },
 }
 
-/// Just past the value that starts at `at`.
-fn value_end(bytes: &[u8], mut at: usize) -> usize {
-    let mut depth = 0usize;
-    while let Some(b) = bytes.get(at) {
-        match b {
-            b'"' => at = string_end(bytes, at),
-            b'{' | b'[' => {
-                depth += 1;
-                at += 1;
+/// A reading's outcome; the fault boxed, which keeps the happy path's values small.
+type Read<T> = Result<T, Box<Fault>>;
+
+impl Fault {
+    fn envelope(reason: String) -> Box<Fault> {
+        Box::new(Fault::Envelope(reason))
+    }
+
+    /// The fault in words, a syntax fault placed by line and column of `text`.
+    fn describe(self, text: &str) -> String {
+        match self {
+            Fault::Syntax { reason, at } => {
+                let before = &text.as_bytes()[..at.min(text.len())];
+                let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+                let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+                format!("{reason} at line {line} column {column}")
             }
-            b'}' | b']' if depth > 0 => {
-                depth -= 1;
-                at += 1;
-            }
-            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return at,
-            _ => at += 1,
-        }
-        if depth == 0 && matches!(bytes.get(at - 1), Some(b'"' | b'}' | b']')) {
-            return at;
+            Fault::Envelope(reason) => reason,
+            Fault::Mismatch { path, reason } => mismatch(path, reason).to_string(),
         }
     }
-    at
 }
 
-/// Deeper than this, the serde reading decides (it has its own limits).
-pub(crate) const MAX_DEPTH: u32 = 100;
+/// A mismatch with its path written out (`[1].permissions.dns.read`).
+fn mismatch(path: Vec<Segment>, reason: String) -> Mismatch {
+    let mut at = String::new();
+    for segment in path.iter().rev() {
+        match segment {
+            Segment::Index(i) => at.push_str(&format!("[{i}]")),
+            Segment::Key(key) => {
+                at.push('.');
+                at.push_str(key);
+            }
+        }
+    }
+    Mismatch { path: at, reason }
+}
+
+/// Adds `segment` to the path of a mismatch that unwinds through it.
+fn at<T>(read: Read<T>, segment: impl FnOnce() -> Segment) -> Read<T> {
+    read.map_err(|mut fault| {
+        if let Fault::Mismatch { path, .. } = &mut *fault {
+            path.push(segment());
+        }
+        fault
+    })
+}
+
+/// What a value is, in a mismatch's words, from its first byte.
+fn kind(first: u8) -> &'static str {
+    match first {
+        b'"' => "a string",
+        b'{' => "an object",
+        b'[' => "an array",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+/// What a shape expects, in a mismatch's words.
+fn expected(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::Any => "any value",
+        Shape::Str => "a string",
+        Shape::Bool => "a boolean",
+        Shape::Nullable(_) => "a value or null",
+        Shape::List(_) => "an array",
+        Shape::Object | Shape::MapOf(_) | Shape::Model { .. } => "an object",
+    }
+}
 
 struct Scanner<'a> {
     text: &'a str,
     at: usize,
+    /// The digest of the strings of known fields read so far ([`Checked::digest`]).
     digest: u64,
 }
 
 impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            at: 0,
+            digest: 0,
+        }
+    }
+
     #[inline(always)]
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
+    }
+
+    /// A syntax fault here; at the end of the text, that it ended early.
+    #[cold]
+    fn syntax(&self, reason: &'static str) -> Box<Fault> {
+        let reason = match self.at < self.text.len() {
+            true => reason,
+            false => "the text ends early",
+        };
+        Box::new(Fault::Syntax {
+            reason,
+            at: self.at,
+        })
     }
 
     #[inline(always)]
@@ -175,9 +242,19 @@ impl<'a> Scanner<'a> {
         self.bytes().get(self.at).copied()
     }
 
+    /// The next value's first byte, not consumed.
     #[inline(always)]
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
+    fn first(&mut self) -> Read<u8> {
+        self.peek().ok_or_else(|| self.syntax("expected a value"))
+    }
+
+    #[inline(always)]
+    fn expect(&mut self, byte: u8, reason: &'static str) -> Read<()> {
+        if self.peek() != Some(byte) {
+            return Err(self.syntax(reason));
+        }
+        self.at += 1;
+        Ok(())
     }
 
     /// Consumes `byte` if it comes next.
@@ -189,52 +266,107 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Nothing but white space is left.
+    fn end(&mut self) -> Read<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.syntax("trailing characters")),
+        }
+    }
+
     #[inline(always)]
-    fn literal(&mut self, word: &str) -> Option<()> {
-        self.space();
+    fn literal(&mut self, word: &str) -> Read<()> {
         let end = self.at + word.len();
-        (self.bytes().get(self.at..end)? == word.as_bytes()).then(|| self.at = end)
+        if self.bytes().get(self.at..end) != Some(word.as_bytes()) {
+            return Err(self.syntax("expected a value"));
+        }
+        self.at = end;
+        Ok(())
+    }
+
+    /// `true` or `false`, for `success`.
+    fn flag(&mut self) -> Read<bool> {
+        match self.first()? {
+            b't' => self.literal("true").map(|()| true),
+            b'f' => self.literal("false").map(|()| false),
+            _ => {
+                // Still JSON, or the grammar's fault comes first.
+                self.skip(1)?;
+                Err(Fault::envelope("`success` is not a boolean".to_owned()))
+            }
+        }
     }
 
     /// A string's raw contents (escapes checked, not decoded), and whether it has escapes.
-    fn string(&mut self) -> Option<(&'a [u8], bool)> {
-        self.expect(b'"')?;
+    fn string(&mut self) -> Read<(&'a str, bool)> {
+        self.expect(b'"', "expected a string")?;
         let start = self.at;
         let bytes = self.bytes();
         let mut escaped = false;
         loop {
             self.plain_run();
-            match *bytes.get(self.at)? {
-                b'"' => break,
-                b'\\' => {
+            match bytes.get(self.at) {
+                None => return Err(self.syntax("")),
+                Some(b'"') => break,
+                Some(b'\\') => {
                     escaped = true;
                     self.at += 1;
-                    match *bytes.get(self.at)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
-                        b'u' => {
-                            let hex = bytes.get(self.at + 1..self.at + 5)?;
-                            let code = hex.iter().try_fold(0u32, |code, digit| {
-                                Some(code * 16 + char::from(*digit).to_digit(16)?)
-                            })?;
-                            // Surrogates must pair; leave them to serde, which knows how.
-                            if (0xD800..0xE000).contains(&code) {
-                                return None;
-                            }
-                            self.at += 5;
-                        }
-                        _ => return None,
-                    }
+                    self.escape()?;
                 }
-                0x00..=0x1F => return None,
-                _ => self.at += 1,
+                Some(0x00..=0x1F) => return Err(self.syntax("control character in a string")),
+                Some(_) => self.at += 1,
             }
         }
-        let contents = &bytes[start..self.at];
+        // Quotes are ASCII: the contents are whole characters of `text`.
+        let contents = &self.text[start..self.at];
         self.at += 1;
-        Some((contents, escaped))
+        Ok((contents, escaped))
+    }
+
+    /// The escape after a backslash; a surrogate must come as a pair, as serde_json has it.
+    fn escape(&mut self) -> Read<()> {
+        match self.bytes().get(self.at) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(b'u') => match self.hex()? {
+                0xD800..=0xDBFF => {
+                    if self.bytes().get(self.at..self.at + 2) != Some(b"\\u") {
+                        return Err(self.syntax("lone surrogate in a \\u escape"));
+                    }
+                    self.at += 1;
+                    match self.hex()? {
+                        0xDC00..=0xDFFF => Ok(()),
+                        _ => Err(self.syntax("lone surrogate in a \\u escape")),
+                    }
+                }
+                0xDC00..=0xDFFF => Err(self.syntax("lone surrogate in a \\u escape")),
+                _ => Ok(()),
+            },
+            _ => Err(self.syntax("invalid escape")),
+        }
+    }
+
+    /// `uXXXX`: the code it gives.
+    fn hex(&mut self) -> Read<u32> {
+        let digits = self.bytes().get(self.at + 1..self.at + 5);
+        let code = digits.and_then(|hex| {
+            hex.iter().try_fold(0u32, |code, digit| {
+                Some(code * 16 + char::from(*digit).to_digit(16)?)
+            })
+        });
+        match code {
+            Some(code) => {
+                self.at += 5;
+                Ok(code)
+            }
+            None => Err(self.syntax("invalid \\u escape")),
+        }
     }
 
     /// Skips, eight bytes at a time, what needs no look: no quote, backslash or control byte.
+    #[inline(always)]
     fn plain_run(&mut self) {
         const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
         const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -251,12 +383,18 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// An object key: a string without escapes (an escaped key is left to serde).
+    /// An object key, its escapes decoded (rare: only then is anything built).
     #[inline(always)]
-    fn key(&mut self) -> Option<&'a [u8]> {
+    fn key(&mut self) -> Read<Cow<'a, str>> {
+        let start = self.at;
         match self.string()? {
-            (key, false) => Some(key),
-            (_, true) => None,
+            (key, false) => Ok(Cow::Borrowed(key)),
+            (_, true) => {
+                let literal = &self.text[start..self.at];
+                let key = serde_json::from_str::<String>(literal);
+                key.map(Cow::Owned)
+                    .map_err(|_| self.syntax("invalid escape"))
+            }
         }
     }
 
@@ -269,42 +407,57 @@ impl<'a> Scanner<'a> {
         self.at - start
     }
 
-    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`, and far from the edge of `f64` (a
-    /// number serde cannot hold is an error there; near the edge, serde decides).
-    fn number(&mut self) -> Option<()> {
-        self.space();
+    /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?` that fits an `f64` as serde_json reads
+    /// it. Far from the edge it surely does; near it, serde_json itself says.
+    fn number(&mut self) -> Read<()> {
+        let start = self.at;
         if self.bytes().get(self.at) == Some(&b'-') {
             self.at += 1;
         }
-        let whole = match self.bytes().get(self.at)? {
-            b'0' => {
+        let whole = match self.bytes().get(self.at) {
+            Some(b'0') => {
                 self.at += 1;
                 1
             }
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.syntax("expected a value")),
         };
         if self.bytes().get(self.at) == Some(&b'.') {
             self.at += 1;
-            (self.digits() > 0).then_some(())?;
+            if self.digits() == 0 {
+                return Err(self.syntax("invalid number"));
+            }
         }
+        let mut exponent = 0;
         if let Some(b'e' | b'E') = self.bytes().get(self.at) {
             self.at += 1;
             if let Some(b'+' | b'-') = self.bytes().get(self.at) {
                 self.at += 1;
             }
-            // Any exponent of three digits or more is left to serde.
-            (1..=2).contains(&self.digits()).then_some(())?;
+            exponent = self.digits();
+            if exponent == 0 {
+                return Err(self.syntax("invalid number"));
+            }
         }
-        (whole <= 200).then_some(())
+        // At most 10^200 * 10^99: far below `f64::MAX`.
+        if whole <= 200 && exponent <= 2 {
+            return Ok(());
+        }
+        match serde_json::from_str::<f64>(&self.text[start..self.at]) {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                self.at = start;
+                Err(self.syntax("number out of range"))
+            }
+        }
     }
 
     /// Any value, skipped.
-    fn skip(&mut self, depth: u32) -> Option<()> {
-        match self.peek()? {
+    fn skip(&mut self, depth: u32) -> Read<()> {
+        match self.first()? {
             b'"' => self.string().map(drop),
             b'{' => self.entries(depth, |s, _| s.skip(depth + 1)),
-            b'[' => self.elements(depth, |s| s.skip(depth + 1)).map(drop),
+            b'[' => self.elements(depth, |s, _| s.skip(depth + 1)).map(drop),
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
@@ -312,98 +465,127 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The raw JSON of the next value.
-    fn span(&mut self) -> Option<&'a str> {
-        self.space();
-        let start = self.at;
-        self.skip(0)?;
-        Some(&self.text[start..self.at])
+    /// Opens an array or object at `depth` (the envelope's is 0).
+    #[inline(always)]
+    fn open(&mut self, depth: u32, byte: u8) -> Read<()> {
+        if depth >= MAX_DEPTH {
+            return Err(self.syntax("nested deeper than 128 levels"));
+        }
+        self.expect(byte, "expected a value")
     }
 
     /// `{ key: value, ... }`, each value read by `each`.
     fn entries(
         &mut self,
         depth: u32,
-        mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.expect(b'{')?;
+        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Read<()>,
+    ) -> Read<()> {
+        self.open(depth, b'{')?;
         if self.close(b'}') {
-            return Some(());
+            return Ok(());
         }
         loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax("expected a key"));
+            }
             let key = self.key()?;
-            self.expect(b':')?;
+            self.expect(b':', "expected `:`")?;
             each(self, key)?;
             if self.close(b'}') {
-                return Some(());
+                return Ok(());
             }
-            self.expect(b',')?;
+            self.expect(b',', "expected `,` or `}`")?;
         }
     }
 
-    /// `[ value, ... ]`, each read by `each`; the number of elements.
+    /// `[ value, ... ]`, each read by `each` with its index; the number of elements.
     fn elements(
         &mut self,
         depth: u32,
-        mut each: impl FnMut(&mut Self) -> Option<()>,
-    ) -> Option<usize> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.expect(b'[')?;
+        mut each: impl FnMut(&mut Self, usize) -> Read<()>,
+    ) -> Read<usize> {
+        self.open(depth, b'[')?;
         if self.close(b']') {
-            return Some(0);
+            return Ok(0);
         }
         let mut count = 0;
         loop {
-            each(self)?;
+            each(self, count)?;
             count += 1;
             if self.close(b']') {
-                return Some(count);
+                return Ok(count);
             }
-            self.expect(b',')?;
+            self.expect(b',', "expected `,` or `]`")?;
         }
     }
 
+    /// The value of `shape` at `depth`, summed up; a mismatch is returned as such once the
+    /// value has been read through, so that the grammar's faults come first.
+    fn checked(&mut self, shape: &'static Shape, depth: u32) -> Read<Result<Checked, Mismatch>> {
+        self.space();
+        let start = self.at;
+        self.digest = 0;
+        match self.value(shape, depth) {
+            Ok(items) => Ok(Ok(Checked::new(items, self.digest))),
+            Err(fault) => match *fault {
+                Fault::Mismatch { path, reason } => {
+                    self.at = start;
+                    self.skip(depth)?;
+                    Ok(Err(mismatch(path, reason)))
+                }
+                _ => Err(fault),
+            },
+        }
+    }
+
+    /// The refusal of a value of another kind than `shape`'s.
+    #[cold]
+    fn refuse(&self, first: u8, shape: &Shape) -> Box<Fault> {
+        let reason = format!(
+            "invalid type: {}, expected {}",
+            kind(first),
+            expected(shape)
+        );
+        Box::new(Fault::Mismatch {
+            path: Vec::new(),
+            reason,
+        })
+    }
+
     /// A value of `shape`; the number of items when it is an array.
-    fn value(&mut self, shape: &'static Shape, depth: u32) -> Option<Option<usize>> {
-        match shape {
-            Shape::Any => self.skip(depth).map(|()| None),
-            Shape::Str => {
+    fn value(&mut self, shape: &'static Shape, depth: u32) -> Read<Option<usize>> {
+        let first = self.first()?;
+        match (shape, first) {
+            (Shape::Any, _) => self.skip(depth).map(|()| None),
+            (Shape::Nullable(_), b'n') => self.literal("null").map(|()| None),
+            (Shape::Nullable(inner), _) => self.value(inner, depth),
+            (Shape::Str, b'"') => {
                 let (text, _) = self.string()?;
-                self.absorb(text);
-                Some(None)
+                self.digest = absorb(self.digest, text.as_bytes());
+                Ok(None)
             }
-            Shape::Bool => match self.peek()? {
-                b't' => self.literal("true").map(|()| None),
-                _ => self.literal("false").map(|()| None),
-            },
-            Shape::Nullable(inner) => match self.peek()? {
-                b'n' => self.literal("null").map(|()| None),
-                _ => self.value(inner, depth),
-            },
-            Shape::Object => {
-                (self.peek()? == b'{').then_some(())?;
-                self.skip(depth).map(|()| None)
+            (Shape::Bool, b't') => self.literal("true").map(|()| None),
+            (Shape::Bool, b'f') => self.literal("false").map(|()| None),
+            (Shape::Object, b'{') => self.skip(depth).map(|()| None),
+            (Shape::List(item), b'[') => {
+                let each = |s: &mut Self, i| at(s.value(item, depth + 1), || Segment::Index(i));
+                self.elements(depth, |s, i| each(s, i).map(drop)).map(Some)
             }
-            Shape::List(item) => self
-                .elements(depth, |s| s.value(item, depth + 1).map(drop))
-                .map(Some),
-            Shape::MapOf(value) => self
-                .entries(depth, |s, _| s.value(value, depth + 1).map(drop))
+            (Shape::MapOf(value), b'{') => self
+                .entries(depth, |s, key| {
+                    let read = s.value(value, depth + 1).map(drop);
+                    at(read, || Segment::Key(key.into_owned()))
+                })
                 .map(|()| None),
-            Shape::Model { fields, .. } => {
+            (Shape::Model { fields, .. }, b'{') => {
                 let mut seen = 0u64;
                 // Objects of a list come with their keys in the same order: guess the field
                 // after the last one before searching.
                 let mut guess = 0;
                 self.entries(depth, |s, key| {
                     let found = match fields.get(guess) {
-                        Some(field) if field.name.as_bytes() == key => Some(guess),
-                        _ => fields.iter().position(|f| f.name.as_bytes() == key),
+                        Some(field) if field.name == key => Some(guess),
+                        _ => fields.iter().position(|f| f.name == key),
                     };
                     let Some(index) = found else {
                         return s.skip(depth + 1);
@@ -411,22 +593,28 @@ impl<'a> Scanner<'a> {
                     guess = index + 1;
                     let bit = 1u64 << (index % 64);
                     if seen & bit != 0 {
-                        return None;
+                        let reason = format!("duplicate field `{}`", fields[index].name);
+                        return Err(Box::new(Fault::Mismatch {
+                            path: Vec::new(),
+                            reason,
+                        }));
                     }
                     seen |= bit;
-                    match s.peek()? {
+                    let read = match s.first()? {
                         b'n' => s.literal("null"),
                         _ => s.value(fields[index].shape, depth + 1).map(drop),
-                    }
+                    };
+                    at(read, || Segment::Key(key.into_owned()))
                 })
                 .map(|()| None)
             }
+            (shape, first) => match first {
+                b'"' | b'{' | b'[' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9' => {
+                    Err(self.refuse(first, shape))
+                }
+                _ => Err(self.syntax("expected a value")),
+            },
         }
-    }
-
-    #[inline(always)]
-    fn absorb(&mut self, text: &[u8]) {
-        self.digest = crate::shape::absorb(self.digest, text);
     }
 }
 
@@ -438,88 +626,111 @@ mod tests {
 
     static MEMBERS: Shape = Shape::List(&Member::SHAPE);
 
-    fn members(result: &str) -> Option<Success<'_>> {
-        // Leaked so that the body outlives the test's borrow; tests only.
-        let body: &'static str = Box::leak(
-            format!(r#"{{"success":true,"errors":[],"messages":[],"result":{result},"result_info":{{"page":1}}}}"#)
-                .into_boxed_str(),
+    fn members(result: &str) -> Result<Checked, String> {
+        let body = format!(
+            r#"{{"success":true,"errors":[],"messages":[],"result":{result},"result_info":{{"page":1}}}}"#
         );
-        success(body, &MEMBERS)
+        let envelope = envelope(&body, &MEMBERS, false)?;
+        envelope.checked.map_err(|m| m.to_string())
     }
 
     #[test]
-    fn finds_the_members_of_a_read_object() {
-        let text = r#" { "x" : [1, {"result": 2}], "result" : {"a": "}\"]", "b": [[]]} ,
-            "m\u0065ssages":["m"],"errors":null,"result_info":{"page":1},"y":-1.5e3 } "#;
-        assert_eq!(
-            super::members(text),
-            Members {
-                result: Some(r#"{"a": "}\"]", "b": [[]]}"#),
-                errors: Some("null"),
-                messages: Some(r#"["m"]"#),
-                result_info: Some(r#"{"page":1}"#),
-            }
-        );
-        assert_eq!(super::members(r#"{"result":-0.5}"#).result, Some("-0.5"));
-        assert_eq!(super::members(r#"{"result":"\\"}"#).result, Some(r#""\\""#));
-        assert_eq!(super::members("{}"), Members::default());
-        // Text that is not a JSON object gives what it gives, never a panic.
-        for text in [
-            "",
-            "{",
-            r#"{"result""#,
-            r#"{"result":"#,
-            r#"{"a\"#,
-            "[1]",
-            "{\"é\":1}",
-        ] {
-            let _ = super::members(text);
-        }
+    fn finds_the_members_of_an_envelope() {
+        let text = r#" { "x" : [1, {"result": 2}], "result" : [{"id": "}\"]"}, {}] ,
+            "m\u0065ssages":["m"],"errors":null,"success":true,"result_info":{"page":1},"y":-1.5e3 } "#;
+        let found = envelope(text, &MEMBERS, false).unwrap();
+        assert!(found.success);
+        assert_eq!(found.result, r#"[{"id": "}\"]"}, {}]"#);
+        assert_eq!(found.errors, Some("null"));
+        assert_eq!(found.messages, Some(r#"["m"]"#));
+        assert_eq!(found.result_info, Some(r#"{"page":1}"#));
+        assert_eq!(found.checked.unwrap().items, Some(2));
+        let bare = envelope(r#"{"success":false}"#, &MEMBERS, false).unwrap();
+        assert_eq!((bare.success, bare.result), (false, "null"));
+        assert!(bare.checked.is_err(), "a missing list is no list");
     }
 
     #[test]
     fn takes_the_common_body_in_one_pass() {
         let found = members(
             r#"[{"id":"a","email":"x@y","status":"accepted","user":{"first_name":null,"two_factor_authentication_enabled":false},
-                "roles":[{"id":"r","name":"Admin \"root\" \u00e9","permissions":{"dns":{"read":true,"write":false}}}],
+                "roles":[{"id":"r","name":"Admin \"root\" \u00e9 \ud83d\ude00","permissions":{"dns":{"read":true,"write":false}}}],
                 "policies":[],"later":{"n":-1.5e+3,"deep":[[{}]]}},
-               {"id":"b","status":"pending"}]"#,
+               {"i\u0064":"b","status":"pending"}]"#,
         )
         .expect("read in one pass");
-        assert_eq!(found.checked.items, Some(2));
-        assert_eq!(found.result_info, Some(r#"{"page":1}"#));
-        assert_eq!(found.errors, Some("[]"));
+        assert_eq!(found.items, Some(2));
     }
 
     #[test]
-    fn leaves_anything_unusual_to_serde() {
-        for result in [
-            r#"[{"id":7}]"#,            // a mismatch
-            r#"[{"id":"a","id":"b"}]"#, // a repeated field
-            r#"[{"i\u0064":"a"}]"#,     // an escaped key
-            r#"[{"id":"\ud800"}]"#,     // a lone surrogate
-            r#"[{"x":01}]"#,            // a bad number
-            r#"[{"x":1.}]"#,            // a bad number
-            r#"[{"x":tru}]"#,           // a bad literal
-            "[{\"id\":\"a\tb\"}]",      // a raw control character
-            r#"[{"id":"a"},]"#,         // a trailing comma
-            r#"{"id":"a"}"#,            // not a list
-            r#"[{"x":1e400}]"#,         // a number serde cannot hold
+    fn names_what_is_wrong_and_where() {
+        for (result, why) in [
+            (
+                r#"[{"id":7}]"#,
+                "`[0].id`: invalid type: a number, expected a string",
+            ),
+            (r#"[{"id":"a","id":"b"}]"#, "`[0]`: duplicate field `id`"),
+            (r#"[{"i\u0064":7}]"#, "`[0].id`"),
+            (
+                r#"{"id":"a"}"#,
+                "invalid type: an object, expected an array",
+            ),
+            (r#"[{"id":"\ud800"}]"#, "lone surrogate"),
+            (r#"[{"id":"\udc00"}]"#, "lone surrogate"),
+            (r#"[{"id":"\ud800\u0041"}]"#, "lone surrogate"),
+            (r#"[{"x":01}]"#, "expected `,` or `}`"),
+            (r#"[{"x":1.}]"#, "invalid number"),
+            (r#"[{"x":tru}]"#, "expected a value"),
+            ("[{\"id\":\"a\tb\"}]", "control character"),
+            (r#"[{"id":"a"},]"#, "expected a value"),
+            (r#"[{"x":1e400}]"#, "number out of range"),
+            (r#"[{"x":1.7976931348623159e308}]"#, "number out of range"),
+            (r#"[{"id":"\x"}]"#, "invalid escape"),
+            (r#"[{"id":"\u00g0"}]"#, "invalid \\u escape"),
         ] {
-            assert!(members(result).is_none(), "{result}");
+            let error = members(result).err().unwrap_or_default();
+            assert!(error.contains(why), "{result}: {error}");
+        }
+        for number in [
+            "1e-400",
+            "0e999999999999",
+            "123456789012345678901234567890",
+            "-0",
+        ] {
+            assert!(
+                members(&format!(r#"[{{"x":{number}}}]"#)).is_ok(),
+                "{number}"
+            );
         }
         let deep = format!("[{{\"x\":{}{}}}]", "[".repeat(150), "]".repeat(150));
-        assert!(members(&deep).is_none());
-        let body = r#"{"success":false,"result":[]}"#;
-        assert!(success(body, &MEMBERS).is_none());
-        let body = r#"{"success":true,"result":[]} x"#;
-        assert!(success(body, &MEMBERS).is_none());
+        assert!(members(&deep)
+            .unwrap_err()
+            .contains("nested deeper than 128 levels"));
+        let error = envelope("{\"success\":true,\n \"result\":[] x", &MEMBERS, false);
+        assert_eq!(
+            error.err().unwrap(),
+            "expected `,` or `}` at line 2 column 14"
+        );
+        let error = envelope(r#"{"success":true,"result":[{"id":"a"#, &MEMBERS, false);
+        assert!(error.err().unwrap().starts_with("the text ends early"));
+    }
+
+    #[test]
+    fn a_mismatch_gives_way_to_a_fault_of_the_grammar_after_it() {
+        let error = members(r#"[{"id":7}, tru]"#).unwrap_err();
+        assert!(error.starts_with("expected a value"), "{error}");
     }
 
     #[test]
     fn a_role_page_digest_follows_its_items() {
         static ROLES: Shape = Shape::List(&Role::SHAPE);
-        let digest = |body: &'static str| success(body, &ROLES).unwrap().checked.digest;
+        let digest = |body: &str| {
+            envelope(body, &ROLES, false)
+                .unwrap()
+                .checked
+                .unwrap()
+                .digest
+        };
         let a =
             digest(r#"{"success":true,"result":[{"id":"1"},{"id":"2"}],"result_info":{"page":1}}"#);
         let b =
@@ -528,5 +739,95 @@ mod tests {
             digest(r#"{"success":true,"result":[{"id":"3"},{"id":"4"}],"result_info":{"page":2}}"#);
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+}
+
+#[cfg(test)]
+mod checks {
+    use super::check;
+    use crate::shape::{wire_name, Field, Shape};
+
+    static GRANTS: [Field; 1] = [Field {
+        name: "read",
+        shape: &Shape::Bool,
+        doc: "",
+    }];
+    static ROLE: [Field; 3] = [
+        Field {
+            name: "name",
+            shape: &Shape::Str,
+            doc: "",
+        },
+        Field {
+            name: "permissions",
+            shape: &Shape::MapOf(&Shape::Model {
+                name: "Grants",
+                doc: "",
+                fields: &GRANTS,
+            }),
+            doc: "",
+        },
+        Field {
+            name: "tags",
+            shape: &Shape::List(&Shape::Str),
+            doc: "",
+        },
+    ];
+    static ROLES: Shape = Shape::List(&Shape::Model {
+        name: "Role",
+        doc: "",
+        fields: &ROLE,
+    });
+
+    #[test]
+    fn counts_items_and_accepts_nulls_and_unknown_fields() {
+        let json = r#"[{"name":"a","x":[1,{"y":null}]},{"name":null,"tags":["t"]},{}]"#;
+        assert_eq!(check(&ROLES, json).map(|c| c.items), Ok(Some(3)));
+    }
+
+    #[test]
+    fn names_the_path_of_a_mismatch() {
+        let json = r#"[{"name":"a"},{"permissions":{"dns":{"read":"yes"}}}]"#;
+        let err = check(&ROLES, json).unwrap_err();
+        assert_eq!(err.path, "[1].permissions.dns.read");
+        assert!(err.reason.contains("expected a boolean"), "{}", err.reason);
+
+        let err = check(&ROLES, r#"[{"tags":["a",7]}]"#).unwrap_err();
+        assert_eq!(err.path, "[0].tags[1]");
+        let err = check(&ROLES, r#"{"name":"a"}"#).unwrap_err();
+        assert_eq!(err.path, "");
+        assert!(err.reason.contains("expected an array"), "{}", err.reason);
+    }
+
+    #[test]
+    fn refuses_a_repeated_known_field_and_null_where_no_field_is() {
+        let err = check(&ROLES, r#"[{"name":"a","name":"b"}]"#).unwrap_err();
+        assert_eq!(err.path, "[0]");
+        assert!(err.reason.contains("duplicate field `name`"));
+        assert!(check(&ROLES, "null").is_err());
+        assert!(check(&ROLES, r#"[null]"#).is_err());
+        assert!(check(&ROLES, r#"[{"tags":[null]}]"#).is_err());
+        static MAYBE_ROLES: Shape = Shape::Nullable(&ROLES);
+        assert_eq!(check(&MAYBE_ROLES, "null").map(|c| c.items), Ok(None));
+    }
+
+    #[test]
+    fn the_digest_follows_the_items() {
+        let digest = |json| check(&ROLES, json).unwrap().digest;
+        let page = r#"[{"name":"a","x":1},{"name":"b"}]"#;
+        assert_eq!(digest(page), digest(r#"[{"name":"a","x":2},{"name":"b"}]"#));
+        assert_ne!(digest(page), digest(r#"[{"name":"a"},{"name":"c"}]"#));
+        assert_ne!(digest(page), digest(r#"[{"name":"a"},{"name":"b"},{}]"#));
+        assert_ne!(
+            digest(r#"[{"name":"ab"}]"#),
+            digest(r#"[{"name":"a"},{"name":"b"}]"#)
+        );
+    }
+
+    #[test]
+    fn reads_escaped_keys_and_raw_identifiers() {
+        assert!(check(&ROLES, r#"[{"na\u006de":7}]"#).is_err());
+        assert_eq!(wire_name("r#type"), "type");
+        assert_eq!(wire_name("name"), "name");
     }
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,9 +66,19 @@ def hostile_binary_path() -> Path:
     return _binary_path("CLOUDFLARE_TENANT_HOSTILE_BIN", "hostile")
 
 
+def _log_file() -> IO[bytes]:
+    """A temporary file for a child's output, appended to: the child shares the file's offset
+    with this process, and without ``O_APPEND`` each read here (a seek to the start) would move
+    where the child writes next, over what it wrote before."""
+    log = tempfile.TemporaryFile(mode="w+b")
+    flags = fcntl.fcntl(log.fileno(), fcntl.F_GETFL)
+    fcntl.fcntl(log.fileno(), fcntl.F_SETFL, flags | os.O_APPEND)
+    return log
+
+
 def _start(command: List[str], log: Any, marker: str) -> subprocess.Popen[bytes]:
     """Starts ``command`` with its output in ``log`` and waits for the line starting with
-    ``marker``; raises with the output if it does not come."""
+    ``marker``; raises with the output if it does not come (``log`` closed)."""
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -80,6 +91,7 @@ def _start(command: List[str], log: Any, marker: str) -> subprocess.Popen[bytes]
     log.seek(0)
     output = log.read().decode("utf-8", "replace")
     _stop(process)
+    log.close()
     raise RuntimeError(f"{command[0]} did not start: {output}")
 
 
@@ -103,7 +115,7 @@ class Sandbox:
     """A running sandbox: ``base_url`` is its ``/client/v4``."""
 
     def __init__(self, binary: Path, args: List[str]) -> None:
-        self._log = tempfile.TemporaryFile(mode="w+b")
+        self._log = _log_file()
         command = [str(binary), "--port", "0", "--seed", "1", *args]
         self._process = _start(command, self._log, "listening on http")
         self.url = _first_line(self._log, "listening on http")[2]
@@ -133,7 +145,7 @@ class Hostile:
     (``/<scenario>/<args>/<tag>``), and ``elsewhere`` the origin its redirects point at."""
 
     def __init__(self, binary: Path, lifetime_secs: int = 900) -> None:
-        self._log = tempfile.TemporaryFile(mode="w+b")
+        self._log = _log_file()
         command = [str(binary), "--port", "0", "--lifetime-secs", str(lifetime_secs)]
         self._process = _start(command, self._log, "hostile on http")
         words = _first_line(self._log, "hostile on http")
