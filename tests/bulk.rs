@@ -146,8 +146,22 @@ fn a_bad_spec_is_refused_with_its_index_before_anything_is_sent() {
     )
     .unwrap_err();
     assert_eq!(err.to_json()["field"], "specs[2].name");
-    let err = Bulk::new(client, vec![spec(0)], RetryPolicy::default(), 2, vec![]).unwrap_err();
-    assert_eq!(err.to_json()["field"], "random");
+    let err = Bulk::new(
+        client.clone(),
+        vec![spec(0)],
+        RetryPolicy::default(),
+        2,
+        vec![],
+    );
+    assert_eq!(err.unwrap_err().to_json()["field"], "random");
+    let err = Bulk::new(
+        client,
+        vec![spec(0)],
+        RetryPolicy::default(),
+        0,
+        vec![[0; 16]],
+    );
+    assert_eq!(err.unwrap_err().to_json()["field"], "concurrency");
 }
 
 /// Abandoned before every spec started: still one report per spec, those not started with

@@ -95,7 +95,7 @@ pub struct Bulk {
 }
 
 impl Bulk {
-    /// Onboards every spec, at most `concurrency` at once (at least 1). `random` holds 16
+    /// Onboards every spec, at most `concurrency` at once (from 1). `random` holds 16
     /// random bytes per spec, for its account create's idempotency key. Every spec is checked
     /// here: a bad one is refused with its index, before anything is sent.
     pub fn new(
@@ -105,6 +105,11 @@ impl Bulk {
         concurrency: usize,
         random: Vec<[u8; 16]>,
     ) -> Result<Self, Error> {
+        if concurrency == 0 {
+            return Err(
+                crate::error::Invalid::new("concurrency", "must be an integer >= 1").into(),
+            );
+        }
         if random.len() != specs.len() {
             return Err(crate::error::Invalid::new(
                 "random",
@@ -135,7 +140,6 @@ impl Bulk {
             })
             .collect::<Result<VecDeque<_>, Error>>()?;
         let count = waiting.len();
-        let concurrency = concurrency.max(1);
         Ok(Bulk {
             waiting,
             slots: (0..concurrency).map(|_| None).collect(),
