@@ -53,6 +53,15 @@ impl Client {
         self.credentials.is_some()
     }
 
+    /// The same client (endpoint, user agent) signing with `credentials` instead: one
+    /// service user per customer.
+    pub fn signed_as(&self, credentials: Credentials) -> Self {
+        Client {
+            credentials: Some(credentials),
+            ..self.clone()
+        }
+    }
+
     /// Talks to another endpoint (the sandbox, a proxy). Must be `http://` or `https://`.
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Result<Self, Error> {
         let base_url = base_url.into();
