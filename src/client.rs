@@ -158,7 +158,10 @@ impl Client {
     ) -> Result<Request<Vec<u8>>, Error> {
         let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
         let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
-        let body = laid.body.map(|body| body.to_string().into_bytes());
+        // to_vec: straight into bytes (Display goes through the formatter, a write at a time).
+        let body = laid
+            .body
+            .map(|body| serde_json::to_vec(&body).expect("JSON of JSON values"));
         let mut request = self
             .assemble(method, uri, body, credentials)
             .map_err(|e| e.in_operation(name))?;

@@ -22,11 +22,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::btree_map::{BTreeMap, Entry};
 use std::time::{Duration, SystemTime};
 
+use http::header::HeaderName;
 use http::{HeaderMap, Request};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Invalid};
@@ -371,37 +370,54 @@ impl Machine {
 /// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
 /// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
 pub fn request_json(request: &Request<Vec<u8>>) -> String {
-    #[derive(Serialize)]
-    struct View<'a> {
-        method: &'a str,
-        url: String,
-        headers: BTreeMap<&'a str, Cow<'a, str>>,
-        sensitive_headers: Vec<&'a str>,
-        body: Option<Cow<'a, str>>,
-    }
-    let mut headers = BTreeMap::<&str, Cow<str>>::new();
-    let mut sensitive_headers = Vec::new();
-    for (name, value) in request.headers() {
-        if value.is_sensitive() && !sensitive_headers.contains(&name.as_str()) {
-            sensitive_headers.push(name.as_str());
-        }
-        let value = String::from_utf8_lossy(value.as_bytes());
-        match headers.entry(name.as_str()) {
-            Entry::Occupied(mut joined) => {
-                *joined.get_mut() = format!("{}, {value}", joined.get()).into()
-            }
-            Entry::Vacant(entry) => drop(entry.insert(value)),
-        }
-    }
+    // Written straight into one buffer: a map of the headers and serde's derive cost this
+    // view, built for every send, as much time as building the request itself.
     let body = request.body();
-    let view = View {
-        method: request.method().as_str(),
-        url: request.uri().to_string(),
-        headers,
-        sensitive_headers,
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body)),
-    };
-    serde_json::to_string(&view).expect("a request's view is JSON")
+    let mut out = Vec::with_capacity(256 + 2 * body.len());
+    let mut names: Vec<&HeaderName> = request.headers().keys().collect();
+    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    out.extend_from_slice(br#"{"method":"#);
+    json_str(&mut out, request.method().as_str());
+    out.extend_from_slice(br#","url":"#);
+    json_str(&mut out, &request.uri().to_string());
+    out.extend_from_slice(br#","headers":{"#);
+    let mut sensitive = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut joined = Cow::Borrowed("");
+        for (j, value) in request.headers().get_all(*name).iter().enumerate() {
+            if value.is_sensitive() && !sensitive.contains(name) {
+                sensitive.push(*name);
+            }
+            let value = String::from_utf8_lossy(value.as_bytes());
+            joined = match j {
+                0 => value,
+                _ => format!("{joined}, {value}").into(),
+            };
+        }
+        out.extend_from_slice(if i == 0 { b"" } else { b"," });
+        json_str(&mut out, name.as_str());
+        out.push(b':');
+        json_str(&mut out, &joined);
+    }
+    out.extend_from_slice(br#"},"sensitive_headers":["#);
+    for (i, name) in sensitive.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"" } else { b"," });
+        json_str(&mut out, name.as_str());
+    }
+    out.extend_from_slice(br#"],"body":"#);
+    match body.is_empty() {
+        true => out.extend_from_slice(b"null"),
+        false => json_str(&mut out, &String::from_utf8_lossy(body)),
+    }
+    out.push(b'}');
+    String::from_utf8(out).expect("JSON text from UTF-8 strings")
+}
+
+/// `text` as a JSON string, escaped by serde_json.
+fn json_str(out: &mut Vec<u8>, text: &str) {
+    use serde::Serializer as _;
+    let mut serializer = serde_json::Serializer::new(out);
+    serializer.serialize_str(text).expect("writing to memory");
 }
 
 /// What comes with a checked result: `{"result_info"?, "messages"}`.
@@ -620,8 +636,13 @@ pub fn build_request_json(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<String, Error> {
+    // The core's defaults, set up once: most by-name requests go to the public API.
+    static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
     let op = Some(operation(name)?.name);
-    let client = client(None, base_url, user_agent).map_err(|e| in_op(e, op))?;
+    let client = match (base_url, user_agent) {
+        (None, None) => Cow::Borrowed(DEFAULT.get_or_init(Client::default)),
+        _ => Cow::Owned(client(None, base_url, user_agent).map_err(|e| in_op(e, op))?),
+    };
     let params = read_json(op, "params", params)?;
     let credentials = read_credentials(op, credentials)?;
     let request = client.request_named(name, params, credentials.as_ref())?;
