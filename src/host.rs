@@ -370,8 +370,8 @@ impl Machine {
 /// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
 /// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
 pub fn request_json(request: &Request<Vec<u8>>) -> String {
-    // Written straight into one buffer: a map of the headers and serde's derive cost this
-    // view, built for every send, as much time as building the request itself.
+    // Written straight into one buffer: through a map of the headers and serde's derive, this
+    // view (made for every send) took half as long again as building the request.
     let body = request.body();
     let mut out = Vec::with_capacity(256 + 2 * body.len());
     let mut names: Vec<&HeaderName> = request.headers().keys().collect();
@@ -987,6 +987,32 @@ mod tests {
         assert_eq!(
             over["error"]["field"], "call",
             "a call ends with its answer"
+        );
+    }
+
+    #[test]
+    fn a_request_view_joins_repeated_headers_and_escapes_its_text() {
+        let request = Request::post("https://example.test/a?b=%22c%22")
+            .header("x-b", "1")
+            .header("x-a", "q\"uote")
+            .header("x-b", "2")
+            .body(br#"{"k":"v\n"}"#.to_vec())
+            .unwrap();
+        let text = request_json(&request);
+        let view: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            view,
+            json!({
+                "method": "POST",
+                "url": "https://example.test/a?b=%22c%22",
+                "headers": {"x-a": "q\"uote", "x-b": "1, 2"},
+                "sensitive_headers": [],
+                "body": "{\"k\":\"v\\n\"}",
+            })
+        );
+        assert!(
+            text.find("x-a") < text.find("x-b"),
+            "names in order: {text}"
         );
     }
 
