@@ -53,6 +53,15 @@ impl Client {
         self.credentials.is_some()
     }
 
+    /// The same client (endpoint, user agent) signing with `credentials` instead: one
+    /// service user per customer.
+    pub fn signed_as(&self, credentials: Credentials) -> Self {
+        Client {
+            credentials: Some(credentials),
+            ..self.clone()
+        }
+    }
+
     /// Talks to another endpoint (the sandbox, a proxy). Must be `http://` or `https://`.
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Result<Self, Error> {
         let base_url = base_url.into();
@@ -149,7 +158,10 @@ impl Client {
     ) -> Result<Request<Vec<u8>>, Error> {
         let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
         let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
-        let body = laid.body.map(|body| body.to_string().into_bytes());
+        // to_vec: straight into bytes (Display goes through the formatter, a write at a time).
+        let body = laid
+            .body
+            .map(|body| serde_json::to_vec(&body).expect("JSON of JSON values"));
         let mut request = self
             .assemble(method, uri, body, credentials)
             .map_err(|e| e.in_operation(name))?;

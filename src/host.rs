@@ -2,6 +2,8 @@
 //! ([`Machine`]), started from the values a host hands over (JSON params and specs, the host's
 //! random bytes), and the checks of host values that are not the API's (seconds, clocks,
 //! budgets). A binding converts its language's values to these and back; it decides nothing.
+//! A host whose values cross as JSON text (the wasm binding) finds its readers here too:
+//! [`read_json`], [`read_credentials`], [`read_headers`], [`Settings`] and the `*_json` views.
 //!
 //! ```
 //! use cloudflare_tenant::host::{Machine, Next};
@@ -20,21 +22,20 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::btree_map::{BTreeMap, Entry};
 use std::time::{Duration, SystemTime};
 
-use http::Request;
-use serde::Serialize;
+use http::header::HeaderName;
+use http::{HeaderMap, Request};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Invalid};
 use crate::flows::{Action, Bulk, BulkAction, Onboarding, OnboardingSpec, Report};
 use crate::machines::{Call, Clock, List, ListStep, Pacers, Step};
 use crate::message::ApiResponse;
-use crate::named::CheckedResult;
+use crate::named::{check_response_named, CheckedResult, NamedPaginator};
 use crate::paginate::Stop;
-use crate::retry::{Attempt, RetryPolicy};
-use crate::{operation, Client, Credentials};
+use crate::retry::{Attempt, Pacer, RetryPolicy};
+use crate::{operation, response_headers, server_budget, Client, Credentials};
 
 /// The operation that the errors of the onboarding flows name.
 const ONBOARDING: &str = "onboarding";
@@ -369,37 +370,54 @@ impl Machine {
 /// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
 /// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
 pub fn request_json(request: &Request<Vec<u8>>) -> String {
-    #[derive(Serialize)]
-    struct View<'a> {
-        method: &'a str,
-        url: String,
-        headers: BTreeMap<&'a str, Cow<'a, str>>,
-        sensitive_headers: Vec<&'a str>,
-        body: Option<Cow<'a, str>>,
-    }
-    let mut headers = BTreeMap::<&str, Cow<str>>::new();
-    let mut sensitive_headers = Vec::new();
-    for (name, value) in request.headers() {
-        if value.is_sensitive() && !sensitive_headers.contains(&name.as_str()) {
-            sensitive_headers.push(name.as_str());
-        }
-        let value = String::from_utf8_lossy(value.as_bytes());
-        match headers.entry(name.as_str()) {
-            Entry::Occupied(mut joined) => {
-                *joined.get_mut() = format!("{}, {value}", joined.get()).into()
-            }
-            Entry::Vacant(entry) => drop(entry.insert(value)),
-        }
-    }
+    // Written straight into one buffer: through a map of the headers and serde's derive, this
+    // view (made for every send) took half as long again as building the request.
     let body = request.body();
-    let view = View {
-        method: request.method().as_str(),
-        url: request.uri().to_string(),
-        headers,
-        sensitive_headers,
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body)),
-    };
-    serde_json::to_string(&view).expect("a request's view is JSON")
+    let mut out = Vec::with_capacity(256 + 2 * body.len());
+    let mut names: Vec<&HeaderName> = request.headers().keys().collect();
+    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    out.extend_from_slice(br#"{"method":"#);
+    json_str(&mut out, request.method().as_str());
+    out.extend_from_slice(br#","url":"#);
+    json_str(&mut out, &request.uri().to_string());
+    out.extend_from_slice(br#","headers":{"#);
+    let mut sensitive = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut joined = Cow::Borrowed("");
+        for (j, value) in request.headers().get_all(*name).iter().enumerate() {
+            if value.is_sensitive() && !sensitive.contains(name) {
+                sensitive.push(*name);
+            }
+            let value = String::from_utf8_lossy(value.as_bytes());
+            joined = match j {
+                0 => value,
+                _ => format!("{joined}, {value}").into(),
+            };
+        }
+        out.extend_from_slice(if i == 0 { b"" } else { b"," });
+        json_str(&mut out, name.as_str());
+        out.push(b':');
+        json_str(&mut out, &joined);
+    }
+    out.extend_from_slice(br#"},"sensitive_headers":["#);
+    for (i, name) in sensitive.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"" } else { b"," });
+        json_str(&mut out, name.as_str());
+    }
+    out.extend_from_slice(br#"],"body":"#);
+    match body.is_empty() {
+        true => out.extend_from_slice(b"null"),
+        false => json_str(&mut out, &String::from_utf8_lossy(body)),
+    }
+    out.push(b'}');
+    String::from_utf8(out).expect("JSON text from UTF-8 strings")
+}
+
+/// `text` as a JSON string, escaped by serde_json.
+fn json_str(out: &mut Vec<u8>, text: &str) {
+    use serde::Serializer as _;
+    let mut serializer = serde_json::Serializer::new(out);
+    serializer.serialize_str(text).expect("writing to memory");
 }
 
 /// What comes with a checked result: `{"result_info"?, "messages"}`.
@@ -478,6 +496,12 @@ pub fn seconds(field: &str, value: f64) -> Result<Duration, Error> {
 }
 
 impl Clock {
+    /// The host's clocks in milliseconds (`performance.now()`, `Date.now()`), as
+    /// [`Clock::from_secs`] reads seconds.
+    pub fn from_millis(monotonic: f64, wall: f64) -> Result<Clock, Error> {
+        Clock::from_secs(monotonic / 1000.0, wall / 1000.0)
+    }
+
     /// The host's clocks in seconds: a monotonic one (`time.monotonic()`, `performance.now() /
     /// 1000`) and the wall (`time.time()`, `Date.now() / 1000`).
     pub fn from_secs(monotonic: f64, wall: f64) -> Result<Clock, Error> {
@@ -508,6 +532,311 @@ pub fn budget(limit: f64, window: f64) -> Result<(u32, Duration), Error> {
         .filter(|w| !w.is_zero())
         .ok_or_else(|| Invalid::new("window", "must be a number of seconds > 0"))?;
     Ok((limit as u32, window))
+}
+
+// ---- values handed over as JSON text (the wasm binding) -------------------------------------
+
+/// The catalog's name for `name`, when it is an operation: what a host's input errors name.
+pub fn known(name: &str) -> Option<&'static str> {
+    operation(name).ok().map(|op| op.name)
+}
+
+/// Names `operation` in an input error, when there is one and the error names none yet.
+fn in_op(error: Error, operation: Option<&'static str>) -> Error {
+    match operation {
+        Some(operation) => error.in_operation(operation),
+        None => error,
+    }
+}
+
+/// JSON text a host hands over as `field`, read by the core's JSON reader (recursion limit,
+/// exact numbers); an error names the field, and `operation` when given.
+pub fn read_json(operation: Option<&'static str>, field: &str, text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        let reason = format!("is not valid JSON text ({e})");
+        in_op(Invalid::new(field, reason).into(), operation)
+    })
+}
+
+/// Credentials as JSON text (`{"api_token"}` | `{"api_email", "api_key"}` |
+/// `{"user_service_key"}`, [`Credentials::from_json`]); none for `null` or no text.
+pub fn read_credentials(
+    operation: Option<&'static str>,
+    text: Option<&str>,
+) -> Result<Option<Credentials>, Error> {
+    match text.map(|text| read_json(operation, "credentials", text)) {
+        None | Some(Ok(Value::Null)) => Ok(None),
+        Some(value) => Credentials::from_json(value?)
+            .map(Some)
+            .map_err(|e| in_op(e, operation)),
+    }
+}
+
+/// Response headers as JSON text `[[name, value], ...]` (a value a string or a number); only
+/// those the core reads are kept ([`response_headers`]).
+pub fn read_headers(operation: Option<&'static str>, text: &str) -> Result<HeaderMap, Error> {
+    let Value::Array(pairs) = read_json(operation, "headers", text)? else {
+        let error = Invalid::new("headers", "must be a list of [name, value] pairs");
+        return Err(in_op(error.into(), operation));
+    };
+    Ok(response_headers(pairs.iter().filter_map(|pair| {
+        let value = match pair.get(1)? {
+            Value::String(text) => text.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        Some((pair.get(0)?.as_str()?, value))
+    })))
+}
+
+/// The params and credentials of a call of `name`, as JSON text.
+pub fn call_args(
+    name: &str,
+    params: &str,
+    credentials: Option<&str>,
+) -> Result<(Value, Option<Credentials>), Error> {
+    let op = known(name);
+    Ok((
+        read_json(op, "params", params)?,
+        read_credentials(op, credentials)?,
+    ))
+}
+
+/// A client with these credentials (or none), base URL and user agent (or the core's).
+pub fn client(
+    credentials: Option<Credentials>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Client, Error> {
+    let mut client = credentials.map_or_else(Client::default, Client::new);
+    if let Some(base_url) = base_url {
+        client = client.with_base_url(base_url)?;
+    }
+    match user_agent {
+        Some(user_agent) => client.with_user_agent(user_agent),
+        None => Ok(client),
+    }
+}
+
+/// `client`, or the same client signing with `credentials` (JSON text) when given: what the
+/// onboarding flows act as.
+pub fn client_as(client: &Client, credentials: Option<&str>) -> Result<Client, Error> {
+    Ok(match read_credentials(Some(ONBOARDING), credentials)? {
+        Some(credentials) => client.signed_as(credentials),
+        None => client.clone(),
+    })
+}
+
+/// The request for `name` with `params` and `credentials` (JSON text), to `base_url` with
+/// `user_agent` (or the core's), as [`request_json`].
+pub fn build_request_json(
+    name: &str,
+    params: &str,
+    credentials: Option<&str>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<String, Error> {
+    // The core's defaults, set up once: most by-name requests go to the public API.
+    static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+    let op = Some(operation(name)?.name);
+    let client = match (base_url, user_agent) {
+        (None, None) => Cow::Borrowed(DEFAULT.get_or_init(Client::default)),
+        _ => Cow::Owned(client(None, base_url, user_agent).map_err(|e| in_op(e, op))?),
+    };
+    let params = read_json(op, "params", params)?;
+    let credentials = read_credentials(op, credentials)?;
+    let request = client.request_named(name, params, credentials.as_ref())?;
+    Ok(request_json(&request))
+}
+
+/// Checks a response to `name` (headers as [`read_headers`] takes them): JSON text of
+/// `{"result_info"?, "messages"}`; the host reads the result from the body it holds.
+pub fn check_json(name: &str, status: u16, headers: &str, body: &[u8]) -> Result<String, Error> {
+    let headers = read_headers(Some(operation(name)?.name), headers)?;
+    let response = check_response_named(name, status, &headers, body)?;
+    Ok(Value::from(answer_json(&response)).to_string())
+}
+
+/// Pages of the list operation `name` from `params` (JSON text), at most `max_pages` (the
+/// core's cap when not given); refuses an operation that does not page.
+pub fn paginator(
+    name: &str,
+    params: &str,
+    max_pages: Option<u32>,
+) -> Result<NamedPaginator, Error> {
+    let mut pages = NamedPaginator::new(name, read_json(known(name), "params", params)?)?;
+    if let Some(max_pages) = max_pages {
+        pages.set_max_pages(max_pages);
+    }
+    Ok(pages)
+}
+
+/// Checks the answer to the last page of `pages` and feeds it: JSON text of `{"keep",
+/// "result_info"?, "messages"}` (the items are the body's `result`, unless `keep` is false: a
+/// repeated page).
+pub fn feed_page_json(
+    pages: &mut NamedPaginator,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+) -> Result<String, Error> {
+    let name = pages.operation();
+    let headers = read_headers(Some(name), headers)?;
+    let response = check_response_named(name, status, &headers, body)?;
+    let mut meta = answer_json(&response);
+    meta.insert("keep".into(), pages.feed_checked(&response).into());
+    Ok(Value::from(meta).to_string())
+}
+
+/// The core's retry policy with what a host sets: at most `max_retries`, and the waits in
+/// seconds (`initial_backoff`, `max_backoff`, `max_retry_after`), each given as (the name the
+/// host calls it, its value).
+pub fn retry_policy(
+    max_retries: Option<u32>,
+    waits: [(&str, Option<f64>); 3],
+) -> Result<RetryPolicy, Error> {
+    let mut policy = RetryPolicy::default();
+    policy.max_retries = max_retries.unwrap_or(policy.max_retries);
+    let fields = [
+        &mut policy.initial_backoff,
+        &mut policy.max_backoff,
+        &mut policy.max_retry_after,
+    ];
+    for (field, (name, value)) in fields.into_iter().zip(waits) {
+        if let Some(value) = value {
+            *field = seconds(name, value)?;
+        }
+    }
+    Ok(policy)
+}
+
+/// A client and its retry policy, checked once: what a host's client object holds. Its machines
+/// take their values as JSON text.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Base URL, user agent and the credentials it signs with, if any.
+    pub client: Client,
+    /// How its calls retry.
+    pub policy: RetryPolicy,
+}
+
+impl Settings {
+    /// [`Machine::call`] with `params` and `credentials` as JSON text.
+    pub fn call(
+        &self,
+        name: &str,
+        params: &str,
+        credentials: Option<&str>,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let (params, credentials) = call_args(name, params, credentials)?;
+        let credentials = credentials.as_ref();
+        Machine::call(&self.client, name, params, credentials, self.policy, random)
+    }
+
+    /// [`Machine::list`] with `params` and `credentials` as JSON text.
+    pub fn list(
+        &self,
+        name: &str,
+        params: &str,
+        credentials: Option<&str>,
+        max_pages: Option<u32>,
+    ) -> Result<Machine, Error> {
+        let (params, credentials) = call_args(name, params, credentials)?;
+        let credentials = credentials.as_ref();
+        Machine::list(
+            &self.client,
+            name,
+            params,
+            credentials,
+            self.policy,
+            max_pages,
+        )
+    }
+
+    /// [`Machine::onboarding`] of `spec` as JSON text, signed as the client signs or with
+    /// `credentials` (JSON text) when given.
+    pub fn onboarding(
+        &self,
+        spec: &str,
+        credentials: Option<&str>,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let spec = read_json(Some(ONBOARDING), "spec", spec)?;
+        let client = client_as(&self.client, credentials)?;
+        Machine::onboarding(client, spec, self.policy, random)
+    }
+
+    /// [`Machine::bulk`] of `specs` as JSON text, signed as [`Settings::onboarding`] signs, at
+    /// most `concurrency` at once ([`concurrency`]).
+    pub fn bulk(
+        &self,
+        specs: &str,
+        credentials: Option<&str>,
+        concurrency: Option<f64>,
+        random: &[u8],
+    ) -> Result<Machine, Error> {
+        let specs = read_json(Some(ONBOARDING), "specs", specs)?;
+        let client = client_as(&self.client, credentials)?;
+        let concurrency = self::concurrency(concurrency).map_err(|e| e.in_operation(ONBOARDING))?;
+        Machine::bulk(client, specs, self.policy, concurrency, random)
+    }
+}
+
+impl Machine {
+    /// [`Machine::feed`] of an answer whose headers are JSON text ([`read_headers`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed_response_json(
+        &mut self,
+        slot: usize,
+        pacers: &mut Pacers,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+        now: Clock,
+        jitter: f64,
+    ) -> Result<(), Error> {
+        let headers = &read_headers(None, headers)?;
+        let attempt = Attempt::Response {
+            status,
+            headers,
+            body,
+        };
+        self.feed(slot, pacers, attempt, now, jitter);
+        Ok(())
+    }
+}
+
+impl<'a> Attempt<'a> {
+    /// A send that got no answer: [`Attempt::NoResponse`], or [`Attempt::NotSent`] when the
+    /// host knows it never left (`sent` false).
+    pub fn lost(sent: bool, message: &'a str) -> Self {
+        match sent {
+            true => Attempt::NoResponse { message },
+            false => Attempt::NotSent { message },
+        }
+    }
+}
+
+impl Pacer {
+    /// A place for a send at `now` (a host's seconds), as JSON text: `{"ticket": id}` (send
+    /// now, then settle it) or `{"wait": seconds}` (sleep, then ask again).
+    pub fn acquire_json(&mut self, now: f64) -> Result<String, Error> {
+        Ok(match self.acquire(seconds("now", now)?) {
+            Ok(ticket) => format!(r#"{{"ticket":{}}}"#, ticket.id()),
+            Err(wait) => format!(r#"{{"wait":{}}}"#, Value::from(wait.as_secs_f64())),
+        })
+    }
+
+    /// What an answer's headers (as [`read_headers`] takes them) say of the budget at `now`:
+    /// the server's `Ratelimit` count holds it back when others spent some of it.
+    pub fn observe_json(&mut self, headers: &str, now: Clock) -> Result<(), Error> {
+        let headers = read_headers(None, headers)?;
+        if let Some(budget) = server_budget(&headers, Some(now.wall)) {
+            self.observe(budget, now.monotonic);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -581,6 +910,57 @@ mod tests {
     }
 
     #[test]
+    fn values_as_json_text_are_read_by_the_core_and_named() {
+        let field = |e: Error| match e {
+            Error::Invalid(invalid) => (invalid.operation, invalid.field),
+            other => panic!("expected an input error, got {other:?}"),
+        };
+        assert!(read_credentials(None, Some("null")).unwrap().is_none());
+        let bad = read_credentials(Some("user.get"), Some("{not json")).unwrap_err();
+        assert_eq!(field(bad), (Some("user.get"), "credentials".into()));
+        let headers = read_headers(
+            None,
+            r#"[["CF-Ray", "r1"], ["x-other", "y"], ["Retry-After", 3]]"#,
+        );
+        let headers = headers.unwrap();
+        assert_eq!(headers.get("cf-ray").unwrap(), "r1");
+        assert_eq!(headers.get("retry-after").unwrap(), "3");
+        assert!(headers.get("x-other").is_none(), "only what the core reads");
+        assert_eq!(field(read_headers(None, "{}").unwrap_err()).1, "headers");
+        let waits = [("initialBackoff", Some(-1.0)), ("b", None), ("c", None)];
+        assert_eq!(
+            field(retry_policy(None, waits).unwrap_err()).1,
+            "initialBackoff"
+        );
+        let policy = retry_policy(Some(2), [("a", Some(0.5)), ("b", None), ("c", None)]).unwrap();
+        assert_eq!(
+            (policy.max_retries, policy.initial_backoff),
+            (2, Duration::from_millis(500))
+        );
+        assert!(Clock::from_millis(f64::NAN, 0.0).is_err());
+        assert_eq!(
+            Clock::from_millis(1500.0, 0.0).unwrap().monotonic,
+            Duration::from_millis(1500)
+        );
+        let settings = Settings::default();
+        let flow = settings.onboarding(r#"{"name": "Acme"}"#, None, &[0; 16]);
+        assert_eq!(refused(flow), (Some("onboarding"), "credentials".into()));
+        let token = Some(r#"{"api_token": "t0ken"}"#);
+        assert!(settings
+            .onboarding(r#"{"name": "Acme"}"#, token, &[0; 16])
+            .is_ok());
+        let call = settings.call("accounts.get", "{}", token, &[0; 16]);
+        assert_eq!(refused(call), (Some("accounts.get"), "account_id".into()));
+        let mut pacer = Pacer::new(1, Duration::from_secs(10));
+        assert!(pacer
+            .acquire_json(1.0)
+            .unwrap()
+            .starts_with(r#"{"ticket":"#));
+        assert!(pacer.acquire_json(1.0).unwrap().starts_with(r#"{"wait":"#));
+        assert!(pacer.acquire_json(-1.0).is_err());
+    }
+
+    #[test]
     fn steps_as_json_name_the_slot_and_the_secret_headers() {
         let policy = RetryPolicy::default();
         let params = json!({"account_id": "023e105f4ecef8ad9ca31a8372d0c353"});
@@ -607,6 +987,32 @@ mod tests {
         assert_eq!(
             over["error"]["field"], "call",
             "a call ends with its answer"
+        );
+    }
+
+    #[test]
+    fn a_request_view_joins_repeated_headers_and_escapes_its_text() {
+        let request = Request::post("https://example.test/a?b=%22c%22")
+            .header("x-b", "1")
+            .header("x-a", "q\"uote")
+            .header("x-b", "2")
+            .body(br#"{"k":"v\n"}"#.to_vec())
+            .unwrap();
+        let text = request_json(&request);
+        let view: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            view,
+            json!({
+                "method": "POST",
+                "url": "https://example.test/a?b=%22c%22",
+                "headers": {"x-a": "q\"uote", "x-b": "1, 2"},
+                "sensitive_headers": [],
+                "body": "{\"k\":\"v\\n\"}",
+            })
+        );
+        assert!(
+            text.find("x-a") < text.find("x-b"),
+            "names in order: {text}"
         );
     }
 

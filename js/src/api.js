@@ -72,7 +72,10 @@ export function credentialsText(credentials, operation = null) {
     );
   }
   const out = {};
-  for (const [key, value] of Object.entries(credentials)) {
+  // for...in with an own-key check: the keys Object.entries gives, without its arrays.
+  for (const key in credentials) {
+    if (!Object.hasOwn(credentials, key)) continue;
+    const value = credentials[key];
     if (value === undefined) continue;
     const name = CREDENTIAL_KEYS[key];
     if (name === undefined) {
@@ -169,12 +172,27 @@ function bodyOf(body, operation) {
  * Pure: an `Idempotency-Key` goes out only when `params` holds `idempotency_key` (the client
  * draws one per create; here, draw one per create and send it again on every resend).
  */
-export function buildRequest(operation, params, credentials, options = {}) {
+export function buildRequest(operation, params, credentials, options = undefined) {
   const creds = credentialsText(credentials, operation);
   const text = paramsText(params, operation);
-  const { baseUrl, userAgent, ...unknown } = options ?? {};
+  const { baseUrl, userAgent } = options === undefined || options === null ? NO_OPTIONS : requestOptions(options, operation);
+  const name = String(operation);
+  let built;
+  try {
+    built = core.buildRequest(name, text, creds, baseUrl ?? undefined, userAgent ?? undefined);
+  } catch (error) {
+    throw translate(error);
+  }
+  return JSON.parse(built);
+}
+
+const NO_OPTIONS = Object.freeze({});
+
+/** buildRequest's `options`: `{baseUrl, userAgent}`, nothing else. */
+function requestOptions(options, operation) {
+  const { baseUrl, userAgent, ...unknown } = options;
   rejectUnknownOptions(unknown, ["baseUrl", "userAgent"], operation);
-  return JSON.parse(callCore(() => core.buildRequest(String(operation), text, creds, baseUrl ?? undefined, userAgent ?? undefined)));
+  return { baseUrl, userAgent };
 }
 
 export function rejectUnknownOptions(unknown, known, operation = null) {

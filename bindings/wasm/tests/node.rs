@@ -170,7 +170,7 @@ const AT: (f64, f64) = (1_000.0, 1_790_000_000_000.0);
 
 /// The machine's next step, read.
 fn next(machine: &mut Machine, pacers: &mut Pacers, monotonic_ms: f64) -> Value {
-    json(&machine.next(pacers, monotonic_ms, AT.1))
+    json(&machine.next(pacers, monotonic_ms, AT.1).unwrap())
 }
 
 /// Feeds an answer at the time `AT`.
@@ -383,7 +383,9 @@ fn a_call_is_resent_waited_and_read_as_the_core_decides() {
         next(&mut create, &mut pacers, AT.0)["send"]["method"],
         "POST"
     );
-    create.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.1);
+    create
+        .feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.1)
+        .unwrap();
     let error = &next(&mut create, &mut pacers, AT.0)["error"];
     assert_eq!(
         (error["kind"].as_str(), error["method"].as_str()),
@@ -459,7 +461,9 @@ fn a_create_carries_a_key_made_from_the_hosts_bytes_on_every_send() {
     // A keyed create whose answer was lost is resent like a GET, with the same key.
     let mut create = Machine::call(&core, "accounts.create", &params, None, RANDOM).unwrap();
     let first = next(&mut create, &mut pacers, AT.0)["send"].clone();
-    create.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    create
+        .feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0)
+        .unwrap();
     assert_eq!(next(&mut create, &mut pacers, AT.0), json!({"sleep": 0.5}));
     assert_eq!(next(&mut create, &mut pacers, AT.0 + 500.0)["send"], first);
     // Operations that take no key send none; nor does the floor unless the caller gives one.
@@ -561,7 +565,8 @@ fn onboarding_marshals_requests_attempts_and_the_report() {
         .starts_with("http://127.0.0.1:1/client/v4/accounts?"));
     assert_eq!(look["headers"]["authorization"], "Bearer secret-token-123");
     // A dropped connection on a GET: wait the backoff, then the same request again.
-    flow.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0);
+    flow.feed_error(0, &mut pacers, true, "connection reset", AT.0, AT.1, 0.0)
+        .unwrap();
     assert_eq!(next(&mut flow, &mut pacers, AT.0), json!({"sleep": 0.25}));
     assert_eq!(next(&mut flow, &mut pacers, AT.0)["send"], look);
     answer(&mut flow, &mut pacers, 200, "[]", &list_page(json!([])));
@@ -663,16 +668,18 @@ fn a_bad_onboarding_spec_names_the_field() {
 #[wasm_bindgen_test]
 fn the_pacer_is_the_cores_in_seconds() {
     let mut pacer = Pacer::new(2.0, 1.0).unwrap();
-    let first = json(&pacer.acquire(5.0));
-    let second = json(&pacer.acquire(5.0));
+    let first = json(&pacer.acquire(5.0).unwrap());
+    let second = json(&pacer.acquire(5.0).unwrap());
     assert_ne!(first["ticket"], second["ticket"]);
     // Both in flight: ask again soon.
-    assert!(json(&pacer.acquire(5.0))["wait"].as_f64().unwrap() > 0.0);
-    pacer.settle(first["ticket"].as_f64().unwrap(), 5.25);
+    assert!(json(&pacer.acquire(5.0).unwrap())["wait"].as_f64().unwrap() > 0.0);
+    pacer
+        .settle(first["ticket"].as_f64().unwrap(), 5.25)
+        .unwrap();
     // The first answer came at 5.25: its place frees a window later.
-    assert_eq!(json(&pacer.acquire(5.5)), json!({"wait": 0.75}));
-    assert!(json(&pacer.acquire(6.25))["ticket"].is_number());
-    assert!(json(&Pacer::cloudflare().acquire(0.0))["ticket"].is_number());
+    assert_eq!(json(&pacer.acquire(5.5).unwrap()), json!({"wait": 0.75}));
+    assert!(json(&pacer.acquire(6.25).unwrap())["ticket"].is_number());
+    assert!(json(&Pacer::cloudflare().acquire(0.0).unwrap())["ticket"].is_number());
     for (limit, window, field) in [
         (0.0, 1.0, "limit"),
         (1.5, 1.0, "limit"),
@@ -690,10 +697,12 @@ fn the_pacer_is_the_cores_in_seconds() {
 #[wasm_bindgen_test]
 fn a_pacer_taking_over_sends_alone_first_then_keeps_to_the_servers_count() {
     let mut pacer = Pacer::taking_over(100.0, 60.0).unwrap();
-    let first = json(&pacer.acquire(1.0));
+    let first = json(&pacer.acquire(1.0).unwrap());
     // The first send goes alone: the others ask again soon.
-    assert!(json(&pacer.acquire(1.0))["wait"].as_f64().unwrap() > 0.0);
-    pacer.settle(first["ticket"].as_f64().unwrap(), 1.5);
+    assert!(json(&pacer.acquire(1.0).unwrap())["wait"].as_f64().unwrap() > 0.0);
+    pacer
+        .settle(first["ticket"].as_f64().unwrap(), 1.5)
+        .unwrap();
     // Its answer: others spent the budget, 2 left for 30 s. Headers the core does not read
     // are ignored; unreadable ones are no report, never an error.
     let headers = r#"[["ratelimit","\"default\";r=2;t=30"],["cf-ray","abc-SJC"]]"#;
@@ -701,17 +710,19 @@ fn a_pacer_taking_over_sends_alone_first_then_keeps_to_the_servers_count() {
     pacer
         .observe(r#"[["ratelimit","nonsense"]]"#, 1.5, AT.1)
         .unwrap();
-    assert!(json(&pacer.acquire(1.5))["ticket"].is_number());
-    assert!(json(&pacer.acquire(1.5))["ticket"].is_number());
-    assert_eq!(json(&pacer.acquire(1.5)), json!({"wait": 30.0}));
+    assert!(json(&pacer.acquire(1.5).unwrap())["ticket"].is_number());
+    assert!(json(&pacer.acquire(1.5).unwrap())["ticket"].is_number());
+    assert_eq!(json(&pacer.acquire(1.5).unwrap()), json!({"wait": 30.0}));
     // The older `X-RateLimit-*` headers, the reset as an HTTP date.
     let mut pacer = Pacer::new(100.0, 60.0).unwrap();
-    let ticket = json(&pacer.acquire(0.0))["ticket"].as_f64().unwrap();
-    pacer.settle(ticket, 0.0);
+    let ticket = json(&pacer.acquire(0.0).unwrap())["ticket"]
+        .as_f64()
+        .unwrap();
+    pacer.settle(ticket, 0.0).unwrap();
     let reset = "Thu, 01 Jan 1970 00:00:20 GMT";
     let headers = format!(r#"[["x-ratelimit-remaining","0"],["x-ratelimit-reset","{reset}"]]"#);
     pacer.observe(&headers, 0.0, 10_000.0).unwrap();
-    assert_eq!(json(&pacer.acquire(0.0)), json!({"wait": 10.0}));
+    assert_eq!(json(&pacer.acquire(0.0).unwrap()), json!({"wait": 10.0}));
     assert_eq!(
         detail(pacer.observe("{}", 0.0, 0.0).unwrap_err())["field"],
         "headers"
@@ -738,7 +749,7 @@ fn a_clients_pacers_pace_each_identity_and_free_an_abandoned_place() {
     let mut theirs = Machine::call(&core, "user.get", "null", other, RANDOM).unwrap();
     assert!(next(&mut theirs, &mut pacers, AT.0)["send"].is_object());
     // Given up on at `AT`: its place frees a window (10 s) later.
-    first.abandon(&mut pacers, AT.0, AT.1);
+    first.abandon(&mut pacers, AT.0, AT.1).unwrap();
     assert_eq!(
         next(&mut second, &mut pacers, AT.0 + 4_000.0),
         json!({"sleep": 6.0})
@@ -798,18 +809,18 @@ fn a_bulk_run_hands_out_sends_by_slot_and_reports_each_spec() {
     );
     // The first onboarding runs alone (the names it looks up are then looked up once): one
     // send, then a short wait for its answer.
-    let first = json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].clone();
+    let first = json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap())["send"].clone();
     assert_eq!(first["slot"], json!(0));
     assert_eq!(first["method"], "GET");
     assert_eq!(first["headers"]["authorization"], "Bearer secret-token-123");
     assert_eq!((bulk.spec_index(0), bulk.spec_index(1)), (Some(0), None));
-    let wait = json(&bulk.next(&mut pacers, AT.0, AT.1));
+    let wait = json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap());
     assert!(wait["sleep"].as_f64().unwrap() > 0.0, "{wait}");
     // Then both slots run; answers come back in any order, each to its slot.
     let mut out = vec![first];
     let mut most = 1;
     let done = loop {
-        let step = json(&bulk.next(&mut pacers, AT.0, AT.1));
+        let step = json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap());
         if let Some(send) = step.get("send") {
             out.push(send.clone());
             most = most.max(out.len());
@@ -857,10 +868,11 @@ fn a_bulk_run_hands_out_sends_by_slot_and_reports_each_spec() {
     assert_eq!(done["secret_fields"], json!(["api_key", "token_value"]));
     assert_eq!(json(&bulk.reports()), done["reports"]);
     // A feed to a slot with nothing in flight is ignored; abandoning a finished run is harmless.
-    bulk.feed_error(0, &mut pacers, true, "late", AT.0, AT.1, 0.0);
-    bulk.abandon(&mut pacers, AT.0, AT.1);
+    bulk.feed_error(0, &mut pacers, true, "late", AT.0, AT.1, 0.0)
+        .unwrap();
+    bulk.abandon(&mut pacers, AT.0, AT.1).unwrap();
     assert_eq!(
-        json(&bulk.next(&mut pacers, AT.0, AT.1))["done"]["reports"],
+        json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap())["done"]["reports"],
         done["reports"]
     );
     assert_eq!(take_panic(), None);
@@ -918,16 +930,16 @@ fn a_bulk_run_refuses_bad_specs_by_index_and_frees_its_places_when_abandoned() {
     assert_eq!(default.slots(), 8);
     // No specs: done at once.
     let mut none = Machine::bulk(&core, "[]", None, JsValue::from(1), &[]).unwrap();
-    let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1));
+    let done = json(&none.next(&mut Pacers::off(), AT.0, AT.1).unwrap());
     assert_eq!(done["done"]["reports"], json!([]));
 
     // Abandoned with a send in flight: its place in the budget frees a window later.
     let mut pacers = Pacers::new(1.0, 10.0).unwrap();
     let specs = r#"[{"name":"A"},{"name":"B"}]"#;
     let mut bulk = Machine::bulk(&core, specs, None, JsValue::from(2), &[1; 32]).unwrap();
-    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["send"].is_object());
-    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1))["sleep"].is_number());
-    bulk.abandon(&mut pacers, AT.0, AT.1);
+    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap())["send"].is_object());
+    assert!(json(&bulk.next(&mut pacers, AT.0, AT.1).unwrap())["sleep"].is_number());
+    bulk.abandon(&mut pacers, AT.0, AT.1).unwrap();
     let reports = json(&bulk.reports());
     assert_eq!(reports[0]["complete"], false);
     assert_eq!(json(&bulk.progress())["remaining"], 0);
