@@ -149,9 +149,6 @@ impl Machine {
             let Value::Array(specs) = specs else {
                 return Err(Invalid::new("specs", "must be a list of onboarding specs").into());
             };
-            if concurrency == 0 {
-                return Err(Invalid::new("concurrency", "must be an integer >= 1").into());
-            }
             let specs = specs
                 .into_iter()
                 .enumerate()
