@@ -689,11 +689,16 @@ pub fn feed_page_json(
 /// seconds (`initial_backoff`, `max_backoff`, `max_retry_after`), each given as (the name the
 /// host calls it, its value).
 pub fn retry_policy(
-    max_retries: Option<u32>,
+    max_retries: (&str, Option<f64>),
     waits: [(&str, Option<f64>); 3],
 ) -> Result<RetryPolicy, Error> {
     let mut policy = RetryPolicy::default();
-    policy.max_retries = max_retries.unwrap_or(policy.max_retries);
+    if let (name, Some(count)) = max_retries {
+        if !(count.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&count)) {
+            return Err(Invalid::new(name, "must be an integer >= 0").into());
+        }
+        policy.max_retries = count as u32;
+    }
     let fields = [
         &mut policy.initial_backoff,
         &mut policy.max_backoff,
@@ -926,10 +931,18 @@ mod tests {
         assert_eq!(field(read_headers(None, "{}").unwrap_err()).1, "headers");
         let waits = [("initialBackoff", Some(-1.0)), ("b", None), ("c", None)];
         assert_eq!(
-            field(retry_policy(None, waits).unwrap_err()).1,
+            field(retry_policy(("maxRetries", None), waits).unwrap_err()).1,
             "initialBackoff"
         );
-        let policy = retry_policy(Some(2), [("a", Some(0.5)), ("b", None), ("c", None)]).unwrap();
+        for refused in [-1.0, 1.5, f64::NAN, 5e9] {
+            let error = retry_policy(
+                ("maxRetries", Some(refused)),
+                [("a", None), ("b", None), ("c", None)],
+            );
+            assert_eq!(field(error.unwrap_err()).1, "maxRetries", "{refused}");
+        }
+        let waits = [("a", Some(0.5)), ("b", None), ("c", None)];
+        let policy = retry_policy(("maxRetries", Some(2.0)), waits).unwrap();
         assert_eq!(
             (policy.max_retries, policy.initial_backoff),
             (2, Duration::from_millis(500))

@@ -611,12 +611,9 @@ function retryPolicy(retry) {
   }
   const { maxRetries, initialBackoff, maxBackoff, maxRetryAfter, ...unknown } = retry;
   rejectUnknownOptions(unknown, RETRY_OPTIONS);
-  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0 && maxRetries <= 0xffffffff)) {
-    throw new ValidationError("invalid `retry.maxRetries`: must be an integer >= 0", { field: "maxRetries", reason: "must be an integer >= 0" });
-  }
-  for (const [field, value] of Object.entries({ initialBackoff, maxBackoff, maxRetryAfter })) {
+  for (const [field, value] of Object.entries({ maxRetries, initialBackoff, maxBackoff, maxRetryAfter })) {
     if (value !== undefined && typeof value !== "number") {
-      throw new ValidationError(`invalid \`retry.${field}\`: must be a number of seconds`, { field, reason: "must be a number of seconds" });
+      throw new ValidationError(`invalid \`retry.${field}\`: must be a number`, { field, reason: "must be a number" });
     }
   }
   return [maxRetries, initialBackoff, maxBackoff, maxRetryAfter];

@@ -565,6 +565,10 @@ describe("TenantClient: retries (decided by the core)", () => {
     for (const retry of [{ maxRetries: -1 }, { initialBackoff: -1 }, { maxBackoff: Number.NaN }, { tries: 2 }, "often"]) {
       assert.throws(() => new TenantClient({ apiToken: TOKEN, retry }), ValidationError, JSON.stringify(retry));
     }
+    // The core's rule: an integer count that fits in 32 bits, not silently rounded or wrapped.
+    for (const maxRetries of [1.5, 2 ** 40, -1, "3"]) {
+      assert.throws(() => new TenantClient({ apiToken: TOKEN, retry: { maxRetries } }), (e) => e instanceof ValidationError && e.field === "maxRetries", String(maxRetries));
+    }
   });
 });
 

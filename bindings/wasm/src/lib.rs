@@ -215,7 +215,7 @@ impl Core {
         credentials: Option<String>,
         base_url: Option<String>,
         user_agent: Option<String>,
-        max_retries: Option<u32>,
+        max_retries: Option<f64>,
         initial_backoff: Option<f64>,
         max_backoff: Option<f64>,
         max_retry_after: Option<f64>,
@@ -227,7 +227,7 @@ impl Core {
             ("maxBackoff", max_backoff),
             ("maxRetryAfter", max_retry_after),
         ];
-        let policy = js(host::retry_policy(max_retries, waits))?;
+        let policy = js(host::retry_policy(("maxRetries", max_retries), waits))?;
         Ok(Core(Settings {
             client: js(client)?,
             policy,
