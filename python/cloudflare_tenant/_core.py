@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._exceptions import _from_native
-from ._native import CORE_VERSION, Pacers, Request, build_request
+from ._native import CORE_VERSION
 from ._secret import Secret
 from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse, Progress
 
@@ -48,6 +48,60 @@ _Body = Union[bytes, bytearray, memoryview, str, None]
 _CredentialsLike = Union["Credentials", Mapping[str, Union[str, Secret]]]
 
 
+class Request:
+    """An HTTP request ready to send: method, url, headers, body. Its repr masks the headers
+    that carry a secret (``sensitive_headers``)."""
+
+    __slots__ = ("method", "url", "_headers", "sensitive_headers", "body")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Union[Mapping[str, str], Iterable[Tuple[str, str]]],
+        sensitive_headers: List[str],
+        body: Optional[bytes],
+    ) -> None:
+        #: The HTTP method, upper-case.
+        self.method = method
+        #: The full URL, query included.
+        self.url = url
+        self._headers: Dict[str, str] = dict(headers)
+        #: The names of the headers that carry a secret.
+        self.sensitive_headers = sensitive_headers
+        #: The body, or ``None`` when none is sent.
+        self.body = body
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        """Every header, lower-case names (a new dict each time)."""
+        return dict(self._headers)
+
+    def __repr__(self) -> str:
+        masked = self.sensitive_headers
+        headers = ", ".join(
+            f"{name!r}: {'***' if name in masked else repr(value)}"
+            for name, value in self._headers.items()
+        )
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, headers={{{headers}}}, "
+            f"body={self.body!r})"
+        )
+
+
+def build_request(
+    operation: str,
+    params: Optional[Mapping[str, Any]] = None,
+    credentials: Optional[_CredentialsLike] = None,
+    base_url: Optional[str] = None,
+    user_agent: Optional[str] = None,
+) -> Request:
+    """Builds the request for the operation called ``operation``: the parameters and the
+    credentials are checked by the core (:class:`ValidationError` naming the field)."""
+    who = credentials._fields if isinstance(credentials, Credentials) else credentials
+    return Request(*_native.build_request(operation, params, who, base_url, user_agent))
+
+
 def operations() -> List[OperationInfo]:
     """Every operation: ``[{"name", "method", "paginated", "secret_fields"}]``, in the order of
     the API reference. ``secret_fields`` names the result fields that hold secrets."""
@@ -71,7 +125,23 @@ def parse_response(
     ``None``. Secret fields (the ``api_key`` of ``users.create``) come back as :class:`Secret`.
     """
     body = _bytes(body)
-    return _answer(json.loads(_native.check_response(operation, status, headers, body)), body)
+    view = _native.check_response(operation, _status(status), _pairs(headers), body)
+    return _answer(json.loads(view), body)
+
+
+def _status(status: int) -> int:
+    """An HTTP status as the native module reads it: an ``int``, one past ``u16`` as 65536."""
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise TypeError("status must be an int")
+    return min(max(status, -1), 65536)
+
+
+def _pairs(headers: Any) -> Any:
+    """Headers as ``(name, value)`` pairs: from a dict, an object with ``items()``
+    (``httpx.Headers``, ``http.client.HTTPMessage``), or pairs."""
+    if headers is None:
+        return []
+    return list(headers.items() if hasattr(headers, "items") else headers)
 
 
 def _bytes(body: _Body) -> Union[bytes, str, None]:
@@ -137,7 +207,9 @@ class Credentials:
     @staticmethod
     def from_dict(value: Mapping[str, Union[str, Secret]]) -> Credentials:
         """Reads ``{"api_token"}``, ``{"api_email", "api_key"}`` or ``{"user_service_key"}``."""
-        return Credentials(_native.read_credentials(value))
+        view = _native.credentials(value, None)
+        assert view is not None
+        return Credentials(view)
 
     @staticmethod
     def from_environment(environ: Mapping[str, str]) -> Optional[Credentials]:
@@ -147,7 +219,14 @@ class Credentials:
         raises its :class:`ValidationError`, naming the variable."""
         if not isinstance(environ, Mapping):
             raise TypeError("environ must be a mapping (os.environ)")
-        view = _native.credentials_from_environment(environ)
+        given: Dict[str, str] = {}
+        for name in _native.ENV_NAMES:
+            value = environ.get(name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"environ[{name!r}] must be a str")
+            if value is not None:
+                given[name] = value
+        view = _native.credentials(None, given)
         return None if view is None else Credentials(view)
 
     @property
@@ -251,6 +330,45 @@ def _policy(policy: Optional[RetryPolicy]) -> Optional[Dict[str, Any]]:
     return None if policy is None else policy._fields
 
 
+def _who(credentials: Any) -> Any:
+    """Credentials as the native module takes them: their fields."""
+    return credentials._fields if isinstance(credentials, Credentials) else credentials
+
+
+class Pacers:
+    """The pacers of one client: each identity (credential) has its own budget of at most
+    ``limit`` sends in any ``window`` seconds, counted on the wire, shared by all the client's
+    calls, lists and onboardings. Safe to share between threads."""
+
+    __slots__ = ("_pacers",)
+
+    def __init__(self, limit: int, window: float) -> None:
+        self._pacers = _native.Pacers(limit, window)
+
+    @staticmethod
+    def off() -> Pacers:
+        """No pacing: every send goes at once."""
+        pacers = Pacers.__new__(Pacers)
+        pacers._pacers = _native.Pacers()
+        return pacers
+
+    @staticmethod
+    def cloudflare() -> Pacers:
+        """Cloudflare's documented budget: 1,200 requests per 300 seconds for each identity."""
+        return Pacers(*_native.CLOUDFLARE_BUDGET)
+
+    @property
+    def budget(self) -> Optional[Tuple[int, float]]:
+        """``(limit, window_seconds)``, or ``None`` when not pacing."""
+        return self._pacers.budget
+
+    def __repr__(self) -> str:
+        budget = self.budget
+        if budget is None:
+            return "Pacers.off()"
+        return f"Pacers(limit={budget[0]}, window={budget[1]!r})"
+
+
 def _random(random: Optional[bytes], count: int) -> bytes:
     """The host's random bytes for idempotency keys (the core checks how many): ``random``,
     or ``os.urandom(count)``."""
@@ -274,7 +392,7 @@ class _Driven:
     def _next(self, pacers: Pacers, now: float, wall: float) -> Tuple[int, Any]:
         """The core's next step: ``(slot, Request)``, ``(0, seconds)``, ``(0, answer)``, or
         ``(0, None)`` at the end; an error is raised."""
-        ((tag, step),) = json.loads(self._machine.next(pacers, now, wall)).items()
+        ((tag, step),) = json.loads(self._machine.next(pacers._pacers, (now, wall))).items()
         if tag == "send":
             body = None if step["body"] is None else step["body"].encode()
             headers = list(step["headers"].items())
@@ -294,12 +412,16 @@ class _Driven:
 
     def _feed(self, slot: int, pacers: Pacers, status: int, headers: Any, body: _Body, now: float, wall: float, jitter: float) -> None:
         self._body = _bytes(body)
-        self._machine.feed(slot, pacers, status, headers, self._body, now, wall, jitter)
+        at = (now, wall, jitter)
+        self._machine.feed(slot, pacers._pacers, at, _status(status), _pairs(headers), self._body, None)
+
+    def _failed(self, slot: int, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
+        self._machine.feed(slot, pacers._pacers, (now, wall, jitter), 0, [], None, (sent, message))
 
     def abandon(self, pacers: Pacers, now: float) -> None:
         """Gives up (the send was cancelled or raised): frees the places of the sends in
         flight."""
-        self._machine.abandon(pacers, now)
+        self._machine.abandon(pacers._pacers, now)
 
 
 class Machine(_Driven):
@@ -325,7 +447,7 @@ class Machine(_Driven):
     def feed_failure(self, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
         """No response came to the last :class:`Request`: it never left (``sent=False``:
         connection refused) or may have (``sent=True``: a timeout, a reset)."""
-        self._machine.feed_failure(0, pacers, sent, message, now, wall, jitter)
+        self._failed(0, pacers, sent, message, now, wall, jitter)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(operation={self.operation!r})"
@@ -353,7 +475,7 @@ class Call(Machine):
         random = _random(random, 16)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine.call(operation, params, credentials, policy_fields, base_url, user_agent, random)
+            _native.Machine("call", operation, params, _who(credentials), policy_fields, base_url, user_agent, random, None)
         )
 
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse]:
@@ -384,7 +506,7 @@ class Listing(Machine):
         cap = None if max_pages is None else max_pages if 0 < max_pages < 2**32 else 0
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine.list(operation, params, credentials, policy_fields, base_url, user_agent, cap)
+            _native.Machine("list", operation, params, _who(credentials), policy_fields, base_url, user_agent, b"", None if cap is None else float(cap))
         )
         self._stop: Optional[PageStop] = None
 
@@ -419,7 +541,7 @@ class Onboarding(Machine):
         random = _random(random, 16)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine.onboarding(spec, credentials, policy_fields, base_url, user_agent, random)
+            _native.Machine("onboarding", "onboarding", spec, _who(credentials), policy_fields, base_url, user_agent, random, None)
         )
 
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, None]:
@@ -467,7 +589,7 @@ class Bulk(_Driven):
         random = _random(random, 16 * self._count)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine.bulk(specs, credentials, policy_fields, base_url, user_agent, at_once, random)
+            _native.Machine("bulk", "onboarding", specs, _who(credentials), policy_fields, base_url, user_agent, random, at_once)
         )
 
     @property
@@ -494,7 +616,7 @@ class Bulk(_Driven):
     def feed_failure(self, slot: int, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
         """No response came to the last :class:`Request` of ``slot``: it never left
         (``sent=False``) or may have (``sent=True``)."""
-        self._machine.feed_failure(slot, pacers, sent, message, now, wall, jitter)
+        self._failed(slot, pacers, sent, message, now, wall, jitter)
 
     def progress(self) -> Progress:
         """Where the run is: ``{"done", "failed", "remaining", "requests", "current_wait"}``
