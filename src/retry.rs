@@ -498,6 +498,30 @@ mod tests {
     const SECOND: Duration = Duration::from_secs(1);
 
     #[test]
+    fn a_hosts_policy_is_read_checked_and_written_back() {
+        use serde_json::json;
+        let default = RetryPolicy::default();
+        assert_eq!(RetryPolicy::from_json(&json!({})).unwrap(), default);
+        let given = json!({"max_retries": 5, "initial_backoff": 0.01, "max_backoff": null});
+        let policy = RetryPolicy::from_json(&given).unwrap();
+        assert_eq!(policy.max_retries, 5);
+        assert_eq!(policy.initial_backoff, Duration::from_millis(10));
+        assert_eq!(policy.max_backoff, default.max_backoff);
+        assert_eq!(RetryPolicy::from_json(&policy.to_json()).unwrap(), policy);
+        let field = |value: serde_json::Value| match RetryPolicy::from_json(&value) {
+            Err(Error::Invalid(invalid)) => invalid.field,
+            other => panic!("expected an input error, got {other:?}"),
+        };
+        assert_eq!(field(json!({"max_retries": -1})), "max_retries");
+        assert_eq!(field(json!({"max_retries": 1.5})), "max_retries");
+        assert_eq!(field(json!({"max_retries": 4294967296u64})), "max_retries");
+        assert_eq!(field(json!({"initial_backoff": -1.0})), "initial_backoff");
+        assert_eq!(field(json!({"max_retry_after": "2"})), "max_retry_after");
+        assert_eq!(field(json!({"retries": 2})), "retries");
+        assert_eq!(field(json!([])), "policy");
+    }
+
+    #[test]
     fn taking_over_sends_one_alone_until_its_answer() {
         let mut pacer = Pacer::taking_over(10, 10 * SECOND);
         let first = pacer.acquire(Duration::ZERO).unwrap();

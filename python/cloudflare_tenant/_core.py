@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._exceptions import _from_native
-from ._native import CORE_VERSION
+from ._native import CORE_VERSION, Request, build_request
 from ._secret import Secret
 from .types import OnboardingReport, OperationInfo, PageStop, ParsedResponse, Progress
 
@@ -46,60 +46,6 @@ USER_AGENT: str = f"cloudflare-tenant-python/{CORE_VERSION}"
 
 _Body = Union[bytes, bytearray, memoryview, str, None]
 _CredentialsLike = Union["Credentials", Mapping[str, Union[str, Secret]]]
-
-
-class Request:
-    """An HTTP request ready to send: method, url, headers, body. Its repr masks the headers
-    that carry a secret (``sensitive_headers``)."""
-
-    __slots__ = ("method", "url", "_headers", "sensitive_headers", "body")
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        headers: Union[Mapping[str, str], Iterable[Tuple[str, str]]],
-        sensitive_headers: List[str],
-        body: Optional[bytes],
-    ) -> None:
-        #: The HTTP method, upper-case.
-        self.method = method
-        #: The full URL, query included.
-        self.url = url
-        self._headers: Dict[str, str] = dict(headers)
-        #: The names of the headers that carry a secret.
-        self.sensitive_headers = sensitive_headers
-        #: The body, or ``None`` when none is sent.
-        self.body = body
-
-    @property
-    def headers(self) -> Dict[str, str]:
-        """Every header, lower-case names (a new dict each time)."""
-        return dict(self._headers)
-
-    def __repr__(self) -> str:
-        masked = self.sensitive_headers
-        headers = ", ".join(
-            f"{name!r}: {'***' if name in masked else repr(value)}"
-            for name, value in self._headers.items()
-        )
-        return (
-            f"Request(method={self.method!r}, url={self.url!r}, headers={{{headers}}}, "
-            f"body={self.body!r})"
-        )
-
-
-def build_request(
-    operation: str,
-    params: Optional[Mapping[str, Any]] = None,
-    credentials: Optional[_CredentialsLike] = None,
-    base_url: Optional[str] = None,
-    user_agent: Optional[str] = None,
-) -> Request:
-    """Builds the request for the operation called ``operation``: the parameters and the
-    credentials are checked by the core (:class:`ValidationError` naming the field)."""
-    who = credentials._fields if isinstance(credentials, Credentials) else credentials
-    return Request(*_native.build_request(operation, params, who, base_url, user_agent))
 
 
 def operations() -> List[OperationInfo]:
@@ -141,15 +87,19 @@ def _pairs(headers: Any) -> Any:
     (``httpx.Headers``, ``http.client.HTTPMessage``), or pairs."""
     if headers is None:
         return []
-    return list(headers.items() if hasattr(headers, "items") else headers)
+    pairs = headers.items() if hasattr(headers, "items") else headers
+    return [(_bytes(name), _bytes(value)) for name, value in pairs]
 
 
-def _bytes(body: _Body) -> Union[bytes, str, None]:
-    """A body as the native module reads it."""
+def _bytes(body: Any) -> Any:
+    """A body, a header's name or value, as the native module reads it: ``bytes`` (a ``str``
+    as UTF-8)."""
+    if isinstance(body, str):
+        return body.encode()
     return bytes(body) if isinstance(body, (bytearray, memoryview)) else body
 
 
-def _answer(view: Dict[str, Any], body: Union[bytes, str, None]) -> ParsedResponse:
+def _answer(view: Dict[str, Any], body: Optional[bytes]) -> ParsedResponse:
     """A checked answer: its result read from ``body`` (a repeated page's: none new)."""
     result: Any = []
     if view.get("fresh", True):
@@ -197,7 +147,8 @@ class Credentials:
     @staticmethod
     def global_key(email: str, key: Union[str, Secret]) -> Credentials:
         """An account e-mail and its global API key (``X-Auth-Email`` + ``X-Auth-Key``)."""
-        return Credentials.from_dict({"api_email": _text(email, "email"), "api_key": _text(key, "key")})
+        fields = {"api_email": _text(email, "email"), "api_key": _text(key, "key")}
+        return Credentials.from_dict(fields)
 
     @staticmethod
     def user_service_key(key: Union[str, Secret]) -> Credentials:
@@ -330,11 +281,6 @@ def _policy(policy: Optional[RetryPolicy]) -> Optional[Dict[str, Any]]:
     return None if policy is None else policy._fields
 
 
-def _who(credentials: Any) -> Any:
-    """Credentials as the native module takes them: their fields."""
-    return credentials._fields if isinstance(credentials, Credentials) else credentials
-
-
 class Pacers:
     """The pacers of one client: each identity (credential) has its own budget of at most
     ``limit`` sends in any ``window`` seconds, counted on the wire, shared by all the client's
@@ -382,7 +328,7 @@ class _Driven:
 
     def __init__(self, machine: _native.Machine) -> None:
         self._machine = machine
-        self._body: Union[bytes, str, None] = None
+        self._body: Optional[bytes] = None
 
     @property
     def operation(self) -> str:
@@ -396,7 +342,8 @@ class _Driven:
         if tag == "send":
             body = None if step["body"] is None else step["body"].encode()
             headers = list(step["headers"].items())
-            request = Request(step["method"], step["url"], headers, step["sensitive_headers"], body)
+            parts = (step["method"], step["url"], headers, step["sensitive_headers"], body)
+            request = Request(parts)
             return step["slot"], request
         if tag == "sleep":
             return 0, float(step)
@@ -410,13 +357,34 @@ class _Driven:
     def _end(self, done: Dict[str, Any]) -> None:
         pass
 
-    def _feed(self, slot: int, pacers: Pacers, status: int, headers: Any, body: _Body, now: float, wall: float, jitter: float) -> None:
+    def _feed(
+        self,
+        slot: int,
+        pacers: Pacers,
+        status: int,
+        headers: Any,
+        body: _Body,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None:
         self._body = _bytes(body)
         at = (now, wall, jitter)
-        self._machine.feed(slot, pacers._pacers, at, _status(status), _pairs(headers), self._body, None)
+        status, pairs = _status(status), _pairs(headers)
+        self._machine.feed(slot, pacers._pacers, at, status, pairs, self._body, None)
 
-    def _failed(self, slot: int, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
-        self._machine.feed(slot, pacers._pacers, (now, wall, jitter), 0, [], None, (sent, message))
+    def _failed(
+        self,
+        slot: int,
+        pacers: Pacers,
+        sent: bool,
+        message: str,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None:
+        at = (now, wall, jitter)
+        self._machine.feed(slot, pacers._pacers, at, 0, [], None, (sent, message))
 
     def abandon(self, pacers: Pacers, now: float) -> None:
         """Gives up (the send was cancelled or raised): frees the places of the sends in
@@ -434,17 +402,30 @@ class Machine(_Driven):
 
     __slots__ = ()
 
-    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse, None]:
+    def next(
+        self, pacers: Pacers, now: float, wall: float
+    ) -> Union[Request, float, ParsedResponse, None]:
         """What to do now: a :class:`Request`, seconds to sleep, an answer, or ``None``."""
         step: Union[Request, float, ParsedResponse, None] = self._next(pacers, now, wall)[1]
         return step
 
-    def feed(self, pacers: Pacers, status: int, headers: Any, body: _Body, now: float, wall: float, jitter: float) -> None:
+    def feed(
+        self,
+        pacers: Pacers,
+        status: int,
+        headers: Any,
+        body: _Body,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None:
         """The response to the last :class:`Request`; a large body is checked with the GIL
         released."""
         self._feed(0, pacers, status, headers, body, now, wall, jitter)
 
-    def feed_failure(self, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
+    def feed_failure(
+        self, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float
+    ) -> None:
         """No response came to the last :class:`Request`: it never left (``sent=False``:
         connection refused) or may have (``sent=True``: a timeout, a reset)."""
         self._failed(0, pacers, sent, message, now, wall, jitter)
@@ -475,10 +456,15 @@ class Call(Machine):
         random = _random(random, 16)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine("call", operation, params, _who(credentials), policy_fields, base_url, user_agent, random, None)
+            _native.Machine(
+                "call", operation, params, credentials, policy_fields, base_url, user_agent, random,
+                None,
+            )
         )
 
-    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, ParsedResponse]:
+    def next(
+        self, pacers: Pacers, now: float, wall: float
+    ) -> Union[Request, float, ParsedResponse]:
         step: Union[Request, float, ParsedResponse] = self._next(pacers, now, wall)[1]
         return step
 
@@ -500,13 +486,18 @@ class Listing(Machine):
         user_agent: Optional[str] = None,
         max_pages: Optional[int] = None,
     ) -> None:
-        if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int)):
+        if max_pages is not None and (
+            isinstance(max_pages, bool) or not isinstance(max_pages, int)
+        ):
             raise TypeError("max_pages must be an int or None")
         # What is not a u32 is refused by the core as 0 is.
         cap = None if max_pages is None else max_pages if 0 < max_pages < 2**32 else 0
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine("list", operation, params, _who(credentials), policy_fields, base_url, user_agent, b"", None if cap is None else float(cap))
+            _native.Machine(
+                "list", operation, params, credentials, policy_fields, base_url, user_agent, b"",
+                None if cap is None else float(cap),
+            )
         )
         self._stop: Optional[PageStop] = None
 
@@ -541,7 +532,10 @@ class Onboarding(Machine):
         random = _random(random, 16)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine("onboarding", "onboarding", spec, _who(credentials), policy_fields, base_url, user_agent, random, None)
+            _native.Machine(
+                "onboarding", "onboarding", spec, credentials, policy_fields, base_url, user_agent,
+                random, None,
+            )
         )
 
     def next(self, pacers: Pacers, now: float, wall: float) -> Union[Request, float, None]:
@@ -581,7 +575,9 @@ class Bulk(_Driven):
         concurrency: Optional[int] = None,
         random: Optional[bytes] = None,
     ) -> None:
-        if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)):
+        if concurrency is not None and (
+            isinstance(concurrency, bool) or not isinstance(concurrency, int)
+        ):
             raise TypeError("concurrency must be an int")
         self._count = len(specs) if isinstance(specs, (list, tuple)) else 0
         self._concurrency = _native.DEFAULT_CONCURRENCY if concurrency is None else concurrency
@@ -589,7 +585,10 @@ class Bulk(_Driven):
         random = _random(random, 16 * self._count)
         policy_fields = _policy(policy)
         super().__init__(
-            _native.Machine("bulk", "onboarding", specs, _who(credentials), policy_fields, base_url, user_agent, random, at_once)
+            _native.Machine(
+                "bulk", "onboarding", specs, credentials, policy_fields, base_url, user_agent,
+                random, at_once,
+            )
         )
 
     @property
@@ -603,17 +602,38 @@ class Bulk(_Driven):
         than there are specs."""
         return self._machine.slots
 
-    def next(self, pacers: Pacers, now: float, wall: float) -> Union[Tuple[int, Request], float, None]:
+    def next(
+        self, pacers: Pacers, now: float, wall: float
+    ) -> Union[Tuple[int, Request], float, None]:
         """What to do now: ``(slot, Request)``, seconds to wait, or ``None`` when all are over."""
         slot, step = self._next(pacers, now, wall)
         return (slot, step) if isinstance(step, Request) else step
 
-    def feed(self, slot: int, pacers: Pacers, status: int, headers: Any, body: _Body, now: float, wall: float, jitter: float) -> None:
+    def feed(
+        self,
+        slot: int,
+        pacers: Pacers,
+        status: int,
+        headers: Any,
+        body: _Body,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None:
         """The response to the last :class:`Request` of ``slot``; a large body is checked with
         the GIL released. Ignored for a slot with nothing in flight."""
         self._feed(slot, pacers, status, headers, body, now, wall, jitter)
 
-    def feed_failure(self, slot: int, pacers: Pacers, sent: bool, message: str, now: float, wall: float, jitter: float) -> None:
+    def feed_failure(
+        self,
+        slot: int,
+        pacers: Pacers,
+        sent: bool,
+        message: str,
+        now: float,
+        wall: float,
+        jitter: float,
+    ) -> None:
         """No response came to the last :class:`Request` of ``slot``: it never left
         (``sent=False``) or may have (``sent=True``)."""
         self._failed(slot, pacers, sent, message, now, wall, jitter)

@@ -2,10 +2,14 @@
 hands back is the core's JSON text, read by the package (``_core.py``), or a built request's
 parts."""
 
-from typing import Any, List, Optional, Tuple, Union, final
+from typing import Any, List, Mapping, Optional, Tuple, Union, final
+
+from ._core import Credentials
+from ._secret import Secret
 
 __all__ = [
     "build_request",
+    "Request",
     "check_response",
     "operations",
     "credentials",
@@ -30,16 +34,34 @@ WHOLE_RESULT: str
 ENV_NAMES: List[str]
 CORE_VERSION: str
 
-_Bytes = Union[bytes, bytearray, str]
+_Bytes = bytes
 _Pairs = List[Tuple[_Bytes, _Bytes]]
 
+@final
+class Request:
+    """An HTTP request ready to send. Its repr masks the headers that carry a secret."""
+
+    def __new__(
+        cls, parts: Tuple[str, str, List[Tuple[str, str]], List[str], Optional[bytes]]
+    ) -> Request: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def sensitive_headers(self) -> List[str]: ...
+    @property
+    def body(self) -> Optional[bytes]: ...
+
 def build_request(
-    name: str,
-    params: Any,
-    credentials: Any,
-    base_url: Optional[str],
-    user_agent: Optional[str],
-) -> Tuple[str, str, List[Tuple[str, str]], List[str], Optional[bytes]]: ...
+    operation: str,
+    params: Optional[Mapping[str, Any]] = None,
+    credentials: Union[Credentials, Mapping[str, Union[str, Secret]], None] = None,
+    base_url: Optional[str] = None,
+    user_agent: Optional[str] = None,
+) -> Request: ...
 def check_response(name: str, status: int, headers: _Pairs, body: Optional[_Bytes]) -> str: ...
 def operations() -> str: ...
 def credentials(

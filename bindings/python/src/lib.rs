@@ -14,9 +14,10 @@ use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{check_response_named, operation, operations as catalog, Attempt};
 use cloudflare_tenant::{response_headers, Client, Credentials, Error, Invalid, RetryPolicy};
 use pyo3::prelude::*;
-use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::PyTuple;
+use pyo3::types::{IntoPyDict, PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString};
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused when reading Python values (cycles end here too).
@@ -41,9 +42,8 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
     } else if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     } else if let Ok(text) = obj.cast::<PyString>() {
-        let text = text
-            .to_cow()
-            .map_err(|_| fail(path, "is not valid Unicode"))?;
+        let unicode = "is not valid Unicode";
+        let text = text.to_cow().map_err(|_| fail(path, unicode))?;
         return Ok(Value::String(text.into_owned()));
     } else if obj.cast::<PyInt>().is_ok() {
         let int = obj.extract::<i64>().map(Value::from);
@@ -64,26 +64,22 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
     let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(dict) = obj.cast::<PyDict>() {
         dict.iter().collect()
     } else if let Ok(mapping) = obj.cast::<PyMapping>() {
-        let items = mapping.items().and_then(|items| items.extract::<Vec<_>>());
+        let items = mapping.items().and_then(|items| items.extract());
         items.map_err(|e| fail(path, &format!("cannot be read as a mapping: {e}")))?
     } else {
         let name = obj.get_type().name().map(|n| n.to_string());
         let expected = "must be JSON-compatible (dict, list, str, int, float, bool, None), got";
-        return Err(fail(
-            path,
-            &format!("{expected} {}", name.unwrap_or_default()),
-        ));
+        let reason = format!("{expected} {}", name.unwrap_or_default());
+        return Err(fail(path, &reason));
     };
     let mut map = Map::new();
     for (key, value) in pairs {
         let key: String = key
             .extract()
             .map_err(|_| fail(path, "has a key that is not a str"))?;
-        let dot = [".", ""][usize::from(path.is_empty())];
-        map.insert(
-            key.clone(),
-            nested(path, &format!("{dot}{key}"), &value, depth)?,
-        );
+        let dot = if path.is_empty() { "" } else { "." };
+        let value = nested(path, &format!("{dot}{key}"), &value, depth)?;
+        map.insert(key, value);
     }
     Ok(Value::Object(map))
 }
@@ -111,23 +107,21 @@ fn secret(obj: &Bound<'_, PyAny>) -> Option<String> {
 
 /// A Python argument as JSON (`None`: `null`), refused as the core refuses a bad field: named
 /// by its path from `root`, or `field` when it is the argument itself.
-fn json_arg(
-    name: &str,
-    field: &str,
-    root: &str,
-    value: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Value> {
-    let Some(value) = value else {
-        return Ok(Value::Null);
-    };
-    from_py(value, &mut root.to_owned(), 0).map_err(|(path, reason)| {
-        let field = Some(path).filter(|p| !p.is_empty()).unwrap_or(field.into());
-        invalid(name, field, reason)
+fn json_arg(name: &str, field: &str, root: &str, v: Option<&Bound<'_, PyAny>>) -> Json {
+    v.map_or(Ok(Value::Null), |value| {
+        let value = from_py(value, &mut root.to_owned(), 0);
+        value.map_err(|(path, why)| match path.is_empty() {
+            true => invalid(name, field, why),
+            false => invalid(name, &path, why),
+        })
     })
 }
 
+type Json = PyResult<Value>;
+
 /// The core's refusal of `field` of the operation `name`, as the package's exception.
-fn invalid(name: &str, field: String, reason: String) -> PyErr {
+fn invalid(name: &str, field: &str, reason: String) -> PyErr {
+    let field = field.to_owned();
     let named = operation(name).ok().map(|op| op.name);
     let operation = named.or((name == ONBOARDING).then_some(ONBOARDING));
     raise(Error::from(Invalid {
@@ -137,9 +131,14 @@ fn invalid(name: &str, field: String, reason: String) -> PyErr {
     }))
 }
 
-/// Credentials from their fields (`Credentials::from_json`), or none for `None`.
-fn credentials_arg(fields: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Credentials>> {
-    match json_arg("", "credentials", "", fields)? {
+/// Credentials from their fields (`Credentials::from_json`; a `Credentials` of the Python layer
+/// brings its `_fields`), or none for `None`.
+fn credentials_arg(given: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Credentials>> {
+    let fields = given.map(|given| match given.cast::<PyDict>() {
+        Ok(_) => given.clone(),
+        Err(_) => given.getattr("_fields").unwrap_or_else(|_| given.clone()),
+    });
+    match json_arg("", "credentials", "", fields.as_ref())? {
         Value::Null => Ok(None),
         fields => Credentials::from_json(fields).map(Some).map_err(raise),
     }
@@ -172,27 +171,14 @@ fn client(who: Option<Credentials>, url: Option<&str>, agent: Option<&str>) -> C
 
 type ClientResult = PyResult<Cow<'static, Client>>;
 
-/// Header names and values, and bodies: `bytes` (or `bytearray`), or `str` as UTF-8.
-#[derive(FromPyObject)]
-enum Bytes {
-    Bytes(PyBackedBytes),
-    Str(PyBackedStr),
-}
-
-impl AsRef<[u8]> for Bytes {
-    fn as_ref(&self) -> &[u8] {
-        match self {
-            Bytes::Bytes(bytes) => bytes,
-            Bytes::Str(text) => text.as_bytes(),
-        }
-    }
-}
+/// Header names and values, and bodies, as the Python layer hands them: `bytes`.
+type Bytes = PyBackedBytes;
 
 /// An HTTP status that is not even a `u16` (the Python layer brings a bigger one down to
 /// 65536), refused here as the core refuses the others outside 100..=599.
 fn status_arg(name: &str, status: i64) -> PyResult<u16> {
     let reason = "must be an HTTP status from 100 to 599";
-    u16::try_from(status).map_err(|_| invalid(name, "status".into(), reason.into()))
+    u16::try_from(status).map_err(|_| invalid(name, "status", reason.into()))
 }
 
 /// The package's exception for a core error, from its JSON view (which never holds a secret).
@@ -205,29 +191,80 @@ fn raise(error: Error) -> PyErr {
     })
 }
 
-/// A built request: method, URL, headers, the names of those that carry a secret, and body.
-type Parts = (
-    String,
-    String,
-    Vec<(String, String)>,
-    Vec<String>,
-    Option<Vec<u8>>,
-);
+/// A request's method, URL, headers, the names of those that carry a secret, and body.
+type Parts = (String, String, Headers, Vec<String>, Option<Vec<u8>>);
+type Headers = Vec<(String, String)>;
 
-/// Builds the request for the operation `name`, signed with `credentials` (their fields).
+/// An HTTP request ready to send: `method`, `url`, `headers` (a new dict each time), the names
+/// of those that carry a secret (`sensitive_headers`: its repr masks them) and `body`.
+#[pyclass(frozen, module = "cloudflare_tenant._native")]
+struct Request(Parts);
+
+#[pymethods]
+impl Request {
+    #[new]
+    fn new(parts: Parts) -> Self {
+        Request(parts)
+    }
+
+    #[getter]
+    fn method(&self) -> &str {
+        &self.0 .0
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        &self.0 .1
+    }
+
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.0 .2.clone().into_py_dict(py)
+    }
+
+    #[getter]
+    fn sensitive_headers(&self) -> Vec<String> {
+        self.0 .3.clone()
+    }
+
+    #[getter]
+    fn body(&self) -> Option<&[u8]> {
+        self.0 .4.as_deref()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let (method, url, headers, sensitive, body) = &self.0;
+        let repr = |value: &Bound<'_, PyAny>| PyResult::Ok(value.repr()?.to_string());
+        let text = |text: &str| repr(&PyString::new(py, text));
+        let shown = headers
+            .iter()
+            .map(|(name, value)| match sensitive.contains(name) {
+                true => Ok(format!("{}: ***", text(name)?)),
+                false => Ok(format!("{}: {}", text(name)?, text(value)?)),
+            });
+        let shown = shown.collect::<PyResult<Vec<_>>>()?.join(", ");
+        let (method, url) = (text(method)?, text(url)?);
+        let body = repr(&body.as_deref().into_pyobject(py)?)?;
+        Ok(format!(
+            "Request(method={method}, url={url}, headers={{{shown}}}, body={body})"
+        ))
+    }
+}
+
+/// Builds the request for the operation `name`, signed with `credentials`.
 #[pyfunction]
+#[pyo3(signature = (operation, params=None, credentials=None, base_url=None, user_agent=None))]
 fn build_request(
-    name: &str,
+    operation: &str,
     params: Option<&Bound<'_, PyAny>>,
     credentials: Option<&Bound<'_, PyAny>>,
     base_url: Option<&str>,
     user_agent: Option<&str>,
-) -> PyResult<Parts> {
-    let (params, who) = (
-        json_arg(name, "params", "", params)?,
-        credentials_arg(credentials)?,
-    );
-    let request = client(None, base_url, user_agent)?.request_named(name, params, who.as_ref());
+) -> PyResult<Request> {
+    let params = json_arg(operation, "params", "", params)?;
+    let who = credentials_arg(credentials)?;
+    let client = client(None, base_url, user_agent)?;
+    let request = client.request_named(operation, params, who.as_ref());
     let (parts, body) = request.map_err(raise)?.into_parts();
     let (mut headers, mut sensitive) = (Vec::with_capacity(parts.headers.len()), Vec::new());
     for (name, value) in &parts.headers {
@@ -238,13 +275,8 @@ fn build_request(
         headers.push((name, String::from_utf8_lossy(value.as_bytes()).into_owned()));
     }
     let body = Some(body).filter(|body| !body.is_empty());
-    Ok((
-        parts.method.to_string(),
-        parts.uri.to_string(),
-        headers,
-        sensitive,
-        body,
-    ))
+    let (method, url) = (parts.method.as_str().to_owned(), parts.uri.to_string());
+    Ok(Request((method, url, headers, sensitive, body)))
 }
 
 /// Checks a response to `name` (a large body with the GIL released): JSON text of
@@ -258,7 +290,7 @@ fn check_response(
     body: Option<Bytes>,
 ) -> PyResult<String> {
     let (status, headers) = (status_arg(name, status)?, response_headers(headers));
-    let body = body.as_ref().map_or(&b""[..], AsRef::as_ref);
+    let body = body.as_deref().unwrap_or_default();
     let check = || check_response_named(name, status, &headers, body);
     let checked = match body.len() < DETACH_BYTES {
         true => check(),
@@ -410,7 +442,7 @@ impl Machine {
         let (now, machine) = (Clock::from_secs(at.0, at.1).map_err(raise)?, &mut self.0);
         let (headers, body) = (
             response_headers(headers),
-            body.as_ref().map_or(&b""[..], AsRef::as_ref),
+            body.as_deref().unwrap_or_default(),
         );
         let attempt = match &failure {
             Some((true, message)) => Attempt::NoResponse { message },
@@ -475,6 +507,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(credentials, m)?)?;
     m.add_function(wrap_pyfunction!(retry_policy, m)?)?;
     m.add_function(wrap_pyfunction!(backoff, m)?)?;
+    m.add_class::<Request>()?;
     m.add_class::<Pacers>()?;
     m.add_class::<Machine>()?;
     m.add(
