@@ -190,9 +190,9 @@ def main() -> None:
             return json.loads(body)
 
         vs_loads = paired(loads, ours)
-        native = paired(loads, lambda: _native.check_response(operation, 200, {}, body))
+        native = paired(loads, lambda: _native.check_response(operation, 200, [], body))
         # The Python layer over the native check (json.loads of the body, secret fields).
-        wrapper = paired(lambda: _native.check_response(operation, 200, {}, body), ours)
+        wrapper = paired(lambda: _native.check_response(operation, 200, [], body), ours)
         row = [label, len(body), vs_loads["base"], vs_loads["subject"], vs_loads["ratio"], None, None, None]
         results[f"py.{operation}.parse_ratio"] = vs_loads["ratio"]
         results[f"py.{operation}.native_ratio"] = native["ratio"]

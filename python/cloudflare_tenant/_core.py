@@ -77,6 +77,8 @@ def parse_response(
 
 def _status(status: int) -> int:
     """An HTTP status as the native module reads it: an ``int``, one past ``u16`` as 65536."""
+    if status.__class__ is int and 0 <= status <= 65535:
+        return status
     if isinstance(status, bool) or not isinstance(status, int):
         raise TypeError("status must be an int")
     return min(max(status, -1), 65536)
@@ -85,7 +87,7 @@ def _status(status: int) -> int:
 def _pairs(headers: Any) -> Any:
     """Headers as ``(name, value)`` pairs: from a dict, an object with ``items()``
     (``httpx.Headers``, ``http.client.HTTPMessage``), or pairs."""
-    if headers is None:
+    if not headers:
         return []
     pairs = headers.items() if hasattr(headers, "items") else headers
     return [(_bytes(name), _bytes(value)) for name, value in pairs]
