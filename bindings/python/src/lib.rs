@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use cloudflare_tenant::flows::Report;
@@ -55,9 +56,11 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
     } else if let Some(secret) = secret(obj) {
         return Ok(Value::String(secret));
     } else if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
-        let mut array = vec![];
+        let (mut array, len) = (vec![], path.len());
         for (i, item) in obj.try_iter().into_iter().flatten().flatten().enumerate() {
-            array.push(nested(path, &format!("[{i}]"), &item, depth)?);
+            let _ = write!(path, "[{i}]");
+            array.push(from_py(&item, path, depth + 1)?);
+            path.truncate(len);
         }
         return Ok(Value::Array(array));
     }
@@ -74,26 +77,17 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
     };
     let mut map = Map::new();
     for (key, value) in pairs {
-        let key: String = key
-            .extract()
-            .map_err(|_| fail(path, "has a key that is not a str"))?;
-        let dot = if path.is_empty() { "" } else { "." };
-        let value = nested(path, &format!("{dot}{key}"), &value, depth)?;
+        let not_str = "has a key that is not a str";
+        let key: String = key.extract().map_err(|_| fail(path, not_str))?;
+        let len = path.len();
+        path.push_str(if path.is_empty() { "" } else { "." });
+        path.push_str(&key);
+        let value = from_py(&value, path, depth + 1)?;
+        path.truncate(len);
         map.insert(key, value);
     }
     Ok(Value::Object(map))
 }
-
-/// An item of a list or a mapping, at `path` then `step`.
-fn nested(path: &mut String, step: &str, item: &Bound<'_, PyAny>, depth: usize) -> JsonResult {
-    let len = path.len();
-    path.push_str(step);
-    let value = from_py(item, path, depth + 1);
-    path.truncate(len);
-    value
-}
-
-type JsonResult = Result<Value, NotJson>;
 
 /// The value of a `cloudflare_tenant.Secret`, when `obj` is one.
 fn secret(obj: &Bound<'_, PyAny>) -> Option<String> {
