@@ -71,8 +71,13 @@ def parse_response(
     ``None``. Secret fields (the ``api_key`` of ``users.create``) come back as :class:`Secret`.
     """
     body = _bytes(body)
-    view = _native.check_response(operation, _status(status), _pairs(headers), body)
-    return _answer(json.loads(view), body)
+    checked = _native.check_response(operation, _status(status), _pairs(headers), body)
+    info, messages, fields = checked
+    return {
+        "result": _secrets(_result(body), fields),
+        "result_info": None if info is None else json.loads(info),
+        "messages": [] if messages is None else json.loads(messages),
+    }
 
 
 def _status(status: int) -> int:
@@ -103,15 +108,18 @@ def _bytes(body: Any) -> Any:
 
 def _answer(view: Dict[str, Any], body: Optional[bytes]) -> ParsedResponse:
     """A checked answer: its result read from ``body`` (a repeated page's: none new)."""
-    result: Any = []
-    if view.get("fresh", True):
-        envelope = json.loads(body or b"null")
-        result = envelope.get("result") if isinstance(envelope, dict) else None
+    result = _result(body) if view.get("fresh", True) else []
     return {
         "result": _secrets(result, view["secret_fields"]),
         "result_info": view.get("result_info"),
         "messages": view["messages"],
     }
+
+
+def _result(body: Optional[bytes]) -> Any:
+    """The ``result`` of a body the core has checked."""
+    envelope = json.loads(body or b"null")
+    return envelope.get("result") if isinstance(envelope, dict) else None
 
 
 def _secrets(value: Any, fields: Sequence[str]) -> Any:

@@ -273,8 +273,9 @@ fn build_request(
     Ok(Request((method, url, headers, sensitive, body)))
 }
 
-/// Checks a response to `name` (a large body with the GIL released): JSON text of
-/// `{"result_info"?, "messages", "secret_fields"}`, or raises the error it carries.
+/// Checks a response to `name` (a large body with the GIL released): what comes with its result
+/// (`result_info` and `messages` as JSON text, `None` when absent or empty) and the result's
+/// secret fields; or raises the error it carries.
 #[pyfunction]
 fn check_response(
     py: Python<'_>,
@@ -282,7 +283,7 @@ fn check_response(
     status: i64,
     headers: Vec<(Bytes, Bytes)>,
     body: Option<Bytes>,
-) -> PyResult<String> {
+) -> PyResult<Checked> {
     let (status, headers) = (status_arg(name, status)?, response_headers(headers));
     let body = body.as_deref().unwrap_or_default();
     let check = || check_response_named(name, status, &headers, body);
@@ -291,10 +292,19 @@ fn check_response(
         false => py.detach(check),
     };
     let mut answer = host::answer_json(&checked.map_err(raise)?);
-    let fields = operation(name).map_or(&[][..], |op| op.secret_fields);
-    answer.insert("secret_fields".into(), fields.into());
-    Ok(Value::Object(answer).to_string())
+    let mut text = |field| answer.remove(field).filter(|v| v != &Value::Array(vec![]));
+    let (info, messages) = (text("result_info"), text("messages"));
+    let fields = operation(name)
+        .map_or(&[][..], |op| op.secret_fields)
+        .to_vec();
+    Ok((
+        info.map(|v| v.to_string()),
+        messages.map(|v| v.to_string()),
+        fields,
+    ))
 }
+
+type Checked = (Option<String>, Option<String>, Vec<&'static str>);
 
 /// Every operation: JSON text of `[{"name", "method", "paginated", "secret_fields"}]`.
 #[pyfunction]
