@@ -143,6 +143,15 @@ impl Credentials {
         "x-auth-user-service-key",
     ];
 
+    /// Which kind these are: `api_token`, `global_key` or `user_service_key`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Credentials::ApiToken(_) => "api_token",
+            Credentials::GlobalKey { .. } => "global_key",
+            Credentials::UserServiceKey(_) => "user_service_key",
+        }
+    }
+
     /// The names of the headers these credentials set; hosts use it to keep them out of logs.
     pub fn header_names(&self) -> &'static [&'static str] {
         match self {

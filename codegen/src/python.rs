@@ -531,7 +531,7 @@ pub fn resources(catalog: &Catalog, groups: &[Group], io: Io) -> String {
         out.push_str("    from ._secret import Secret\n");
     }
     out.push_str(
-        "    from ._native import Credentials
+        "    from ._core import Credentials
 
     from typing import Mapping, Union
 

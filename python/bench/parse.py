@@ -190,9 +190,9 @@ def main() -> None:
             return json.loads(body)
 
         vs_loads = paired(loads, ours)
-        native = paired(loads, lambda: _native.parse_response(operation, 200, {}, body))
-        # The pure-Python layer over the native call (secret fields, the result_info key).
-        wrapper = paired(lambda: _native.parse_response(operation, 200, {}, body), ours)
+        native = paired(loads, lambda: _native.check_response(operation, 200, [], body))
+        # The Python layer over the native check (json.loads of the body, secret fields).
+        wrapper = paired(lambda: _native.check_response(operation, 200, [], body), ours)
         row = [label, len(body), vs_loads["base"], vs_loads["subject"], vs_loads["ratio"], None, None, None]
         results[f"py.{operation}.parse_ratio"] = vs_loads["ratio"]
         results[f"py.{operation}.native_ratio"] = native["ratio"]
@@ -248,7 +248,7 @@ def main() -> None:
         sdk_cols = f" {fmt(sdk):>11} {r_full:>6.3f} {r_parse:>11.3f}" if sdk is not None else ""
         print(f"{label:<24} {n:>9} {fmt(base):>11} {fmt(subject):>11} {ratio:>6.2f}{sdk_cols}")
     print(
-        f"members page: native call {results['py.members.native_ms']:.2f} ms (x json.loads "
+        f"members page: native check {results['py.members.native_ms']:.2f} ms (x json.loads "
         f"{results['py.accounts.members.list.native_ratio']:.2f}); the Python layer over it x"
         f"{results['py.accounts.members.list.python_layer_ratio']:.3f}"
     )

@@ -47,8 +47,8 @@ from ._exceptions import (
     UnprocessableEntityError,
     ValidationError,
 )
-from ._native import CORE_VERSION as __version__
-from ._native import Bulk, Call, Listing, Onboarding, Pacers, RetryPolicy
+from ._core import CORE_VERSION as __version__
+from ._core import Bulk, Call, Listing, Onboarding, Pacers, RetryPolicy
 from ._pagination import AsyncPageIterator, Page, PageIterator
 from ._secret import Secret
 from ._transport import (

@@ -32,7 +32,7 @@ from ._secret import Secret
 
 if TYPE_CHECKING:
     from ._async_client import AsyncTenantClient
-    from ._native import Credentials
+    from ._core import Credentials
 
     from typing import Mapping, Union
 

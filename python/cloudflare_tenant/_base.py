@@ -13,10 +13,9 @@ import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, TypeVar, Union
 
 from . import _retry
-from ._core import DEFAULT_BASE_URL, USER_AGENT
-from ._drivers import BulkExchange, Exchange, OnProgress, OnReport
-from ._exceptions import ValidationError
-from ._native import (
+from ._core import (
+    DEFAULT_BASE_URL,
+    USER_AGENT,
     Bulk,
     Call,
     Credentials,
@@ -27,6 +26,8 @@ from ._native import (
     build_request,
     operations,
 )
+from ._drivers import BulkExchange, Exchange, OnProgress, OnReport
+from ._exceptions import ValidationError
 from ._retry import PaceLike, RetryLike
 from ._secret import Secret
 

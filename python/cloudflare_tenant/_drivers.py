@@ -34,7 +34,7 @@ from typing import (
     Union,
 )
 
-from ._core import parse_response
+from ._core import Bulk, Machine, Pacers, Request, parse_response
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
@@ -42,7 +42,6 @@ from ._exceptions import (
     OutcomeUnknownError,
     ResponseTooLargeError,
 )
-from ._native import Bulk, Machine, Pacers, Request
 from .types import OnboardingReport, Progress
 
 if TYPE_CHECKING:

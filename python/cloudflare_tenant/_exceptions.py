@@ -14,7 +14,8 @@ No message or repr of these exceptions holds a credential: the core never puts o
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Type
+import json
+from typing import Any, Dict, List, Mapping, Optional, Type, Union
 
 from .types import ApiMessage
 
@@ -490,8 +491,12 @@ def _class_for(view: Mapping[str, Any]) -> Type[CloudflareError]:
     return CloudflareError
 
 
-def _from_native(view: Dict[str, Any]) -> CloudflareError:
-    """The exception for the core's JSON view of an error. Called by the native module."""
+def _from_native(view: Union[str, Dict[str, Any]]) -> CloudflareError:
+    """The exception for the core's JSON view of an error (or its JSON text, as the native
+    module gives it)."""
+    if isinstance(view, str):
+        view = json.loads(view)
+        assert isinstance(view, dict)
     cls = _class_for(view)
     error = cls.__new__(cls)
     _NativeInit.init(error, view)

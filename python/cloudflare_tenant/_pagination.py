@@ -26,7 +26,7 @@ from typing import (
 
 from ._drivers import Exchange, drive, drive_async
 from ._exceptions import PaginationWarning
-from ._native import Call, Listing
+from ._core import Call, Listing
 
 if TYPE_CHECKING:
     from ._async_client import AsyncTenantClient

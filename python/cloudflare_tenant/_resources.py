@@ -32,7 +32,7 @@ from ._secret import Secret
 
 if TYPE_CHECKING:
     from ._client import TenantClient
-    from ._native import Credentials
+    from ._core import Credentials
 
     from typing import Mapping, Union
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional, Tuple, Union
 
 from ._exceptions import ValidationError
-from ._native import Pacers, RetryPolicy
+from ._core import Pacers, RetryPolicy
 
 __all__ = ["RetryLike", "PaceLike", "retry_policy", "pacers"]
 

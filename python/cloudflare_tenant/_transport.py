@@ -41,7 +41,7 @@ from ._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._native import Request
+    from ._core import Request
 
 __all__ = [
     "HTTPResponse",

@@ -16,7 +16,7 @@ import pytest
 from _support import ADMIN_EMAIL, ADMIN_GLOBAL_KEY, Sandbox
 
 import cloudflare_tenant as ct
-from cloudflare_tenant._native import Bulk
+from cloudflare_tenant import Bulk
 from cloudflare_tenant.types import OnboardingReport, OnboardingSpec, Progress
 
 TOKEN = "tok-SECRET-0123456789"

@@ -11,10 +11,9 @@ from typing import List, Optional, Tuple
 from rich.console import Console
 
 from .._client import TenantClient
-from .._core import DEFAULT_BASE_URL
+from .._core import CORE_VERSION, DEFAULT_BASE_URL, Credentials
 from .._exceptions import CloudflareError, ValidationError
 from .._transport import UrllibTransport
-from .._native import CORE_VERSION, Credentials
 from ._files import ReportFile, UsageError
 from ._input import CSV_COLUMNS, InputError, read_customers
 from ._onboard import check_specs, default_paths, onboard, say

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from .._client import TenantClient
 from .._exceptions import ValidationError
-from .._native import Credentials, Onboarding
+from .._core import Credentials, Onboarding
 from ..types import OnboardingReport, OnboardingSpec, Progress as RunProgress
 from ._files import ReportFile, SecretsFile, UsageError, split_secrets, steps_of
 from ._stops import FinishingTransport, whole_lines

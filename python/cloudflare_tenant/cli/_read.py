@@ -18,7 +18,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from .._client import TenantClient
-from .._native import operations
+from .._core import operations
 from .._pagination import PageIterator
 from .._resources import TenantResources
 from ._files import public

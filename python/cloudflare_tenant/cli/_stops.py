@@ -15,7 +15,7 @@ import threading
 from types import FrameType
 from typing import Iterator, List, Optional
 
-from .._native import Request
+from .._core import Request
 from .._transport import HTTPResponse, Transport
 
 __all__ = ["FinishingTransport", "stop_on_term", "whole_lines"]
