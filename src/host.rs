@@ -685,9 +685,10 @@ pub fn feed_page_json(
     Ok(Value::from(meta).to_string())
 }
 
-/// The core's retry policy with what a host sets: at most `max_retries`, and the waits in
-/// seconds (`initial_backoff`, `max_backoff`, `max_retry_after`), each given as (the name the
-/// host calls it, its value).
+/// The core's retry policy with what a host sets, each field named as the host names it: at
+/// most `max_retries` (an integer from 0 to 2**32 - 1), and the waits in seconds
+/// (`initial_backoff`, `max_backoff`, `max_retry_after`: [`seconds`]). A field not given keeps
+/// the default.
 pub fn retry_policy(
     max_retries: (&str, Option<f64>),
     waits: [(&str, Option<f64>); 3],
@@ -695,7 +696,7 @@ pub fn retry_policy(
     let mut policy = RetryPolicy::default();
     if let (name, Some(count)) = max_retries {
         if !(count.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&count)) {
-            return Err(Invalid::new(name, "must be an integer >= 0").into());
+            return Err(Invalid::new(name, "must be an integer from 0 to 2**32 - 1").into());
         }
         policy.max_retries = count as u32;
     }
@@ -710,6 +711,27 @@ pub fn retry_policy(
         }
     }
     Ok(policy)
+}
+
+impl RetryPolicy {
+    /// Reads a host's policy as JSON: `{"max_retries", "initial_backoff", "max_backoff",
+    /// "max_retry_after"}` ([`RetryPolicy::FIELDS`]), checked as [`retry_policy`] checks them; a
+    /// field left out (or `null`) keeps the default.
+    pub fn from_json(value: &Value) -> Result<Self, Error> {
+        let Some(map) = value.as_object() else {
+            return Err(Invalid::new("policy", "must be an object").into());
+        };
+        if let Some(unknown) = map.keys().find(|k| !Self::FIELDS.contains(&k.as_str())) {
+            return Err(Invalid::new(unknown.as_str(), "is not a retry policy field").into());
+        }
+        // A value that is not a number reads as NaN, which every field refuses.
+        let field = |name| {
+            let value = map.get(name).filter(|v| !v.is_null());
+            (name, value.map(|v| v.as_f64().unwrap_or(f64::NAN)))
+        };
+        let [count, initial, max, after] = Self::FIELDS;
+        retry_policy(field(count), [field(initial), field(max), field(after)])
+    }
 }
 
 /// A client and its retry policy, checked once: what a host's client object holds. Its machines
@@ -1041,5 +1063,29 @@ mod tests {
         ));
         assert!(matches!(run.next(&mut Pacers::off(), now), Next::Sleep(_)));
         assert_eq!(run.bulk_run().unwrap().reports().len(), 2);
+    }
+
+    #[test]
+    fn a_hosts_policy_is_read_checked_and_written_back() {
+        use serde_json::json;
+        let default = RetryPolicy::default();
+        assert_eq!(RetryPolicy::from_json(&json!({})).unwrap(), default);
+        let given = json!({"max_retries": 5, "initial_backoff": 0.01, "max_backoff": null});
+        let policy = RetryPolicy::from_json(&given).unwrap();
+        assert_eq!(policy.max_retries, 5);
+        assert_eq!(policy.initial_backoff, Duration::from_millis(10));
+        assert_eq!(policy.max_backoff, default.max_backoff);
+        assert_eq!(RetryPolicy::from_json(&policy.to_json()).unwrap(), policy);
+        let field = |value: serde_json::Value| match RetryPolicy::from_json(&value) {
+            Err(Error::Invalid(invalid)) => invalid.field,
+            other => panic!("expected an input error, got {other:?}"),
+        };
+        assert_eq!(field(json!({"max_retries": -1})), "max_retries");
+        assert_eq!(field(json!({"max_retries": 1.5})), "max_retries");
+        assert_eq!(field(json!({"max_retries": 4294967296u64})), "max_retries");
+        assert_eq!(field(json!({"initial_backoff": -1.0})), "initial_backoff");
+        assert_eq!(field(json!({"max_retry_after": "2"})), "max_retry_after");
+        assert_eq!(field(json!({"retries": 2})), "retries");
+        assert_eq!(field(json!([])), "policy");
     }
 }

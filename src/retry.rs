@@ -24,7 +24,7 @@ use http::header::HeaderMap;
 use http::Method;
 
 use crate::envelope;
-use crate::error::{Error, Invalid, OutcomeUnknown, TransportError};
+use crate::error::{Error, OutcomeUnknown, TransportError};
 use crate::headers::{header_str, retry_after, CF_RAY};
 use crate::shape::Shape;
 
@@ -80,38 +80,7 @@ impl RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Reads a host's policy: `{"max_retries", "initial_backoff", "max_backoff",
-    /// "max_retry_after"}`, durations in seconds; a field left out (or `null`) keeps the
-    /// default. `max_retries` is an integer from 0 to 2**32 - 1; durations are finite and not
-    /// negative ([`crate::host::seconds`]).
-    pub fn from_json(value: &serde_json::Value) -> Result<Self, Error> {
-        let mut policy = RetryPolicy::default();
-        let Some(map) = value.as_object() else {
-            return Err(Invalid::new("policy", "must be an object").into());
-        };
-        if let Some(unknown) = map.keys().find(|k| !Self::FIELDS.contains(&k.as_str())) {
-            return Err(Invalid::new(unknown.as_str(), "is not a retry policy field").into());
-        }
-        let given = |field: &str| map.get(field).filter(|v| !v.is_null());
-        if let Some(n) = given("max_retries") {
-            let reason = "must be an integer from 0 to 2**32 - 1";
-            let n = n.as_u64().and_then(|n| u32::try_from(n).ok());
-            policy.max_retries = n.ok_or_else(|| Invalid::new("max_retries", reason))?;
-        }
-        let durations = [
-            (&mut policy.initial_backoff, "initial_backoff"),
-            (&mut policy.max_backoff, "max_backoff"),
-            (&mut policy.max_retry_after, "max_retry_after"),
-        ];
-        for (duration, field) in durations {
-            if let Some(value) = given(field) {
-                *duration = crate::host::seconds(field, value.as_f64().unwrap_or(f64::NAN))?;
-            }
-        }
-        Ok(policy)
-    }
-
-    /// The fields [`RetryPolicy::from_json`] reads and [`RetryPolicy::to_json`] writes.
+    /// The fields a host's policy has ([`RetryPolicy::from_json`], [`RetryPolicy::to_json`]).
     pub const FIELDS: [&'static str; 4] = [
         "max_retries",
         "initial_backoff",
@@ -497,30 +466,6 @@ mod tests {
     use crate::ServerBudget;
 
     const SECOND: Duration = Duration::from_secs(1);
-
-    #[test]
-    fn a_hosts_policy_is_read_checked_and_written_back() {
-        use serde_json::json;
-        let default = RetryPolicy::default();
-        assert_eq!(RetryPolicy::from_json(&json!({})).unwrap(), default);
-        let given = json!({"max_retries": 5, "initial_backoff": 0.01, "max_backoff": null});
-        let policy = RetryPolicy::from_json(&given).unwrap();
-        assert_eq!(policy.max_retries, 5);
-        assert_eq!(policy.initial_backoff, Duration::from_millis(10));
-        assert_eq!(policy.max_backoff, default.max_backoff);
-        assert_eq!(RetryPolicy::from_json(&policy.to_json()).unwrap(), policy);
-        let field = |value: serde_json::Value| match RetryPolicy::from_json(&value) {
-            Err(Error::Invalid(invalid)) => invalid.field,
-            other => panic!("expected an input error, got {other:?}"),
-        };
-        assert_eq!(field(json!({"max_retries": -1})), "max_retries");
-        assert_eq!(field(json!({"max_retries": 1.5})), "max_retries");
-        assert_eq!(field(json!({"max_retries": 4294967296u64})), "max_retries");
-        assert_eq!(field(json!({"initial_backoff": -1.0})), "initial_backoff");
-        assert_eq!(field(json!({"max_retry_after": "2"})), "max_retry_after");
-        assert_eq!(field(json!({"retries": 2})), "retries");
-        assert_eq!(field(json!([])), "policy");
-    }
 
     #[test]
     fn taking_over_sends_one_alone_until_its_answer() {
