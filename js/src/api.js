@@ -167,8 +167,9 @@ function bodyOf(body, operation) {
 // ---- the sans-IO functions ------------------------------------------------------------------
 
 /**
- * The request for `operation`: `{method, url, headers, body}`, ready for `fetch(url, {method,
- * headers, body})`. Headers are a plain object with lower-case names; body is a string or null.
+ * The request for `operation`: `{method, url, headers, sensitive_headers, body}`, ready for
+ * `fetch(url, {method, headers, body})`. Headers are a plain object with lower-case names;
+ * `sensitive_headers` names those that carry a secret; body is a string or null.
  * Pure: an `Idempotency-Key` goes out only when `params` holds `idempotency_key` (the client
  * draws one per create; here, draw one per create and send it again on every resend).
  */

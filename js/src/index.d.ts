@@ -117,6 +117,8 @@ export interface HttpRequest {
   url: string;
   /** Lower-case names. Holds the credential headers: do not log it. */
   headers: Record<string, string>;
+  /** The names of the headers that carry a secret (lower-case): mask them in any log. */
+  sensitive_headers: string[];
   body: string | null;
 }
 

@@ -73,6 +73,10 @@ describe("TenantClient: methods", () => {
     assert.deepEqual(headers, expected.headers);
     const keyed = lib.buildRequest("accounts.create", { name: "Acme", idempotency_key: key }, { apiToken: TOKEN });
     assert.equal(keyed.headers["idempotency-key"], key);
+    // What a log must mask: the credential headers, named by the core.
+    assert.deepEqual(expected.sensitive_headers, ["authorization"]);
+    const global = lib.buildRequest("user.get", {}, { apiEmail: "a@b.example", apiKey: "k" });
+    assert.deepEqual(global.sensitive_headers, ["x-auth-email", "x-auth-key"]);
     assert.deepEqual(JSON.parse(call.body), { name: "Acme", unit: { id: "f3b1a4e0c2d54e7f9a8b6c5d4e3f2a1b" }, business_name: "Acme Corp" });
   });
 
