@@ -109,14 +109,16 @@ pub fn parse_response_named(
     body: &[u8],
 ) -> Result<ApiResponse<Value>, Error> {
     let info = operation(name)?;
-    let checked = check_response_named(info.name, status, headers, body)?;
+    // One reading: the result's text comes with the check.
+    let opened = envelope::open(info.name, status, headers, body, info.result_shape)?;
+    opened.checked()?;
     // Not expected once checked; an error rather than a panic all the same.
-    let result = envelope::result_value(body)
+    let result = serde_json::from_str(opened.result)
         .map_err(|e| envelope::decode_error(info.name, status, headers, body, e))?;
     Ok(ApiResponse {
         result,
-        result_info: checked.result_info,
-        messages: checked.messages,
+        result_info: opened.result_info,
+        messages: opened.messages,
     })
 }
 
