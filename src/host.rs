@@ -615,6 +615,19 @@ pub fn client(
     }
 }
 
+/// [`client`] without credentials, for requests signed per call. The one with every default
+/// is set up once: most by-name requests go to the public API.
+pub fn unsigned_client(
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Cow<'static, Client>, Error> {
+    static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+    match (base_url, user_agent) {
+        (None, None) => Ok(Cow::Borrowed(DEFAULT.get_or_init(Client::default))),
+        _ => client(None, base_url, user_agent).map(Cow::Owned),
+    }
+}
+
 /// `client`, or the same client signing with `credentials` (JSON text) when given: what the
 /// onboarding flows act as.
 pub fn client_as(client: &Client, credentials: Option<&str>) -> Result<Client, Error> {
@@ -633,13 +646,8 @@ pub fn build_request_json(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<String, Error> {
-    // The core's defaults, set up once: most by-name requests go to the public API.
-    static DEFAULT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
     let op = Some(operation(name)?.name);
-    let client = match (base_url, user_agent) {
-        (None, None) => Cow::Borrowed(DEFAULT.get_or_init(Client::default)),
-        _ => Cow::Owned(client(None, base_url, user_agent).map_err(|e| in_op(e, op))?),
-    };
+    let client = unsigned_client(base_url, user_agent).map_err(|e| in_op(e, op))?;
     let params = read_json(op, "params", params)?;
     let credentials = read_credentials(op, credentials)?;
     let request = client.request_named(name, params, credentials.as_ref())?;

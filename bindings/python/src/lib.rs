@@ -4,16 +4,15 @@
 //! view, reports), which the package reads with `json.loads`, or a built request's parts. An
 //! error leaves as the core's JSON view, made an exception by `cloudflare_tenant._exceptions`.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use cloudflare_tenant::flows::Report;
 use cloudflare_tenant::host::{self, Machine as Core};
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{check_response_named, operation, operations as catalog, Attempt};
-use cloudflare_tenant::{response_headers, Client, Credentials, Error, Invalid, RetryPolicy};
+use cloudflare_tenant::{response_headers, Credentials, Error, Invalid, RetryPolicy};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
@@ -146,25 +145,6 @@ fn policy_arg(fields: Option<&Bound<'_, PyAny>>) -> PyResult<RetryPolicy> {
     }
 }
 
-/// A client with these credentials (or none), endpoint and `User-Agent` (`None`: the defaults;
-/// the client with every default is made once).
-fn client(who: Option<Credentials>, url: Option<&str>, agent: Option<&str>) -> ClientResult {
-    static DEFAULT: OnceLock<Client> = OnceLock::new();
-    let mut client = match who {
-        None => Cow::Borrowed(DEFAULT.get_or_init(Client::default)),
-        Some(credentials) => Cow::Owned(Client::new(credentials)),
-    };
-    if let Some(url) = url {
-        client = Cow::Owned(client.into_owned().with_base_url(url).map_err(raise)?);
-    }
-    if let Some(agent) = agent {
-        client = Cow::Owned(client.into_owned().with_user_agent(agent).map_err(raise)?);
-    }
-    Ok(client)
-}
-
-type ClientResult = PyResult<Cow<'static, Client>>;
-
 /// Header names and values, and bodies, as the Python layer hands them: `bytes`.
 type Bytes = PyBackedBytes;
 
@@ -257,7 +237,7 @@ fn build_request(
 ) -> PyResult<Request> {
     let params = json_arg(operation, "params", "", params)?;
     let who = credentials_arg(credentials)?;
-    let client = client(None, base_url, user_agent)?;
+    let client = host::unsigned_client(base_url, user_agent).map_err(raise)?;
     let request = client.request_named(operation, params, who.as_ref());
     let (parts, body) = request.map_err(raise)?.into_parts();
     let (mut headers, mut sensitive) = (Vec::with_capacity(parts.headers.len()), Vec::new());
@@ -400,14 +380,15 @@ impl Machine {
         };
         let value = json_arg(name, field, root, value)?;
         let who = credentials_arg(credentials)?;
-        let (client, policy) = (client(who, base_url, user_agent)?, policy_arg(policy)?);
+        let client = host::client(who, base_url, user_agent).map_err(raise)?;
+        let policy = policy_arg(policy)?;
         let started = match kind {
             "call" => Core::call(&client, name, value, None, policy, random),
             "list" => Core::list(&client, name, value, None, policy, number.map(|n| n as u32)),
-            "onboarding" => Core::onboarding(client.into_owned(), value, policy, random),
+            "onboarding" => Core::onboarding(client, value, policy, random),
             _ => host::concurrency(number)
                 .map_err(|e| e.in_operation(ONBOARDING))
-                .and_then(|n| Core::bulk(client.into_owned(), value, policy, n, random)),
+                .and_then(|n| Core::bulk(client, value, policy, n, random)),
         };
         started.map(Machine).map_err(raise)
     }
