@@ -95,7 +95,7 @@ impl Machine {
         policy: RetryPolicy,
         random: &[u8],
     ) -> Result<Machine, Error> {
-        let random = sixteen(random).map_err(|e| in_known(e, name))?;
+        let random = sixteen(random).map_err(|e| in_op(e, known(name)))?;
         let call = Call::new(client, name, params, credentials, policy, random)?;
         Ok(Machine::Call(Box::new(call)))
     }
@@ -111,7 +111,7 @@ impl Machine {
     ) -> Result<Machine, Error> {
         if max_pages == Some(0) {
             let error = Invalid::new("max_pages", "must be an integer from 1 to 2**32 - 1");
-            return Err(in_known(error.into(), name));
+            return Err(in_op(error.into(), known(name)));
         }
         let list = List::new(client, name, params, credentials, policy, max_pages)?;
         Ok(Machine::List(Box::new(list)))
@@ -458,14 +458,6 @@ fn at_spec(error: Error, index: usize) -> Error {
             Error::Invalid(inner)
         }
         other => other,
-    }
-}
-
-/// Names the operation `name` in an input error, when it is one.
-fn in_known(error: Error, name: &str) -> Error {
-    match operation(name) {
-        Ok(op) => error.in_operation(op.name),
-        Err(_) => error,
     }
 }
 

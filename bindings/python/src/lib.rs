@@ -115,8 +115,7 @@ type Json = PyResult<Value>;
 /// The core's refusal of `field` of the operation `name`, as the package's exception.
 fn invalid(name: &str, field: &str, reason: String) -> PyErr {
     let field = field.to_owned();
-    let named = operation(name).ok().map(|op| op.name);
-    let operation = named.or((name == ONBOARDING).then_some(ONBOARDING));
+    let operation = host::known(name).or((name == ONBOARDING).then_some(ONBOARDING));
     raise(Error::from(Invalid {
         operation,
         field,
@@ -430,8 +429,7 @@ impl Machine {
             body.as_deref().unwrap_or_default(),
         );
         let attempt = match &failure {
-            Some((true, message)) => Attempt::NoResponse { message },
-            Some((false, message)) => Attempt::NotSent { message },
+            Some((sent, message)) => Attempt::lost(*sent, message),
             None => Attempt::Response {
                 status: status_arg("", status)?,
                 headers: &headers,
