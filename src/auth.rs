@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Invalid};
@@ -161,7 +161,7 @@ impl Credentials {
         }
     }
 
-    pub(crate) fn apply(&self, headers: &mut HeaderMap) -> Result<(), Error> {
+    pub(crate) fn apply(&self, headers: &mut Vec<(HeaderName, HeaderValue)>) -> Result<(), Error> {
         let sensitive = |field: &'static str, value: &str| {
             let mut value = HeaderValue::from_str(value)
                 .map_err(|_| Error::from(Invalid::new(field, "is not a valid header value")))?;
@@ -171,17 +171,17 @@ impl Credentials {
         match self {
             Credentials::ApiToken(token) => {
                 let value = sensitive("api_token", &format!("Bearer {}", token.expose()))?;
-                headers.insert(AUTHORIZATION, value);
+                headers.push((AUTHORIZATION, value));
             }
             Credentials::GlobalKey { email, key } => {
-                headers.insert(X_AUTH_EMAIL, sensitive("api_email", email)?);
-                headers.insert(X_AUTH_KEY, sensitive("api_key", key.expose())?);
+                headers.push((X_AUTH_EMAIL, sensitive("api_email", email)?));
+                headers.push((X_AUTH_KEY, sensitive("api_key", key.expose())?));
             }
             Credentials::UserServiceKey(key) => {
-                headers.insert(
+                headers.push((
                     X_AUTH_USER_SERVICE_KEY,
                     sensitive("user_service_key", key.expose())?,
-                );
+                ));
             }
         }
         Ok(())

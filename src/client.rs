@@ -24,7 +24,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("cloudflare-tenant/", env!("CARGO_P
 pub struct Client {
     base_url: String,
     credentials: Option<Credentials>,
-    user_agent: String,
+    user_agent: HeaderValue,
 }
 
 impl Default for Client {
@@ -33,7 +33,7 @@ impl Default for Client {
         Client {
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials: None,
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
         }
     }
 }
@@ -98,7 +98,7 @@ impl Client {
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Result<Self, Error> {
         let user_agent = user_agent.into();
         check_header_value("user_agent", &user_agent)?;
-        self.user_agent = user_agent;
+        self.user_agent = HeaderValue::from_str(&user_agent).expect("checked just above");
         Ok(self)
     }
 
@@ -156,32 +156,21 @@ impl Client {
         given: &Value,
         credentials: Option<&Credentials>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
-        let uri = format!("{}{}{}", self.base_url, laid.path, laid.query);
-        // to_vec: straight into bytes (Display goes through the formatter, a write at a time).
-        let body = laid
-            .body
-            .map(|body| serde_json::to_vec(&body).expect("JSON of JSON values"));
-        let mut request = self
-            .assemble(method, uri, body, credentials)
-            .map_err(|e| e.in_operation(name))?;
-        for (header, value) in laid.headers {
-            // Names come from the catalog; values were checked to be visible ASCII.
-            let header = HeaderName::from_bytes(header.as_bytes()).expect("a header name");
-            let value = HeaderValue::from_str(&value).expect("a checked header value");
-            request.headers_mut().insert(header, value);
-        }
-        Ok(request)
+        self.lay_out(name, method, params, given, credentials)?
+            .into_request()
+            .map_err(|e| e.in_operation(name))
     }
 
-    /// Headers and credentials.
-    fn assemble(
+    /// The request of [`build_from`](Client::build_from) in its plain parts.
+    pub(crate) fn lay_out(
         &self,
+        name: &'static str,
         method: Method,
-        uri: String,
-        body: Option<Vec<u8>>,
+        params: &Params,
+        given: &Value,
         credentials: Option<&Credentials>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<Outgoing, Error> {
+        let laid = params::lay_out(params, given).map_err(|e| Error::from(e).in_operation(name))?;
         let credentials = credentials.or(self.credentials.as_ref()).ok_or_else(|| {
             let (token, email, key) = (
                 Credentials::ENV_API_TOKEN,
@@ -195,23 +184,64 @@ impl Client {
                      and Python clients also look in {token}, then {email} with {key})"
                 ),
             ))
+            .in_operation(name)
         })?;
-        let has_body = body.is_some();
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .body(body.unwrap_or_default())
-            .map_err(|e| Error::from(Invalid::new("url", e.to_string())))?;
-        let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if has_body {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let url = [self.base_url.as_str(), &laid.path, &laid.query].concat();
+        let body = laid
+            .body
+            .map(|body| serde_json::to_string(&body).expect("JSON of JSON values"));
+        let mut headers = Vec::with_capacity(4 + laid.headers.len());
+        headers.push((ACCEPT, HeaderValue::from_static("application/json")));
+        if body.is_some() {
+            headers.push((CONTENT_TYPE, HeaderValue::from_static("application/json")));
         }
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_str(&self.user_agent).expect("checked in with_user_agent"),
-        );
-        credentials.apply(headers)?;
+        headers.push((USER_AGENT, self.user_agent.clone()));
+        credentials
+            .apply(&mut headers)
+            .map_err(|e| e.in_operation(name))?;
+        for (header, value) in laid.headers {
+            // Names come from the catalog; values were checked to be visible ASCII.
+            let header = HeaderName::from_bytes(header.as_bytes()).expect("a header name");
+            let value = HeaderValue::from_str(&value).expect("a checked header value");
+            headers.push((header, value));
+        }
+        headers.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        Ok(Outgoing {
+            method,
+            url,
+            headers,
+            body,
+        })
+    }
+}
+
+/// A request as the core lays it out, in the plain parts a host sends: the by-name hosts hand
+/// these out as they are, without going through an `http::Request` and back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outgoing {
+    /// The method.
+    pub method: Method,
+    /// The whole URL. The catalog lets only ids into a path and percent-encodes the query, and
+    /// the base URL was checked, so it is a valid URI.
+    pub url: String,
+    /// The headers by lower-case name, in alphabetical order, each once; the values of
+    /// credentials are marked sensitive ([`HeaderValue::is_sensitive`]).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The JSON body, when the request has one.
+    pub body: Option<String>,
+}
+
+impl Outgoing {
+    /// The same request as an `http::Request`.
+    pub fn into_request(self) -> Result<Request<Vec<u8>>, Error> {
+        let body = self.body.map(String::into_bytes).unwrap_or_default();
+        let mut request = Request::builder()
+            .method(self.method)
+            .uri(self.url)
+            .body(body)
+            .map_err(|e| Error::from(Invalid::new("url", e.to_string())))?;
+        request.headers_mut().extend(self.headers);
         Ok(request)
     }
 }

@@ -24,7 +24,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use http::header::HeaderName;
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request};
 use serde_json::{Map, Value};
 
@@ -35,7 +35,7 @@ use crate::message::ApiResponse;
 use crate::named::{check_response_named, CheckedResult, NamedPaginator};
 use crate::paginate::Stop;
 use crate::retry::{Attempt, Pacer, RetryPolicy};
-use crate::{operation, response_headers, server_budget, Client, Credentials};
+use crate::{operation, response_headers, server_budget, Client, Credentials, Outgoing};
 
 /// The operation that the errors of the onboarding flows name.
 const ONBOARDING: &str = "onboarding";
@@ -367,44 +367,60 @@ impl Machine {
 /// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
 /// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
 pub fn request_json(request: &Request<Vec<u8>>) -> String {
-    // Written straight into one buffer: through a map of the headers and serde's derive, this
-    // view (made for every send) took half as long again as building the request.
-    let body = request.body();
-    let mut out = Vec::with_capacity(256 + 2 * body.len());
     let mut names: Vec<&HeaderName> = request.headers().keys().collect();
     names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    let headers = names.into_iter().map(|name| {
+        let mut values = request.headers().get_all(name).iter();
+        let first = values.next().expect("a name has a value").clone();
+        let joined = values.fold(first, |joined, value| {
+            let mut both = joined.as_bytes().to_vec();
+            both.extend_from_slice(b", ");
+            both.extend_from_slice(value.as_bytes());
+            let mut both = HeaderValue::from_bytes(&both).expect("two header values");
+            both.set_sensitive(joined.is_sensitive() || value.is_sensitive());
+            both
+        });
+        (name.clone(), joined)
+    });
+    let body = request.body();
+    outgoing_json(&Outgoing {
+        method: request.method().clone(),
+        url: request.uri().to_string(),
+        headers: headers.collect(),
+        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body).into_owned()),
+    })
+}
+
+/// [`request_json`] of a request in its plain parts, which [`build_request`] makes.
+pub fn outgoing_json(request: &Outgoing) -> String {
+    // Written straight into one buffer: through a map of the headers and serde's derive, this
+    // view (made for every send) took half as long again as building the request.
+    let body = request.body.as_deref();
+    let mut out = Vec::with_capacity(256 + 2 * body.map_or(0, str::len));
     out.extend_from_slice(br#"{"method":"#);
-    json_str(&mut out, request.method().as_str());
+    json_str(&mut out, request.method.as_str());
     out.extend_from_slice(br#","url":"#);
-    json_str(&mut out, &request.uri().to_string());
+    json_str(&mut out, &request.url);
     out.extend_from_slice(br#","headers":{"#);
-    let mut sensitive = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        let mut joined = Cow::Borrowed("");
-        for (j, value) in request.headers().get_all(*name).iter().enumerate() {
-            if value.is_sensitive() && !sensitive.contains(name) {
-                sensitive.push(*name);
-            }
-            let value = String::from_utf8_lossy(value.as_bytes());
-            joined = match j {
-                0 => value,
-                _ => format!("{joined}, {value}").into(),
-            };
-        }
+    for (i, (name, value)) in request.headers.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"" } else { b"," });
         json_str(&mut out, name.as_str());
         out.push(b':');
-        json_str(&mut out, &joined);
+        json_str(&mut out, &String::from_utf8_lossy(value.as_bytes()));
     }
     out.extend_from_slice(br#"},"sensitive_headers":["#);
-    for (i, name) in sensitive.iter().enumerate() {
+    let sensitive = request
+        .headers
+        .iter()
+        .filter(|(_, value)| value.is_sensitive());
+    for (i, (name, _)) in sensitive.enumerate() {
         out.extend_from_slice(if i == 0 { b"" } else { b"," });
         json_str(&mut out, name.as_str());
     }
     out.extend_from_slice(br#"],"body":"#);
-    match body.is_empty() {
-        true => out.extend_from_slice(b"null"),
-        false => json_str(&mut out, &String::from_utf8_lossy(body)),
+    match body {
+        None => out.extend_from_slice(b"null"),
+        Some(body) => json_str(&mut out, body),
     }
     out.push(b'}');
     String::from_utf8(out).expect("JSON text from UTF-8 strings")
@@ -639,11 +655,25 @@ pub fn build_request_json(
     user_agent: Option<&str>,
 ) -> Result<String, Error> {
     let op = Some(operation(name)?.name);
-    let client = unsigned_client(base_url, user_agent).map_err(|e| in_op(e, op))?;
     let params = read_json(op, "params", params)?;
     let credentials = read_credentials(op, credentials)?;
-    let request = client.request_named(name, params, credentials.as_ref())?;
-    Ok(request_json(&request))
+    let request = build_request(name, &params, credentials.as_ref(), base_url, user_agent)?;
+    Ok(outgoing_json(&request))
+}
+
+/// The request for the operation `name` from its params, signed with `credentials`, for
+/// `base_url` and `user_agent` (or the core's): the by-name build of every host.
+pub fn build_request(
+    name: &str,
+    params: &Value,
+    credentials: Option<&Credentials>,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Outgoing, Error> {
+    let info = operation(name)?;
+    let client = unsigned_client(base_url, user_agent).map_err(|e| in_op(e, Some(info.name)))?;
+    let method = info.method.clone();
+    client.lay_out(info.name, method, info.params, params, credentials)
 }
 
 /// Checks a response to `name` (headers as [`read_headers`] takes them): JSON text of
@@ -1020,6 +1050,37 @@ mod tests {
             over["error"]["field"], "call",
             "a call ends with its answer"
         );
+    }
+
+    #[test]
+    fn a_built_request_is_the_client_request_in_plain_parts() {
+        let key = Credentials::global_key("ops@example.com", "k3y").unwrap();
+        let params = json!({"name": "Acme", "standalone": true, "idempotency_key": "once-1"});
+        let built = build_request("accounts.create", &params, Some(&key), None, None).unwrap();
+        let names: Vec<&str> = built.headers.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "accept",
+                "content-type",
+                "idempotency-key",
+                "user-agent",
+                "x-auth-email",
+                "x-auth-key"
+            ]
+        );
+        let sensitive = built.headers.iter().filter(|(_, value)| value.is_sensitive());
+        let sensitive: Vec<&str> = sensitive.map(|(name, _)| name.as_str()).collect();
+        assert_eq!(sensitive, ["x-auth-email", "x-auth-key"]);
+        assert!(!format!("{built:?}").contains("k3y"), "{built:?}");
+        let by_client = Client::default().request_named("accounts.create", params, Some(&key));
+        let by_client = by_client.unwrap();
+        let text = outgoing_json(&built);
+        assert_eq!(text, request_json(&by_client));
+        let request = built.into_request().unwrap();
+        assert_eq!(request.uri(), by_client.uri());
+        assert_eq!(request.headers(), by_client.headers());
+        assert_eq!(request.body(), by_client.body());
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub mod shape;
 pub use api::{Operation, Paginated, WHOLE_RESULT};
 pub use auth::{Credentials, Secret};
 pub use catalog::catalog;
-pub use client::{parse_response, Client, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use client::{parse_response, Client, Outgoing, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use error::{
     ApiError, DecodeError, Error, Invalid, OutcomeUnknown, Redirected, TransportError,
     SNIPPET_BYTES,

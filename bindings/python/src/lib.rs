@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use cloudflare_tenant::flows::Report;
 use cloudflare_tenant::host::{self, Machine as Core};
+use cloudflare_tenant::http::HeaderValue;
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{check_response_named, operation, operations as catalog, Attempt};
 use cloudflare_tenant::{response_headers, Credentials, Error, Invalid, RetryPolicy};
@@ -236,20 +237,27 @@ fn build_request(
 ) -> PyResult<Request> {
     let params = json_arg(operation, "params", "", params)?;
     let who = credentials_arg(credentials)?;
-    let client = host::unsigned_client(base_url, user_agent).map_err(raise)?;
-    let request = client.request_named(operation, params, who.as_ref());
-    let (parts, body) = request.map_err(raise)?.into_parts();
-    let (mut headers, mut sensitive) = (Vec::with_capacity(parts.headers.len()), Vec::new());
-    for (name, value) in &parts.headers {
-        let name = name.as_str().to_owned();
-        if value.is_sensitive() && !sensitive.contains(&name) {
-            sensitive.push(name.clone());
-        }
-        headers.push((name, String::from_utf8_lossy(value.as_bytes()).into_owned()));
-    }
-    let body = Some(body).filter(|body| !body.is_empty());
-    let (method, url) = (parts.method.as_str().to_owned(), parts.uri.to_string());
-    Ok(Request((method, url, headers, sensitive, body)))
+    let request = host::build_request(operation, &params, who.as_ref(), base_url, user_agent);
+    let request = request.map_err(raise)?;
+    let text = |value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let headers = request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), text(value)));
+    let sensitive = request
+        .headers
+        .iter()
+        .filter(|(_, value)| value.is_sensitive());
+    let sensitive = sensitive.map(|(name, _)| name.to_string()).collect();
+    let body = request.body.map(String::into_bytes);
+    let method = request.method.to_string();
+    Ok(Request((
+        method,
+        request.url,
+        headers.collect(),
+        sensitive,
+        body,
+    )))
 }
 
 /// Checks a response to `name` (a large body with the GIL released): what comes with its result
