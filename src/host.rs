@@ -1057,7 +1057,11 @@ mod tests {
         let key = Credentials::global_key("ops@example.com", "k3y").unwrap();
         let params = json!({"name": "Acme", "standalone": true, "idempotency_key": "once-1"});
         let built = build_request("accounts.create", &params, Some(&key), None, None).unwrap();
-        let names: Vec<&str> = built.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = built
+            .headers
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         assert_eq!(
             names,
             [
@@ -1069,7 +1073,10 @@ mod tests {
                 "x-auth-key"
             ]
         );
-        let sensitive = built.headers.iter().filter(|(_, value)| value.is_sensitive());
+        let sensitive = built
+            .headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive());
         let sensitive: Vec<&str> = sensitive.map(|(name, _)| name.as_str()).collect();
         assert_eq!(sensitive, ["x-auth-email", "x-auth-key"]);
         assert!(!format!("{built:?}").contains("k3y"), "{built:?}");

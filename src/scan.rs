@@ -365,18 +365,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skips, eight bytes at a time, what needs no look: no quote, backslash or control byte.
+    /// Skips, eight bytes at a time, what needs no look: no quote, backslash or control byte;
+    /// stops on the first that does.
     #[inline(always)]
     fn plain_run(&mut self) {
-        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-        const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+        const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+        // The lowest bit set marks the first zero byte exactly (higher ones may be false).
         let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
         while let Some(chunk) = self.bytes().get(self.at..self.at + 8) {
-            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
             let special = has_zero(word ^ (ONES * u64::from(b'"')))
                 | has_zero(word ^ (ONES * u64::from(b'\\')))
                 | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
             if special != 0 {
+                self.at += special.trailing_zeros() as usize / 8;
                 return;
             }
             self.at += 8;
