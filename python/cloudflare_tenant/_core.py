@@ -124,8 +124,11 @@ def _result(body: Optional[bytes]) -> Any:
 
 def _secrets(value: Any, fields: Sequence[str]) -> Any:
     """Wraps the string values of ``fields`` (or ``value`` itself, when the core says the
-    whole result is the secret) in :class:`Secret`."""
-    if isinstance(value, dict):
+    whole result is the secret) in :class:`Secret`; in each item of a list."""
+    if isinstance(value, list) and fields:
+        for item in value:
+            _secrets(item, fields)
+    elif isinstance(value, dict):
         for field in fields:
             if isinstance(value.get(field), str):
                 value[field] = Secret(value[field])

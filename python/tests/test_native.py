@@ -222,6 +222,17 @@ def test_created_user_api_key_is_masked() -> None:
         assert isinstance(again, ct.Secret) and again.expose() == "KEY-SECRET-123"
 
 
+def test_secret_fields_are_masked_in_each_item_of_a_list() -> None:
+    from cloudflare_tenant._core import _secrets
+
+    items = [{"api_key": "KEY-1", "id": "a"}, {"id": "b"}, {"api_key": None}]
+    masked = _secrets(items, ["api_key"])
+    assert masked is items and isinstance(items[0]["api_key"], ct.Secret)
+    assert items[0]["api_key"].expose() == "KEY-1" and "KEY-1" not in repr(items)
+    assert items[1] == {"id": "b"} and items[2] == {"api_key": None}
+    assert _secrets([{"api_key": "k"}], []) == [{"api_key": "k"}]
+
+
 def test_exceptions_pickle_and_keep_their_fields() -> None:
     body = json.dumps({
         "success": False,
