@@ -377,6 +377,31 @@ def test_ctrl_c_lets_the_request_in_flight_finish_so_no_secret_is_lost(
 # ---- plan ------------------------------------------------------------------------------------
 
 
+def test_one_run_at_a_time_uses_a_report(sandbox: Sandbox, tmp_path: Path) -> None:
+    import fcntl
+
+    rows = customer_rows("Locked", 2, unit_of(sandbox))
+    path = write_csv(tmp_path / "customers.csv", rows)
+    lock = tmp_path / "customers.csv.report.jsonl.lock"
+    # Another run holds the report: this one stops before it reads or sends anything.
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        for args in (["onboard", path.name], ["onboard", path.name, "--plan"]):
+            second = cli(sandbox, *args, cwd=tmp_path)
+            assert second.returncode == 2, second
+            assert "another run is using it (it holds customers.csv.report.jsonl.lock)" in (
+                second.stderr
+            )
+        assert request_total(sandbox) == 0
+        assert not (tmp_path / "customers.csv.report.jsonl").exists()
+    # A lock file left by a killed run holds nothing: the next run goes on, and removes it.
+    assert lock.exists()
+    run = cli(sandbox, "onboard", path.name, cwd=tmp_path)
+    assert run.returncode == 0, run
+    assert len(report_lines(tmp_path / "customers.csv.report.jsonl")) == 2
+    assert not lock.exists()
+
+
 def test_plan_reads_and_writes_nothing(
     sandbox: Sandbox, admin: ct.TenantClient, tmp_path: Path
 ) -> None:

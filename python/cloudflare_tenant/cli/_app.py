@@ -14,7 +14,7 @@ from .._client import TenantClient
 from .._core import CORE_VERSION, DEFAULT_BASE_URL, Credentials
 from .._exceptions import CloudflareError, ValidationError
 from .._transport import UrllibTransport
-from ._files import ReportFile, UsageError
+from ._files import ReportFile, UsageError, one_run_at_a_time
 from ._input import CSV_COLUMNS, InputError, read_customers
 from ._onboard import check_specs, default_paths, onboard, say
 from ._plan import plan
@@ -55,7 +55,8 @@ line and column, and nothing is sent for any row.
 
 The report (REPORT, default FILE.report.jsonl) gets one JSON line per customer as each ends;
 run the same command again and each customer continues from its line: what is done is not
-done again. Secrets (token values, service users' API keys) go only to the secrets file
+done again. One run at a time uses a report (it holds REPORT.lock): another stops (exit 2).
+Secrets (token values, service users' API keys) go only to the secrets file
 (SECRETS, default FILE.secrets.jsonl, mode 0600), never to the terminal or the report.
 Ctrl-C stops the run once the request on its way is answered (twice: at once), keeping the
 report of every customer under way."""
@@ -207,27 +208,28 @@ def _onboard(args: argparse.Namespace, out: Console, err: Console) -> int:
     path: Path = args.file
     customers = read_customers(path)
     report_path, secrets_path = default_paths(path, args.report, args.secrets)
-    report = ReportFile(report_path)
-    report.read()
-    if report.torn:
-        say(err, f"{report_path}: its last line was cut short (a run was killed writing it)")
     credentials = _credentials(args)
     check_specs(path, customers, credentials)
-    if args.plan:
-        with _client(args, credentials, args.rate_limit) as client:
-            return plan(client, customers, report, out)
-    stop_on_term()
-    transport = FinishingTransport(UrllibTransport())
-    with _client(args, credentials, args.rate_limit, transport) as client:
-        return onboard(
-            client,
-            transport,
-            path,
-            customers,
-            report,
-            secrets_path,
-            args.concurrency,
-            args.rate_limit,
-            out,
-            err,
-        )
+    with one_run_at_a_time(report_path):
+        report = ReportFile(report_path)
+        report.read()
+        if report.torn:
+            say(err, f"{report_path}: its last line was cut short (a run was killed writing it)")
+        if args.plan:
+            with _client(args, credentials, args.rate_limit) as client:
+                return plan(client, customers, report, out)
+        stop_on_term()
+        transport = FinishingTransport(UrllibTransport())
+        with _client(args, credentials, args.rate_limit, transport) as client:
+            return onboard(
+                client,
+                transport,
+                path,
+                customers,
+                report,
+                secrets_path,
+                args.concurrency,
+                args.rate_limit,
+                out,
+                err,
+            )

@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set, TextIO, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, TextIO, Tuple
 
 from .._secret import Secret
 from ._input import Customer, customer_key
@@ -15,6 +15,7 @@ from ._stops import whole_lines
 
 __all__ = [
     "ReportFile",
+    "one_run_at_a_time",
     "SecretsFile",
     "UsageError",
     "public",
@@ -58,6 +59,44 @@ def identity(customer: Customer) -> Dict[str, Any]:
         if customer.spec.get(key):
             fields[key] = customer.spec[key]
     return fields
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(report: Path) -> Iterator[None]:
+    """Holds ``REPORT.lock`` while a run uses the report: a second run on the same report
+    stops before it reads or sends anything, since two runs from one checkpoint would each
+    create what the other creates. The system drops the lock when the process ends, even when
+    killed; the file goes at the end of the run. Without ``fcntl`` (not POSIX), no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock = report.with_name(report.name + ".lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as error:
+            raise UsageError(f"{lock}: cannot be opened: {error}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UsageError(
+                f"{report}: another run is using it (it holds {lock.name}); "
+                "wait for it to end, or give another --report"
+            ) from None
+        # The run that held it may have removed the file in between: lock the one in place.
+        with contextlib.suppress(OSError):
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
 
 
 class ReportFile:
