@@ -232,6 +232,34 @@ pub struct Outgoing {
     pub body: Option<String>,
 }
 
+impl From<Request<Vec<u8>>> for Outgoing {
+    /// The parts of any request: repeated headers joined with `, ` (sensitive when one is).
+    fn from(request: Request<Vec<u8>>) -> Self {
+        let (parts, body) = request.into_parts();
+        let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
+        // A name comes with its first value only: the next values are the last name's.
+        for (name, value) in parts.headers {
+            if let Some(name) = name {
+                headers.push((name, value));
+            } else if let Some((_, joined)) = headers.last_mut() {
+                let both = [joined.as_bytes(), b", ", value.as_bytes()].concat();
+                let sensitive = joined.is_sensitive() || value.is_sensitive();
+                *joined = HeaderValue::from_bytes(&both).expect("two header values");
+                joined.set_sensitive(sensitive);
+            }
+        }
+        headers.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        let body = String::from_utf8(body)
+            .unwrap_or_else(|bytes| String::from_utf8_lossy(bytes.as_bytes()).into_owned());
+        Outgoing {
+            method: parts.method,
+            url: parts.uri.to_string(),
+            headers,
+            body: Some(body).filter(|body| !body.is_empty()),
+        }
+    }
+}
+
 impl Outgoing {
     /// The same request as an `http::Request`.
     pub fn into_request(self) -> Result<Request<Vec<u8>>, Error> {

@@ -24,7 +24,6 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request};
 use serde_json::{Map, Value};
 
@@ -83,6 +82,20 @@ pub enum Next {
     /// A list or a flow is over: read [`Machine::stop`], [`Machine::report`] or
     /// [`Machine::bulk`].
     End,
+}
+
+/// A step of [`Machine::next_step`].
+#[derive(Debug)]
+pub enum HostStep {
+    /// Send `request`, then feed back what happened to `slot`.
+    Send {
+        /// Whose answer it will be.
+        slot: usize,
+        /// The request.
+        request: Outgoing,
+    },
+    /// Any other step, as [`Machine::next_json`] gives it.
+    Json(String),
 }
 
 impl Machine {
@@ -303,11 +316,23 @@ impl Machine {
     ///
     /// `secret_fields` name the fields of the result (each item, the report) that hold secrets.
     pub fn next_json(&mut self, pacers: &mut Pacers, now: Clock) -> String {
-        let step = match self.next(pacers, now) {
-            Next::Send { slot, request } => {
+        match self.next_step(pacers, now) {
+            HostStep::Send { slot, request } => {
                 let request = request_json(&request);
                 let fields = request.strip_suffix('}').unwrap_or(&request);
-                return format!(r#"{{"send":{fields},"slot":{slot}}}}}"#);
+                format!(r#"{{"send":{fields},"slot":{slot}}}}}"#)
+            }
+            HostStep::Json(text) => text,
+        }
+    }
+
+    /// [`Machine::next_json`] for a host that takes a request in its plain parts: a send
+    /// comes as its slot and [`Outgoing`], any other step as `next_json`'s text.
+    pub fn next_step(&mut self, pacers: &mut Pacers, now: Clock) -> HostStep {
+        let step = match self.next(pacers, now) {
+            Next::Send { slot, request } => {
+                let request = Outgoing::from(request);
+                return HostStep::Send { slot, request };
             }
             Next::Sleep(wait) => ("sleep", Value::from(wait.as_secs_f64())),
             Next::Answer { response, fresh } => {
@@ -325,7 +350,7 @@ impl Machine {
             Next::End => ("done", self.end_json()),
         };
         let (tag, value) = step;
-        format!(r#"{{"{tag}":{value}}}"#)
+        HostStep::Json(format!(r#"{{"{tag}":{value}}}"#))
     }
 
     /// What a list, an onboarding or a bulk run ends with (see [`Machine::next_json`]).
@@ -364,35 +389,9 @@ impl Machine {
 }
 
 /// A request as JSON text: `{"method", "url", "headers": {lower-case name: value},
-/// "sensitive_headers": [name, ...], "body": text | null}`. Repeated headers are joined with
-/// `, `; `sensitive_headers` name those that carry a secret, for a host's masked repr.
-pub fn request_json(request: &Request<Vec<u8>>) -> String {
-    let mut names: Vec<&HeaderName> = request.headers().keys().collect();
-    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    let headers = names.into_iter().map(|name| {
-        let mut values = request.headers().get_all(name).iter();
-        let first = values.next().expect("a name has a value").clone();
-        let joined = values.fold(first, |joined, value| {
-            let mut both = joined.as_bytes().to_vec();
-            both.extend_from_slice(b", ");
-            both.extend_from_slice(value.as_bytes());
-            let mut both = HeaderValue::from_bytes(&both).expect("two header values");
-            both.set_sensitive(joined.is_sensitive() || value.is_sensitive());
-            both
-        });
-        (name.clone(), joined)
-    });
-    let body = request.body();
-    outgoing_json(&Outgoing {
-        method: request.method().clone(),
-        url: request.uri().to_string(),
-        headers: headers.collect(),
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(body).into_owned()),
-    })
-}
-
-/// [`request_json`] of a request in its plain parts, which [`build_request`] makes.
-pub fn outgoing_json(request: &Outgoing) -> String {
+/// "sensitive_headers": [name, ...], "body": text | null}`; `sensitive_headers` name those
+/// that carry a secret, for a host's masked repr.
+pub fn request_json(request: &Outgoing) -> String {
     // Written straight into one buffer: through a map of the headers and serde's derive, this
     // view (made for every send) took half as long again as building the request.
     let body = request.body.as_deref();
@@ -658,7 +657,7 @@ pub fn build_request_json(
     let params = read_json(op, "params", params)?;
     let credentials = read_credentials(op, credentials)?;
     let request = build_request(name, &params, credentials.as_ref(), base_url, user_agent)?;
-    Ok(outgoing_json(&request))
+    Ok(request_json(&request))
 }
 
 /// The request for the operation `name` from its params, signed with `credentials`, for
@@ -1082,8 +1081,7 @@ mod tests {
         assert!(!format!("{built:?}").contains("k3y"), "{built:?}");
         let by_client = Client::default().request_named("accounts.create", params, Some(&key));
         let by_client = by_client.unwrap();
-        let text = outgoing_json(&built);
-        assert_eq!(text, request_json(&by_client));
+        assert_eq!(built, Outgoing::from(by_client.clone()));
         let request = built.into_request().unwrap();
         assert_eq!(request.uri(), by_client.uri());
         assert_eq!(request.headers(), by_client.headers());
@@ -1096,8 +1094,12 @@ mod tests {
             .header("x-b", "1")
             .header("x-a", "q\"uote")
             .header("x-b", "2")
+            .header("authorization", "Bearer t0ken")
             .body(br#"{"k":"v\n"}"#.to_vec())
             .unwrap();
+        let mut request = Outgoing::from(request);
+        assert_eq!(request.headers[0].0, "authorization");
+        request.headers[0].1.set_sensitive(true);
         let text = request_json(&request);
         let view: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
@@ -1105,8 +1107,12 @@ mod tests {
             json!({
                 "method": "POST",
                 "url": "https://example.test/a?b=%22c%22",
-                "headers": {"x-a": "q\"uote", "x-b": "1, 2"},
-                "sensitive_headers": [],
+                "headers": {
+                    "authorization": "Bearer t0ken",
+                    "x-a": "q\"uote",
+                    "x-b": "1, 2",
+                },
+                "sensitive_headers": ["authorization"],
                 "body": "{\"k\":\"v\\n\"}",
             })
         );

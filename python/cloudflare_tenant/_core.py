@@ -351,13 +351,10 @@ class _Driven:
     def _next(self, pacers: Pacers, now: float, wall: float) -> Tuple[int, Any]:
         """The core's next step: ``(slot, Request)``, ``(0, seconds)``, ``(0, answer)``, or
         ``(0, None)`` at the end; an error is raised."""
-        ((tag, step),) = json.loads(self._machine.next(pacers._pacers, (now, wall))).items()
-        if tag == "send":
-            body = None if step["body"] is None else step["body"].encode()
-            headers = list(step["headers"].items())
-            parts = (step["method"], step["url"], headers, step["sensitive_headers"], body)
-            request = Request(parts)
-            return step["slot"], request
+        step = self._machine.next(pacers._pacers, (now, wall))
+        if isinstance(step, tuple):
+            return step
+        ((tag, step),) = json.loads(step).items()
         if tag == "sleep":
             return 0, float(step)
         if tag == "error":

@@ -1,6 +1,5 @@
 """The native part of ``cloudflare_tenant``: the sans-IO core, by operation name. What it
-hands back is the core's JSON text, read by the package (``_core.py``), or a built request's
-parts."""
+hands back is the core's JSON text, read by the package (``_core.py``), or a request to send."""
 
 from typing import Any, List, Mapping, Optional, Tuple, Union, final
 
@@ -41,9 +40,6 @@ _Pairs = List[Tuple[_Bytes, _Bytes]]
 class Request:
     """An HTTP request ready to send. Its repr masks the headers that carry a secret."""
 
-    def __new__(
-        cls, parts: Tuple[str, str, List[Tuple[str, str]], List[str], Optional[bytes]]
-    ) -> Request: ...
     @property
     def method(self) -> str: ...
     @property
@@ -96,7 +92,7 @@ class Machine:
     def operation(self) -> str: ...
     @property
     def slots(self) -> int: ...
-    def next(self, pacers: Pacers, at: Tuple[float, float]) -> str: ...
+    def next(self, pacers: Pacers, at: Tuple[float, float]) -> Union[Tuple[int, Request], str]: ...
     def feed(
         self,
         slot: int,

@@ -9,16 +9,17 @@ use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 
 use cloudflare_tenant::flows::Report;
-use cloudflare_tenant::host::{self, Machine as Core};
+use cloudflare_tenant::host::{self, HostStep, Machine as Core};
 use cloudflare_tenant::http::HeaderValue;
 use cloudflare_tenant::machines::{Clock, Pacers as CorePacers};
 use cloudflare_tenant::{check_response_named, operation, operations as catalog, Attempt};
-use cloudflare_tenant::{response_headers, Credentials, Error, Invalid, RetryPolicy};
+use cloudflare_tenant::{response_headers, Credentials, Error, Invalid, Outgoing, RetryPolicy};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
 use pyo3::types::{IntoPyDict, PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString};
+use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Number, Value};
 
 /// Nesting deeper than this is refused when reading Python values (cycles end here too).
@@ -165,60 +166,63 @@ fn raise(error: Error) -> PyErr {
     })
 }
 
-/// A request's method, URL, headers, the names of those that carry a secret, and body.
-type Parts = (String, String, Headers, Vec<String>, Option<Vec<u8>>);
-type Headers = Vec<(String, String)>;
-
 /// An HTTP request ready to send: `method`, `url`, `headers` (a new dict each time), the names
 /// of those that carry a secret (`sensitive_headers`: its repr masks them) and `body`.
 #[pyclass(frozen, module = "cloudflare_tenant._native")]
-struct Request(Parts);
+struct Request(Outgoing);
 
 #[pymethods]
 impl Request {
-    #[new]
-    fn new(parts: Parts) -> Self {
-        Request(parts)
-    }
-
     #[getter]
     fn method(&self) -> &str {
-        &self.0 .0
+        self.0.method.as_str()
     }
 
     #[getter]
     fn url(&self) -> &str {
-        &self.0 .1
+        &self.0.url
     }
 
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.0 .2.clone().into_py_dict(py)
+        let text = |value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let headers = self.0.headers.iter();
+        headers
+            .map(|(name, value)| (name.as_str(), text(value)))
+            .into_py_dict(py)
     }
 
     #[getter]
-    fn sensitive_headers(&self) -> Vec<String> {
-        self.0 .3.clone()
+    fn sensitive_headers(&self) -> Vec<&str> {
+        let sensitive = self
+            .0
+            .headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive());
+        sensitive.map(|(name, _)| name.as_str()).collect()
     }
 
     #[getter]
     fn body(&self) -> Option<&[u8]> {
-        self.0 .4.as_deref()
+        self.0.body.as_deref().map(str::as_bytes)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let (method, url, headers, sensitive, body) = &self.0;
         let repr = |value: &Bound<'_, PyAny>| PyResult::Ok(value.repr()?.to_string());
-        let text = |text: &str| repr(&PyString::new(py, text));
-        let shown = headers
-            .iter()
-            .map(|(name, value)| match sensitive.contains(name) {
-                true => Ok(format!("{}: ***", text(name)?)),
-                false => Ok(format!("{}: {}", text(name)?, text(value)?)),
-            });
+        let text = |text: &[u8]| repr(&PyString::new(py, &String::from_utf8_lossy(text)));
+        let shown = self.0.headers.iter().map(|(name, value)| {
+            let name = text(name.as_str().as_bytes())?;
+            match value.is_sensitive() {
+                true => Ok(format!("{name}: ***")),
+                false => Ok(format!("{name}: {}", text(value.as_bytes())?)),
+            }
+        });
         let shown = shown.collect::<PyResult<Vec<_>>>()?.join(", ");
-        let (method, url) = (text(method)?, text(url)?);
-        let body = repr(&body.as_deref().into_pyobject(py)?)?;
+        let (method, url) = (
+            text(self.method().as_bytes())?,
+            text(self.url().as_bytes())?,
+        );
+        let body = repr(&self.body().into_pyobject(py)?)?;
         Ok(format!(
             "Request(method={method}, url={url}, headers={{{shown}}}, body={body})"
         ))
@@ -238,26 +242,7 @@ fn build_request(
     let params = json_arg(operation, "params", "", params)?;
     let who = credentials_arg(credentials)?;
     let request = host::build_request(operation, &params, who.as_ref(), base_url, user_agent);
-    let request = request.map_err(raise)?;
-    let text = |value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
-    let headers = request
-        .headers
-        .iter()
-        .map(|(name, value)| (name.to_string(), text(value)));
-    let sensitive = request
-        .headers
-        .iter()
-        .filter(|(_, value)| value.is_sensitive());
-    let sensitive = sensitive.map(|(name, _)| name.to_string()).collect();
-    let body = request.body.map(String::into_bytes);
-    let method = request.method.to_string();
-    Ok(Request((
-        method,
-        request.url,
-        headers.collect(),
-        sensitive,
-        body,
-    )))
+    request.map(Request).map_err(raise)
 }
 
 /// Checks a response to `name` (a large body with the GIL released): what comes with its result
@@ -410,10 +395,14 @@ impl Machine {
         self.0.slots()
     }
 
-    /// What to do now at `(now, wall)`, as JSON text (`host::Machine::next_json`).
-    fn next(&mut self, pacers: &Pacers, at: (f64, f64)) -> PyResult<String> {
+    /// What to do now at `(now, wall)`: `(slot, Request)` to send, or any other step as JSON
+    /// text (`host::Machine::next_step`).
+    fn next(&mut self, py: Python<'_>, pacers: &Pacers, at: (f64, f64)) -> PyResult<Py<PyAny>> {
         let now = Clock::from_secs(at.0, at.1).map_err(raise)?;
-        Ok(pacers.with(|pacers| self.0.next_json(pacers, now)))
+        match pacers.with(|pacers| self.0.next_step(pacers, now)) {
+            HostStep::Send { slot, request } => (slot, Request(request)).into_py_any(py),
+            HostStep::Json(text) => text.into_py_any(py),
+        }
     }
 
     /// What happened to the last send of `slot`, at `(now, wall, jitter)`: a response
