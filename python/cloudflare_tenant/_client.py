@@ -7,7 +7,8 @@ from types import TracebackType
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Type, Union
 
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._drivers import OnProgress, OnReport, drive
+from ._exceptions import ValidationError
+from ._drivers import OnProgress, OnReport, drive, drive_threads
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
@@ -121,12 +122,12 @@ class TenantClient(TenantResources, ClientBase):
         on_progress: Optional[OnProgress] = None,
         credentials: Optional[CredentialsLike] = None,
         on_report: Optional[OnReport] = None,
+        threads: int = 1,
     ) -> List[OnboardingReport]:
         """Onboards many customers with the core's bulk flow: each spec as :meth:`onboard`
-        does it, up to ``concurrency`` onboardings under way at once (this blocking client
-        sends one request at a time), the ids resolved by name (roles, permission groups,
-        token permission groups) shared with every onboarding started after their lookup,
-        every request paced by the client's pacers (``pace=``: one budget per credential), and
+        does it, up to ``concurrency`` onboardings under way at once, the ids resolved by name
+        (roles, permission groups, token permission groups) shared with every onboarding
+        started after their lookup, every request paced by the client's pacers (``pace=``: one budget per credential), and
         each account create keyed. Returns one report per spec, in order.
 
         ``on_progress(progress)`` is told where the run is after each answer
@@ -139,9 +140,29 @@ class TenantClient(TenantResources, ClientBase):
         is stopped (an exception, Ctrl-C), the onboardings under way end with what they did
         and their reports are told too, before the exception goes on; those never started are
         not.
+
+        This blocking client sends one request at a time, unless ``threads`` says how many may
+        be in flight at once (at most one per onboarding under way), each sent from a thread
+        of its own: the transport must allow that (the package's do). The client's pacers
+        still hold every send to the budget. Stopped, the run lets the sends in flight finish
+        and keeps their answers (a second Ctrl-C does not wait).
         """
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            raise TypeError("threads must be an int")
+        if threads < 1:
+            reason = "must be at least 1"
+            raise ValidationError(
+                f"onboarding: invalid `threads`: {reason}",
+                field="threads",
+                reason=reason,
+                operation="onboarding",
+            )
         run = self._bulk(specs, credentials, concurrency, on_progress, on_report)
-        reports: List[OnboardingReport] = drive(run, self._transport)
+        reports: List[OnboardingReport] = (
+            drive(run, self._transport)
+            if threads == 1
+            else drive_threads(run, self._transport, threads)
+        )
         return reports
 
     def close(self) -> None:

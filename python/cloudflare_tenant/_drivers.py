@@ -7,7 +7,8 @@ Request)`` to send, seconds to sleep, or the answer it returns (a call's respons
 ``None`` at the end of a list or a flow, a bulk run's reports). It does it and tells the
 exchange what happened, each answer to its slot. One driver per I/O style serves every
 machine: the blocking one sends one request at a time; the async one keeps a request in flight
-per slot (a bulk run has several), and an answer cuts a wait short.
+per slot (a bulk run has several), and an answer cuts a wait short; the threaded one does the
+same with a blocking transport, for a bulk run of the blocking client given ``threads``.
 
 An exchange hands the machine what the driver cannot: the client's pacers, the clocks, a
 jitter, the package's way of raising the core's errors (:class:`Exchange`), and a bulk run's
@@ -17,7 +18,10 @@ progress and reports as they come (:class:`BulkExchange`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import random
+import threading
 import time
 from typing import (
     TYPE_CHECKING,
@@ -47,7 +51,7 @@ from .types import OnboardingReport, Progress
 if TYPE_CHECKING:
     from ._transport import AsyncTransport, HTTPResponse, Transport
 
-__all__ = ["Exchange", "BulkExchange", "drive", "drive_async"]
+__all__ = ["Exchange", "BulkExchange", "drive", "drive_async", "drive_threads"]
 
 #: Told where a bulk run is after each answer.
 OnProgress = Callable[[Progress], Any]
@@ -89,6 +93,58 @@ def drive(exchange: Exchanging, transport: Transport) -> Any:
                 return step
     except BaseException:
         exchange.abandon()
+        raise
+
+
+def drive_threads(exchange: Exchanging, transport: Transport, threads: int) -> Any:
+    """Runs ``exchange`` with a blocking transport, up to ``threads`` sends in flight at once
+    (one per slot), each sent from a thread of its own; an answer cuts a wait short. When the
+    run stops (Ctrl-C, an error), the sends in flight still finish (a thread cannot be cut
+    short) and their answers are fed, since one may be the only time the API shows a secret; a
+    second stop ends that wait. The threads are daemons: they do not hold the process."""
+    answers: queue.SimpleQueue[Tuple[int, Any]] = queue.SimpleQueue()
+    in_flight = 0
+
+    def send(slot: int, request: Request) -> None:
+        try:
+            answers.put((slot, transport.send(request)))
+        except BaseException as error:  # handed to the driver, which raises it
+            answers.put((slot, error))
+
+    def take(timeout: Optional[float]) -> None:
+        nonlocal in_flight
+        try:
+            slot, answer = answers.get(timeout=timeout)
+        except queue.Empty:
+            return
+        in_flight -= 1
+        if isinstance(answer, APIConnectionError):
+            exchange.failed(slot, answer)
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            exchange.answered(slot, answer)
+
+    try:
+        while True:
+            busy = in_flight >= min(exchange.slots, threads)
+            step = None if busy else exchange.next()
+            if isinstance(step, tuple):
+                threading.Thread(target=send, args=step, daemon=True).start()
+                in_flight += 1
+            elif isinstance(step, float) and not in_flight:
+                time.sleep(step)
+            elif busy or isinstance(step, float):
+                take(None if busy else step)
+            else:
+                return step
+    except BaseException:
+        try:
+            while in_flight:
+                with contextlib.suppress(Exception):
+                    take(None)
+        finally:
+            exchange.abandon()
         raise
 
 

@@ -1,5 +1,5 @@
-"""``onboard_many``: the core's bulk flow through the sync client (one request at a time) and the
-async client (several in flight), against a fake API that counts what is in flight, then against
+"""``onboard_many``: the core's bulk flow through the sync client (one request at a time, or one
+per thread) and the async client (several in flight), against a fake API that counts what is in flight, then against
 the sandbox at a scaled-down rate limit: 30 customers, each with an admin and an account-owned
 token, no 429, no account twice, secrets masked."""
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 import pytest
 from _support import ADMIN_EMAIL, ADMIN_GLOBAL_KEY, Sandbox
@@ -100,6 +101,32 @@ class SyncTransport:
         return self.api.answer(request)
 
 
+class ThreadedTransport:
+    """Answers after ``delay`` seconds from whatever thread sends, counting what is in flight;
+    the fake API answers one request at a time."""
+
+    def __init__(self, api: FakeApi, delay: float = 0.005) -> None:
+        self.api = api
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+        self.threads: Set[int] = set()
+
+    def send(self, request: ct.Request) -> ct.HTTPResponse:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            self.threads.add(threading.get_ident())
+        try:
+            time.sleep(self.delay)
+            with self.lock:
+                return self.api.answer(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
 class AsyncTransport:
     """Answers after ``delay(n)`` seconds (n: the call's number), counting what is in flight."""
 
@@ -171,6 +198,54 @@ def test_sync_onboards_each_spec_in_order_with_progress() -> None:
     # that went ahead while the first waited out the backoff of its refused create.
     lookups = [route for route, _ in api.calls if route.endswith(("/roles", "/permission_groups"))]
     assert len(lookups) <= 2 * 2
+
+
+def test_sync_threads_keep_that_many_requests_in_flight() -> None:
+    for threads, concurrency in ((1, 8), (3, 8), (8, 3)):
+        api = FakeApi()
+        api.refuse["POST /accounts"] = 1
+        transport = ThreadedTransport(api)
+        with ct.TenantClient(api_token=TOKEN, base_url=BASE, transport=transport, retry=FAST) as client:
+            reports = client.onboard_many(
+                [spec(i) for i in range(20)], concurrency=concurrency, threads=threads
+            )
+        assert transport.most == min(threads, concurrency), (threads, concurrency)
+        assert transport.in_flight == 0
+        assert_reports(api, reports, 20)
+        main = threading.main_thread().ident
+        assert (main in transport.threads) == (threads == 1), "one thread per send, or none"
+
+
+def test_sync_threads_stopped_keep_the_answers_in_flight() -> None:
+    api = FakeApi()
+    transport = ThreadedTransport(api, delay=0.05)
+    told: Dict[int, OnboardingReport] = {}
+
+    def broken(progress: Progress) -> None:
+        if progress["requests"] >= 12:
+            raise RuntimeError("progress bar broke")
+
+    client = ct.TenantClient(api_token=TOKEN, base_url=BASE, transport=transport, retry=FAST)
+    with pytest.raises(RuntimeError, match="progress bar broke"):
+        client.onboard_many(
+            [spec(i) for i in range(10)],
+            concurrency=4,
+            threads=4,
+            on_progress=broken,
+            on_report=told.__setitem__,
+        )
+    # The sends in flight when it broke finished, and what they made is in a report: every
+    # account and token the API made is known, a token's value too.
+    assert transport.in_flight == 0 and transport.most == 4
+    accounts = {r["account"]["id"] for r in told.values() if r["account"].get("id")}
+    assert accounts == {a["id"] for a in api.accounts} and accounts
+    values = {v.expose() for r in told.values() if (v := r.get("token_value")) is not None}
+    assert values == {t["value"] for t in api.tokens}
+    with pytest.raises(ct.ValidationError) as caught:
+        client.onboard_many([spec(0)], threads=0)
+    assert caught.value.field == "threads"
+    with pytest.raises(TypeError):
+        client.onboard_many([spec(0)], threads=2.0)  # type: ignore[arg-type]
 
 
 def test_bad_input_is_refused_naming_the_spec_before_any_request() -> None:

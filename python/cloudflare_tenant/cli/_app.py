@@ -125,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         default=8,
         metavar="N",
-        help="onboardings under way at once (default 8; requests go one at a time)",
+        help="onboardings under way at once, each with its request in flight (default 8)",
     )
     onboard.add_argument(
         "--report",

@@ -198,7 +198,11 @@ def onboard(
     try:
         with board.progress:
             client.onboard_many(
-                specs, concurrency=concurrency, on_progress=progress, on_report=keep
+                specs,
+                concurrency=concurrency,
+                threads=concurrency,
+                on_progress=progress,
+                on_report=keep,
             )
     except KeyboardInterrupt:
         stopped = True
