@@ -18,12 +18,17 @@ export function consume(value) {
   return sink;
 }
 
+/**
+ * How many calls make a batch of BATCH_MS: doubled until a batch takes that long (as Python's
+ * timeit autorange does), which warms the code up too. Sized from one call, a batch came out
+ * far too short whenever that call was cold (V8 had not yet tiered the .wasm up).
+ */
 function calibrate(fn) {
-  for (let i = 0; i < 3; i++) consume(fn());
-  const start = performance.now();
-  consume(fn());
-  const once = Math.max(performance.now() - start, 1e-4);
-  return Math.max(1, Math.min(1_000_000, Math.round(BATCH_MS / once)));
+  for (let n = 1; ; n *= 2) {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) consume(fn());
+    if (performance.now() - start >= BATCH_MS || n >= 1_000_000) return n;
+  }
 }
 
 function batch(fn, n) {

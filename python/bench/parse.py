@@ -41,11 +41,16 @@ SETS = [
 
 
 def _calibrate(fn: Callable[[], Any]) -> int:
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    return max(1, min(1_000_000, round(BATCH_S / once)))
+    """How many calls make a batch of BATCH_S: doubled until a batch takes that long (timeit's
+    autorange), which warms the code up too; one cold call sized batches too short."""
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - start >= BATCH_S or n >= 1_000_000:
+            return n
+        n *= 2
 
 
 def _batch(fn: Callable[[], Any], n: int) -> float:
