@@ -205,13 +205,7 @@ impl Client {
             let value = HeaderValue::from_str(&value).expect("a checked header value");
             headers.push((header, value));
         }
-        headers.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
-        Ok(Outgoing {
-            method,
-            url,
-            headers,
-            body,
-        })
+        Ok(Outgoing::new(method, url, headers, body))
     }
 }
 
@@ -248,19 +242,39 @@ impl From<Request<Vec<u8>>> for Outgoing {
                 joined.set_sensitive(sensitive);
             }
         }
-        headers.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
         let body = String::from_utf8(body)
             .unwrap_or_else(|bytes| String::from_utf8_lossy(bytes.as_bytes()).into_owned());
-        Outgoing {
-            method: parts.method,
-            url: parts.uri.to_string(),
-            headers,
-            body: Some(body).filter(|body| !body.is_empty()),
-        }
+        let body = Some(body).filter(|body| !body.is_empty());
+        Outgoing::new(parts.method, parts.uri.to_string(), headers, body)
     }
 }
 
 impl Outgoing {
+    /// Its headers put in order by name, as every `Outgoing` has them.
+    fn new(
+        method: Method,
+        url: String,
+        mut headers: Vec<(HeaderName, HeaderValue)>,
+        body: Option<String>,
+    ) -> Self {
+        headers.sort_unstable_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        Outgoing {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
+
+    /// The names of the headers that carry a secret (a credential), for a masked view.
+    pub fn sensitive_headers(&self) -> impl Iterator<Item = &str> {
+        let sensitive = self
+            .headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive());
+        sensitive.map(|(name, _)| name.as_str())
+    }
+
     /// The same request as an `http::Request`.
     pub fn into_request(self) -> Result<Request<Vec<u8>>, Error> {
         let body = self.body.map(String::into_bytes).unwrap_or_default();

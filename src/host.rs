@@ -34,7 +34,9 @@ use crate::message::ApiResponse;
 use crate::named::{check_response_named, CheckedResult, NamedPaginator};
 use crate::paginate::Stop;
 use crate::retry::{Attempt, Pacer, RetryPolicy};
-use crate::{operation, response_headers, server_budget, Client, Credentials, Outgoing};
+use crate::{
+    operation, response_headers, server_budget, Client, Credentials, OperationInfo, Outgoing,
+};
 
 /// The operation that the errors of the onboarding flows name.
 const ONBOARDING: &str = "onboarding";
@@ -408,13 +410,9 @@ pub fn request_json(request: &Outgoing) -> String {
         json_str(&mut out, &String::from_utf8_lossy(value.as_bytes()));
     }
     out.extend_from_slice(br#"},"sensitive_headers":["#);
-    let sensitive = request
-        .headers
-        .iter()
-        .filter(|(_, value)| value.is_sensitive());
-    for (i, (name, _)) in sensitive.enumerate() {
+    for (i, name) in request.sensitive_headers().enumerate() {
         out.extend_from_slice(if i == 0 { b"" } else { b"," });
-        json_str(&mut out, name.as_str());
+        json_str(&mut out, name);
     }
     out.extend_from_slice(br#"],"body":"#);
     match body {
@@ -653,10 +651,10 @@ pub fn build_request_json(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<String, Error> {
-    let op = Some(operation(name)?.name);
-    let params = read_json(op, "params", params)?;
-    let credentials = read_credentials(op, credentials)?;
-    let request = build_request(name, &params, credentials.as_ref(), base_url, user_agent)?;
+    let (info, client) = request_client(name, base_url, user_agent)?;
+    let params = read_json(Some(info.name), "params", params)?;
+    let credentials = read_credentials(Some(info.name), credentials)?;
+    let request = client.lay_out_named(info, &params, credentials.as_ref())?;
     Ok(request_json(&request))
 }
 
@@ -669,10 +667,20 @@ pub fn build_request(
     base_url: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<Outgoing, Error> {
+    let (info, client) = request_client(name, base_url, user_agent)?;
+    client.lay_out_named(info, params, credentials)
+}
+
+/// The operation `name` and the client for `base_url` and `user_agent`, checked in that
+/// order, before the params are.
+fn request_client(
+    name: &str,
+    base_url: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<(&'static OperationInfo, Cow<'static, Client>), Error> {
     let info = operation(name)?;
     let client = unsigned_client(base_url, user_agent).map_err(|e| in_op(e, Some(info.name)))?;
-    let method = info.method.clone();
-    client.lay_out(info.name, method, info.params, params, credentials)
+    Ok((info, client))
 }
 
 /// Checks a response to `name` (headers as [`read_headers`] takes them): JSON text of
@@ -1072,13 +1080,23 @@ mod tests {
                 "x-auth-key"
             ]
         );
-        let sensitive = built
-            .headers
-            .iter()
-            .filter(|(_, value)| value.is_sensitive());
-        let sensitive: Vec<&str> = sensitive.map(|(name, _)| name.as_str()).collect();
+        let sensitive: Vec<&str> = built.sensitive_headers().collect();
         assert_eq!(sensitive, ["x-auth-email", "x-auth-key"]);
         assert!(!format!("{built:?}").contains("k3y"), "{built:?}");
+        // The operation, then the client's settings, then the params.
+        let bad = build_request_json("accounts.create", "[", None, Some("ftp://x"), None);
+        let Err(Error::Invalid(bad)) = bad else {
+            panic!("{bad:?}")
+        };
+        assert_eq!(
+            (bad.operation, bad.field.as_str()),
+            (Some("accounts.create"), "base_url")
+        );
+        let unknown = build_request_json("accounts.nope", "[", None, Some("ftp://x"), None);
+        assert!(
+            matches!(unknown, Err(Error::UnknownOperation(_))),
+            "{unknown:?}"
+        );
         let by_client = Client::default().request_named("accounts.create", params, Some(&key));
         let by_client = by_client.unwrap();
         assert_eq!(built, Outgoing::from(by_client.clone()));

@@ -34,6 +34,18 @@ impl Client {
         )
     }
 
+    /// The request of [`request_named`](Client::request_named) for an operation looked up
+    /// already, in its plain parts.
+    pub(crate) fn lay_out_named(
+        &self,
+        info: &crate::OperationInfo,
+        params: &Value,
+        credentials: Option<&Credentials>,
+    ) -> Result<crate::Outgoing, Error> {
+        let method = info.method.clone();
+        self.lay_out(info.name, method, info.params, params, credentials)
+    }
+
     /// As [`request_named`](Client::request_named); and an operation that takes an
     /// idempotency key (`accounts.create`) gets one made from `random` (16 random bytes
     /// from the host) when `params` holds none.

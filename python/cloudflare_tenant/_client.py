@@ -7,8 +7,8 @@ from types import TracebackType
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Type, Union
 
 from ._base import ClientBase, CredentialsLike, credentials_from
-from ._exceptions import ValidationError
 from ._drivers import OnProgress, OnReport, drive, drive_threads
+from ._exceptions import ValidationError
 from ._pagination import PageIterator
 from ._resources import TenantResources
 from ._retry import PaceLike, RetryLike
@@ -127,8 +127,9 @@ class TenantClient(TenantResources, ClientBase):
         """Onboards many customers with the core's bulk flow: each spec as :meth:`onboard`
         does it, up to ``concurrency`` onboardings under way at once, the ids resolved by name
         (roles, permission groups, token permission groups) shared with every onboarding
-        started after their lookup, every request paced by the client's pacers (``pace=``: one budget per credential), and
-        each account create keyed. Returns one report per spec, in order.
+        started after their lookup, every request paced by the client's pacers (``pace=``: one
+        budget per credential), and each account create keyed. Returns one report per spec, in
+        order.
 
         ``on_progress(progress)`` is told where the run is after each answer
         (:class:`~cloudflare_tenant.types.Progress`: ``done``, ``failed``, ``remaining``,

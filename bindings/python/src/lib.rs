@@ -194,12 +194,7 @@ impl Request {
 
     #[getter]
     fn sensitive_headers(&self) -> Vec<&str> {
-        let sensitive = self
-            .0
-            .headers
-            .iter()
-            .filter(|(_, value)| value.is_sensitive());
-        sensitive.map(|(name, _)| name.as_str()).collect()
+        self.0.sensitive_headers().collect()
     }
 
     #[getter]
