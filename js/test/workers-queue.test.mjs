@@ -106,8 +106,9 @@ async function run(sandbox, pacerName, customers, until = () => false) {
     let reports = [];
     let state;
     for (;;) {
-      state = await sandbox.state();
+      // The keys first: a state read after them holds every account their reports name.
       const { keys } = await kv.list();
+      state = await sandbox.state();
       if (keys.length === customers || until(state)) {
         reports = await Promise.all(keys.map(({ name }) => kv.get(name, "json")));
         break;
