@@ -248,6 +248,32 @@ def test_sync_threads_stopped_keep_the_answers_in_flight() -> None:
         client.onboard_many([spec(0)], threads=2.0)  # type: ignore[arg-type]
 
 
+def test_sync_threads_a_stop_as_a_send_starts_keeps_its_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that lands just as a send's thread starts: that send's answer is fed too."""
+    api = FakeApi()
+    transport = ThreadedTransport(api, delay=0.05)
+    told: Dict[int, OnboardingReport] = {}
+    creates = 0
+    real_start = threading.Thread.start
+
+    def interrupted_start(thread: threading.Thread) -> None:
+        nonlocal creates
+        real_start(thread)
+        request = thread._args[1]  # type: ignore[attr-defined]
+        if request.method == "POST" and request.url.endswith("/accounts"):
+            creates += 1
+            if creates == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    client = ct.TenantClient(api_token=TOKEN, base_url=BASE, transport=transport, retry=FAST)
+    with pytest.raises(KeyboardInterrupt):
+        client.onboard_many([spec(i) for i in range(6)], concurrency=6, threads=6, on_report=told.__setitem__)
+    assert creates == 2 and transport.in_flight == 0
+    accounts = {r["account"]["id"] for r in told.values() if r["account"].get("id")}
+    assert accounts == {a["id"] for a in api.accounts} and len(accounts) == 2
+
+
 def test_bad_input_is_refused_naming_the_spec_before_any_request() -> None:
     api = FakeApi()
     client = ct.TenantClient(api_token=TOKEN, base_url=BASE, transport=SyncTransport(api))
