@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import types
 from typing import Any, Dict, List
 
 import pytest
@@ -137,18 +138,23 @@ def test_params_marshalling() -> None:
         TOKEN,
     )
     assert json.loads(request.body or b"") == {"email": "a@b.example", "roles": [R1, R2]}
-    cases: List[Dict[str, Any]] = [
-        {"account_id": ACCOUNT, "page": 2**70},
-        {"account_id": ACCOUNT, "page": float("nan")},
-        {"account_id": ACCOUNT, "page": "2"},
-        {"account_id": ACCOUNT, "unknown": 1},
-        {"account_id": ACCOUNT, "page": {1: 2}},
-        {"account_id": ACCOUNT, "page": object()},
+    # Any mapping is an object, and a Secret is sent as its value.
+    mapping = types.MappingProxyType({"account_id": ACCOUNT, "email": ct.Secret("s@b.example"), "roles": [R1]})
+    request = ct.build_request("accounts.members.create", mapping, TOKEN)
+    assert json.loads(request.body or b"") == {"email": "s@b.example", "roles": [R1]}
+    cases: List[Any] = [
+        ({"account_id": ACCOUNT, "page": 2**70}, "page", "64-bit"),
+        ({"account_id": ACCOUNT, "page": float("nan")}, "page", "not a finite number"),
+        ({"account_id": ACCOUNT, "page": "2"}, "page", "whole number"),
+        ({"account_id": ACCOUNT, "unknown": 1}, "unknown", "not a parameter"),
+        ({"account_id": ACCOUNT, "page": {"a": {1: 2}}}, "page.a", "key that is not a str"),
+        ({"account_id": ACCOUNT, "page": [True, object()]}, "page[1]", "JSON-compatible"),
     ]
-    for params in cases:
+    for params, field, reason in cases:
         with pytest.raises(ct.ValidationError) as caught:
             ct.build_request("accounts.members.list", params, TOKEN)
         assert caught.value.operation == "accounts.members.list"
+        assert (caught.value.field, reason in str(caught.value)) == (field, True), caught.value
     with pytest.raises(ct.ValidationError) as caught:
         ct.build_request("accounts.list", [1, 2], TOKEN)  # type: ignore[arg-type]
     assert caught.value.field == "params"

@@ -36,17 +36,20 @@ type NotJson = (String, String);
 /// finite `float`, `bool`, `None`, and a `cloudflare_tenant.Secret`'s value (callers hand
 /// secrets back as they got them: a created user's `api_key` as credentials).
 fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Value, NotJson> {
+    // The common types first: params are mostly dicts of strings.
     let fail = |path: &str, reason: &str| (path.to_owned(), reason.to_owned());
     if depth > MAX_DEPTH {
         return Err(fail(path, &format!("nests deeper than {MAX_DEPTH} levels")));
     } else if obj.is_none() {
         return Ok(Value::Null);
-    } else if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
     } else if let Ok(text) = obj.cast::<PyString>() {
         let unicode = "is not valid Unicode";
         let text = text.to_cow().map_err(|_| fail(path, unicode))?;
         return Ok(Value::String(text.into_owned()));
+    } else if let Ok(dict) = obj.cast::<PyDict>() {
+        return from_pairs(dict.iter(), path, depth);
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
     } else if obj.cast::<PyInt>().is_ok() {
         let int = obj.extract::<i64>().map(Value::from);
         let int = int.or_else(|_| obj.extract::<u64>().map(Value::from));
@@ -54,8 +57,6 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
     } else if let Ok(float) = obj.cast::<PyFloat>() {
         let number = Number::from_f64(float.value()).map(Value::Number);
         return number.ok_or_else(|| fail(path, "is not a finite number"));
-    } else if let Some(secret) = secret(obj) {
-        return Ok(Value::String(secret));
     } else if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
         let (mut array, len) = (vec![], path.len());
         for (i, item) in obj.try_iter().into_iter().flatten().flatten().enumerate() {
@@ -64,22 +65,29 @@ fn from_py(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> Result<Va
             path.truncate(len);
         }
         return Ok(Value::Array(array));
-    }
-    let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(dict) = obj.cast::<PyDict>() {
-        dict.iter().collect()
+    } else if let Some(secret) = secret(obj) {
+        return Ok(Value::String(secret));
     } else if let Ok(mapping) = obj.cast::<PyMapping>() {
-        let items = mapping.items().and_then(|items| items.extract());
-        items.map_err(|e| fail(path, &format!("cannot be read as a mapping: {e}")))?
-    } else {
-        let name = obj.get_type().name().map(|n| n.to_string());
-        let expected = "must be JSON-compatible (dict, list, str, int, float, bool, None), got";
-        let reason = format!("{expected} {}", name.unwrap_or_default());
-        return Err(fail(path, &reason));
-    };
+        let items = mapping.items().and_then(|items| items.extract::<Vec<_>>());
+        let items = items.map_err(|e| fail(path, &format!("cannot be read as a mapping: {e}")))?;
+        return from_pairs(items.into_iter(), path, depth);
+    }
+    let name = obj.get_type().name().map(|n| n.to_string());
+    let expected = "must be JSON-compatible (dict, list, str, int, float, bool, None), got";
+    let reason = format!("{expected} {}", name.unwrap_or_default());
+    Err(fail(path, &reason))
+}
+
+/// A mapping's `(key, value)` pairs as a JSON object; keys must be `str`.
+fn from_pairs<'py>(
+    pairs: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, NotJson> {
     let mut map = Map::new();
     for (key, value) in pairs {
-        let not_str = "has a key that is not a str";
-        let key: String = key.extract().map_err(|_| fail(path, not_str))?;
+        let not_str = |_| (path.clone(), "has a key that is not a str".to_owned());
+        let key: String = key.extract().map_err(not_str)?;
         let len = path.len();
         path.push_str(if path.is_empty() { "" } else { "." });
         path.push_str(&key);
