@@ -170,7 +170,8 @@ impl Credentials {
         };
         match self {
             Credentials::ApiToken(token) => {
-                let value = sensitive("api_token", &format!("Bearer {}", token.expose()))?;
+                // Joined, not `format!`ed: the formatting machinery took a tenth of a build.
+                let value = sensitive("api_token", &["Bearer ", token.expose()].concat())?;
                 headers.push((AUTHORIZATION, value));
             }
             Credentials::GlobalKey { email, key } => {
