@@ -125,24 +125,21 @@ def drive_threads(exchange: Exchanging, transport: Transport, threads: int) -> A
         else:
             exchange.answered(slot, answer)
 
-    def start(thread: threading.Thread) -> None:
-        # Counted before it starts: a stop landing in start() still waits for its answer,
-        # unless the thread surely never ran.
-        nonlocal in_flight
-        in_flight += 1
-        try:
-            thread.start()
-        except BaseException:
-            if thread.ident is None:
-                in_flight -= 1
-            raise
-
     try:
         while True:
             busy = in_flight >= min(exchange.slots, threads)
             step = None if busy else exchange.next()
             if isinstance(step, tuple):
-                start(threading.Thread(target=send, args=step, daemon=True))
+                # Counted before it starts: a stop landing in start() still waits for its
+                # answer, unless the thread surely never ran.
+                thread = threading.Thread(target=send, args=step, daemon=True)
+                in_flight += 1
+                try:
+                    thread.start()
+                except BaseException:
+                    if thread.ident is None:
+                        in_flight -= 1
+                    raise
             elif isinstance(step, float) and not in_flight:
                 time.sleep(step)
             elif busy or isinstance(step, float):
