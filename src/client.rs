@@ -187,9 +187,7 @@ impl Client {
             .in_operation(name)
         })?;
         let url = [self.base_url.as_str(), &laid.path, &laid.query].concat();
-        let body = laid
-            .body
-            .map(|body| serde_json::to_string(&body).expect("JSON of JSON values"));
+        let body = laid.body;
         let mut headers = Vec::with_capacity(4 + laid.headers.len());
         headers.push((ACCEPT, HeaderValue::from_static("application/json")));
         if body.is_some() {

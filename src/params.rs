@@ -7,8 +7,11 @@
 //! per-operation deserializer exists: the npm package's .wasm carries one reader, not one per
 //! operation, and the tables can describe the operations to the hosts.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::Invalid;
@@ -216,8 +219,8 @@ pub(crate) struct Laid {
     pub path: String,
     /// `?a=1&b=2`, percent-encoded, in table order; or empty.
     pub query: String,
-    /// The JSON body, when the request has one.
-    pub body: Option<Value>,
+    /// The JSON body's text, when the request has one.
+    pub body: Option<String>,
     /// Headers from parameters (an idempotency key), in table order.
     pub headers: Vec<(&'static str, String)>,
 }
@@ -257,9 +260,10 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
     let mut laid = Laid {
         path: String::new(),
         query: String::new(),
-        body: params.body.then(|| Value::Object(Map::new())),
+        body: None,
         headers: Vec::new(),
     };
+    let mut body = Object::new();
     let mut path_values: Vec<(&str, String)> = Vec::new();
     for param in params.list {
         let Some(value) = value_of(given, param.name) else {
@@ -268,12 +272,12 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
             }
             continue;
         };
-        let wire = read(param.name, param.kind, value)?;
+        let wire = check(param.name, param.kind, value)?;
         match param.to {
             To::Path => path_values.push((param.name, text_of(&wire))),
             To::PathAndBody(at) => {
                 path_values.push((param.name, text_of(&wire)));
-                insert(&mut laid.body, at, wire);
+                insert(&mut body, at, wire);
             }
             To::Query(key) => {
                 laid.query
@@ -282,7 +286,7 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
                 laid.query.push('=');
                 encode_into(&mut laid.query, &text_of(&wire));
             }
-            To::Body(at) => insert(&mut laid.body, at, wire),
+            To::Body(at) => insert(&mut body, at, wire),
             To::Header(name) => laid.headers.push((name, text_of(&wire))),
         }
     }
@@ -297,6 +301,9 @@ pub(crate) fn lay_out(params: &Params, given: &Value) -> Result<Laid, Invalid> {
         rest = rest.get(close + 1..).unwrap_or("");
     }
     laid.path.push_str(rest);
+    laid.body = params
+        .body
+        .then(|| serde_json::to_string(&body).expect("JSON of JSON values"));
     Ok(laid)
 }
 
@@ -347,17 +354,23 @@ fn names(params: &Params) -> String {
 
 /// Checks one value against its kind; gives what is sent.
 pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Invalid> {
+    check(field, kind, value).map(Cow::into_owned)
+}
+
+/// [`read`], borrowing the value when it is sent as given (most kinds are).
+fn check<'v>(field: &str, kind: Kind, value: &'v Value) -> Result<Cow<'v, Value>, Invalid> {
+    let as_given = Cow::Borrowed(value);
     let text = || {
         value.as_str().ok_or_else(|| {
             Invalid::new(field, format!("must be a string, got {}", json_kind(value)))
         })
     };
     match kind {
-        Kind::Id => check_id(field, text()?).map(|()| value.clone()),
+        Kind::Id => check_id(field, text()?).map(|()| as_given),
         Kind::Tag => {
             let tag = text()?;
             if tag.len() == 32 && tag.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                Ok(value.clone())
+                Ok(as_given)
             } else {
                 Err(Invalid::new(
                     field,
@@ -365,21 +378,21 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
                 ))
             }
         }
-        Kind::Text(max) => check_len(field, text()?, max).map(|()| value.clone()),
+        Kind::Text(max) => check_len(field, text()?, max).map(|()| as_given),
         Kind::Name(max) => {
             let name = text()?;
             if name.trim().is_empty() {
                 return Err(Invalid::new(field, "must not be empty"));
             }
-            check_len(field, name, max).map(|()| value.clone())
+            check_len(field, name, max).map(|()| as_given)
         }
-        Kind::OneOf(values) => check_one_of(field, text()?, values).map(|()| value.clone()),
+        Kind::OneOf(values) => check_one_of(field, text()?, values).map(|()| as_given),
         Kind::Page => match whole(field, value)? {
             0 => Err(Invalid::new(field, "starts at 1")),
-            _ => Ok(value.clone()),
+            _ => Ok(as_given),
         },
         Kind::PerPage => match whole(field, value)? {
-            n if PER_PAGE.contains(&n) => Ok(value.clone()),
+            n if PER_PAGE.contains(&n) => Ok(as_given),
             n => Err(Invalid::new(
                 field,
                 format!(
@@ -390,7 +403,7 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
             )),
         },
         Kind::Bool => match value {
-            Value::Bool(_) => Ok(value.clone()),
+            Value::Bool(_) => Ok(as_given),
             other => Err(Invalid::new(
                 field,
                 format!("must be true or false, got {}", json_kind(other)),
@@ -401,17 +414,14 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
             for (i, id) in ids.iter().enumerate() {
                 check_id(&format!("{field}[{i}]"), id)?;
             }
-            Ok(Value::Array(
-                ids.into_iter()
-                    .map(|id| match kind {
-                        Kind::RoleIds => Value::from(id),
-                        _ => id_ref(id),
-                    })
-                    .collect(),
-            ))
+            let ids = ids.into_iter().map(|id| match kind {
+                Kind::RoleIds => Value::from(id),
+                _ => id_ref(id),
+            });
+            Ok(Cow::Owned(Value::Array(ids.collect())))
         }
-        Kind::Policies => read_list(field, value, "policy", read_policy),
-        Kind::TokenPolicies => read_list(field, value, "policy", read_token_policy),
+        Kind::Policies => read_list(field, value, "policy", read_policy).map(Cow::Owned),
+        Kind::TokenPolicies => read_list(field, value, "policy", read_token_policy).map(Cow::Owned),
         Kind::Cidrs => {
             let Value::Array(items) = value else {
                 return Err(Invalid::new(
@@ -435,12 +445,12 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
                     ));
                 }
             }
-            Ok(value.clone())
+            Ok(as_given)
         }
         Kind::DateTime => {
             let time = text()?;
             if is_date_time(time) {
-                Ok(value.clone())
+                Ok(as_given)
             } else {
                 Err(Invalid::new(
                     field,
@@ -459,13 +469,13 @@ pub(crate) fn read(field: &str, kind: Kind, value: &Value) -> Result<Value, Inva
                     format!("must be 1 to {MAX_KEY} visible ASCII characters without spaces"),
                 ));
             }
-            Ok(value.clone())
+            Ok(as_given)
         }
         Kind::DirectionDigit => match value {
-            Value::String(text) if text == "asc" => Ok(Value::from("0")),
-            Value::String(text) if text == "desc" => Ok(Value::from("1")),
-            Value::Number(n) if n.as_u64() == Some(0) => Ok(Value::from("0")),
-            Value::Number(n) if n.as_u64() == Some(1) => Ok(Value::from("1")),
+            Value::String(text) if text == "asc" => Ok(Cow::Owned(Value::from("0"))),
+            Value::String(text) if text == "desc" => Ok(Cow::Owned(Value::from("1"))),
+            Value::Number(n) if n.as_u64() == Some(0) => Ok(Cow::Owned(Value::from("0"))),
+            Value::Number(n) if n.as_u64() == Some(1) => Ok(Cow::Owned(Value::from("1"))),
             Value::String(text) => Err(Invalid::new(
                 field,
                 format!("must be one of asc, desc, got {}", quoted(text)),
@@ -834,25 +844,32 @@ fn quoted(text: &str) -> String {
     Value::from(short).to_string()
 }
 
+/// A body as it is laid out: values borrowed from the params where they are sent as given,
+/// keyed as `serde_json`'s map keys them (sorted), so the text is the one a `Value` body gives.
+type Object<'v> = BTreeMap<&'static str, Field<'v>>;
+
+/// One entry of a body: a value, or an object that a dotted path (`unit.id`) opened.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Field<'v> {
+    Value(Cow<'v, Value>),
+    Object(Object<'v>),
+}
+
 /// Puts `value` into the body at a dotted path (`unit.id`).
-fn insert(body: &mut Option<Value>, at: &str, value: Value) {
-    fn into(map: &mut Map<String, Value>, at: &str, value: Value) {
-        match at.split_once('.') {
-            None => {
-                map.insert(at.to_owned(), value);
-            }
-            Some((key, rest)) => {
-                let inner = map
-                    .entry(key.to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(inner) = inner {
-                    into(inner, rest, value);
-                }
+fn insert<'v>(body: &mut Object<'v>, at: &'static str, value: Cow<'v, Value>) {
+    match at.split_once('.') {
+        None => {
+            body.insert(at, Field::Value(value));
+        }
+        Some((key, rest)) => {
+            let inner = body
+                .entry(key)
+                .or_insert_with(|| Field::Object(Object::new()));
+            if let Field::Object(inner) = inner {
+                insert(inner, rest, value);
             }
         }
-    }
-    if let Some(Value::Object(map)) = body {
-        into(map, at, value);
     }
 }
 
@@ -922,9 +939,11 @@ mod tests {
         .unwrap();
         assert_eq!(laid.path, format!("/accounts/{ID}/members/{ID}"));
         assert_eq!(laid.query, "?page=2&account.name=a%20b");
+        let body = json!({"unit": {"id": ID}, "roles": [{"id": ID}, {"id": ID}]});
         assert_eq!(
             laid.body,
-            Some(json!({"unit": {"id": ID}, "roles": [{"id": ID}, {"id": ID}]}))
+            Some(body.to_string()),
+            "the text a Value body gives"
         );
     }
 
